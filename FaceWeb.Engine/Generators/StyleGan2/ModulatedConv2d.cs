@@ -1,0 +1,63 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace FaceWeb.Engine.Generators.StyleGan2;
+
+/// <summary>Weight modulation and demodulation (StyleGAN2 §2.2, eq. 1–3).
+/// s = modulation(w); w′ = w·s/√(in·k²); w″ = w′ / √(Σ w′² + 1e-8).
+/// Computed as in rosinality's <c>fused=False</c> path: scale the input by s, convolve with the shared weight,
+/// scale the output by the demodulation coefficients — the same numbers as the grouped conv, one conv per batch.</summary>
+public sealed class ModulatedConv2d : nn.Module
+{
+    readonly Parameter weight;            // [1,out,in,k,k]
+    readonly EqualLinear modulation;      // [N,D] -> [N,in]
+    readonly Blur? blur;
+    readonly bool demodulate, upsample;
+    readonly int kernelSize;
+    readonly double scale;
+
+    public ModulatedConv2d(long inChannels, long outChannels, int kernelSize, long styleDim, bool demodulate = true, bool upsample = false)
+        : base(nameof(ModulatedConv2d))
+    {
+        weight = new Parameter(randn([1, outChannels, inChannels, kernelSize, kernelSize]));
+        modulation = new EqualLinear(styleDim, inChannels, biasInit: 1);
+        (this.demodulate, this.upsample, this.kernelSize) = (demodulate, upsample, kernelSize);
+        scale = 1.0 / Math.Sqrt(inChannels * kernelSize * kernelSize);
+        register_parameter(nameof(weight), weight);
+        register_module(nameof(modulation), modulation);
+        if (upsample)
+        {
+            // p = (4 - 2) - (k - 1); pad ((p+1)/2 + 1, p/2 + 1)
+            int p = 4 - 2 - (kernelSize - 1);
+            blur = new Blur((p + 1) / 2 + 1, p / 2 + 1, upsampleFactor: 2);
+            register_module(nameof(blur), blur);
+        }
+    }
+
+    public long InChannels => weight.shape[2];
+    public long OutChannels => weight.shape[1];
+
+    /// <summary>The StyleSpace vector of this layer: s = modulation(w). [N,D] -> [N,in]</summary>
+    public Tensor Style(Tensor w) => modulation.forward(w);
+
+    /// <summary>x [N,in,H,W], s [N,in] (StyleSpace) -> [N,out,H′,W′] (H′ = 2H when up-sampling).</summary>
+    public Tensor Forward(Tensor x, Tensor s)
+    {
+        using var scope = NewDisposeScope();
+        long n = x.shape[0];
+        var w = weight[0] * scale;                                  // [out,in,k,k]
+        x = x * s.view(n, -1, 1, 1);
+        Tensor y = upsample
+            ? nn.functional.conv_transpose2d(x, w.transpose(0, 1), strides: [2, 2], padding: [0, 0])
+            : nn.functional.conv2d(x, w, padding: [kernelSize / 2, kernelSize / 2]);
+        if (demodulate)
+        {
+            var wsq = w.square().sum([2, 3]);                       // [out,in]
+            var demod = rsqrt(s.square().matmul(wsq.t()) + 1e-8);   // [N,out]
+            y = y * demod.view(n, -1, 1, 1);
+        }
+        if (blur is not null) y = blur.forward(y);
+        return y.MoveToOuterDisposeScope();
+    }
+}

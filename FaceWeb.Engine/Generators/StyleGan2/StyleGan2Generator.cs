@@ -1,0 +1,243 @@
+// StyleGAN2 generator — Karras et al., "Analyzing and Improving the Image Quality of StyleGAN" (CVPR 2020).
+// Port of rosinality/stylegan2-pytorch model.py `Generator` (the layout of stylegan2-ffhq-config-f.pt);
+// module and field names equal the state-dict keys. Facts it must match: ../shared/specs/stylegan2.md.
+using FaceWeb.Engine.Checkpoints;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace FaceWeb.Engine.Generators.StyleGan2;
+
+public sealed class StyleGan2Generator : nn.Module
+{
+    readonly Sequential style;              // mapping: PixelNorm + n_mlp × EqualLinear(lr_mul 0.01, lrelu)
+    readonly ConstantInput input;
+    readonly StyledConv conv1;
+    readonly ToRgb to_rgb1;
+    readonly ModuleList<StyledConv> convs;  // per resolution: up-conv, conv
+    readonly ModuleList<ToRgb> to_rgbs;
+    readonly NoiseBuffers noises;
+
+    public StyleGan2Config Config { get; }
+    /// <summary>Mean W (truncation centre), [D]. From the checkpoint's <c>latent_avg</c> or estimated.</summary>
+    public Tensor LatentAvg { get; private set; }
+    public IReadOnlyList<StyleLayer> Layers { get; }
+
+    public StyleGan2Generator(StyleGan2Config config, long seed = 0) : base(nameof(StyleGan2Generator))
+    {
+        using var _ = no_grad();
+        var rng = new Generator((ulong)seed);
+        manual_seed(seed);
+        Config = config;
+        int d = config.StyleDim;
+        var mapping = new List<(string, nn.Module<Tensor, Tensor>)> { ("0", new PixelNorm()) };
+        for (int i = 1; i <= config.NMlp; i++)
+            mapping.Add((i.ToString(), new EqualLinear(d, d, lrMul: config.LrMlp, activate: true)));
+        style = nn.Sequential(mapping.ToArray());
+
+        int c4 = config.Channels[4];
+        input = new ConstantInput(c4);
+        conv1 = new StyledConv(c4, c4, 3, d);
+        to_rgb1 = new ToRgb(c4, d, upsample: false);
+        convs = new ModuleList<StyledConv>();
+        to_rgbs = new ModuleList<ToRgb>();
+        int inCh = c4;
+        for (int r = 8; r <= config.Size; r *= 2)
+        {
+            int outCh = config.Channels[r];
+            convs.Add(new StyledConv(inCh, outCh, 3, d, upsample: true));
+            convs.Add(new StyledConv(outCh, outCh, 3, d));
+            to_rgbs.Add(new ToRgb(outCh, d));
+            inCh = outCh;
+        }
+        noises = new NoiseBuffers(config.LogSize, rng);
+        register_module(nameof(style), style);
+        register_module(nameof(input), input);
+        register_module(nameof(conv1), conv1);
+        register_module(nameof(to_rgb1), to_rgb1);
+        register_module(nameof(convs), convs);
+        register_module(nameof(to_rgbs), to_rgbs);
+        register_module(nameof(noises), noises);
+        Layers = DescribeLayers(config);
+        LatentAvg = zeros(d);
+        eval();
+    }
+
+    /// <summary>Loads <c>g_ema</c> (+ <c>latent_avg</c>) from a rosinality .pt or a safetensors file with the same keys.</summary>
+    public static StyleGan2Generator Load(string path)
+    {
+        using var sd = CheckpointReader.Load(path);
+        return FromStateDict(sd);
+    }
+
+    public static StyleGan2Generator FromStateDict(StateDict sd, string prefix = "g_ema")
+    {
+        var g = sd.Under(prefix);
+        var config = StyleGan2Config.Infer(g, sd.Source);
+        var gen = new StyleGan2Generator(config);
+        StrictLoader.Load(gen, g, $"{sd.Source} ({prefix})");
+        if (sd.Contains("latent_avg"))
+        {
+            var avg = sd["latent_avg"];
+            if (avg.numel() != config.StyleDim)
+                throw new CheckpointException($"{sd.Source}: latent_avg has {avg.numel()} values, the generator's style_dim is {config.StyleDim}.");
+            gen.SetLatentAvg(avg.reshape(config.StyleDim));
+        }
+        else gen.EstimateLatentAvg();
+        return gen;
+    }
+
+    public void SetLatentAvg(Tensor avg)
+    {
+        LatentAvg.Dispose();
+        LatentAvg = avg.detach().to(float32).clone();
+    }
+
+    /// <summary>Mean of mapping(z) over <paramref name="samples"/> seeded z (rosinality's mean_latent).</summary>
+    public void EstimateLatentAvg(int samples = 4096, long seed = 0)
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var z = randn([samples, Config.StyleDim], generator: new Generator((ulong)seed));
+        SetLatentAvg(Map(z).mean([0]));
+    }
+
+    // ---------------------------------------------------------------- latent space
+
+    /// <summary>Mapping network f: Z → W. [N,D] -> [N,D]</summary>
+    public Tensor Map(Tensor z) => style.forward(z);
+
+    /// <summary>w′ = w_avg + ψ (w − w_avg). Works on W [N,D] and W+ [N,L,D].</summary>
+    public Tensor Truncate(Tensor w, double psi) => psi == 1 ? w.alias() : LatentAvg + psi * (w - LatentAvg);
+
+    /// <summary>[N,D] W -> [N,L,D] W+ (the same style for every layer).</summary>
+    public Tensor Broadcast(Tensor w) => w.unsqueeze(1).expand(-1, Config.NLatent, -1);
+
+    /// <summary>Style mixing: rows 0…k−1 from <paramref name="w1"/>, rows k…L−1 from <paramref name="w2"/>. [N,D]×2 -> [N,L,D]</summary>
+    public Tensor Mix(Tensor w1, Tensor w2, int injectIndex)
+    {
+        if (injectIndex < 0 || injectIndex > Config.NLatent)
+            throw new ArgumentOutOfRangeException(nameof(injectIndex), $"inject index must be in 0..{Config.NLatent}");
+        using var scope = NewDisposeScope();
+        var a = w1.unsqueeze(1).expand(-1, injectIndex, -1);
+        var b = w2.unsqueeze(1).expand(-1, Config.NLatent - injectIndex, -1);
+        return cat([a, b], 1).MoveToOuterDisposeScope();
+    }
+
+    // ---------------------------------------------------------------- StyleSpace
+
+    /// <summary>The StyleSpace vectors s_k = modulation_k(W+ row) in forward order (conv1, to_rgb1, then up-conv, conv, to_rgb
+    /// per resolution). [N,L,D] -> list of [N,C_k]</summary>
+    public IReadOnlyList<Tensor> Styles(Tensor wplus)
+    {
+        CheckWPlus(wplus);
+        var result = new List<Tensor>(Layers.Count);
+        foreach (var layer in Layers)
+            result.Add(ModConv(layer.Index).Style(wplus[.., layer.WRow]));
+        return result;
+    }
+
+    // ---------------------------------------------------------------- synthesis
+
+    /// <summary>Synthesis from W+. [N,L,D] -> [N,3,H,W] float32, unclamped, ≈ [−1,1].</summary>
+    public Tensor Synthesize(Tensor wplus, NoiseSpec? noise = null)
+    {
+        using var scope = NewDisposeScope();
+        return SynthesizeStyles(Styles(wplus), noise).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Synthesis from StyleSpace vectors (one per entry of <see cref="Layers"/>). -> [N,3,H,W]</summary>
+    public Tensor SynthesizeStyles(IReadOnlyList<Tensor> s, NoiseSpec? noise = null)
+    {
+        if (s.Count != Layers.Count)
+            throw new ArgumentException($"expected {Layers.Count} style vectors, got {s.Count}");
+        for (int q = 0; q < s.Count; q++)
+            if (s[q].dim() != 2 || s[q].shape[1] != Layers[q].Channels)
+                throw new ArgumentException($"style vector {q} ({Layers[q].Name}) must be [N,{Layers[q].Channels}], got [{string.Join(",", s[q].shape)}]");
+        noise ??= NoiseSpec.Const;
+        var maps = NoiseMaps(noise);
+        var rng = noise.Rng;
+        using var scope = NewDisposeScope();
+        var x = input.Forward(s[0].shape[0]);
+        x = conv1.Forward(x, s[0], maps[0], rng);
+        var skip = to_rgb1.Forward(x, s[1], null);
+        int k = 2;
+        for (int i = 0; i < to_rgbs.Count; i++, k += 3)
+        {
+            x = convs[2 * i].Forward(x, s[k], maps[1 + 2 * i], rng);
+            x = convs[2 * i + 1].Forward(x, s[k + 1], maps[2 + 2 * i], rng);
+            skip = to_rgbs[i].Forward(x, s[k + 2], skip);
+        }
+        return skip.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Number of noise layers (2·log2(size) − 3).</summary>
+    public int NoiseLayers => noises.All.Count;
+
+    Tensor?[] NoiseMaps(NoiseSpec noise)
+    {
+        var maps = new Tensor?[NoiseLayers];
+        switch (noise.Mode)
+        {
+            case NoiseMode.Const:
+                for (int j = 0; j < maps.Length; j++) maps[j] = noises.All[j];
+                break;
+            case NoiseMode.Zero:
+                for (int j = 0; j < maps.Length; j++) maps[j] = zeros_like(noises.All[j]);
+                break;
+            case NoiseMode.Explicit:
+                if (noise.Maps is null || noise.Maps.Count != maps.Length)
+                    throw new ArgumentException($"explicit noise needs {maps.Length} maps, got {noise.Maps?.Count ?? 0}");
+                for (int j = 0; j < maps.Length; j++)
+                {
+                    var want = noises.All[j].shape[2];
+                    if (noise.Maps[j].dim() != 4 || noise.Maps[j].shape[1] != 1 || noise.Maps[j].shape[2] != want || noise.Maps[j].shape[3] != want)
+                        throw new ArgumentException($"noise map {j} must be [N or 1,1,{want},{want}], got [{string.Join(",", noise.Maps[j].shape)}]");
+                    maps[j] = noise.Maps[j];
+                }
+                break;
+            case NoiseMode.Random:
+                break;  // null → NoiseInjection draws
+        }
+        return maps;
+    }
+
+    void CheckWPlus(Tensor wplus)
+    {
+        if (wplus.dim() != 3 || wplus.shape[1] != Config.NLatent || wplus.shape[2] != Config.StyleDim)
+            throw new ArgumentException($"W+ must be [N,{Config.NLatent},{Config.StyleDim}], got [{string.Join(",", wplus.shape)}]");
+    }
+
+    ModulatedConv2d ModConv(int layer)
+    {
+        if (layer == 0) return conv1.Conv;
+        if (layer == 1) return to_rgb1.Conv;
+        int i = (layer - 2) / 3, j = (layer - 2) % 3;
+        return j switch { 0 => convs[2 * i].Conv, 1 => convs[2 * i + 1].Conv, _ => to_rgbs[i].Conv };
+    }
+
+    static List<StyleLayer> DescribeLayers(StyleGan2Config c)
+    {
+        var layers = new List<StyleLayer>
+        {
+            new(0, "conv1", c.Channels[4], 0, false, 4),
+            new(1, "to_rgb1", c.Channels[4], 1, true, 4),
+        };
+        int row = 1, inCh = c.Channels[4], i = 0;
+        for (int r = 8; r <= c.Size; r *= 2, i++, row += 2)
+        {
+            int outCh = c.Channels[r];
+            layers.Add(new(layers.Count, $"convs.{2 * i}", inCh, row, false, r));
+            layers.Add(new(layers.Count, $"convs.{2 * i + 1}", outCh, row + 1, false, r));
+            layers.Add(new(layers.Count, $"to_rgbs.{i}", outCh, row + 2, true, r));
+            inCh = outCh;
+        }
+        return layers;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) LatentAvg.Dispose();
+        base.Dispose(disposing);
+    }
+}

@@ -1,0 +1,54 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace FaceWeb.Engine.Generators.StyleGan2;
+
+/// <summary>Per-pixel noise scaled by a learned scalar (StyleGAN §3.2). Key <c>weight</c> [1].</summary>
+public sealed class NoiseInjection : nn.Module
+{
+    readonly Parameter weight;
+
+    public NoiseInjection() : base(nameof(NoiseInjection))
+    {
+        weight = new Parameter(zeros(1));
+        register_parameter(nameof(weight), weight);
+    }
+
+    /// <summary>x [N,C,H,W] + weight · noise [N or 1,1,H,W]; a null noise draws fresh Gaussian noise.</summary>
+    public Tensor Forward(Tensor x, Tensor? noise, Generator? rng = null)
+    {
+        using var scope = NewDisposeScope();
+        noise ??= randn([x.shape[0], 1, x.shape[2], x.shape[3]], dtype: x.dtype, device: x.device, generator: rng);
+        return (x + weight * noise).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>ModulatedConv2d → NoiseInjection → FusedLeakyReLU (keys <c>conv.*</c>, <c>noise.weight</c>, <c>activate.bias</c>).</summary>
+public sealed class StyledConv : nn.Module
+{
+    readonly ModulatedConv2d conv;
+    readonly NoiseInjection noise;
+    readonly FusedLeakyRelu activate;
+
+    public StyledConv(long inChannels, long outChannels, int kernelSize, long styleDim, bool upsample = false)
+        : base(nameof(StyledConv))
+    {
+        conv = new ModulatedConv2d(inChannels, outChannels, kernelSize, styleDim, demodulate: true, upsample: upsample);
+        noise = new NoiseInjection();
+        activate = new FusedLeakyRelu(outChannels);
+        register_module(nameof(conv), conv);
+        register_module(nameof(noise), noise);
+        register_module(nameof(activate), activate);
+    }
+
+    public ModulatedConv2d Conv => conv;
+
+    public Tensor Forward(Tensor x, Tensor s, Tensor? noiseInput, Generator? rng = null)
+    {
+        using var scope = NewDisposeScope();
+        var y = conv.Forward(x, s);
+        y = noise.Forward(y, noiseInput, rng);
+        return activate.forward(y).MoveToOuterDisposeScope();
+    }
+}

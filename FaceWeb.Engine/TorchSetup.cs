@@ -1,0 +1,27 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace FaceWeb.Engine;
+
+/// <summary>Process-wide native settings applied before libtorch runs its first kernel.</summary>
+public static partial class TorchSetup
+{
+    /// <summary>Environment variable that caps oneDNN's instruction set. libtorch 2.10's oneDNN AVX-512 convolution
+    /// kernels return wrong float32 results on some CPUs (seen on this project's AMD EPYC build machines: 24- and 48-channel
+    /// 3×3 convs and transposed convs off by ~1 %); AVX2 kernels match the reference. Users may set it themselves.</summary>
+    public const string OneDnnIsaVariable = "ONEDNN_MAX_CPU_ISA";
+    public const string OneDnnIsaDefault = "AVX2_VNNI";
+
+#pragma warning disable CA2255 // a library must set this before any caller touches libtorch
+    [ModuleInitializer]
+#pragma warning restore CA2255
+    internal static void Initialize()
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) return;
+        // .NET keeps its own copy of the environment; oneDNN reads the C library's, so set it there.
+        _ = setenv(OneDnnIsaVariable, OneDnnIsaDefault, 0);
+    }
+
+    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int setenv(string name, string value, int overwrite);
+}
