@@ -1,1 +1,1 @@
-return 0;
+return FaceWeb.Cli.CliApp.Run(args);

@@ -20,6 +20,22 @@ public static partial class TorchSetup
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) return;
         // .NET keeps its own copy of the environment; oneDNN reads the C library's, so set it there.
         _ = setenv(OneDnnIsaVariable, OneDnnIsaDefault, 0);
+        if (Environment.GetEnvironmentVariable("TORCH_CPP_LOG_LEVEL") is null) QuietNativeWarnings();
+    }
+
+    /// <summary>libtorch logs "Could not initialize NNPACK! Reason: Unsupported hardware." on every batch-1 conv on such
+    /// CPUs (then uses its other kernels). Raise c10's log threshold to ERROR (c10 only reads TORCH_CPP_LOG_LEVEL from
+    /// Python). Best effort: if the symbol is not there, warnings stay on.</summary>
+    static void QuietNativeWarnings()
+    {
+        try
+        {
+            _ = TorchSharp.torch.get_num_threads();  // loads libtorch
+            if (NativeLibrary.TryLoad("libc10.so", typeof(TorchSharp.torch).Assembly, DllImportSearchPath.AssemblyDirectory, out var lib) &&
+                NativeLibrary.TryGetExport(lib, "FLAGS_caffe2_log_level", out var level))
+                Marshal.WriteInt32(level, 2);  // c10::GLOG_ERROR
+        }
+        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or BadImageFormatException) { }
     }
 
     [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8)]

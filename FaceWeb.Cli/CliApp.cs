@@ -1,0 +1,64 @@
+using FaceWeb.Engine.Checkpoints;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace FaceWeb.Cli;
+
+/// <summary>`faceweb` entry point. Exit codes: 0 success, 2 bad input (one-line error on stderr), 1 other failure.</summary>
+public static class CliApp
+{
+    public const int BadInput = 2;
+
+    public static int Run(string[] args)
+    {
+        var app = new CommandApp();
+        app.Configure(c =>
+        {
+            c.SetApplicationName("faceweb");
+            c.PropagateExceptions();
+            c.AddCommand<RenderCommand>("render").WithDescription("Render latents (z, w or wplus) from a safetensors file to images.");
+            c.AddCommand<GenerateCommand>("generate").WithDescription("Generate PNGs and a grid for a range of seeds.");
+        });
+        try
+        {
+            return app.Run(args);
+        }
+        catch (Exception e) when (e is CommandParseException or CommandRuntimeException or CheckpointException
+                                       or ArgumentException or FileNotFoundException or DirectoryNotFoundException)
+        {
+            Console.Error.WriteLine($"error: {OneLine(e.Message)}");
+            return BadInput;
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("cancelled");
+            return 130;
+        }
+    }
+
+    static string OneLine(string s) => string.Join(' ', s.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
+    /// <summary>Parses "0-7", "3", "1,5,9-12" into seeds.</summary>
+    public static IReadOnlyList<long> ParseSeeds(string text)
+    {
+        var seeds = new List<long>();
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var ends = part.Split('-', 2);
+            if (!long.TryParse(ends[0], out long a) || a < 0 || (ends.Length == 2 && (!long.TryParse(ends[1], out long b) || b < a)))
+                throw new ArgumentException($"invalid seeds '{text}' (use e.g. 0-7 or 1,5,9)");
+            long end = ends.Length == 2 ? long.Parse(ends[1]) : a;
+            if (end - a > 100_000) throw new ArgumentException($"seed range '{part}' is too large");
+            for (long s = a; s <= end; s++) seeds.Add(s);
+        }
+        if (seeds.Count == 0) throw new ArgumentException("no seeds given");
+        return seeds;
+    }
+
+    internal static void Progress(string title, int total, Action<Action> body) =>
+        AnsiConsole.Progress().AutoClear(true).Start(ctx =>
+        {
+            var task = ctx.AddTask(title, maxValue: total);
+            body(() => task.Increment(1));
+        });
+}

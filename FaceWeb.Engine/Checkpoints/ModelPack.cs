@@ -1,0 +1,97 @@
+// A model pack: a folder with manifest.json (kind, config, files with SHA-256) — docs/model-packs.md.
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace FaceWeb.Engine.Checkpoints;
+
+public sealed record PackFile(
+    [property: JsonPropertyName("role")] string Role,
+    [property: JsonPropertyName("path")] string Path,
+    [property: JsonPropertyName("sha256")] string Sha256,
+    [property: JsonPropertyName("bytes")] long? Bytes = null);
+
+public sealed record PackManifest(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("kind")] string Kind,
+    [property: JsonPropertyName("files")] IReadOnlyList<PackFile> Files,
+    [property: JsonPropertyName("version")] int Version = 1,
+    [property: JsonPropertyName("description")] string? Description = null,
+    [property: JsonPropertyName("trained")] bool Trained = true,
+    [property: JsonPropertyName("config")] JsonElement? Config = null);
+
+public sealed class ModelPack
+{
+    public const string ManifestName = "manifest.json";
+
+    public string Directory { get; }
+    public PackManifest Manifest { get; }
+
+    ModelPack(string directory, PackManifest manifest) => (Directory, Manifest) = (directory, manifest);
+
+    /// <summary>Reads the manifest and verifies every listed file (exists, size, SHA-256).</summary>
+    public static ModelPack Load(string directory)
+    {
+        string manifestPath = Path.Combine(directory, ManifestName);
+        if (!File.Exists(manifestPath)) throw new CheckpointException($"{directory}: not a model pack (no {ManifestName}).");
+        PackManifest manifest;
+        try
+        {
+            manifest = JsonSerializer.Deserialize<PackManifest>(File.ReadAllText(manifestPath))
+                       ?? throw new JsonException("empty manifest");
+        }
+        catch (JsonException e) { throw new CheckpointException($"{manifestPath}: invalid manifest ({e.Message}).", e); }
+        if (string.IsNullOrWhiteSpace(manifest.Kind) || manifest.Files is null || manifest.Files.Count == 0)
+            throw new CheckpointException($"{manifestPath}: the manifest needs a kind and at least one file.");
+        var pack = new ModelPack(directory, manifest);
+        foreach (var f in manifest.Files) pack.Verify(f);
+        return pack;
+    }
+
+    public string PathOf(string role)
+    {
+        var f = Manifest.Files.FirstOrDefault(x => x.Role == role)
+                ?? throw new CheckpointException($"{Directory}: the pack has no '{role}' file.");
+        return FullPath(f);
+    }
+
+    string FullPath(PackFile f)
+    {
+        string full = Path.GetFullPath(Path.Combine(Directory, f.Path));
+        if (!full.StartsWith(Path.GetFullPath(Directory), StringComparison.Ordinal))
+            throw new CheckpointException($"{Directory}: file path '{f.Path}' leaves the pack folder.");
+        return full;
+    }
+
+    void Verify(PackFile f)
+    {
+        string full = FullPath(f);
+        if (!File.Exists(full)) throw new CheckpointException($"{Directory}: '{f.Path}' is listed in the manifest but missing.");
+        if (f.Bytes is { } n && new FileInfo(full).Length != n)
+            throw new CheckpointException($"{Directory}: '{f.Path}' has {new FileInfo(full).Length} bytes, the manifest says {n}.");
+        string actual = Sha256Of(full);
+        if (!actual.Equals(f.Sha256, StringComparison.OrdinalIgnoreCase))
+            throw new CheckpointException($"{Directory}: SHA-256 of '{f.Path}' is {actual}, the manifest says {f.Sha256}.");
+    }
+
+    public static string Sha256Of(string path)
+    {
+        using var s = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(s));
+    }
+
+    /// <summary>Writes a manifest for files already in <paramref name="directory"/>, hashing each.</summary>
+    public static PackManifest WriteManifest(string directory, string name, string kind, bool trained, string description,
+        IEnumerable<(string Role, string Path)> files, JsonElement? config = null)
+    {
+        var list = files.Select(f =>
+        {
+            string full = Path.Combine(directory, f.Path);
+            return new PackFile(f.Role, f.Path, Sha256Of(full), new FileInfo(full).Length);
+        }).ToList();
+        var manifest = new PackManifest(name, kind, list, 1, description, trained, config);
+        File.WriteAllText(Path.Combine(directory, ManifestName),
+            JsonSerializer.Serialize(manifest, new JsonSerializerOptions { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull }));
+        return manifest;
+    }
+}

@@ -1,0 +1,65 @@
+// The one engine per process: the loaded model pack's generator and the operations the app and CLI need.
+// Not thread-safe by itself; the app calls it through Jobs/EngineScheduler (one worker thread).
+using FaceWeb.Engine.Checkpoints;
+using FaceWeb.Engine.Generators;
+using FaceWeb.Engine.Generators.StyleGan2;
+using static TorchSharp.torch;
+
+namespace FaceWeb.Engine;
+
+public sealed record PackInfo(string Name, bool Trained, int Resolution, string Description, string Source);
+
+public sealed class FaceEngine : IDisposable
+{
+    public StyleGan2Generator Generator { get; }
+    public PackInfo Pack { get; }
+
+    public FaceEngine(StyleGan2Generator generator, PackInfo pack) => (Generator, Pack) = (generator, pack);
+
+    /// <summary>Loads a verified model pack (manifest.json with SHA-256) of kind "stylegan2".</summary>
+    public static FaceEngine FromPack(string directory)
+    {
+        var pack = ModelPack.Load(directory);
+        if (pack.Manifest.Kind != "stylegan2")
+            throw new CheckpointException($"{directory}: pack kind '{pack.Manifest.Kind}' is not supported (expected stylegan2).");
+        var g = StyleGan2Generator.Load(pack.PathOf("generator"));
+        return new FaceEngine(g, new PackInfo(pack.Manifest.Name, pack.Manifest.Trained, g.Config.Size,
+            pack.Manifest.Description ?? "", Path.GetFullPath(directory)));
+    }
+
+    public static FaceEngine FromCheckpoint(string path)
+    {
+        var g = StyleGan2Generator.Load(path);
+        return new FaceEngine(g, new PackInfo(Path.GetFileNameWithoutExtension(path), true, g.Config.Size, "checkpoint", Path.GetFullPath(path)));
+    }
+
+    /// <summary>The default pack's architecture with deterministic random weights (seed 0): what the app runs until a
+    /// trained default pack is installed. Its images are not faces.</summary>
+    public static FaceEngine Placeholder()
+    {
+        var g = new StyleGan2Generator(DefaultPackConfig, seed: 0);
+        g.EstimateLatentAvg();
+        return new FaceEngine(g, new PackInfo("placeholder (untrained)", false, g.Config.Size,
+            "An untrained generator created at start-up; install the trained default pack for faces.", "built-in"));
+    }
+
+    /// <summary>The default pack's generator shape (models/faceweb-mini): 64 px, widths sized for CPU.</summary>
+    public static StyleGan2Config DefaultPackConfig { get; } = new(64, 256, 8,
+        new Dictionary<int, int> { [4] = 256, [8] = 256, [16] = 256, [32] = 128, [64] = 64 });
+
+    /// <summary>z for a seed: standard normal from a CPU generator seeded with <paramref name="seed"/>. [1,D]</summary>
+    public Tensor SeedLatent(long seed) =>
+        randn([1, Generator.Config.StyleDim], generator: new TorchSharp.torch.Generator((ulong)seed));
+
+    /// <summary>Renders the image for a seed at truncation ψ; returns a PNG.</summary>
+    public byte[] RenderSeedPng(long seed, double truncation, NoiseSpec? noise = null)
+    {
+        if (!double.IsFinite(truncation)) throw new ArgumentException("truncation must be a finite number");
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var w = Generator.Truncate(Generator.Map(SeedLatent(seed)), truncation);
+        return ImageTensors.ToPng(Generator.Synthesize(Generator.Broadcast(w), noise));
+    }
+
+    public void Dispose() => Generator.Dispose();
+}

@@ -1,0 +1,44 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using static TorchSharp.torch;
+
+namespace FaceWeb.Engine.Generators;
+
+/// <summary>Generator output (NCHW float32, ≈ [−1,1]) to 8-bit RGB and PNG.</summary>
+public static class ImageTensors
+{
+    /// <summary>[3,H,W] or [1,3,H,W] in [−1,1] → H·W·3 bytes (clamped, rounded).</summary>
+    public static byte[] ToRgb24(Tensor image)
+    {
+        using var scope = NewDisposeScope();
+        var x = image.dim() == 4 ? image[0] : image;
+        if (x.dim() != 3 || x.shape[0] != 3) throw new ArgumentException($"expected [3,H,W], got [{string.Join(",", image.shape)}]");
+        var hwc = x.detach().cpu().to(float32).add(1).mul(127.5).round().clamp(0, 255).to(ScalarType.Byte).permute(1, 2, 0).contiguous();
+        return hwc.bytes.ToArray();
+    }
+
+    public static byte[] ToPng(Tensor image)
+    {
+        var x = image.dim() == 4 ? image[0] : image;
+        int h = (int)x.shape[1], w = (int)x.shape[2];
+        using var img = Image.LoadPixelData<Rgb24>(ToRgb24(x), w, h);
+        using var ms = new MemoryStream();
+        img.SaveAsPng(ms);
+        return ms.ToArray();
+    }
+
+    /// <summary>[N,3,H,W] → one PNG grid with <paramref name="columns"/> columns.</summary>
+    public static byte[] GridPng(Tensor images, int columns)
+    {
+        using var scope = NewDisposeScope();
+        long n = images.shape[0], h = images.shape[2], w = images.shape[3];
+        int cols = (int)Math.Min(columns, n), rows = (int)((n + cols - 1) / cols);
+        var canvas = ones([3, rows * h, cols * w]);  // white padding where the grid is not full
+        for (int i = 0; i < n; i++)
+        {
+            long r = i / cols, c = i % cols;
+            canvas[.., TensorIndex.Slice(r * h, (r + 1) * h), TensorIndex.Slice(c * w, (c + 1) * w)] = images[i].detach().cpu().to(float32);
+        }
+        return ToPng(canvas);
+    }
+}
