@@ -1,0 +1,24 @@
+namespace FaceWeb.Components.Services;
+
+/// <summary>What the components need from the engine. The host implements it (one instance per circuit);
+/// this library stays free of the engine and TorchSharp.</summary>
+public interface IFaceRenderService
+{
+    /// <summary>The loaded model pack (waits for start-up loading to finish).</summary>
+    Task<PackSummary> GetPackAsync(CancellationToken ct = default);
+
+    /// <summary>Renders one frame. A newer call from the same circuit supersedes this one (it is cancelled).</summary>
+    Task<FaceFrame> RenderAsync(GenerateRequest request, CancellationToken ct = default);
+}
+
+/// <param name="Truncation">ψ: 0 is the average face, 1 the untruncated distribution.</param>
+public sealed record GenerateRequest(long Seed, double Truncation);
+
+/// <param name="Png">The image, PNG-encoded.</param>
+public sealed record FaceFrame(byte[] Png, GenerateRequest Request, int Resolution, double Milliseconds)
+{
+    public string DataUrl => "data:image/png;base64," + Convert.ToBase64String(Png);
+}
+
+/// <param name="Trained">False for the untrained placeholder generator.</param>
+public sealed record PackSummary(string Name, bool Trained, int Resolution, string Description, string? Warning = null);

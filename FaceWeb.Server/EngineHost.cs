@@ -1,0 +1,81 @@
+using FaceWeb.Components.Services;
+using FaceWeb.Engine;
+using FaceWeb.Engine.Checkpoints;
+using FaceWeb.Engine.Jobs;
+using Microsoft.Extensions.Options;
+
+namespace FaceWeb.Server;
+
+public sealed class EngineOptions
+{
+    public const string Section = "FaceWeb";
+    /// <summary>Model pack folder. Default: the embedded pack (models/faceweb-mini beside the app).</summary>
+    public string? Pack { get; set; }
+    /// <summary>Use the untrained placeholder even if a pack exists (tests).</summary>
+    public bool Placeholder { get; set; }
+    public int MaxWaitingClients { get; set; } = 64;
+}
+
+/// <summary>The one engine of the process: loads the model pack at start-up (outside any request) and owns the
+/// scheduler every circuit's work goes through.</summary>
+public sealed class EngineHost(IOptions<EngineOptions> options, IHostEnvironment env, ILogger<EngineHost> log) : IHostedService, IDisposable
+{
+    readonly TaskCompletionSource<(FaceEngine Engine, PackSummary Pack)> ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public EngineScheduler Scheduler { get; } = new(options.Value.MaxWaitingClients);
+    public Task<(FaceEngine Engine, PackSummary Pack)> Ready => ready.Task;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Load on the engine thread so all torch work stays on one thread.
+        _ = Scheduler.RunAsync("startup", _ => Load(), CancellationToken.None).ContinueWith(t =>
+        {
+            if (t.IsCompletedSuccessfully) ready.TrySetResult(t.Result);
+            else ready.TrySetException(t.Exception?.InnerException ?? new InvalidOperationException("engine start was cancelled"));
+        }, TaskScheduler.Default);
+        return Task.CompletedTask;
+    }
+
+    (FaceEngine, PackSummary) Load()
+    {
+        var o = options.Value;
+        string? dir = o.Placeholder ? null : o.Pack ?? DefaultPack();
+        if (dir is not null)
+        {
+            try
+            {
+                var engine = FaceEngine.FromPack(dir);
+                log.LogInformation("Loaded model pack {Pack} from {Dir}", engine.Pack.Name, dir);
+                return (engine, Summary(engine.Pack, null));
+            }
+            catch (CheckpointException e)
+            {
+                log.LogError("Model pack {Dir} could not be loaded: {Message}", dir, e.Message);
+                var fallback = FaceEngine.Placeholder();
+                return (fallback, Summary(fallback.Pack, $"The model pack could not be loaded: {e.Message}"));
+            }
+        }
+        var placeholder = FaceEngine.Placeholder();
+        log.LogWarning("No model pack found; running the untrained placeholder generator");
+        return (placeholder, Summary(placeholder.Pack, null));
+    }
+
+    string? DefaultPack()
+    {
+        foreach (var root in new[] { AppContext.BaseDirectory, env.ContentRootPath, Path.Combine(env.ContentRootPath, "..") })
+        {
+            string dir = Path.Combine(root, "models", "faceweb-mini");
+            if (File.Exists(Path.Combine(dir, ModelPack.ManifestName))) return Path.GetFullPath(dir);
+        }
+        return null;
+    }
+
+    static PackSummary Summary(PackInfo p, string? warning) => new(p.Name, p.Trained, p.Resolution, p.Description, warning);
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public void Dispose()
+    {
+        Scheduler.Dispose();
+        if (ready.Task.IsCompletedSuccessfully) ready.Task.Result.Engine.Dispose();
+    }
+}

@@ -1,0 +1,19 @@
+using FaceWeb.Components.Services;
+using MudBlazor.Services;
+
+namespace FaceWeb.Server;
+
+public static class Extensions
+{
+    /// <summary>All of FaceWeb's services: Blazor Server, MudBlazor, the engine (one per process) and its scheduler.</summary>
+    public static IHostApplicationBuilder AddFaceWeb(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddMudServices();
+        builder.Services.Configure<EngineOptions>(builder.Configuration.GetSection(EngineOptions.Section));
+        builder.Services.AddSingleton<EngineHost>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<EngineHost>());
+        builder.Services.AddScoped<IFaceRenderService, FaceRenderService>();
+        return builder;
+    }
+}

@@ -1,0 +1,20 @@
+using FaceWeb.Server;
+using FaceWeb.Server.Components;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.WebHost.UseStaticWebAssets();   // MudBlazor's assets also when run from the build output in Production
+builder.AddFaceWeb();
+
+var app = builder.Build();
+if (!app.Environment.IsDevelopment())
+{
+    app.UseExceptionHandler("/error", createScopeForErrors: true);
+}
+app.UseAntiforgery();
+app.MapStaticAssets();
+app.MapRazorComponents<App>()
+   .AddInteractiveServerRenderMode()
+   .AddAdditionalAssemblies(typeof(FaceWeb.Components.Generate.GeneratePage).Assembly);
+app.MapGet("/healthz", (EngineHost host) => Results.Ok(new { ready = host.Ready.IsCompletedSuccessfully }));
+
+app.Run();

@@ -1,0 +1,97 @@
+using FaceWeb.Components.Generate;
+using FaceWeb.Components.Services;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+using MudBlazor.Services;
+
+namespace FaceWeb.Components.Tests;
+
+public sealed class GenerateTests : BunitContext
+{
+    readonly FakeRenderer renderer = new();
+
+    public GenerateTests()
+    {
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        Services.AddMudServices();
+        Services.AddSingleton<IFaceRenderService>(renderer);
+        Render<MudPopoverProvider>();
+    }
+
+    static string Src(byte marker) => "data:image/png;base64," + Convert.ToBase64String([0x89, (byte)'P', (byte)'N', (byte)'G', marker]);
+
+    [Fact]
+    public void First_render_asks_for_seed_0_at_truncation_0_7_and_shows_it()
+    {
+        var cut = Render<GeneratePage>();
+        Assert.Equal(new GenerateRequest(0, 0.7), Assert.Single(renderer.Calls).Request);
+        renderer.Complete(0, marker: 7);
+        cut.WaitForAssertion(() => Assert.Equal(Src(7), cut.Find("[data-testid=face]").GetAttribute("src")));
+        Assert.Contains("faceweb-seed0-psi0.70.png", cut.Find("[data-testid=download]").OuterHtml);
+        Assert.Contains("faceweb-mini", cut.Find("[data-testid=pack]").TextContent);
+        Assert.Empty(cut.FindAll("[data-testid=untrained-banner]"));
+    }
+
+    [Fact]
+    public async Task Moving_the_slider_supersedes_the_frame_in_flight_latest_wins()
+    {
+        var cut = Render<GeneratePage>();
+        renderer.Complete(0, marker: 1);
+        var slider = cut.FindComponent<MudSlider<double>>();
+        // Handlers finish only when their frame arrives, so they are started here and awaited at the end.
+        var drag1 = cut.InvokeAsync(() => slider.Instance.ValueChanged.InvokeAsync(0.8));
+        var drag2 = cut.InvokeAsync(() => slider.Instance.ValueChanged.InvokeAsync(0.9));
+        cut.WaitForState(() => renderer.Calls.Count == 3);
+        Assert.Equal([0.7, 0.8, 0.9], renderer.Calls.Select(c => c.Request.Truncation));
+        Assert.True(renderer.Calls[1].Token.IsCancellationRequested);   // the stale request was cancelled
+        Assert.False(renderer.Calls[2].Token.IsCancellationRequested);
+        renderer.Complete(1, marker: 2);                                // a stale result arriving late is ignored
+        renderer.Complete(2, marker: 3);
+        await Task.WhenAll(drag1, drag2);
+        cut.WaitForAssertion(() => Assert.Equal(Src(3), cut.Find("[data-testid=face]").GetAttribute("src")));
+        Assert.Contains("0.90", cut.Markup);
+    }
+
+    [Fact]
+    public async Task Random_picks_a_new_seed_and_seed_field_is_clamped()
+    {
+        var cut = Render<GeneratePage>();
+        renderer.Complete(0);
+        var click = cut.InvokeAsync(() => cut.Find("[data-testid=random]").Click());
+        cut.WaitForState(() => renderer.Calls.Count == 2);
+        Assert.Equal(2, renderer.Calls.Count);
+        Assert.InRange(renderer.Calls[1].Request.Seed, 0, int.MaxValue);
+        var field = cut.FindComponent<MudNumericField<long>>();
+        var typed = cut.InvokeAsync(() => field.Instance.ValueChanged.InvokeAsync(-5));
+        cut.WaitForState(() => renderer.Calls.Count == 3);
+        Assert.Equal(0, renderer.Calls[2].Request.Seed);
+        renderer.Complete(2);
+        await Task.WhenAll(click, typed);
+    }
+
+    [Fact]
+    public async Task Render_errors_are_shown_and_the_last_frame_is_kept()
+    {
+        var cut = Render<GeneratePage>();
+        renderer.Complete(0, marker: 4);
+        var slider = cut.FindComponent<MudSlider<double>>();
+        var drag = cut.InvokeAsync(() => slider.Instance.ValueChanged.InvokeAsync(0.5));
+        cut.WaitForState(() => renderer.Calls.Count == 2);
+        renderer.Calls[1].Result.SetException(new InvalidOperationException("The engine is busy"));
+        await drag;
+        cut.WaitForAssertion(() => Assert.Contains("The engine is busy", cut.Find("[data-testid=error]").TextContent));
+        Assert.Equal(Src(4), cut.Find("[data-testid=face]").GetAttribute("src"));
+    }
+
+    [Fact]
+    public async Task Untrained_placeholder_shows_a_banner()
+    {
+        await using var ctx = new BunitContext();
+        ctx.JSInterop.Mode = JSRuntimeMode.Loose;
+        ctx.Services.AddMudServices();
+        ctx.Services.AddSingleton<IFaceRenderService>(new FakeRenderer(trained: false));
+        ctx.Render<MudPopoverProvider>();
+        var cut = ctx.Render<GeneratePage>();
+        Assert.Contains("untrained placeholder", cut.Find("[data-testid=untrained-banner]").TextContent);
+    }
+}
