@@ -1,0 +1,41 @@
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Playwright;
+
+namespace FaceWeb.E2E;
+
+/// <summary>The real app on a Kestrel port plus Debian's Chromium driven by Playwright (offline: no browser download).</summary>
+public sealed class BrowserFixture : IAsyncLifetime
+{
+    public const string ChromiumPath = "/usr/bin/chromium";
+    readonly WebApplicationFactory<Program> factory = new();
+    readonly string profile = Directory.CreateTempSubdirectory("faceweb-e2e-").FullName;
+    IPlaywright? playwright;
+
+    public IBrowserContext Browser { get; private set; } = null!;
+    public string BaseUrl { get; private set; } = "";
+
+    public async ValueTask InitializeAsync()
+    {
+        if (!File.Exists(ChromiumPath))
+            throw new InvalidOperationException($"{ChromiumPath} not found: install Debian's chromium (apt-get install chromium); .ci/run does.");
+        factory.UseKestrel(0);
+        factory.StartServer();
+        BaseUrl = factory.ClientOptions.BaseAddress.ToString().TrimEnd('/');
+        playwright = await Playwright.CreateAsync();
+        Browser = await playwright.Chromium.LaunchPersistentContextAsync(profile, new()
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                    "--disable-sync", "--no-first-run", "--disable-quic"],
+        });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Browser is not null) await Browser.DisposeAsync();
+        playwright?.Dispose();
+        await factory.DisposeAsync();
+        try { Directory.Delete(profile, recursive: true); } catch (IOException) { }
+    }
+}

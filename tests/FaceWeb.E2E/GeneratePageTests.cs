@@ -1,0 +1,51 @@
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace FaceWeb.E2E;
+
+public sealed class GeneratePageTests(BrowserFixture app) : IClassFixture<BrowserFixture>
+{
+    [Fact]
+    public async Task Moving_the_truncation_slider_streams_new_frames()
+    {
+        var page = await app.Browser.NewPageAsync();
+        await page.GotoAsync(app.BaseUrl + "/");
+        var face = page.GetByTestId("face");
+        await Expect(face).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("pack")).ToContainTextAsync("faceweb-mini");
+        string first = (await face.GetAttributeAsync("src"))!;
+        Assert.StartsWith("data:image/png;base64,", first);
+
+        // Keyboard: each arrow press is an input event on the range; the page asks for a new frame each time.
+        var slider = page.Locator("[data-testid=truncation] input[type=range]");
+        await slider.FocusAsync();
+        for (int i = 0; i < 10; i++) await slider.PressAsync("ArrowRight");
+        await Expect(page.GetByText("Truncation ψ = 0.80")).ToBeVisibleAsync();
+        await Expect(face).Not.ToHaveAttributeAsync("src", first);
+        string afterKeys = (await face.GetAttributeAsync("src"))!;
+
+        // Mouse drag across the slider: frames arrive while dragging.
+        var box = (await slider.BoundingBoxAsync())!;
+        await page.Mouse.MoveAsync(box.X + box.Width * 0.66f, box.Y + box.Height / 2);
+        await page.Mouse.DownAsync();
+        await page.Mouse.MoveAsync(box.X + box.Width * 0.1f, box.Y + box.Height / 2, new() { Steps = 12 });
+        await page.Mouse.UpAsync();
+        await Expect(face).Not.ToHaveAttributeAsync("src", afterKeys);
+        await page.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Random_seed_changes_the_face_and_download_offers_a_png()
+    {
+        var page = await app.Browser.NewPageAsync();
+        await page.GotoAsync(app.BaseUrl + "/");
+        var face = page.GetByTestId("face");
+        await Expect(face).ToBeVisibleAsync();
+        string first = (await face.GetAttributeAsync("src"))!;
+        await page.GetByTestId("random").ClickAsync();
+        await Expect(face).Not.ToHaveAttributeAsync("src", first);
+        var download = page.GetByTestId("download");
+        await Expect(download).ToHaveAttributeAsync("download", new System.Text.RegularExpressions.Regex(@"^faceweb-seed\d+-psi0\.70\.png$"));
+        await page.CloseAsync();
+    }
+}
