@@ -20,6 +20,7 @@ public static partial class TorchSetup
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) return;
         // .NET keeps its own copy of the environment; oneDNN reads the C library's, so set it there.
         _ = setenv(OneDnnIsaVariable, OneDnnIsaDefault, 0);
+        if (OperatingSystem.IsLinux() && Environment.GetEnvironmentVariable("MALLOC_MMAP_MAX_") is null) KeepFreedMemory();
         if (Environment.GetEnvironmentVariable("TORCH_CPP_LOG_LEVEL") is null) QuietNativeWarnings();
     }
 
@@ -37,6 +38,25 @@ public static partial class TorchSetup
         }
         catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or BadImageFormatException) { }
     }
+
+    /// <summary>glibc serves allocations above 32 MB with fresh mmaps and unmaps them on free, so every large activation
+    /// (a 256-px layer is 33 MB per image) costs page faults and kernel zeroing on every frame: measured 1.28 s → 0.84 s
+    /// per 256-px image and 3.2 s → 1.1 s at batch 8 on 2 cores. Serve everything from the heap and keep freed memory
+    /// for the next frame instead (steady-state memory then equals the peak of one frame). MALLOC_MMAP_MAX_ overrides.</summary>
+    static void KeepFreedMemory()
+    {
+        const int M_TRIM_THRESHOLD = -1, M_TOP_PAD = -2, M_MMAP_MAX = -4;
+        try
+        {
+            _ = mallopt(M_MMAP_MAX, 0);
+            _ = mallopt(M_TRIM_THRESHOLD, int.MaxValue);
+            _ = mallopt(M_TOP_PAD, 64 << 20);
+        }
+        catch (EntryPointNotFoundException) { }   // not glibc (e.g. musl): leave the allocator alone
+    }
+
+    [LibraryImport("libc")]
+    private static partial int mallopt(int param, int value);
 
     [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int setenv(string name, string value, int overwrite);

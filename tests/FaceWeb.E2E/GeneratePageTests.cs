@@ -46,6 +46,9 @@ public sealed class GeneratePageTests(BrowserFixture app) : IClassFixture<Browse
         await Expect(face).Not.ToHaveAttributeAsync("src", first);
         var download = page.GetByTestId("download");
         await Expect(download).ToHaveAttributeAsync("download", new System.Text.RegularExpressions.Regex(@"^faceweb-seed\d+-psi0\.70\.png$"));
+        // The README's screenshot comes from this run (bin/.../generate-page.png).
+        await page.SetViewportSizeAsync(1000, 680);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, "generate-page.png") });
         await page.CloseAsync();
     }
 }

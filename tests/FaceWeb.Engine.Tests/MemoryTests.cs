@@ -3,6 +3,11 @@ using FaceWeb.Engine.Generators.StyleGan2;
 
 namespace FaceWeb.Engine.Tests;
 
+/// <summary>Alone in its collection, run with no other test in parallel, so only its own allocations move RSS.</summary>
+[CollectionDefinition(nameof(MemoryTests), DisableParallelization = true)]
+public sealed class MemoryCollection;
+
+[Collection(nameof(MemoryTests))]
 public sealed class MemoryTests
 {
     [Fact]

@@ -76,6 +76,28 @@ public sealed class StyleGan2ParityTests : IDisposable
     }
 
     [Fact]
+    public void Batches_of_one_match_each_row()
+    {
+        // Batch 1 takes the weight-modulation path (and in-place inference ops); it must give the same numbers.
+        using var _ = no_grad();
+        for (int i = 0; i < 2; i++)
+        {
+            var wp = io["wplus"][TensorIndex.Slice(i, i + 1)];
+            Fixtures.AssertClose(io["img_wplus"][TensorIndex.Slice(i, i + 1)], g.Synthesize(wp), $"img_wplus[{i}]");
+            var s = g.Styles(wp).Select((t, k) => t + io[$"s_edit_delta_{k}"][TensorIndex.Slice(i, i + 1)]).ToList();
+            Fixtures.AssertClose(io["img_s_edit"][TensorIndex.Slice(i, i + 1)], g.SynthesizeStyles(s), $"img_s_edit[{i}]");
+        }
+    }
+
+    [Fact]
+    public void Gradient_for_a_single_image_matches()
+    {
+        var wplus = io["wplus"][TensorIndex.Slice(1, 2)].clone().requires_grad_(true);
+        (g.Synthesize(wplus) * io["grad_probe"][TensorIndex.Slice(1, 2)]).sum().backward();
+        Fixtures.AssertClose(io["grad_wplus"][TensorIndex.Slice(1, 2)], wplus.grad!, "grad_wplus[1]", tol: 1e-3, relativeOnly: true);
+    }
+
+    [Fact]
     public void Explicit_noise_matches()
     {
         using var _ = no_grad();

@@ -41,23 +41,36 @@ public sealed class ModulatedConv2d : nn.Module
     /// <summary>The StyleSpace vector of this layer: s = modulation(w). [N,D] -> [N,in]</summary>
     public Tensor Style(Tensor w) => modulation.forward(w);
 
-    /// <summary>x [N,in,H,W], s [N,in] (StyleSpace) -> [N,out,H′,W′] (H′ = 2H when up-sampling).</summary>
-    public Tensor Forward(Tensor x, Tensor s)
+    /// <summary>x [N,in,H,W], s [N,in] (StyleSpace) -> [N,out,H′,W′] (H′ = 2H when up-sampling).
+    /// <paramref name="gain"/> scales the output (folded into the weights; StyledConv passes the activation's √2).</summary>
+    public Tensor Forward(Tensor x, Tensor s, double gain = 1)
     {
         using var scope = NewDisposeScope();
         long n = x.shape[0];
         var w = weight[0] * scale;                                  // [out,in,k,k]
-        x = x * s.view(n, -1, 1, 1);
-        Tensor y = upsample
-            ? nn.functional.conv_transpose2d(x, w.transpose(0, 1), strides: [2, 2], padding: [0, 0])
-            : nn.functional.conv2d(x, w, padding: [kernelSize / 2, kernelSize / 2]);
-        if (demodulate)
+        Tensor? demod = demodulate
+            ? rsqrt(s.square().matmul(w.square().sum([2, 3]).t()) + 1e-8)   // [N,out]
+            : null;
+        Tensor y;
+        if (n == 1)
         {
-            var wsq = w.square().sum([2, 3]);                       // [out,in]
-            var demod = rsqrt(s.square().matmul(wsq.t()) + 1e-8);   // [N,out]
-            y = y * demod.view(n, -1, 1, 1);
+            // One image: modulate the (small) weight rather than the (large) activations, as the paper writes it.
+            var wm = w * s.view(1, -1, 1, 1);
+            if (demod is not null) wm = wm * demod.view(-1, 1, 1, 1);
+            if (gain != 1) wm = wm * gain;
+            y = Conv(x, wm);
+        }
+        else
+        {
+            y = Conv(x * s.view(n, -1, 1, 1), w);
+            if (demod is not null) y = y * (gain == 1 ? demod : demod * gain).view(n, -1, 1, 1);
+            else if (gain != 1) y = y * gain;
         }
         if (blur is not null) y = blur.forward(y);
         return y.MoveToOuterDisposeScope();
     }
+
+    Tensor Conv(Tensor x, Tensor w) => upsample
+        ? nn.functional.conv_transpose2d(x, w.transpose(0, 1), strides: [2, 2], padding: [0, 0])
+        : nn.functional.conv2d(x, w, padding: [kernelSize / 2, kernelSize / 2]);
 }

@@ -22,6 +22,14 @@ public sealed class NoiseInjection : nn.Module
         noise ??= randn([x.shape[0], 1, x.shape[2], x.shape[3]], dtype: x.dtype, device: x.device, generator: rng);
         return (x + weight * noise).MoveToOuterDisposeScope();
     }
+
+    /// <summary>x += gain · weight · noise, in place (inference only).</summary>
+    internal void AddInPlace(Tensor x, Tensor? noise, Generator? rng, double gain)
+    {
+        using var scope = NewDisposeScope();
+        noise ??= randn([x.shape[0], 1, x.shape[2], x.shape[3]], dtype: x.dtype, device: x.device, generator: rng);
+        x.add_(noise * (weight * gain));
+    }
 }
 
 /// <summary>ModulatedConv2d → NoiseInjection → FusedLeakyReLU (keys <c>conv.*</c>, <c>noise.weight</c>, <c>activate.bias</c>).</summary>
@@ -47,8 +55,17 @@ public sealed class StyledConv : nn.Module
     public Tensor Forward(Tensor x, Tensor s, Tensor? noiseInput, Generator? rng = null)
     {
         using var scope = NewDisposeScope();
-        var y = conv.Forward(x, s);
-        y = noise.Forward(y, noiseInput, rng);
-        return activate.forward(y).MoveToOuterDisposeScope();
+        if (is_grad_enabled())
+        {
+            var y = conv.Forward(x, s);
+            y = noise.Forward(y, noiseInput, rng);
+            return activate.forward(y).MoveToOuterDisposeScope();
+        }
+        // Inference: the same numbers with fewer passes over the activations (they dominate at high resolution):
+        // lrelu(v)·√2 = lrelu(√2·v), so √2 is folded into the conv weights, the noise and the bias, and the rest is in place.
+        var z = conv.Forward(x, s, gain: Math.Sqrt(2));
+        noise.AddInPlace(z, noiseInput, rng, Math.Sqrt(2));
+        activate.ApplyInPlace(z, Math.Sqrt(2));
+        return z.MoveToOuterDisposeScope();
     }
 }

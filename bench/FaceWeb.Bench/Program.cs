@@ -1,0 +1,32 @@
+using System.Diagnostics;
+using BenchmarkDotNet.Running;
+using FaceWeb.Bench;
+using FaceWeb.Engine.Generators.StyleGan2;
+using static TorchSharp.torch;
+
+// `dotnet run -c Release --project bench/FaceWeb.Bench -- quick [config...]` times a few forwards directly (fast);
+// anything else goes to BenchmarkDotNet (e.g. `-- --filter '*'`).
+if (args.Length > 0 && args[0] == "quick")
+{
+    var names = args.Length > 1 ? args[1..] : GeneratorBenchmarks.Configs.Keys.ToArray();
+    Console.WriteLine($"torch threads: {get_num_threads()}");
+    Console.WriteLine("config          batch  ms/image   GFLOP/s");
+    foreach (var name in names)
+    {
+        var config = GeneratorBenchmarks.Configs[name];
+        using var g = new StyleGan2Generator(config);
+        foreach (int batch in new[] { 1, 8 })
+        {
+            using var _ = no_grad();
+            var z = randn([batch, config.StyleDim], generator: new Generator(1));
+            int reps = config.Size >= 1024 ? 2 : config.Size >= 256 ? 3 : 20;
+            using (var s = NewDisposeScope()) g.Synthesize(g.Broadcast(g.Map(z)));    // warm-up
+            var sw = Stopwatch.StartNew();
+            for (int i = 0; i < reps; i++) { using var s = NewDisposeScope(); g.Synthesize(g.Broadcast(g.Map(z))); }
+            double msPerImage = sw.Elapsed.TotalMilliseconds / reps / batch;
+            Console.WriteLine($"{name,-15} {batch,5} {msPerImage,9:F1} {GeneratorBenchmarks.Flops(config) / (msPerImage / 1000) / 1e9,9:F1}");
+        }
+    }
+    return;
+}
+BenchmarkSwitcher.FromAssembly(typeof(GeneratorBenchmarks).Assembly).Run(args);
