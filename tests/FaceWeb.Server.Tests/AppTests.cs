@@ -9,14 +9,16 @@ public sealed class AppTests(WebApplicationFactory<Program> factory) : IClassFix
     static CancellationToken T => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task Home_page_answers_200_with_the_generate_page()
+    public async Task Home_page_answers_200_with_the_interactive_app()
     {
         using var client = factory.CreateClient();
         var response = await client.GetAsync("/", T);
         Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
         var html = await response.Content.ReadAsStringAsync(T);
-        Assert.Contains("Generate", html);
+        // Pages are not prerendered: the server sends the shell and an interactive-server component marker.
         Assert.Contains("_framework/blazor.web.js", html);
+        Assert.Contains("<!--Blazor:{\"type\":\"server\"", html);
+        Assert.Contains("_content/MudBlazor/MudBlazor.min", html);
     }
 
     [Fact]
