@@ -18,6 +18,8 @@ public static class CliApp
             c.PropagateExceptions();
             c.AddCommand<RenderCommand>("render").WithDescription("Render latents (z, w or wplus) from a safetensors file to images.");
             c.AddCommand<GenerateCommand>("generate").WithDescription("Generate PNGs and a grid for a range of seeds.");
+            c.AddCommand<TokenizeCommand>("tokenize").WithDescription("CLIP BPE token ids (77 per text) as JSON arrays.");
+            c.AddCommand<ClipCommand>("clip").WithDescription("CLIP text and image features to a safetensors file.");
         });
         try
         {

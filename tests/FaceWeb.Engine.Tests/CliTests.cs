@@ -61,4 +61,30 @@ public sealed class CliTests : IDisposable
             Directory.GetFiles(dir).Select(Path.GetFileName).Order());
         Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(Path.Combine(dir, "grid.png"))[..4]);
     }
+
+    [Fact]
+    public void Tokenize_and_clip_reproduce_the_fixture_tokens_and_features()
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Fixtures.File("clip", "tokenizer_cases.json")));
+        var texts = doc.RootElement.EnumerateArray().Select(e => e.GetProperty("text").GetString()!).ToArray();
+        string vocab = Fixtures.File("clip", "bpe_simple_vocab_16e6.txt.gz");
+        var (code, stdout, err) = Faceweb(["tokenize", "--vocab", vocab, .. texts]);
+        Assert.True(code == 0, err);
+        var lines = stdout.Trim().Split('\n');
+        Assert.Equal(texts.Length, lines.Length);
+        for (int i = 0; i < texts.Length; i++)
+            Assert.Equal(doc.RootElement[i].GetProperty("tokens").ToString().Replace(" ", "").Replace("\n", "").Replace("\r", ""), lines[i].Trim());
+
+        using var io = CheckpointReader.Load(Fixtures.File("clip", "clip_io.safetensors"));
+        string images = Path.Combine(tmp, "images.safetensors"), output = Path.Combine(tmp, "clip.safetensors");
+        SafeTensors.Save(images, new Dictionary<string, Tensor> { ["image"] = io["image"] });
+        var args = new List<string> { "clip", "--checkpoint", Fixtures.File("clip", "clip.safetensors"), "--vocab", vocab, "--image-tensors", images, "--out", output };
+        foreach (var t in texts) { args.Add("--text"); args.Add(t); }
+        var run = Faceweb([.. args]);
+        Assert.True(run.Code == 0, run.Err);
+        using var result = CheckpointReader.Load(output);
+        Assert.True(io["tokens"].eq(result["tokens"]).all().item<bool>());
+        Fixtures.AssertClose(io["text_features"], result["text_features"], "text_features via CLI");
+        Fixtures.AssertClose(io["image_features"], result["image_features"], "image_features via CLI");
+    }
 }
