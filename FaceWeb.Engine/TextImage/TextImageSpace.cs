@@ -1,0 +1,73 @@
+// The joint text–image space every text-driven method measures in (StyleCLIP, TediGAN, text-to-face).
+using static TorchSharp.torch;
+
+namespace FaceWeb.Engine.TextImage;
+
+public interface ITextImageSpace : IDisposable
+{
+    string Name { get; }
+    int EmbedDim { get; }
+
+    /// <summary>Texts → [N,E], L2-normalised, without gradients.</summary>
+    Tensor EmbedTexts(IReadOnlyList<string> texts);
+
+    /// <summary>Generator output [N,3,H,W] in [−1,1] → [N,E], L2-normalised, differentiable (own preprocessing).</summary>
+    Tensor EmbedImages(Tensor generated);
+}
+
+public static class TextImageSpaces
+{
+    /// <summary>Prompt ensembling (CLIP §3.1.4, as StyleCLIP's GetDt uses it): embed <paramref name="text"/> in every
+    /// template ("a photo of a {}."), normalise each, average, normalise again. → [E]</summary>
+    public static Tensor EmbedEnsemble(this ITextImageSpace space, string text, IReadOnlyList<string> templates)
+    {
+        if (templates.Count == 0) throw new ArgumentException("at least one template is needed");
+        if (templates.Any(t => !t.Contains("{}"))) throw new ArgumentException("every template needs a {} placeholder");
+        using var scope = NewDisposeScope();
+        var each = space.EmbedTexts(templates.Select(t => t.Replace("{}", text)).ToList());   // already normalised
+        return Ensemble(each).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>[T,E] per-template embeddings → [E]: normalise rows, mean, normalise.</summary>
+    public static Tensor Ensemble(Tensor perTemplate)
+    {
+        using var scope = NewDisposeScope();
+        var mean = nn.functional.normalize(perTemplate, dim: -1).mean([0]);
+        return nn.functional.normalize(mean, dim: 0).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>CLIP loss as StyleCLIP uses it: 1 − cos(image, text), per image. [N]</summary>
+    public static Tensor ClipLoss(this ITextImageSpace space, Tensor generated, Tensor textEmbedding)
+    {
+        using var scope = NewDisposeScope();
+        var img = space.EmbedImages(generated);
+        var txt = textEmbedding.dim() == 1 ? textEmbedding.unsqueeze(0) : textEmbedding;
+        return (1 - (img * txt).sum(-1)).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>OpenAI CLIP as a text–image space.</summary>
+public sealed class ClipSpace(Clip clip, ClipTokenizer tokenizer) : ITextImageSpace
+{
+    public static ClipSpace Load(string checkpoint, string vocab) => new(Clip.Load(checkpoint), ClipTokenizer.Load(vocab));
+
+    public string Name => "CLIP";
+    public int EmbedDim => clip.Config.EmbedDim;
+    public Clip Model => clip;
+
+    public Tensor EmbedTexts(IReadOnlyList<string> texts)
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var tokens = tensor(texts.SelectMany(tokenizer.Tokenize).ToArray(), [texts.Count, ClipTokenizer.ContextLength]);
+        return nn.functional.normalize(clip.EncodeText(tokens), dim: -1).MoveToOuterDisposeScope();
+    }
+
+    public Tensor EmbedImages(Tensor generated)
+    {
+        using var scope = NewDisposeScope();
+        return nn.functional.normalize(clip.EncodeImage(clip.Preprocess(generated)), dim: -1).MoveToOuterDisposeScope();
+    }
+
+    public void Dispose() => clip.Dispose();
+}
