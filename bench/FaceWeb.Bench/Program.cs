@@ -29,4 +29,24 @@ if (args.Length > 0 && args[0] == "quick")
     }
     return;
 }
+if (args.Length > 0 && args[0] == "quick-text")
+{
+    Console.WriteLine("what                     batch  ms/batch  ms/item");
+    foreach (int batch in new[] { 1, 16 })
+    {
+        var b = new TextImageBenchmarks { Batch = batch };
+        b.Setup();
+        foreach (var (name, run) in new (string, Func<long>)[] { ("clip-b32 encode_image", b.EncodeImage), ("clip-b32 encode_text", b.EncodeText), ("minilm", () => b.MiniLm()) })
+        {
+            run(); run();   // warm-up
+            int reps = 5;
+            var sw = Stopwatch.StartNew();
+            for (int i = 0; i < reps; i++) run();
+            double ms = sw.Elapsed.TotalMilliseconds / reps;
+            Console.WriteLine($"{name,-24} {batch,5} {ms,9:F1} {ms / batch,8:F1}");
+        }
+        b.Cleanup();
+    }
+    return;
+}
 BenchmarkSwitcher.FromAssembly(typeof(GeneratorBenchmarks).Assembly).Run(args);
