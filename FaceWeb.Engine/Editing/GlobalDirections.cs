@@ -1,0 +1,68 @@
+// StyleCLIP global directions — Patashnik et al., "StyleCLIP: Text-Driven Manipulation of StyleGAN Imagery"
+// (ICCV 2021), §6. The arithmetic of orpatashnik/StyleCLIP global_directions (GetFs, GetDt, GetBoundary, SplitS).
+using static TorchSharp.torch;
+
+namespace FaceWeb.Engine.Editing;
+
+public static class GlobalDirections
+{
+    /// <summary>fs3 (§6, eq. 6): all_f [C,K,2,E] = embeddings of the images with channel c at −α·σ and +α·σ, K images each.
+    /// Δ = norm(f₊) − norm(f₋), normalise, mean over images, normalise. → [C,E]</summary>
+    public static Tensor Fs(Tensor allF)
+    {
+        if (allF.dim() != 4 || allF.shape[2] != 2) throw new ArgumentException($"all_f must be [C,K,2,E], got [{string.Join(",", allF.shape)}]");
+        using var scope = NewDisposeScope();
+        var f = nn.functional.normalize(allF, dim: -1);
+        var delta = nn.functional.normalize(f[.., .., 1] - f[.., .., 0], dim: -1);   // [C,K,E]
+        return nn.functional.normalize(delta.mean([1]), dim: -1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Δt from per-template text embeddings [T,E] of the target and neutral prompts: ensemble each
+    /// (normalise, mean, normalise), subtract, normalise. → [E]</summary>
+    public static Tensor Dt(Tensor targetTemplates, Tensor neutralTemplates)
+    {
+        using var scope = NewDisposeScope();
+        var t = TextImage.TextImageSpaces.Ensemble(targetTemplates);
+        var n = TextImage.TextImageSpaces.Ensemble(neutralTemplates);
+        return nn.functional.normalize(t - n, dim: 0).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Relevance r = fs3·Δt; channels with |r| &lt; β are zeroed; the rest divided by max |r| and scaled by each
+    /// channel's σ; split per non-ToRGB layer (widths <paramref name="codeStd"/>). Add α·Δs to the style vectors to edit.</summary>
+    public static (IReadOnlyList<Tensor> DeltaPerLayer, int Channels) Boundary(Tensor fs3, Tensor dt, double beta, IReadOnlyList<Tensor> codeStd)
+    {
+        long total = codeStd.Sum(s => s.shape[0]);
+        if (fs3.dim() != 2 || fs3.shape[0] != total || fs3.shape[1] != dt.shape[0])
+            throw new ArgumentException($"fs3 must be [{total},{dt.shape[0]}], got [{string.Join(",", fs3.shape)}]");
+        if (!double.IsFinite(beta) || beta < 0) throw new ArgumentException("β must be a finite number ≥ 0");
+        using var scope = NewDisposeScope();
+        var r = fs3.matmul(dt);                                   // [C]
+        var keep = r.abs() >= beta;
+        int channels = (int)keep.sum().item<long>();
+        var ds = where(keep, r, zeros_like(r));
+        if (channels > 0) ds = ds / ds.abs().max();
+        var result = new List<Tensor>();
+        long start = 0;
+        foreach (var std in codeStd)
+        {
+            long n = std.shape[0];
+            result.Add((ds[TensorIndex.Slice(start, start + n)] * std).MoveToOuterDisposeScope());
+            start += n;
+        }
+        return (result, channels);
+    }
+
+    /// <summary>The largest β on a grid in [lo, hi] that still moves at least <paramref name="minChannels"/> channels.</summary>
+    public static (double Beta, int Channels) AutoBeta(Tensor fs3, Tensor dt, int minChannels, double lo = 0.05, double hi = 0.3, int steps = 26)
+    {
+        using var scope = NewDisposeScope();
+        var r = fs3.matmul(dt).abs();
+        for (int i = steps - 1; i >= 0; i--)
+        {
+            double beta = lo + (hi - lo) * i / (steps - 1);
+            int n = (int)(r >= beta).sum().item<long>();
+            if (n >= minChannels) return (beta, n);
+        }
+        return (lo, (int)(r >= lo).sum().item<long>());
+    }
+}
