@@ -66,3 +66,23 @@ public static class GlobalDirections
         return (lo, (int)(r >= lo).sum().item<long>());
     }
 }
+
+public static class StyleEdits
+{
+    /// <summary>MSCode: s′ = s + α·Δs on the manipulated layers (Δs from <see cref="GlobalDirections.Boundary"/>, in the
+    /// order of <paramref name="layers"/>); other layers unchanged. Styles: list of [N,C_k] per generator layer.</summary>
+    public static List<Tensor> Apply(IReadOnlyList<Tensor> styles, IReadOnlyList<Generators.StyleGan2.StyleLayer> layers,
+        IReadOnlyList<Tensor> delta, double alpha)
+    {
+        if (layers.Count != delta.Count) throw new ArgumentException($"{layers.Count} layers but {delta.Count} deltas");
+        if (!double.IsFinite(alpha)) throw new ArgumentException("α must be a finite number");
+        var result = styles.Select(s => s.alias()).ToList();
+        for (int i = 0; i < layers.Count; i++)
+        {
+            var s = result[layers[i].Index];
+            result[layers[i].Index] = s + alpha * delta[i].to(s.dtype).unsqueeze(0);
+            s.Dispose();
+        }
+        return result;
+    }
+}
