@@ -1,0 +1,76 @@
+// StyleCLIP latent optimisation — Patashnik et al. 2021, §4 (orpatashnik/StyleCLIP optimization/run_optimization.py):
+// argmin_w  D_CLIP(G(w), t) + λ_L2 ‖w − w_s‖² (+ λ_ID identity loss), Adam with a cosine learning-rate ramp.
+using FaceWeb.Engine.Generators.StyleGan2;
+using FaceWeb.Engine.TextImage;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FaceWeb.Engine.Editing;
+
+public sealed record OptimizationOptions(int Steps = 300, double LearningRate = 0.1, double L2Lambda = 0.008,
+    double RampUp = 0.05, double RampDown = 0.25, int FrameEvery = 10)
+{
+    public void Validate()
+    {
+        if (Steps < 1 || Steps > 100_000) throw new ArgumentException("steps must be between 1 and 100 000");
+        if (!double.IsFinite(LearningRate) || LearningRate <= 0) throw new ArgumentException("the learning rate must be a positive number");
+        if (!double.IsFinite(L2Lambda) || L2Lambda < 0) throw new ArgumentException("λ_L2 must be a number ≥ 0");
+        if (FrameEvery < 1) throw new ArgumentException("frames must come every ≥ 1 steps");
+    }
+}
+
+/// <param name="Image">Present on frame steps and the last step: [1,3,H,W], detached. The receiver disposes it.</param>
+public sealed record OptimizationFrame(int Step, double Loss, double ClipLoss, double L2, Tensor? Image, Tensor? Latent);
+
+public static class LatentOptimizer
+{
+    /// <summary>StyleCLIP's schedule: cosine ramp-down over the last <c>rampDown</c> of the run, linear ramp-up over the first <c>rampUp</c>.</summary>
+    public static double LearningRate(double t, double initial, double rampDown = 0.25, double rampUp = 0.05)
+    {
+        double ramp = Math.Min(1, (1 - t) / rampDown);
+        ramp = 0.5 - 0.5 * Math.Cos(ramp * Math.PI);
+        return initial * ramp * Math.Min(1, t / rampUp);
+    }
+
+    /// <summary>Optimises a copy of <paramref name="start"/> [1,L,D] W+ towards <paramref name="text"/> [E] (a normalised
+    /// embedding of <paramref name="space"/>). Yields a frame every <c>FrameEvery</c> steps and at the end; cancellable.</summary>
+    public static IEnumerable<OptimizationFrame> Run(StyleGan2Generator g, ITextImageSpace space, Tensor start, Tensor text,
+        OptimizationOptions o, CancellationToken ct = default)
+    {
+        o.Validate();
+        if (start.dim() != 3 || start.shape[0] != 1) throw new ArgumentException("start must be one W+ latent [1,L,D]");
+        var ws = start.detach().clone();
+        var w = new TorchSharp.Modules.Parameter(start.detach().clone(), requires_grad: true);
+        var target = text.detach();
+        using var adam = optim.Adam([w], o.LearningRate);
+        try
+        {
+            for (int step = 1; step <= o.Steps; step++)
+            {
+                ct.ThrowIfCancellationRequested();
+                foreach (var group in adam.ParamGroups) group.LearningRate = LearningRate((double)(step - 1) / o.Steps, o.LearningRate, o.RampDown, o.RampUp);
+                OptimizationFrame frame;
+                using (var scope = NewDisposeScope())
+                {
+                    var img = g.Synthesize(w);
+                    var clipLoss = space.ClipLoss(img, target).sum();
+                    var l2 = (w - ws).square().sum();
+                    var loss = clipLoss + o.L2Lambda * l2;
+                    adam.zero_grad();
+                    loss.backward();
+                    adam.step();
+                    bool emit = step % o.FrameEvery == 0 || step == o.Steps;
+                    frame = new OptimizationFrame(step, loss.item<float>(), clipLoss.item<float>(), l2.item<float>(),
+                        emit ? img.detach().MoveToOuterDisposeScope() : null,
+                        emit ? w.detach().clone().MoveToOuterDisposeScope() : null);
+                }
+                yield return frame;
+            }
+        }
+        finally
+        {
+            w.Dispose();
+            ws.Dispose();
+        }
+    }
+}
