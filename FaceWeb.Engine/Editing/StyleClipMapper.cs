@@ -38,6 +38,14 @@ public sealed class StyleClipMapper : nn.Module<Tensor, Tensor>
         eval();
     }
 
+    /// <summary>Loads a mapper file: StyleCLIP's checkpoint ({'state_dict': {'mapper.*', 'decoder.*'}, 'opts'}) or FaceWeb's
+    /// safetensors (<c>mapper.*</c>).</summary>
+    public static StyleClipMapper Load(string path)
+    {
+        using var sd = CheckpointReader.Load(path);
+        return Load(sd, sd.Keys.Any(k => k.StartsWith("state_dict.mapper.", StringComparison.Ordinal)) ? "state_dict.mapper" : "mapper");
+    }
+
     /// <summary>Loads <c>mapper.*</c> from a StyleCLIP checkpoint ({'state_dict': {...}, 'opts': {...}}).</summary>
     public static StyleClipMapper Load(StateDict sd, string prefix = "state_dict.mapper")
     {

@@ -1,0 +1,70 @@
+// Training a StyleCLIP latent mapper for one text — Patashnik et al. 2021 §5 (mapper/training/coach.py):
+// w′ = w + 0.1·M(w); loss = λ_CLIP·D_CLIP(G(w′), t) + λ_L2·‖w′ − w‖² (mean, as the reference) [+ λ_ID·ID loss].
+using FaceWeb.Engine.Checkpoints;
+using FaceWeb.Engine.Generators.StyleGan2;
+using FaceWeb.Engine.TextImage;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FaceWeb.Engine.Editing;
+
+/// <param name="LearningRate">0.5, StyleCLIP's default: the mapper's EqualLinear layers have lr_mul 0.01.</param>
+/// <param name="L2Lambda">λ_L2 = 0.8 as in the paper. λ_ID (0.1 in the paper) needs an identity model: a later issue.</param>
+public sealed record MapperTrainingOptions(int Steps = 500, int Batch = 4, double LearningRate = 0.5, double L2Lambda = 0.8,
+    double Truncation = 0.7, long Seed = 0)
+{
+    public void Validate()
+    {
+        if (Steps < 1 || Batch < 1) throw new ArgumentException("steps and batch must be at least 1");
+        if (!double.IsFinite(LearningRate) || LearningRate <= 0 || !double.IsFinite(L2Lambda) || L2Lambda < 0)
+            throw new ArgumentException("the learning rate must be positive and λ_L2 ≥ 0");
+    }
+}
+
+public static class MapperTrainer
+{
+    /// <summary>Trains <paramref name="mapper"/> in place on sampled W+ (truncated, seeded) towards <paramref name="text"/> [E].
+    /// Reports the progress fraction and mean CLIP loss; cancellable between steps.</summary>
+    public static void Train(StyleClipMapper mapper, StyleGan2Generator g, ITextImageSpace space, Tensor text, MapperTrainingOptions o,
+        IProgress<(double Fraction, double ClipLoss)>? progress = null, CancellationToken ct = default)
+    {
+        o.Validate();
+        var rng = new Generator((ulong)o.Seed);
+        mapper.train();
+        using var adam = optim.Adam(mapper.parameters(), o.LearningRate);
+        try
+        {
+            for (int step = 1; step <= o.Steps; step++)
+            {
+                ct.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                Tensor w;
+                using (no_grad()) w = g.Broadcast(g.Truncate(g.Map(randn([o.Batch, g.Config.StyleDim], generator: rng)), o.Truncation)).clone();
+                var edited = mapper.Edit(w);
+                var clip = space.ClipLoss(g.Synthesize(edited), text).mean();
+                var l2 = (edited - w).square().mean();
+                var loss = clip + o.L2Lambda * l2;
+                adam.zero_grad();
+                loss.backward();
+                adam.step();
+                if (step % 10 == 0 || step == o.Steps) progress?.Report(((double)step / o.Steps, clip.item<float>()));
+            }
+        }
+        finally { mapper.eval(); }
+    }
+
+    /// <summary>Mean CLIP loss of G(w + 0.1·M(w)) over held-out seeded latents (no gradients).</summary>
+    public static double Evaluate(StyleClipMapper mapper, StyleGan2Generator g, ITextImageSpace space, Tensor text, int samples = 16,
+        long seed = 1_000_003, double truncation = 0.7)
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var w = g.Broadcast(g.Truncate(g.Map(randn([samples, g.Config.StyleDim], generator: new Generator((ulong)seed))), truncation));
+        return space.ClipLoss(g.Synthesize(mapper.Edit(w)), text).mean().item<float>();
+    }
+
+    /// <summary>Saves as safetensors with StyleCLIP's key names (<c>mapper.*</c>) plus the text as metadata.</summary>
+    public static void Save(StyleClipMapper mapper, string path, string text) =>
+        SafeTensors.Save(path, mapper.state_dict().ToDictionary(kv => "mapper." + kv.Key, kv => kv.Value),
+            new Dictionary<string, string> { ["text"] = text, ["mapper_type"] = "LevelsMapper" });
+}
