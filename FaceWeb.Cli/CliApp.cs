@@ -20,6 +20,9 @@ public static class CliApp
             c.AddCommand<GenerateCommand>("generate").WithDescription("Generate PNGs and a grid for a range of seeds.");
             c.AddCommand<TokenizeCommand>("tokenize").WithDescription("CLIP BPE token ids (77 per text) as JSON arrays.");
             c.AddCommand<ClipCommand>("clip").WithDescription("CLIP text and image features to a safetensors file.");
+            c.AddCommand<PrecomputeCommand>("precompute").WithDescription("stylespace | fs3: statistics and StyleCLIP channel directions into a pack.");
+            c.AddCommand<EditCommand>("edit").WithDescription("global | mapper | optimize: StyleCLIP edits of a seed, as PNGs.");
+            c.AddCommand<TrainCommand>("train").WithDescription("mapper: train a StyleCLIP latent mapper for a text into a pack.");
         });
         try
         {

@@ -80,6 +80,16 @@ public sealed class ModelPack
         return Convert.ToHexStringLower(SHA256.HashData(s));
     }
 
+    /// <summary>Adds (or replaces) the file for <paramref name="role"/> in an existing pack's manifest, hashing it.</summary>
+    public static void AddFile(string directory, string role, string relativePath)
+    {
+        var pack = Load(directory);
+        var files = pack.Manifest.Files.Where(f => f.Role != role)
+            .Select(f => (f.Role, f.Path)).Append((role, relativePath)).ToList();
+        var m = pack.Manifest;
+        WriteManifest(directory, m.Name, m.Kind, m.Trained, m.Description ?? "", files, m.Config);
+    }
+
     /// <summary>Writes a manifest for files already in <paramref name="directory"/>, hashing each.</summary>
     public static PackManifest WriteManifest(string directory, string name, string kind, bool trained, string description,
         IEnumerable<(string Role, string Path)> files, JsonElement? config = null)

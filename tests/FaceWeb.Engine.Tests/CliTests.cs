@@ -87,4 +87,35 @@ public sealed class CliTests : IDisposable
         Fixtures.AssertClose(io["text_features"], result["text_features"], "text_features via CLI");
         Fixtures.AssertClose(io["image_features"], result["image_features"], "image_features via CLI");
     }
+
+    [Fact]
+    public void StyleClip_commands_precompute_into_a_pack_and_edit()
+    {
+        string pack = Path.Combine(tmp, "pack");
+        Directory.CreateDirectory(pack);
+        File.Copy(Fixtures.File("stylegan2", "generator.safetensors"), Path.Combine(pack, "generator.safetensors"));
+        ModelPack.WriteManifest(pack, "fixture", "stylegan2", false, "test", [("generator", "generator.safetensors")]);
+        string[] clip = ["--clip", Fixtures.File("clip", "clip.safetensors"), "--vocab", Fixtures.File("clip", "bpe_simple_vocab_16e6.txt.gz")];
+
+        Assert.Equal(0, Faceweb("precompute", "stylespace", "--pack", pack, "--samples", "500").Code);
+        Assert.Equal(0, Faceweb(["precompute", "fs3", "--pack", pack, "--images", "1", .. clip]).Code);
+        var roles = ModelPack.Load(pack).Manifest.Files.Select(f => f.Role).ToList();   // verifies every SHA-256 too
+        Assert.Equal(["generator", "stylespace-stats", "fs3"], roles);
+
+        var global = Faceweb(["edit", "global", "--pack", pack, .. clip, "--target", "a smiling face", "--alpha", "-2:2:3", "--beta", "0.05", "--out", Path.Combine(tmp, "g")]);
+        Assert.True(global.Code == 0, global.Err);
+        Assert.Matches(@"moves \d+ channels", global.Out);
+        Assert.Equal(4, Directory.GetFiles(Path.Combine(tmp, "g")).Length);
+
+        var mapper = Faceweb("edit", "mapper", "--checkpoint", Fixtures.File("stylegan2", "generator.pt"), "--mapper", Fixtures.File("styleclip", "mapper.pt"), "--out", Path.Combine(tmp, "m"));
+        Assert.True(mapper.Code == 0, mapper.Err);
+        var opt = Faceweb(["edit", "optimize", "--pack", pack, .. clip, "--target", "a smiling face", "--steps", "4", "--out", Path.Combine(tmp, "o")]);
+        Assert.True(opt.Code == 0, opt.Err);
+
+        var noSpace = Faceweb("edit", "optimize", "--pack", pack, "--target", "x", "--out", Path.Combine(tmp, "x"));
+        Assert.Equal(2, noSpace.Code);
+        Assert.Contains("--clip", noSpace.Err);
+        var badAlpha = Faceweb(["edit", "global", "--pack", pack, .. clip, "--target", "x", "--alpha", "1:nan:3", "--out", Path.Combine(tmp, "y")]);
+        Assert.Equal(2, badAlpha.Code);
+    }
 }

@@ -1,0 +1,263 @@
+using System.ComponentModel;
+using System.Globalization;
+using FaceWeb.Engine;
+using FaceWeb.Engine.Checkpoints;
+using FaceWeb.Engine.Editing;
+using FaceWeb.Engine.Generators;
+using FaceWeb.Engine.TextImage;
+using Spectre.Console.Cli;
+using static TorchSharp.torch;
+
+namespace FaceWeb.Cli;
+
+/// <summary>Options shared by the editing commands: the generator (pack or checkpoint) and the text–image space.</summary>
+public class EditSettings : CommandSettings
+{
+    [CommandOption("--pack <DIR>")] public string? Pack { get; init; }
+    [CommandOption("--checkpoint <CKPT>")] public string? Checkpoint { get; init; }
+    [CommandOption("--clip <CKPT>"), Description("CLIP ViT checkpoint (OpenAI layout)")] public string? Clip { get; init; }
+    [CommandOption("--vocab <FILE>"), Description("bpe_simple_vocab_16e6.txt.gz")] public string? Vocab { get; init; }
+    [CommandOption("--seed <S>"), DefaultValue(0L)] public long Seed { get; init; }
+    [CommandOption("--truncation <T>"), DefaultValue(0.7)] public double Truncation { get; init; } = 0.7;
+    [CommandOption("--out <PATH>")] public string Out { get; init; } = "";
+
+    public override Spectre.Console.ValidationResult Validate()
+    {
+        if ((Pack is null) == (Checkpoint is null)) return Spectre.Console.ValidationResult.Error("give exactly one of --pack or --checkpoint");
+        if (Out == "") return Spectre.Console.ValidationResult.Error("--out is required");
+        return Spectre.Console.ValidationResult.Success();
+    }
+
+    public FaceEngine OpenEngine() => Pack is not null ? FaceEngine.FromPack(Pack) : FaceEngine.FromCheckpoint(Checkpoint!);
+
+    public ClipSpace OpenSpace() => Clip is null || Vocab is null
+        ? throw new ArgumentException("this command needs a text–image space: --clip CKPT --vocab FILE")
+        : ClipSpace.Load(Clip, Vocab);
+
+    /// <summary>Start latent of --seed at --truncation: [1,L,D] W+.</summary>
+    public Tensor StartLatent(FaceEngine e)
+    {
+        using var _ = no_grad();
+        var g = e.Generator;
+        return g.Broadcast(g.Truncate(g.Map(e.SeedLatent(Seed)), Truncation)).clone();
+    }
+
+    /// <summary>"a:b:n" → n evenly spaced values; "x" → [x].</summary>
+    public static double[] Range(string text, string what)
+    {
+        var p = text.Split(':');
+        double Num(string s) => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v)
+            ? v : throw new ArgumentException($"{what} '{text}' is not a number or a:b:n range");
+        if (p.Length == 1) return [Num(p[0])];
+        if (p.Length != 3 || !int.TryParse(p[2], out int n) || n < 1 || n > 1000) throw new ArgumentException($"{what} '{text}' must be a:b:n with 1 ≤ n ≤ 1000");
+        double a = Num(p[0]), b = Num(p[1]);
+        return Enumerable.Range(0, n).Select(i => n == 1 ? a : a + (b - a) * i / (n - 1)).ToArray();
+    }
+
+    public static void WriteStrip(string dir, IReadOnlyList<Tensor> images, IReadOnlyList<string> names)
+    {
+        Directory.CreateDirectory(dir);
+        for (int i = 0; i < images.Count; i++) File.WriteAllBytes(Path.Combine(dir, names[i] + ".png"), ImageTensors.ToPng(images[i]));
+        using var all = cat(images.ToArray(), 0);
+        File.WriteAllBytes(Path.Combine(dir, "grid.png"), ImageTensors.GridPng(all, images.Count));
+    }
+}
+
+/// <summary>faceweb precompute stylespace|fs3 --pack DIR …: statistics and StyleCLIP channel directions stored in the pack.</summary>
+public sealed class PrecomputeCommand : Command<PrecomputeCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandArgument(0, "<WHAT>"), Description("stylespace or fs3")] public string What { get; init; } = "";
+        [CommandOption("--pack <DIR>")] public string Pack { get; init; } = "";
+        [CommandOption("--samples <N>"), DefaultValue(100_000)] public int Samples { get; init; } = 100_000;
+        [CommandOption("--clip <CKPT>")] public string? Clip { get; init; }
+        [CommandOption("--vocab <FILE>")] public string? Vocab { get; init; }
+        [CommandOption("--images <K>"), DefaultValue(100)] public int Images { get; init; } = 100;
+        [CommandOption("--alpha <A>"), DefaultValue(5.0)] public double Alpha { get; init; } = 5;
+
+        public override Spectre.Console.ValidationResult Validate() =>
+            What is not ("stylespace" or "fs3") ? Spectre.Console.ValidationResult.Error("WHAT must be stylespace or fs3")
+            : Pack == "" ? Spectre.Console.ValidationResult.Error("--pack is required")
+            : Spectre.Console.ValidationResult.Success();
+    }
+
+    public const string StatsFile = "stylespace_stats.safetensors", Fs3File = "fs3.safetensors";
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken ct)
+    {
+        using var engine = FaceEngine.FromPack(s.Pack);
+        var g = engine.Generator;
+        if (s.What == "stylespace")
+        {
+            StyleSpaceStats? stats = null;
+            CliApp.Progress($"StyleSpace statistics over {s.Samples} samples", 100, tick =>
+            {
+                int shown = 0;
+                stats = StyleSpaceStats.Compute(g, s.Samples, progress: new Ticks(f => { while (shown < (int)(f * 100)) { shown++; tick(); } }), ct: ct);
+            });
+            stats!.Save(Path.Combine(s.Pack, StatsFile));
+            ModelPack.AddFile(s.Pack, "stylespace-stats", StatsFile);
+            Console.WriteLine($"wrote {StatsFile} ({s.Samples} samples) and updated the manifest");
+            return 0;
+        }
+        if (s.Clip is null || s.Vocab is null) throw new ArgumentException("fs3 needs --clip CKPT --vocab FILE");
+        string statsPath = Path.Combine(s.Pack, StatsFile);
+        if (!File.Exists(statsPath)) throw new ArgumentException($"run 'faceweb precompute stylespace --pack {s.Pack}' first");
+        using var statsLoaded = StyleSpaceStats.Load(statsPath, g);
+        using var space = ClipSpace.Load(s.Clip, s.Vocab);
+        string progressFile = Path.Combine(s.Pack, "fs3.progress.safetensors");
+        Tensor? fs3 = null;
+        CliApp.Progress("fs3 (resumable: Ctrl-C keeps what is done)", 100, tick =>
+        {
+            int shown = 0;
+            fs3 = Fs3Job.Run(g, space, statsLoaded, new Fs3Options(s.Images, s.Alpha), progressFile,
+                new Ticks(f => { while (shown < (int)(f * 100)) { shown++; tick(); } }), ct);
+        });
+        SafeTensors.Save(Path.Combine(s.Pack, Fs3File), new Dictionary<string, Tensor> { ["fs3"] = fs3! },
+            new Dictionary<string, string> { ["space"] = space.Name, ["images"] = s.Images.ToString(CultureInfo.InvariantCulture), ["alpha"] = s.Alpha.ToString(CultureInfo.InvariantCulture) });
+        File.Delete(progressFile);
+        ModelPack.AddFile(s.Pack, "fs3", Fs3File);
+        Console.WriteLine($"wrote {Fs3File} [{string.Join(",", fs3!.shape)}] and updated the manifest");
+        return 0;
+    }
+}
+
+sealed class Ticks(Action<double> report) : IProgress<double>
+{
+    public void Report(double value) => report(value);
+}
+
+/// <summary>faceweb edit global|mapper|optimize …: PNG strips of an edit.</summary>
+public sealed class EditCommand : Command<EditCommand.Settings>
+{
+    public sealed class Settings : EditSettings
+    {
+        [CommandArgument(0, "<METHOD>"), Description("global, mapper or optimize")] public string Method { get; init; } = "";
+        [CommandOption("--neutral <TEXT>"), DefaultValue("a face")] public string Neutral { get; init; } = "a face";
+        [CommandOption("--target <TEXT>")] public string? Target { get; init; }
+        [CommandOption("--templates <FILE>"), Description("prompt templates with {} (one per line) for ensembling")] public string? Templates { get; init; }
+        [CommandOption("--alpha <RANGE>"), DefaultValue("0:4:5")] public string Alpha { get; init; } = "0:4:5";
+        [CommandOption("--beta <B>"), DefaultValue(0.1)] public double Beta { get; init; } = 0.1;
+        [CommandOption("--mapper <FILE>")] public string? Mapper { get; init; }
+        [CommandOption("--strength <RANGE>"), DefaultValue("0:1:3")] public string Strength { get; init; } = "0:1:3";
+        [CommandOption("--steps <N>"), DefaultValue(300)] public int Steps { get; init; } = 300;
+        [CommandOption("--l2 <LAMBDA>"), DefaultValue(0.008)] public double L2 { get; init; } = 0.008;
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken ct)
+    {
+        using var engine = s.OpenEngine();
+        var g = engine.Generator;
+        using var start = s.StartLatent(engine);
+        var images = new List<Tensor>(); var names = new List<string>();
+        switch (s.Method)
+        {
+            case "global":
+            {
+                if (s.Target is null) throw new ArgumentException("--target is required");
+                if (s.Pack is null) throw new ArgumentException("global directions need a pack with stylespace statistics and fs3 (--pack)");
+                using var space = s.OpenSpace();
+                using var stats = StyleSpaceStats.Load(Path.Combine(s.Pack, PrecomputeCommand.StatsFile), g);
+                using var fs3sd = CheckpointReader.Load(Path.Combine(s.Pack, PrecomputeCommand.Fs3File));
+                var templates = s.Templates is null ? ["{}"] : File.ReadAllLines(s.Templates).Where(l => l.Contains("{}")).ToList();
+                using var _ = no_grad();
+                var dt = GlobalDirections.Dt(space.EmbedTexts(templates.Select(t => t.Replace("{}", s.Target)).ToList()),
+                                             space.EmbedTexts(templates.Select(t => t.Replace("{}", s.Neutral)).ToList()));
+                var layers = Fs3Job.ManipulableLayers(g);
+                var (delta, moved) = GlobalDirections.Boundary(fs3sd["fs3"], dt, s.Beta, layers.Select(l => stats.Std[l.Index]).ToList());
+                Console.WriteLine($"β = {s.Beta.ToString(CultureInfo.InvariantCulture)} moves {moved} channels");
+                var styles = g.Styles(start);
+                foreach (var a in EditSettings.Range(s.Alpha, "--alpha"))
+                {
+                    images.Add(g.SynthesizeStyles(StyleEdits.Apply(styles, layers, delta, a)));
+                    names.Add($"alpha{a.ToString("+0.00;-0.00", CultureInfo.InvariantCulture)}");
+                }
+                break;
+            }
+            case "mapper":
+            {
+                if (s.Mapper is null) throw new ArgumentException("--mapper FILE is required");
+                using var mapper = StyleClipMapper.Load(s.Mapper);
+                using var _ = no_grad();
+                foreach (var k in EditSettings.Range(s.Strength, "--strength"))
+                {
+                    images.Add(g.Synthesize(mapper.Edit(start, k)));
+                    names.Add($"strength{k.ToString("0.00", CultureInfo.InvariantCulture)}");
+                }
+                break;
+            }
+            case "optimize":
+            {
+                if (s.Target is null) throw new ArgumentException("--target is required");
+                using var space = s.OpenSpace();
+                var text = space.EmbedTexts([s.Target])[0];
+                using (no_grad()) { images.Add(g.Synthesize(start)); names.Add("step0000"); }
+                CliApp.Progress($"optimising {s.Steps} steps", s.Steps, tick =>
+                {
+                    foreach (var f in LatentOptimizer.Run(g, space, start, text, new OptimizationOptions(s.Steps, L2Lambda: s.L2, FrameEvery: Math.Max(1, s.Steps / 4)), ct))
+                    {
+                        tick();
+                        if (f.Image is not null) { images.Add(f.Image); names.Add($"step{f.Step:D4}"); f.Latent?.Dispose(); }
+                    }
+                });
+                break;
+            }
+            default:
+                throw new ArgumentException($"unknown method '{s.Method}' (global, mapper or optimize)");
+        }
+        EditSettings.WriteStrip(s.Out, images, names);
+        Console.WriteLine($"wrote {images.Count} images and grid.png to {s.Out}");
+        foreach (var t in images) t.Dispose();
+        return 0;
+    }
+}
+
+/// <summary>faceweb train mapper --pack DIR --clip … --vocab … --text "…" [--steps N] [--out FILE]</summary>
+public sealed class TrainCommand : Command<TrainCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandArgument(0, "<WHAT>"), Description("mapper")] public string What { get; init; } = "";
+        [CommandOption("--pack <DIR>")] public string Pack { get; init; } = "";
+        [CommandOption("--clip <CKPT>")] public string? Clip { get; init; }
+        [CommandOption("--vocab <FILE>")] public string? Vocab { get; init; }
+        [CommandOption("--text <TEXT>")] public string Text { get; init; } = "";
+        [CommandOption("--steps <N>"), DefaultValue(500)] public int Steps { get; init; } = 500;
+        [CommandOption("--batch <N>"), DefaultValue(4)] public int Batch { get; init; } = 4;
+
+        public override Spectre.Console.ValidationResult Validate() =>
+            What != "mapper" ? Spectre.Console.ValidationResult.Error("only 'train mapper' exists so far")
+            : Pack == "" || Text.Trim() == "" ? Spectre.Console.ValidationResult.Error("--pack and --text are required")
+            : Spectre.Console.ValidationResult.Success();
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken ct)
+    {
+        if (s.Clip is null || s.Vocab is null) throw new ArgumentException("training a mapper needs --clip CKPT --vocab FILE");
+        using var engine = FaceEngine.FromPack(s.Pack);
+        using var space = ClipSpace.Load(s.Clip, s.Vocab);
+        var text = space.EmbedTexts([s.Text])[0];
+        using var mapper = new StyleClipMapper(engine.Generator.Config.StyleDim, fine: engine.Generator.Config.NLatent > 8);
+        double before = MapperTrainer.Evaluate(mapper, engine.Generator, space, text);
+        CliApp.Progress($"training a mapper for \"{s.Text}\"", s.Steps, tick =>
+        {
+            int shown = 0;
+            MapperTrainer.Train(mapper, engine.Generator, space, text, new MapperTrainingOptions(s.Steps, s.Batch),
+                new MapperTicks(f => { while (shown < (int)Math.Round(f * s.Steps)) { shown++; tick(); } }), ct);
+        });
+        double after = MapperTrainer.Evaluate(mapper, engine.Generator, space, text);
+        string slug = new string(s.Text.ToLowerInvariant().Select(c => char.IsLetterOrDigit(c) ? c : '-').ToArray()).Trim('-');
+        if (slug.Length > 40) slug = slug[..40];
+        string file = $"mapper-{slug}.safetensors";
+        MapperTrainer.Save(mapper, Path.Combine(s.Pack, file), s.Text);
+        ModelPack.AddFile(s.Pack, $"mapper:{s.Text}", file);
+        Console.WriteLine($"held-out CLIP loss {before:F4} → {after:F4}; wrote {file} and updated the manifest");
+        return 0;
+    }
+
+    sealed class MapperTicks(Action<double> report) : IProgress<(double Fraction, double ClipLoss)>
+    {
+        public void Report((double Fraction, double ClipLoss) value) => report(value.Fraction);
+    }
+}
