@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using FaceWeb.Engine.Checkpoints;
+using FaceWeb.Engine.Editing;
+using FaceWeb.Engine.Generators.StyleGan2;
+using FaceWeb.Engine.TextImage;
+using static TorchSharp.torch;
+
+namespace FaceWeb.Bench;
+
+/// <summary>`-- quick-edit FIXTURES_DIR`: StyleCLIP edit latencies at the fixture config and at FFHQ 1024 shapes.</summary>
+public static class EditQuick
+{
+    static double Ms(Action a, int reps)
+    {
+        a();
+        var sw = Stopwatch.StartNew();
+        for (int i = 0; i < reps; i++) a();
+        return sw.Elapsed.TotalMilliseconds / reps;
+    }
+
+    public static void Run(string fixtures)
+    {
+        var fixtureGen = StyleGan2Generator.Load(Path.Combine(fixtures, "stylegan2", "generator.pt"));
+        var fixtureClip = ClipSpace.Load(Path.Combine(fixtures, "clip", "clip.safetensors"), Path.Combine(fixtures, "clip", "bpe_simple_vocab_16e6.txt.gz"));
+        var ffhq = new StyleGan2Generator(StyleGan2Config.Ffhq1024);
+        var vitB32 = new Clip(ClipConfig.VitB32);
+        foreach (var p in vitB32.parameters()) { using var _ = no_grad(); p.normal_(0, 0.02); }
+        var vitSpace = new ClipSpace(vitB32, ClipTokenizer.Load(Path.Combine(fixtures, "clip", "bpe_simple_vocab_16e6.txt.gz")));
+
+        Console.WriteLine("what                                    config      ms");
+        foreach (var (name, g, space) in new[] { ("fixture64", fixtureGen, (ITextImageSpace)fixtureClip), ("ffhq1024", ffhq, vitSpace) })
+        {
+            using var stats = StyleSpaceStats.Compute(g, 1000, batch: 250);
+            var layers = Fs3Job.ManipulableLayers(g);
+            long channels = layers.Sum(l => (long)l.Channels);
+            var fs3 = nn.functional.normalize(randn(channels, space.EmbedDim), dim: -1);
+            var dt = nn.functional.normalize(randn(space.EmbedDim), dim: 0);
+            var start = g.Broadcast(g.Map(randn(1, g.Config.StyleDim)));
+            var styles = g.Styles(start);
+            double global = Ms(() =>
+            {
+                using var _ = no_grad(); using var s = NewDisposeScope();
+                var (delta, _) = GlobalDirections.Boundary(fs3, dt, 0.1, layers.Select(l => stats.Std[l.Index]).ToList());
+                g.SynthesizeStyles(StyleEdits.Apply(styles, layers, delta, 3));
+            }, name == "ffhq1024" ? 2 : 20);
+            Console.WriteLine($"{"global-direction edit (fs3 cached)",-39} {name,-10} {global,7:F1}");
+
+            using var mapper = new StyleClipMapper(g.Config.StyleDim, fine: g.Config.NLatent > 8);
+            double mapperOnly = Ms(() => { using var _ = no_grad(); using var s = NewDisposeScope(); mapper.Edit(start); }, 20);
+            double mapperFrame = Ms(() => { using var _ = no_grad(); using var s = NewDisposeScope(); g.Synthesize(mapper.Edit(start)); }, name == "ffhq1024" ? 2 : 20);
+            Console.WriteLine($"{"mapper inference (mapper only)",-39} {name,-10} {mapperOnly,7:F2}");
+            Console.WriteLine($"{"mapper edit + render",-39} {name,-10} {mapperFrame,7:F1}");
+
+            var text = space.EmbedTexts(["a smiling face"])[0];
+            int steps = name == "ffhq1024" ? 2 : 20;
+            var sw = Stopwatch.StartNew();
+            foreach (var f in LatentOptimizer.Run(g, space, start, text, new OptimizationOptions(steps, FrameEvery: steps))) { f.Image?.Dispose(); f.Latent?.Dispose(); }
+            Console.WriteLine($"{"optimisation step (fwd+bwd, CLIP loss)",-39} {name,-10} {sw.Elapsed.TotalMilliseconds / steps,7:F1}");
+        }
+
+        using var st = StyleSpaceStats.Compute(fixtureGen, 2000);
+        string progress = Path.Combine(Path.GetTempPath(), $"fs3-bench-{Guid.NewGuid():N}.safetensors");
+        var fsw = Stopwatch.StartNew();
+        using (Fs3Job.Run(fixtureGen, fixtureClip, st, new Fs3Options(Images: 8), progress)) { }
+        Console.WriteLine($"{"fs3 precompute, 440 channels × 8 images",-39} {"fixture64",-10} {fsw.Elapsed.TotalMilliseconds,7:F0}");
+        File.Delete(progress);
+    }
+}
