@@ -14,6 +14,9 @@ public sealed class EngineOptions
     /// <summary>Use the untrained placeholder even if a pack exists (tests).</summary>
     public bool Placeholder { get; set; }
     public int MaxWaitingClients { get; set; } = 64;
+    /// <summary>CLIP checkpoint and BPE vocabulary for text edits (optional).</summary>
+    public string? Clip { get; set; }
+    public string? ClipVocab { get; set; }
 }
 
 /// <summary>The one engine of the process: loads the model pack at start-up (outside any request) and owns the
@@ -21,8 +24,12 @@ public sealed class EngineOptions
 public sealed class EngineHost(IOptions<EngineOptions> options, IHostEnvironment env, ILogger<EngineHost> log) : IHostedService, IDisposable
 {
     readonly TaskCompletionSource<(FaceEngine Engine, PackSummary Pack)> ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    readonly TaskCompletionSource<EditAssets> edits = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    string? loadedPack;
     public EngineScheduler Scheduler { get; } = new(options.Value.MaxWaitingClients);
     public Task<(FaceEngine Engine, PackSummary Pack)> Ready => ready.Task;
+    /// <summary>Text–image space, StyleSpace statistics, fs3 and mappers; loaded after the generator.</summary>
+    public Task<EditAssets> Edits => edits.Task;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -31,6 +38,20 @@ public sealed class EngineHost(IOptions<EngineOptions> options, IHostEnvironment
         {
             if (t.IsCompletedSuccessfully) ready.TrySetResult(t.Result);
             else ready.TrySetException(t.Exception?.InnerException ?? new InvalidOperationException("engine start was cancelled"));
+        }, TaskScheduler.Default);
+        _ = Scheduler.RunAsync("startup-edits", _ =>
+        {
+            var (engine, _) = ready.Task.GetAwaiter().GetResult();
+            try { return EditAssets.Load(engine, loadedPack, options.Value); }
+            catch (CheckpointException e)
+            {
+                log.LogError("Edit assets could not be loaded: {Message}", e.Message);
+                return new EditAssets(null, null, null, new Dictionary<string, string>(), $"Editing is unavailable: {e.Message}");
+            }
+        }, CancellationToken.None).ContinueWith(t =>
+        {
+            if (t.IsCompletedSuccessfully) edits.TrySetResult(t.Result);
+            else edits.TrySetException(t.Exception?.InnerException ?? new InvalidOperationException("edit assets were not loaded"));
         }, TaskScheduler.Default);
         return Task.CompletedTask;
     }
@@ -44,6 +65,7 @@ public sealed class EngineHost(IOptions<EngineOptions> options, IHostEnvironment
             try
             {
                 var engine = FaceEngine.FromPack(dir);
+                loadedPack = dir;
                 log.LogInformation("Loaded model pack {Pack} from {Dir}", engine.Pack.Name, dir);
                 return (engine, Summary(engine.Pack, null));
             }

@@ -14,6 +14,7 @@ public static class Extensions
         builder.Services.AddSingleton<EngineHost>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EngineHost>());
         builder.Services.AddScoped<IFaceRenderService, FaceRenderService>();
+        builder.Services.AddScoped<IEditService, EditService>();
         return builder;
     }
 }

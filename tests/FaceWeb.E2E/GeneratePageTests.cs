@@ -51,4 +51,13 @@ public sealed class GeneratePageTests(BrowserFixture app) : IClassFixture<Browse
         await page.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, "generate-page.png") });
         await page.CloseAsync();
     }
+
+    [Fact]
+    public async Task Edit_page_explains_when_no_text_image_space_is_configured()
+    {
+        var page = await app.Browser.NewPageAsync();
+        await page.GotoAsync(app.BaseUrl + "/edit");
+        await Expect(page.GetByTestId("edit-unavailable")).ToContainTextAsync("text–image space");
+        await page.CloseAsync();
+    }
 }

@@ -1,0 +1,101 @@
+using System.Globalization;
+using FaceWeb.Components.Services;
+
+namespace FaceWeb.Components.Edit;
+
+public partial class EditPage
+{
+    static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+    internal const int HistoryLimit = 20;
+
+    EditCapabilities? caps;
+    long seed;
+    string neutral = "a face", target = "";
+    int tab;
+    double alpha = 3, beta = 0.1, strength = 1, l2 = 0.008, progress;
+    int steps = 100;
+    string mapper = "";
+    bool optimising;
+    EditFrame? frame;
+    string? error;
+    readonly List<EditFrame> history = [];
+    CancellationTokenSource? inFlight, optimisation;
+    readonly CancellationTokenSource lifetime = new();
+
+    internal IReadOnlyList<EditFrame> History => history;
+
+    protected override async Task OnInitializedAsync()
+    {
+        caps = await Edits.GetCapabilitiesAsync(lifetime.Token);
+        if (!caps.GlobalDirections) tab = caps.Mappers.Count > 0 ? 1 : 2;
+        mapper = caps.Mappers.FirstOrDefault() ?? "";
+    }
+
+    Task OnSeedChanged(long value) { seed = Math.Max(0, value); return Task.CompletedTask; }
+    Task OnAlphaChanged(double v) { alpha = v; return target.Trim() == "" ? Task.CompletedTask : Preview(live: true); }
+    Task OnBetaChanged(double v) { beta = v; return target.Trim() == "" ? Task.CompletedTask : Preview(live: true); }
+    Task OnStrengthChanged(double v) { strength = v; return mapper == "" ? Task.CompletedTask : PreviewMapper(live: true); }
+    Task ApplyGlobal() => Preview(live: false);
+
+    Task Preview(bool live)
+    {
+        if (target.Trim() == "") { error = "Type a target prompt first."; return Task.CompletedTask; }
+        return Latest(ct => Edits.GlobalAsync(new GlobalEditRequest(seed, neutral, target, alpha, beta), ct), record: !live);
+    }
+
+    Task PreviewMapper(bool live) =>
+        Latest(ct => Edits.MapperAsync(new MapperEditRequest(seed, mapper, strength), ct), record: !live);
+
+    /// <summary>Latest wins: a newer request cancels the one in flight; a stale result is never shown.</summary>
+    async Task Latest(Func<CancellationToken, Task<EditFrame>> request, bool record)
+    {
+        inFlight?.Cancel();
+        var mine = inFlight = CancellationTokenSource.CreateLinkedTokenSource(lifetime.Token);
+        try
+        {
+            var result = await request(mine.Token);
+            if (!ReferenceEquals(mine, inFlight)) return;
+            (frame, error) = (result, null);
+            if (record) Record(result);
+        }
+        catch (OperationCanceledException) { }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            if (ReferenceEquals(mine, inFlight)) error = e.Message;
+        }
+    }
+
+    async Task RunOptimisation()
+    {
+        if (target.Trim() == "") { error = "Type a target prompt first."; return; }
+        optimisation = CancellationTokenSource.CreateLinkedTokenSource(lifetime.Token);
+        (optimising, progress, error) = (true, 0, null);
+        EditFrame? last = null;
+        try
+        {
+            await foreach (var f in Edits.OptimizeAsync(new OptimizeRequest(seed, target, steps, l2), optimisation.Token))
+            {
+                (frame, progress, last) = (f, f.Progress ?? progress, f);
+                await InvokeAsync(StateHasChanged);
+            }
+            if (last is not null) Record(last);
+        }
+        catch (OperationCanceledException) { if (last is not null) Record(last with { Detail = last.Detail + " (cancelled)" }); }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException) { error = e.Message; }
+        finally { optimising = false; }
+    }
+
+    void CancelOptimisation() => optimisation?.Cancel();
+
+    void Record(EditFrame f)
+    {
+        history.Insert(0, f);
+        if (history.Count > HistoryLimit) history.RemoveAt(history.Count - 1);
+    }
+
+    public void Dispose()
+    {
+        lifetime.Cancel();
+        lifetime.Dispose();
+    }
+}

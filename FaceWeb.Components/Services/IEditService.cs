@@ -1,0 +1,28 @@
+namespace FaceWeb.Components.Services;
+
+/// <summary>StyleCLIP edits for the Edit page (implemented by the host over the engine; one instance per circuit).</summary>
+public interface IEditService
+{
+    Task<EditCapabilities> GetCapabilitiesAsync(CancellationToken ct = default);
+
+    /// <summary>Global direction (α·Δs with relevance threshold β). Newer calls from the circuit supersede older ones.</summary>
+    Task<EditFrame> GlobalAsync(GlobalEditRequest request, CancellationToken ct = default);
+
+    Task<EditFrame> MapperAsync(MapperEditRequest request, CancellationToken ct = default);
+
+    /// <summary>Latent optimisation: frames stream as the optimisation runs; cancel the token to stop.</summary>
+    IAsyncEnumerable<EditFrame> OptimizeAsync(OptimizeRequest request, CancellationToken ct = default);
+}
+
+/// <param name="Unavailable">Why editing is off, when it is (e.g. no text–image space configured).</param>
+public sealed record EditCapabilities(bool TextEdits, bool GlobalDirections, IReadOnlyList<string> Mappers, string? Unavailable);
+
+public sealed record GlobalEditRequest(long Seed, string Neutral, string Target, double Alpha, double Beta);
+public sealed record MapperEditRequest(long Seed, string Mapper, double Strength);
+public sealed record OptimizeRequest(long Seed, string Target, int Steps, double L2Lambda);
+
+/// <param name="Detail">What the frame is, e.g. "α 2.0, β 0.10: 312 channels" or "step 40/100, CLIP loss 0.71".</param>
+public sealed record EditFrame(byte[] Png, string Method, string Detail, double Milliseconds, int? ChannelsMoved = null, double? Progress = null)
+{
+    public string DataUrl => "data:image/png;base64," + Convert.ToBase64String(Png);
+}

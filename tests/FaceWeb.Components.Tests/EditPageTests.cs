@@ -1,0 +1,89 @@
+using System.Runtime.CompilerServices;
+using FaceWeb.Components.Edit;
+using FaceWeb.Components.Services;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+using MudBlazor.Services;
+
+namespace FaceWeb.Components.Tests;
+
+public sealed class EditPageTests : BunitContext
+{
+    sealed class FakeEdits(EditCapabilities caps) : IEditService
+    {
+        public List<(GlobalEditRequest Request, TaskCompletionSource<EditFrame> Result, CancellationToken Token)> Global { get; } = [];
+        public Task<EditCapabilities> GetCapabilitiesAsync(CancellationToken ct = default) => Task.FromResult(caps);
+        public Task<EditFrame> GlobalAsync(GlobalEditRequest request, CancellationToken ct = default)
+        {
+            var tcs = new TaskCompletionSource<EditFrame>(TaskCreationOptions.RunContinuationsAsynchronously);
+            ct.Register(() => tcs.TrySetCanceled(ct));
+            Global.Add((request, tcs, ct));
+            return tcs.Task;
+        }
+        public Task<EditFrame> MapperAsync(MapperEditRequest request, CancellationToken ct = default) => throw new NotSupportedException();
+        public async IAsyncEnumerable<EditFrame> OptimizeAsync(OptimizeRequest request, [EnumeratorCancellation] CancellationToken ct = default)
+        {
+            for (int i = 1; i <= 3; i++)
+            {
+                await Task.Yield();
+                yield return new EditFrame([(byte)i], "optimise", $"step {i}", 1, Progress: i / 3.0);
+            }
+        }
+        public void Complete(int i, string detail) => Global[i].Result.TrySetResult(new EditFrame([1, 2, 3], "global", detail, 5, 42));
+    }
+
+    readonly FakeEdits edits = new(new EditCapabilities(true, true, [], null));
+
+    public EditPageTests()
+    {
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        Services.AddMudServices();
+        Services.AddSingleton<IEditService>(edits);
+        Render<MudPopoverProvider>();
+    }
+
+    [Fact]
+    public async Task Apply_records_history_while_alpha_previews_supersede_each_other_and_are_not_recorded()
+    {
+        var cut = Render<EditPage>();
+        cut.Find("[data-testid=target] input").Input("a smiling face");
+        var apply = cut.InvokeAsync(() => cut.Find("[data-testid=apply]").Click());
+        cut.WaitForState(() => edits.Global.Count == 1);
+        edits.Complete(0, "applied");
+        await apply;
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=history-item]")));
+
+        var slider = cut.FindComponents<MudSlider<double>>()[0];
+        var d1 = cut.InvokeAsync(() => slider.Instance.ValueChanged.InvokeAsync(2.5));
+        var d2 = cut.InvokeAsync(() => slider.Instance.ValueChanged.InvokeAsync(2.0));
+        cut.WaitForState(() => edits.Global.Count == 3);
+        Assert.True(edits.Global[1].Token.IsCancellationRequested);
+        Assert.Equal(2.0, edits.Global[2].Request.Alpha);
+        Assert.Equal("a smiling face", edits.Global[2].Request.Target);
+        edits.Complete(2, "live");
+        await Task.WhenAll(d1, d2);
+        cut.WaitForAssertion(() => Assert.Contains("live", cut.Find("[data-testid=edit-detail]").TextContent));
+        Assert.Single(cut.FindAll("[data-testid=history-item]"));
+    }
+
+    [Fact]
+    public void Without_a_target_apply_asks_for_one()
+    {
+        var cut = Render<EditPage>();
+        cut.Find("[data-testid=apply]").Click();
+        Assert.Contains("target prompt", cut.Find("[data-testid=edit-error]").TextContent);
+        Assert.Empty(edits.Global);
+    }
+
+    [Fact]
+    public async Task Unavailable_editing_says_why()
+    {
+        await using var ctx = new BunitContext();
+        ctx.JSInterop.Mode = JSRuntimeMode.Loose;
+        ctx.Services.AddMudServices();
+        ctx.Services.AddSingleton<IEditService>(new FakeEdits(new EditCapabilities(false, false, [], "no text–image space configured")));
+        ctx.Render<MudPopoverProvider>();
+        var cut = ctx.Render<EditPage>();
+        Assert.Contains("no text–image space configured", cut.Find("[data-testid=edit-unavailable]").TextContent);
+    }
+}

@@ -1,0 +1,74 @@
+using FaceWeb.Engine.Checkpoints;
+using FaceWeb.Engine.Editing;
+using FaceWeb.Engine.Generators.StyleGan2;
+using FaceWeb.Engine.TextImage;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Playwright;
+using static TorchSharp.torch;
+
+namespace FaceWeb.E2E;
+
+/// <summary>The app on a pack made from the StyleGAN2 fixture (with StyleSpace statistics and fs3 precomputed here)
+/// and the CLIP fixture as its text–image space.</summary>
+public sealed class EditFixture : IAsyncLifetime
+{
+    readonly string pack = Directory.CreateTempSubdirectory("faceweb-e2e-pack-").FullName;
+    readonly string profile = Directory.CreateTempSubdirectory("faceweb-e2e-").FullName;
+    WebApplicationFactory<Program>? factory;
+    IPlaywright? playwright;
+
+    public IBrowserContext Browser { get; private set; } = null!;
+    public string BaseUrl { get; private set; } = "";
+
+    static string Shared(string relative)
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "FaceWeb.sln")))
+            {
+                string path = Path.GetFullPath(Path.Combine(d.FullName, "..", "shared", "fixtures", relative));
+                if (File.Exists(path)) return path;
+                break;
+            }
+        throw new InvalidOperationException($"../shared/fixtures/{relative} not found beside the repository (the e2e edit tests need the fixtures)");
+    }
+
+    public async ValueTask InitializeAsync()
+    {
+        File.Copy(Shared("stylegan2/generator.safetensors"), Path.Combine(pack, "generator.safetensors"));
+        using (var g = StyleGan2Generator.Load(Path.Combine(pack, "generator.safetensors")))
+        using (var space = ClipSpace.Load(Shared("clip/clip.safetensors"), Shared("clip/bpe_simple_vocab_16e6.txt.gz")))
+        using (var stats = StyleSpaceStats.Compute(g, 500))
+        using (var fs3 = Fs3Job.Run(g, space, stats, new Fs3Options(Images: 1), Path.Combine(pack, "fs3.progress")))
+        {
+            stats.Save(Path.Combine(pack, "stylespace_stats.safetensors"));
+            SafeTensors.Save(Path.Combine(pack, "fs3.safetensors"), new Dictionary<string, Tensor> { ["fs3"] = fs3 });
+        }
+        File.Delete(Path.Combine(pack, "fs3.progress"));
+        ModelPack.WriteManifest(pack, "fixture", "stylegan2", trained: false, "e2e", [("generator", "generator.safetensors"),
+            ("stylespace-stats", "stylespace_stats.safetensors"), ("fs3", "fs3.safetensors")]);
+
+        factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b => b
+            .UseSetting("FaceWeb:Pack", pack)
+            .UseSetting("FaceWeb:Clip", Shared("clip/clip.safetensors"))
+            .UseSetting("FaceWeb:ClipVocab", Shared("clip/bpe_simple_vocab_16e6.txt.gz")));
+        factory.UseKestrel(0);
+        factory.StartServer();
+        BaseUrl = factory.ClientOptions.BaseAddress.ToString().TrimEnd('/');
+        playwright = await Playwright.CreateAsync();
+        Browser = await playwright.Chromium.LaunchPersistentContextAsync(profile, new()
+        {
+            ExecutablePath = BrowserFixture.ChromiumPath,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+        });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Browser is not null) await Browser.DisposeAsync();
+        playwright?.Dispose();
+        if (factory is not null) await factory.DisposeAsync();
+        foreach (var d in new[] { pack, profile }) try { Directory.Delete(d, true); } catch (IOException) { }
+    }
+}

@@ -1,0 +1,29 @@
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace FaceWeb.E2E;
+
+public sealed class EditPageTests(EditFixture app) : IClassFixture<EditFixture>
+{
+    [Fact]
+    public async Task Typing_a_target_and_applying_shows_the_edit_and_dragging_alpha_streams_frames()
+    {
+        var page = await app.Browser.NewPageAsync();
+        await page.GotoAsync(app.BaseUrl + "/edit");
+        await page.GetByTestId("target").Locator("input").FillAsync("a smiling face");
+        await page.GetByTestId("apply").ClickAsync();
+        var preview = page.GetByTestId("edit-preview");
+        await Expect(preview).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("edit-detail")).ToContainTextAsync("channels");
+        await Expect(page.GetByTestId("history-item")).ToHaveCountAsync(1);
+        string applied = (await preview.GetAttributeAsync("src"))!;
+
+        var alpha = page.Locator("[data-testid=alpha] input[type=range]");
+        await alpha.FocusAsync();
+        for (int i = 0; i < 8; i++) await alpha.PressAsync("ArrowLeft");
+        await Expect(page.GetByText("α = 2.2")).ToBeVisibleAsync();
+        await Expect(preview).Not.ToHaveAttributeAsync("src", applied);
+        await Expect(page.GetByTestId("edit-detail")).ToContainTextAsync("α 2.2");
+        await page.CloseAsync();
+    }
+}
