@@ -21,8 +21,8 @@ public static class CliApp
             c.AddCommand<TokenizeCommand>("tokenize").WithDescription("CLIP BPE token ids (77 per text) as JSON arrays.");
             c.AddCommand<ClipCommand>("clip").WithDescription("CLIP text and image features to a safetensors file.");
             c.AddCommand<PrecomputeCommand>("precompute").WithDescription("stylespace | fs3: statistics and StyleCLIP channel directions into a pack.");
-            c.AddCommand<EditCommand>("edit").WithDescription("global | mapper | optimize: StyleCLIP edits of a seed, as PNGs.");
-            c.AddCommand<TrainCommand>("train").WithDescription("mapper: train a StyleCLIP latent mapper for a text into a pack.");
+            c.AddCommand<EditCommand>("edit").WithDescription("global | mapper | optimize | interfacegan: edits of a seed, as PNGs.");
+            c.AddCommand<TrainCommand>("train").WithDescription("mapper | boundary: train a StyleCLIP mapper or an InterFaceGAN boundary into a pack.");
         });
         try
         {

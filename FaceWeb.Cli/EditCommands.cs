@@ -133,7 +133,7 @@ public sealed class EditCommand : Command<EditCommand.Settings>
 {
     public sealed class Settings : EditSettings
     {
-        [CommandArgument(0, "<METHOD>"), Description("global, mapper or optimize")] public string Method { get; init; } = "";
+        [CommandArgument(0, "<METHOD>"), Description("global, mapper, optimize or interfacegan")] public string Method { get; init; } = "";
         [CommandOption("--neutral <TEXT>"), DefaultValue("a face")] public string Neutral { get; init; } = "a face";
         [CommandOption("--target <TEXT>")] public string? Target { get; init; }
         [CommandOption("--templates <FILE>"), Description("prompt templates with {} (one per line) for ensembling")] public string? Templates { get; init; }
@@ -143,6 +143,8 @@ public sealed class EditCommand : Command<EditCommand.Settings>
         [CommandOption("--strength <RANGE>"), DefaultValue("0:1:3")] public string Strength { get; init; } = "0:1:3";
         [CommandOption("--steps <N>"), DefaultValue(300)] public int Steps { get; init; } = 300;
         [CommandOption("--l2 <LAMBDA>"), DefaultValue(0.008)] public double L2 { get; init; } = 0.008;
+        [CommandOption("--attribute <NAME>"), Description("interfacegan: a boundary in the pack (boundary:NAME)")] public string? Attribute { get; init; }
+        [CommandOption("--condition <NAME>"), Description("interfacegan: keep these attributes fixed")] public string[] Conditions { get; init; } = [];
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken ct)
@@ -203,8 +205,25 @@ public sealed class EditCommand : Command<EditCommand.Settings>
                 });
                 break;
             }
+            case "interfacegan":
+            {
+                if (s.Attribute is null) throw new ArgumentException("--attribute is required");
+                if (s.Pack is null) throw new ArgumentException("InterFaceGAN boundaries live in a pack (--pack)");
+                var pack = ModelPack.Load(s.Pack);
+                Tensor Boundary(string name) => DirectionReader.Load(pack.PathOf($"boundary:{name}"));
+                using var primal = Boundary(s.Attribute);
+                if (primal.shape[^1] != g.Config.StyleDim) throw new ArgumentException($"boundary '{s.Attribute}' has width {primal.shape[^1]}, the pack's W has {g.Config.StyleDim}");
+                var normal = s.Conditions.Length == 0 ? primal : InterFaceGan.ProjectBoundary(primal, s.Conditions.Select(Boundary).ToArray());
+                using var _ = no_grad();
+                foreach (var a in EditSettings.Range(s.Alpha, "--alpha"))
+                {
+                    images.Add(g.Synthesize(start + a * normal.view(1, 1, -1)));
+                    names.Add($"alpha{a.ToString("+0.00;-0.00", CultureInfo.InvariantCulture)}");
+                }
+                break;
+            }
             default:
-                throw new ArgumentException($"unknown method '{s.Method}' (global, mapper or optimize)");
+                throw new ArgumentException($"unknown method '{s.Method}' (global, mapper, optimize or interfacegan)");
         }
         EditSettings.WriteStrip(s.Out, images, names);
         Console.WriteLine($"wrote {images.Count} images and grid.png to {s.Out}");
@@ -218,7 +237,10 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandArgument(0, "<WHAT>"), Description("mapper")] public string What { get; init; } = "";
+        [CommandArgument(0, "<WHAT>"), Description("mapper or boundary")] public string What { get; init; } = "";
+        [CommandOption("--attribute <NAME>"), Description("boundary: any attribute, scored by the text–image space")] public string Attribute { get; init; } = "";
+        [CommandOption("--samples <N>"), DefaultValue(10_000)] public int Samples { get; init; } = 10_000;
+        [CommandOption("--ratio <R>"), DefaultValue(0.02)] public double Ratio { get; init; } = 0.02;
         [CommandOption("--pack <DIR>")] public string Pack { get; init; } = "";
         [CommandOption("--clip <CKPT>")] public string? Clip { get; init; }
         [CommandOption("--vocab <FILE>")] public string? Vocab { get; init; }
@@ -227,16 +249,19 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [CommandOption("--batch <N>"), DefaultValue(4)] public int Batch { get; init; } = 4;
 
         public override Spectre.Console.ValidationResult Validate() =>
-            What != "mapper" ? Spectre.Console.ValidationResult.Error("only 'train mapper' exists so far")
-            : Pack == "" || Text.Trim() == "" ? Spectre.Console.ValidationResult.Error("--pack and --text are required")
+            What is not ("mapper" or "boundary") ? Spectre.Console.ValidationResult.Error("train mapper or train boundary")
+            : Pack == "" ? Spectre.Console.ValidationResult.Error("--pack is required")
+            : What == "mapper" && Text.Trim() == "" ? Spectre.Console.ValidationResult.Error("--text is required")
+            : What == "boundary" && Attribute.Trim() == "" ? Spectre.Console.ValidationResult.Error("--attribute is required")
             : Spectre.Console.ValidationResult.Success();
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken ct)
     {
-        if (s.Clip is null || s.Vocab is null) throw new ArgumentException("training a mapper needs --clip CKPT --vocab FILE");
+        if (s.Clip is null || s.Vocab is null) throw new ArgumentException($"training a {s.What} needs --clip CKPT --vocab FILE");
         using var engine = FaceEngine.FromPack(s.Pack);
         using var space = ClipSpace.Load(s.Clip, s.Vocab);
+        if (s.What == "boundary") return TrainBoundary(s, engine, space, ct);
         var text = space.EmbedTexts([s.Text])[0];
         using var mapper = new StyleClipMapper(engine.Generator.Config.StyleDim, fine: engine.Generator.Config.NLatent > 8);
         double before = MapperTrainer.Evaluate(mapper, engine.Generator, space, text);
@@ -253,6 +278,28 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         MapperTrainer.Save(mapper, Path.Combine(s.Pack, file), s.Text);
         ModelPack.AddFile(s.Pack, $"mapper:{s.Text}", file);
         Console.WriteLine($"held-out CLIP loss {before:F4} → {after:F4}; wrote {file} and updated the manifest");
+        return 0;
+    }
+
+    static int TrainBoundary(Settings s, FaceEngine engine, ClipSpace space, CancellationToken ct)
+    {
+        var scorer = new TextAttributeScorer(space, s.Attribute);
+        var o = new BoundaryOptions(s.Samples, s.Ratio);
+        (Tensor Codes, Tensor[] Scores) sampled = default;
+        CliApp.Progress($"scoring {s.Samples} samples for \"{scorer.Attribute}\"", 100, tick =>
+        {
+            int shown = 0;
+            sampled = BoundaryTrainer.Sample(engine.Generator, [scorer], o, new Ticks(f => { while (shown < (int)(f * 100)) { shown++; tick(); } }), ct);
+        });
+        var b = BoundaryTrainer.Fit(sampled.Codes!, sampled.Scores![0], o);
+        string slug = new string(scorer.Attribute.ToLowerInvariant().Select(c => char.IsLetterOrDigit(c) ? c : '-').ToArray()).Trim('-');
+        if (slug.Length > 40) slug = slug[..40];
+        string file = $"boundary-{slug}.safetensors";
+        SafeTensors.Save(Path.Combine(s.Pack, file), new Dictionary<string, Tensor> { ["boundary"] = b.Normal },
+            new Dictionary<string, string> { ["attribute"] = scorer.Attribute, ["space"] = b.Space.ToString(),
+                ["validation_accuracy"] = b.ValidationAccuracy.ToString("0.0000", CultureInfo.InvariantCulture) });
+        ModelPack.AddFile(s.Pack, $"boundary:{scorer.Attribute}", file);
+        Console.WriteLine($"validation accuracy {b.ValidationAccuracy:P1} (train {b.TrainAccuracy:P1}, {b.TrainPerSide}+{b.ValidationPerSide} per side); wrote {file}");
         return 0;
     }
 

@@ -118,4 +118,27 @@ public sealed class CliTests : IDisposable
         var badAlpha = Faceweb(["edit", "global", "--pack", pack, .. clip, "--target", "x", "--alpha", "1:nan:3", "--out", Path.Combine(tmp, "y")]);
         Assert.Equal(2, badAlpha.Code);
     }
+
+    [Fact]
+    public void InterFaceGan_commands_train_a_text_boundary_into_a_pack_and_edit_along_it()
+    {
+        string pack = Path.Combine(tmp, "ifg");
+        Directory.CreateDirectory(pack);
+        File.Copy(Fixtures.File("stylegan2", "generator.safetensors"), Path.Combine(pack, "generator.safetensors"));
+        ModelPack.WriteManifest(pack, "fixture", "stylegan2", false, "test", [("generator", "generator.safetensors")]);
+        string[] clip = ["--clip", Fixtures.File("clip", "clip.safetensors"), "--vocab", Fixtures.File("clip", "bpe_simple_vocab_16e6.txt.gz")];
+
+        var train = Faceweb(["train", "boundary", "--pack", pack, .. clip, "--attribute", "blond hair", "--samples", "600", "--ratio", "0.1"]);
+        Assert.True(train.Code == 0, train.Err);
+        Assert.Matches(@"validation accuracy \d+", train.Out);
+        Assert.Contains("boundary:blond hair", ModelPack.Load(pack).Manifest.Files.Select(f => f.Role));
+
+        var edit = Faceweb("edit", "interfacegan", "--pack", pack, "--attribute", "blond hair", "--alpha", "-2:2:3", "--out", Path.Combine(tmp, "e"));
+        Assert.True(edit.Code == 0, edit.Err);
+        Assert.Equal(4, Directory.GetFiles(Path.Combine(tmp, "e")).Length);
+
+        var unknown = Faceweb("edit", "interfacegan", "--pack", pack, "--attribute", "wings", "--out", Path.Combine(tmp, "u"));
+        Assert.Equal(2, unknown.Code);
+        Assert.Contains("boundary:wings", unknown.Err);
+    }
 }
