@@ -16,13 +16,19 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        if (!File.Exists(ChromiumPath))
-            throw new InvalidOperationException($"{ChromiumPath} not found: install Debian's chromium (apt-get install chromium); .ci/run does.");
         factory.UseKestrel(0);
         factory.StartServer();
         BaseUrl = factory.ClientOptions.BaseAddress.ToString().TrimEnd('/');
         playwright = await Playwright.CreateAsync();
-        Browser = await playwright.Chromium.LaunchPersistentContextAsync(profile, new()
+        Browser = await LaunchAsync(playwright, profile);
+    }
+
+    /// <summary>Debian's Chromium, headless, offline-friendly, with its profile in <paramref name="profileDir"/>.</summary>
+    public static Task<IBrowserContext> LaunchAsync(IPlaywright playwright, string profileDir)
+    {
+        if (!File.Exists(ChromiumPath))
+            throw new InvalidOperationException($"{ChromiumPath} not found: install Debian's chromium (apt-get install chromium); .ci/run does.");
+        return playwright.Chromium.LaunchPersistentContextAsync(profileDir, new()
         {
             ExecutablePath = ChromiumPath,
             Headless = true,

@@ -56,12 +56,7 @@ public sealed class EditFixture : IAsyncLifetime
         factory.StartServer();
         BaseUrl = factory.ClientOptions.BaseAddress.ToString().TrimEnd('/');
         playwright = await Playwright.CreateAsync();
-        Browser = await playwright.Chromium.LaunchPersistentContextAsync(profile, new()
-        {
-            ExecutablePath = BrowserFixture.ChromiumPath,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
-        });
+        Browser = await BrowserFixture.LaunchAsync(playwright, profile);
     }
 
     public async ValueTask DisposeAsync()

@@ -23,6 +23,18 @@ public sealed class CliTests : IDisposable
         return (p.ExitCode, stdout.Result, stderr.Result);
     }
 
+    /// <summary>A model pack holding the StyleGAN2 fixture generator.</summary>
+    string FixturePack(string name)
+    {
+        string pack = Path.Combine(tmp, name);
+        Directory.CreateDirectory(pack);
+        File.Copy(Fixtures.File("stylegan2", "generator.safetensors"), Path.Combine(pack, "generator.safetensors"));
+        ModelPack.WriteManifest(pack, "fixture", "stylegan2", false, "test", [("generator", "generator.safetensors")]);
+        return pack;
+    }
+
+    static string[] ClipArgs => ["--clip", Fixtures.File("clip", "clip.safetensors"), "--vocab", Fixtures.File("clip", "bpe_simple_vocab_16e6.txt.gz")];
+
     [Fact]
     public void Render_reproduces_img_wplus_from_the_fixture_wplus()
     {
@@ -91,44 +103,36 @@ public sealed class CliTests : IDisposable
     [Fact]
     public void StyleClip_commands_precompute_into_a_pack_and_edit()
     {
-        string pack = Path.Combine(tmp, "pack");
-        Directory.CreateDirectory(pack);
-        File.Copy(Fixtures.File("stylegan2", "generator.safetensors"), Path.Combine(pack, "generator.safetensors"));
-        ModelPack.WriteManifest(pack, "fixture", "stylegan2", false, "test", [("generator", "generator.safetensors")]);
-        string[] clip = ["--clip", Fixtures.File("clip", "clip.safetensors"), "--vocab", Fixtures.File("clip", "bpe_simple_vocab_16e6.txt.gz")];
+        string pack = FixturePack("pack");
 
         Assert.Equal(0, Faceweb("precompute", "stylespace", "--pack", pack, "--samples", "500").Code);
-        Assert.Equal(0, Faceweb(["precompute", "fs3", "--pack", pack, "--images", "1", .. clip]).Code);
+        Assert.Equal(0, Faceweb(["precompute", "fs3", "--pack", pack, "--images", "1", .. ClipArgs]).Code);
         var roles = ModelPack.Load(pack).Manifest.Files.Select(f => f.Role).ToList();   // verifies every SHA-256 too
         Assert.Equal(["generator", "stylespace-stats", "fs3"], roles);
 
-        var global = Faceweb(["edit", "global", "--pack", pack, .. clip, "--target", "a smiling face", "--alpha", "-2:2:3", "--beta", "0.05", "--out", Path.Combine(tmp, "g")]);
+        var global = Faceweb(["edit", "global", "--pack", pack, .. ClipArgs, "--target", "a smiling face", "--alpha", "-2:2:3", "--beta", "0.05", "--out", Path.Combine(tmp, "g")]);
         Assert.True(global.Code == 0, global.Err);
         Assert.Matches(@"moves \d+ channels", global.Out);
         Assert.Equal(4, Directory.GetFiles(Path.Combine(tmp, "g")).Length);
 
         var mapper = Faceweb("edit", "mapper", "--checkpoint", Fixtures.File("stylegan2", "generator.pt"), "--mapper", Fixtures.File("styleclip", "mapper.pt"), "--out", Path.Combine(tmp, "m"));
         Assert.True(mapper.Code == 0, mapper.Err);
-        var opt = Faceweb(["edit", "optimize", "--pack", pack, .. clip, "--target", "a smiling face", "--steps", "4", "--out", Path.Combine(tmp, "o")]);
+        var opt = Faceweb(["edit", "optimize", "--pack", pack, .. ClipArgs, "--target", "a smiling face", "--steps", "4", "--out", Path.Combine(tmp, "o")]);
         Assert.True(opt.Code == 0, opt.Err);
 
         var noSpace = Faceweb("edit", "optimize", "--pack", pack, "--target", "x", "--out", Path.Combine(tmp, "x"));
         Assert.Equal(2, noSpace.Code);
         Assert.Contains("--clip", noSpace.Err);
-        var badAlpha = Faceweb(["edit", "global", "--pack", pack, .. clip, "--target", "x", "--alpha", "1:nan:3", "--out", Path.Combine(tmp, "y")]);
+        var badAlpha = Faceweb(["edit", "global", "--pack", pack, .. ClipArgs, "--target", "x", "--alpha", "1:nan:3", "--out", Path.Combine(tmp, "y")]);
         Assert.Equal(2, badAlpha.Code);
     }
 
     [Fact]
     public void InterFaceGan_commands_train_a_text_boundary_into_a_pack_and_edit_along_it()
     {
-        string pack = Path.Combine(tmp, "ifg");
-        Directory.CreateDirectory(pack);
-        File.Copy(Fixtures.File("stylegan2", "generator.safetensors"), Path.Combine(pack, "generator.safetensors"));
-        ModelPack.WriteManifest(pack, "fixture", "stylegan2", false, "test", [("generator", "generator.safetensors")]);
-        string[] clip = ["--clip", Fixtures.File("clip", "clip.safetensors"), "--vocab", Fixtures.File("clip", "bpe_simple_vocab_16e6.txt.gz")];
+        string pack = FixturePack("ifg");
 
-        var train = Faceweb(["train", "boundary", "--pack", pack, .. clip, "--attribute", "blond hair", "--samples", "600", "--ratio", "0.1"]);
+        var train = Faceweb(["train", "boundary", "--pack", pack, .. ClipArgs, "--attribute", "blond hair", "--samples", "600", "--ratio", "0.1"]);
         Assert.True(train.Code == 0, train.Err);
         Assert.Matches(@"validation accuracy \d+", train.Out);
         Assert.Contains("boundary:blond hair", ModelPack.Load(pack).Manifest.Files.Select(f => f.Role));
