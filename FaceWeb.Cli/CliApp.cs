@@ -39,6 +39,13 @@ public static class CliApp
             Console.Error.WriteLine("cancelled");
             return 130;
         }
+        catch (Exception e)
+        {
+            // Not the user's input: say what failed, with the detail a bug report needs, and exit 1 rather than abort.
+            Console.Error.WriteLine($"error: unexpected {e.GetType().Name}: {OneLine(e.Message)}");
+            Console.Error.WriteLine(e);
+            return 1;
+        }
     }
 
     static string OneLine(string s) => string.Join(' ', s.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));

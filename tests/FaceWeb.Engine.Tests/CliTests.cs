@@ -105,20 +105,22 @@ public sealed class CliTests : IDisposable
     {
         string pack = FixturePack("pack");
 
-        Assert.Equal(0, Faceweb("precompute", "stylespace", "--pack", pack, "--samples", "500").Code);
-        Assert.Equal(0, Faceweb(["precompute", "fs3", "--pack", pack, "--images", "1", .. ClipArgs]).Code);
+        var stats = Faceweb("precompute", "stylespace", "--pack", pack, "--samples", "500");
+        Assert.True(stats.Code == 0, $"exit {stats.Code}: {stats.Err}");
+        var fs3 = Faceweb(["precompute", "fs3", "--pack", pack, "--images", "1", .. ClipArgs]);
+        Assert.True(fs3.Code == 0, $"exit {fs3.Code}: {fs3.Err}");
         var roles = ModelPack.Load(pack).Manifest.Files.Select(f => f.Role).ToList();   // verifies every SHA-256 too
         Assert.Equal(["generator", "stylespace-stats", "fs3"], roles);
 
         var global = Faceweb(["edit", "global", "--pack", pack, .. ClipArgs, "--target", "a smiling face", "--alpha", "-2:2:3", "--beta", "0.05", "--out", Path.Combine(tmp, "g")]);
-        Assert.True(global.Code == 0, global.Err);
+        Assert.True(global.Code == 0, $"exit {global.Code}: {global.Err}");
         Assert.Matches(@"moves \d+ channels", global.Out);
         Assert.Equal(4, Directory.GetFiles(Path.Combine(tmp, "g")).Length);
 
         var mapper = Faceweb("edit", "mapper", "--checkpoint", Fixtures.File("stylegan2", "generator.pt"), "--mapper", Fixtures.File("styleclip", "mapper.pt"), "--out", Path.Combine(tmp, "m"));
-        Assert.True(mapper.Code == 0, mapper.Err);
+        Assert.True(mapper.Code == 0, $"exit {mapper.Code}: {mapper.Err}");
         var opt = Faceweb(["edit", "optimize", "--pack", pack, .. ClipArgs, "--target", "a smiling face", "--steps", "4", "--out", Path.Combine(tmp, "o")]);
-        Assert.True(opt.Code == 0, opt.Err);
+        Assert.True(opt.Code == 0, $"exit {opt.Code}: {opt.Err}");
 
         var noSpace = Faceweb("edit", "optimize", "--pack", pack, "--target", "x", "--out", Path.Combine(tmp, "x"));
         Assert.Equal(2, noSpace.Code);
