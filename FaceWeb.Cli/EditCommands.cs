@@ -38,8 +38,7 @@ public class EditSettings : CommandSettings
     public Tensor StartLatent(FaceEngine e)
     {
         using var _ = no_grad();
-        var g = e.Generator;
-        return g.Broadcast(g.Truncate(g.Map(e.SeedLatent(Seed)), Truncation)).clone();
+        return e.SeedWPlus(Seed, Truncation);
     }
 
     /// <summary>"a:b:n" → n evenly spaced values; "x" → [x].</summary>
@@ -272,13 +271,18 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
                 new MapperTicks(f => { while (shown < (int)Math.Round(f * s.Steps)) { shown++; tick(); } }), ct);
         });
         double after = MapperTrainer.Evaluate(mapper, engine.Generator, space, text);
-        string slug = new string(s.Text.ToLowerInvariant().Select(c => char.IsLetterOrDigit(c) ? c : '-').ToArray()).Trim('-');
-        if (slug.Length > 40) slug = slug[..40];
-        string file = $"mapper-{slug}.safetensors";
+        string file = $"mapper-{Slug(s.Text)}.safetensors";
         MapperTrainer.Save(mapper, Path.Combine(s.Pack, file), s.Text);
         ModelPack.AddFile(s.Pack, $"mapper:{s.Text}", file);
         Console.WriteLine($"held-out CLIP loss {before:F4} → {after:F4}; wrote {file} and updated the manifest");
         return 0;
+    }
+
+    /// <summary>A file-name-safe form of a prompt: lower case, letters and digits, at most 40 characters.</summary>
+    static string Slug(string text)
+    {
+        string slug = new string(text.ToLowerInvariant().Select(c => char.IsLetterOrDigit(c) ? c : '-').ToArray()).Trim('-');
+        return slug.Length > 40 ? slug[..40] : slug;
     }
 
     static int TrainBoundary(Settings s, FaceEngine engine, ClipSpace space, CancellationToken ct)
@@ -292,9 +296,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             sampled = BoundaryTrainer.Sample(engine.Generator, [scorer], o, new Ticks(f => { while (shown < (int)(f * 100)) { shown++; tick(); } }), ct);
         });
         var b = BoundaryTrainer.Fit(sampled.Codes!, sampled.Scores![0], o);
-        string slug = new string(scorer.Attribute.ToLowerInvariant().Select(c => char.IsLetterOrDigit(c) ? c : '-').ToArray()).Trim('-');
-        if (slug.Length > 40) slug = slug[..40];
-        string file = $"boundary-{slug}.safetensors";
+        string file = $"boundary-{Slug(scorer.Attribute)}.safetensors";
         SafeTensors.Save(Path.Combine(s.Pack, file), new Dictionary<string, Tensor> { ["boundary"] = b.Normal },
             new Dictionary<string, string> { ["attribute"] = scorer.Attribute, ["space"] = b.Space.ToString(),
                 ["validation_accuracy"] = b.ValidationAccuracy.ToString("0.0000", CultureInfo.InvariantCulture) });

@@ -43,8 +43,7 @@ public sealed class GenerateCommand : Command<GenerateCommand.Settings>
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
-                var w = g.Truncate(g.Map(engine.SeedLatent(seed)), s.Truncation);
-                var img = g.Synthesize(g.Broadcast(w), noise);
+                var img = g.Synthesize(engine.SeedWPlus(seed, s.Truncation), noise);
                 File.WriteAllBytes(Path.Combine(s.Out, $"seed{seed:D4}.png"), ImageTensors.ToPng(img));
                 images.Add(img.MoveToOuterDisposeScope());
                 tick();

@@ -53,7 +53,7 @@ public sealed class RenderCommand : Command<RenderCommand.Settings>
                     var x = latent[TensorIndex.Slice(i, Math.Min(n, i + s.Batch))];
                     var wplus = kind switch
                     {
-                        "z" => g.Broadcast(g.Truncate(g.Map(x), s.Truncation)),
+                        "z" => g.WPlusFromZ(x, s.Truncation),
                         "w" => g.Broadcast(g.Truncate(x, s.Truncation)),
                         _ => g.Truncate(x, s.Truncation),
                     };

@@ -51,14 +51,20 @@ public sealed class FaceEngine : IDisposable
     public Tensor SeedLatent(long seed) =>
         randn([1, Generator.Config.StyleDim], generator: new TorchSharp.torch.Generator((ulong)seed));
 
+    /// <summary>The W+ latent of a seed at truncation ψ. [1,L,D]</summary>
+    public Tensor SeedWPlus(long seed, double truncation)
+    {
+        using var scope = NewDisposeScope();
+        return Generator.WPlusFromZ(SeedLatent(seed), truncation).MoveToOuterDisposeScope();
+    }
+
     /// <summary>Renders the image for a seed at truncation ψ; returns a PNG.</summary>
     public byte[] RenderSeedPng(long seed, double truncation, NoiseSpec? noise = null)
     {
         if (!double.IsFinite(truncation)) throw new ArgumentException("truncation must be a finite number");
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        var w = Generator.Truncate(Generator.Map(SeedLatent(seed)), truncation);
-        return ImageTensors.ToPng(Generator.Synthesize(Generator.Broadcast(w), noise));
+        return ImageTensors.ToPng(Generator.Synthesize(SeedWPlus(seed, truncation), noise));
     }
 
     public void Dispose() => Generator.Dispose();

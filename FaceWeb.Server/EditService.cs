@@ -146,8 +146,7 @@ public sealed class EditService(EngineHost host) : IEditService, IDisposable
     static Tensor Start(FaceEngine e, long seed)
     {
         if (seed < 0) throw new ArgumentException("The seed must be zero or positive.");
-        var g = e.Generator;
-        return g.Broadcast(g.Truncate(g.Map(e.SeedLatent(seed)), 0.7));
+        return e.SeedWPlus(seed, 0.7);
     }
 
     async Task<EditFrame> Run(string id, CancellationToken ct, Func<(byte[] Png, string Method, string Detail, int? Moved)> work)

@@ -33,27 +33,34 @@ public sealed class EngineHost(IOptions<EngineOptions> options, IHostEnvironment
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        // Load on the engine thread so all torch work stays on one thread.
-        _ = Scheduler.RunAsync("startup", _ => Load(), CancellationToken.None).ContinueWith(t =>
-        {
-            if (t.IsCompletedSuccessfully) ready.TrySetResult(t.Result);
-            else ready.TrySetException(t.Exception?.InnerException ?? new InvalidOperationException("engine start was cancelled"));
-        }, TaskScheduler.Default);
-        _ = Scheduler.RunAsync("startup-edits", _ =>
-        {
-            var (engine, _) = ready.Task.GetAwaiter().GetResult();
-            try { return EditAssets.Load(engine, loadedPack, options.Value); }
-            catch (CheckpointException e)
-            {
-                log.LogError("Edit assets could not be loaded: {Message}", e.Message);
-                return new EditAssets(null, null, null, new Dictionary<string, string>(), $"Editing is unavailable: {e.Message}");
-            }
-        }, CancellationToken.None).ContinueWith(t =>
-        {
-            if (t.IsCompletedSuccessfully) edits.TrySetResult(t.Result);
-            else edits.TrySetException(t.Exception?.InnerException ?? new InvalidOperationException("edit assets were not loaded"));
-        }, TaskScheduler.Default);
+        // Load on the engine thread so all torch work stays on one thread: the generator first (pages can start),
+        // then what the edit methods need.
+        _ = Scheduler.RunAsync("startup", _ => { Start(); return 0; }, CancellationToken.None);
         return Task.CompletedTask;
+    }
+
+    void Start()
+    {
+        FaceEngine engine;
+        try
+        {
+            var loaded = Load();
+            engine = loaded.Item1;
+            ready.TrySetResult(loaded);
+        }
+        catch (Exception e)
+        {
+            ready.TrySetException(e);
+            edits.TrySetException(e);
+            return;
+        }
+        try { edits.TrySetResult(EditAssets.Load(engine, loadedPack, options.Value)); }
+        catch (CheckpointException e)
+        {
+            log.LogError("Edit assets could not be loaded: {Message}", e.Message);
+            edits.TrySetResult(new EditAssets(null, null, null, new Dictionary<string, string>(), $"Editing is unavailable: {e.Message}"));
+        }
+        catch (Exception e) { edits.TrySetException(e); }
     }
 
     (FaceEngine, PackSummary) Load()

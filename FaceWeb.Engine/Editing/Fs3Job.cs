@@ -49,7 +49,7 @@ public static class Fs3Job
     {
         using var scope = NewDisposeScope();
         var z = randn([o.Images, g.Config.StyleDim], generator: new Generator((ulong)o.Seed));
-        return g.Styles(g.Broadcast(g.Map(z))).Select(s => s.MoveToOuterDisposeScope()).ToList();
+        return g.Styles(g.WPlusFromZ(z)).Select(s => s.MoveToOuterDisposeScope()).ToList();
     }
 
     static Tensor ChannelEmbeddings(StyleGan2Generator g, ITextImageSpace space, StyleSpaceStats stats, IReadOnlyList<Tensor> baseStyles,

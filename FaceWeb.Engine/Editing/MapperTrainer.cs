@@ -39,7 +39,7 @@ public static class MapperTrainer
                 ct.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
                 Tensor w;
-                using (no_grad()) w = g.Broadcast(g.Truncate(g.Map(randn([o.Batch, g.Config.StyleDim], generator: rng)), o.Truncation)).clone();
+                using (no_grad()) w = g.WPlusFromZ(randn([o.Batch, g.Config.StyleDim], generator: rng), o.Truncation);
                 var edited = mapper.Edit(w);
                 var clip = space.ClipLoss(g.Synthesize(edited), text).mean();
                 var l2 = (edited - w).square().mean();
@@ -59,7 +59,7 @@ public static class MapperTrainer
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        var w = g.Broadcast(g.Truncate(g.Map(randn([samples, g.Config.StyleDim], generator: new Generator((ulong)seed))), truncation));
+        var w = g.WPlusFromZ(randn([samples, g.Config.StyleDim], generator: new Generator((ulong)seed)), truncation);
         return space.ClipLoss(g.Synthesize(mapper.Edit(w)), text).mean().item<float>();
     }
 

@@ -30,7 +30,7 @@ public sealed class StyleSpaceStats : IDisposable
             ct.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
             int n = Math.Min(batch, samples - done);
-            var s = g.Styles(g.Broadcast(g.Map(randn([n, g.Config.StyleDim], generator: rng))));
+            var s = g.Styles(g.WPlusFromZ(randn([n, g.Config.StyleDim], generator: rng)));
             for (int k = 0; k < layers; k++)
             {
                 var x = s[k].to(float64);

@@ -110,6 +110,13 @@ public sealed class StyleGan2Generator : nn.Module
     /// <summary>w′ = w_avg + ψ (w − w_avg). Works on W [N,D] and W+ [N,L,D].</summary>
     public Tensor Truncate(Tensor w, double psi) => psi == 1 ? w.alias() : LatentAvg + psi * (w - LatentAvg);
 
+    /// <summary>z → mapping → truncation ψ → W+: the usual way into synthesis. [N,D] -> [N,L,D]</summary>
+    public Tensor WPlusFromZ(Tensor z, double psi = 1)
+    {
+        using var scope = NewDisposeScope();
+        return Broadcast(Truncate(Map(z), psi)).MoveToOuterDisposeScope();
+    }
+
     /// <summary>[N,D] W -> [N,L,D] W+ (the same style for every layer).</summary>
     public Tensor Broadcast(Tensor w) => w.unsqueeze(1).expand(-1, Config.NLatent, -1);
 
