@@ -144,6 +144,7 @@ public sealed class EditCommand : Command<EditCommand.Settings>
         [CommandOption("--l2 <LAMBDA>"), DefaultValue(0.008)] public double L2 { get; init; } = 0.008;
         [CommandOption("--attribute <NAME>"), Description("interfacegan: a boundary in the pack (boundary:NAME)")] public string? Attribute { get; init; }
         [CommandOption("--condition <NAME>"), Description("interfacegan: keep these attributes fixed")] public string[] Conditions { get; init; } = [];
+        [CommandOption("--layers <GROUPS>"), Description("interfacegan: coarse, middle, fine or all (comma-separated)"), DefaultValue("all")] public string Layers { get; init; } = "all";
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken ct)
@@ -209,14 +210,15 @@ public sealed class EditCommand : Command<EditCommand.Settings>
                 if (s.Attribute is null) throw new ArgumentException("--attribute is required");
                 if (s.Pack is null) throw new ArgumentException("InterFaceGAN boundaries live in a pack (--pack)");
                 var pack = ModelPack.Load(s.Pack);
-                Tensor Boundary(string name) => DirectionReader.Load(pack.PathOf($"boundary:{name}"));
-                using var primal = Boundary(s.Attribute);
-                if (primal.shape[^1] != g.Config.StyleDim) throw new ArgumentException($"boundary '{s.Attribute}' has width {primal.shape[^1]}, the pack's W has {g.Config.StyleDim}");
-                var normal = s.Conditions.Length == 0 ? primal : InterFaceGan.ProjectBoundary(primal, s.Conditions.Select(Boundary).ToArray());
+                AttributeDirection Direction(string name) => BoundaryTrainer.LoadDirection(name, pack.PathOf(ModelPack.BoundaryRole + name));
+                var primal = Direction(s.Attribute);
+                var conditions = s.Conditions.Select(Direction).ToList();
+                var rows = ParseLayers(s.Layers);
                 using var _ = no_grad();
+                using var z = engine.SeedLatent(s.Seed);
                 foreach (var a in EditSettings.Range(s.Alpha, "--alpha"))
                 {
-                    images.Add(g.Synthesize(start + a * normal.view(1, 1, -1)));
+                    images.Add(g.Synthesize(InterFaceGan.Sliders(g, z, s.Truncation, [(primal, a)], conditions, rows)));
                     names.Add($"alpha{a.ToString("+0.00;-0.00", CultureInfo.InvariantCulture)}");
                 }
                 break;
@@ -229,6 +231,10 @@ public sealed class EditCommand : Command<EditCommand.Settings>
         foreach (var t in images) t.Dispose();
         return 0;
     }
+
+    static LayerGroups ParseLayers(string text) => text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        .Aggregate(LayerGroups.None, (acc, t) => acc | (Enum.TryParse<LayerGroups>(t, ignoreCase: true, out var g) && !int.TryParse(t, out _) ? g
+            : throw new ArgumentException($"--layers '{t}' is not coarse, middle, fine or all")));
 }
 
 /// <summary>faceweb train mapper --pack DIR --clip … --vocab … --text "…" [--steps N] [--out FILE]</summary>
@@ -271,18 +277,11 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
                 new MapperTicks(f => { while (shown < (int)Math.Round(f * s.Steps)) { shown++; tick(); } }), ct);
         });
         double after = MapperTrainer.Evaluate(mapper, engine.Generator, space, text);
-        string file = $"mapper-{Slug(s.Text)}.safetensors";
+        string file = $"mapper-{ModelPack.Slug(s.Text)}.safetensors";
         MapperTrainer.Save(mapper, Path.Combine(s.Pack, file), s.Text);
         ModelPack.AddFile(s.Pack, $"mapper:{s.Text}", file);
         Console.WriteLine($"held-out CLIP loss {before:F4} → {after:F4}; wrote {file} and updated the manifest");
         return 0;
-    }
-
-    /// <summary>A file-name-safe form of a prompt: lower case, letters and digits, at most 40 characters.</summary>
-    static string Slug(string text)
-    {
-        string slug = new string(text.ToLowerInvariant().Select(c => char.IsLetterOrDigit(c) ? c : '-').ToArray()).Trim('-');
-        return slug.Length > 40 ? slug[..40] : slug;
     }
 
     static int TrainBoundary(Settings s, FaceEngine engine, ClipSpace space, CancellationToken ct)
@@ -296,10 +295,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             sampled = BoundaryTrainer.Sample(engine.Generator, [scorer], o, new Ticks(f => { while (shown < (int)(f * 100)) { shown++; tick(); } }), ct);
         });
         var b = BoundaryTrainer.Fit(sampled.Codes!, sampled.Scores![0], o);
-        string file = $"boundary-{Slug(scorer.Attribute)}.safetensors";
-        SafeTensors.Save(Path.Combine(s.Pack, file), new Dictionary<string, Tensor> { ["boundary"] = b.Normal },
-            new Dictionary<string, string> { ["attribute"] = scorer.Attribute, ["space"] = b.Space.ToString(),
-                ["validation_accuracy"] = b.ValidationAccuracy.ToString("0.0000", CultureInfo.InvariantCulture) });
+        string file = $"boundary-{ModelPack.Slug(scorer.Attribute)}.safetensors";
+        BoundaryTrainer.Save(b, scorer.Attribute, Path.Combine(s.Pack, file));
         ModelPack.AddFile(s.Pack, $"boundary:{scorer.Attribute}", file);
         Console.WriteLine($"validation accuracy {b.ValidationAccuracy:P1} (train {b.TrainAccuracy:P1}, {b.TrainPerSide}+{b.ValidationPerSide} per side); wrote {file}");
         return 0;

@@ -13,8 +13,10 @@ using static TorchSharp.torch;
 namespace FaceWeb.Server;
 
 /// <summary>What the edit methods need beyond the generator; loaded with the engine (null parts are unavailable).</summary>
-public sealed class EditAssets(ITextImageSpace? space, StyleSpaceStats? stats, Tensor? fs3, IReadOnlyDictionary<string, string> mapperFiles, string? unavailable)
+public sealed class EditAssets(ITextImageSpace? space, StyleSpaceStats? stats, Tensor? fs3, IReadOnlyDictionary<string, string> mapperFiles,
+    SliderRegistry sliders, string? unavailable)
 {
+    public SliderRegistry Sliders { get; } = sliders;
     public ITextImageSpace? Space { get; } = space;
     public StyleSpaceStats? Stats { get; } = stats;
     public Tensor? Fs3 { get; } = fs3;
@@ -24,7 +26,7 @@ public sealed class EditAssets(ITextImageSpace? space, StyleSpaceStats? stats, T
     public Dictionary<(string, string), Tensor> DtCache { get; } = [];
     public Dictionary<string, StyleClipMapper> Mappers { get; } = [];
 
-    public static EditAssets Load(FaceEngine engine, string? packDir, EngineOptions o)
+    public static EditAssets Load(FaceEngine engine, string? packDir, EngineOptions o, ILogger log)
     {
         ITextImageSpace? space = null;
         string? why = null;
@@ -46,7 +48,8 @@ public sealed class EditAssets(ITextImageSpace? space, StyleSpaceStats? stats, T
             foreach (var (role, path) in roles.Where(r => r.Key.StartsWith("mapper:", StringComparison.Ordinal)))
                 mappers[role["mapper:".Length..]] = path;
         }
-        return new EditAssets(space, stats, fs3, mappers, why);
+        var sliders = SliderRegistry.Load(engine, packDir, space is null ? "Learning a slider needs a text–image space (see above)." : null, log);
+        return new EditAssets(space, stats, fs3, mappers, sliders, why);
     }
 }
 

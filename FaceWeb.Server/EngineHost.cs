@@ -54,11 +54,12 @@ public sealed class EngineHost(IOptions<EngineOptions> options, IHostEnvironment
             edits.TrySetException(e);
             return;
         }
-        try { edits.TrySetResult(EditAssets.Load(engine, loadedPack, options.Value)); }
+        try { edits.TrySetResult(EditAssets.Load(engine, loadedPack, options.Value, log)); }
         catch (CheckpointException e)
         {
             log.LogError("Edit assets could not be loaded: {Message}", e.Message);
-            edits.TrySetResult(new EditAssets(null, null, null, new Dictionary<string, string>(), $"Editing is unavailable: {e.Message}"));
+            edits.TrySetResult(new EditAssets(null, null, null, new Dictionary<string, string>(), new SliderRegistry(null, e.Message, log),
+                $"Editing is unavailable: {e.Message}"));
         }
         catch (Exception e) { edits.TrySetException(e); }
     }

@@ -15,6 +15,7 @@ public static class Extensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EngineHost>());
         builder.Services.AddScoped<IFaceRenderService, FaceRenderService>();
         builder.Services.AddScoped<IEditService, EditService>();
+        builder.Services.AddScoped<ISliderService, SliderService>();
         return builder;
     }
 }

@@ -7,6 +7,7 @@ public partial class EditPage
 {
     static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
     internal const int HistoryLimit = 20;
+    const int SlidersTab = 3;
 
     EditCapabilities? caps;
     long seed;
@@ -27,7 +28,7 @@ public partial class EditPage
     protected override async Task OnInitializedAsync()
     {
         caps = await Edits.GetCapabilitiesAsync(lifetime.Token);
-        if (!caps.GlobalDirections) tab = caps.Mappers.Count > 0 ? 1 : 2;
+        if (!caps.GlobalDirections) tab = !caps.TextEdits ? SlidersTab : caps.Mappers.Count > 0 ? 1 : 2;
         mapper = caps.Mappers.FirstOrDefault() ?? "";
     }
 
@@ -86,6 +87,8 @@ public partial class EditPage
     }
 
     void CancelOptimisation() => optimisation?.Cancel();
+
+    void OnSliderFrame(EditFrame f) => (frame, error) = (f, null);
 
     void Record(EditFrame f)
     {

@@ -90,6 +90,20 @@ public sealed class ModelPack
         WriteManifest(directory, m.Name, m.Kind, m.Trained, m.Description ?? "", files, m.Config);
     }
 
+    /// <summary>A file-name-safe form of a prompt or attribute: lower case, letters and digits, at most 40 characters.</summary>
+    public static string Slug(string text)
+    {
+        string slug = new string(text.ToLowerInvariant().Select(c => char.IsLetterOrDigit(c) ? c : '-').ToArray()).Trim('-');
+        return slug.Length > 40 ? slug[..40] : slug;
+    }
+
+    /// <summary>The slider directions of the pack: every <c>boundary:NAME</c> file, by name.</summary>
+    public IEnumerable<(string Name, string Path)> Boundaries() => Manifest.Files
+        .Where(f => f.Role.StartsWith(BoundaryRole, StringComparison.Ordinal))
+        .Select(f => (f.Role[BoundaryRole.Length..], PathOf(f.Role)));
+
+    public const string BoundaryRole = "boundary:";
+
     /// <summary>Writes a manifest for files already in <paramref name="directory"/>, hashing each.</summary>
     public static PackManifest WriteManifest(string directory, string name, string kind, bool trained, string description,
         IEnumerable<(string Role, string Path)> files, JsonElement? config = null)

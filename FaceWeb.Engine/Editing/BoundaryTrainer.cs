@@ -1,5 +1,7 @@
 // InterFaceGAN boundary training — Shen et al. 2020 §3.1 (genforce/interfacegan utils/manipulator.py train_boundary):
 // sample latents, render, score, keep the top and bottom ratio, split 70/30, fit a linear SVM, n = w/‖w‖.
+using System.Globalization;
+using FaceWeb.Engine.Checkpoints;
 using FaceWeb.Engine.Generators.StyleGan2;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -35,23 +37,42 @@ public static class BoundaryTrainer
     public static (Tensor Codes, Tensor[] Scores) Sample(StyleGan2Generator g, IReadOnlyList<IAttributeScorer> scorers, BoundaryOptions o,
         IProgress<double>? progress = null, CancellationToken ct = default)
     {
-        o.Validate();
-        using var _ = no_grad();
-        var rng = new Generator((ulong)o.Seed);
         var codes = new List<Tensor>();
         var scores = scorers.Select(_ => new List<Tensor>()).ToArray();
-        for (int done = 0; done < o.Samples; done += o.Batch)
+        foreach (var batch in SampleBatches(g, scorers, o))
         {
             ct.ThrowIfCancellationRequested();
-            using var scope = NewDisposeScope();
-            var z = randn([Math.Min(o.Batch, o.Samples - done), g.Config.StyleDim], generator: rng);
-            var w = g.Map(z);
-            var img = g.Synthesize(g.Broadcast(w));
-            codes.Add((o.Space == LatentSpace.Z ? z : w).MoveToOuterDisposeScope());
-            for (int i = 0; i < scorers.Count; i++) scores[i].Add(scorers[i].Score(img).to(float32).MoveToOuterDisposeScope());
-            progress?.Report((double)Math.Min(o.Samples, done + o.Batch) / o.Samples);
+            codes.Add(batch.Codes);
+            for (int i = 0; i < scorers.Count; i++) scores[i].Add(batch.Scores[i]);
+            progress?.Report(batch.Fraction);
         }
-        return (cat(codes, 0), scores.Select(s => cat(s, 0)).ToArray());
+        using var scope = NewDisposeScope();
+        var result = (cat(codes, 0).MoveToOuterDisposeScope(), scores.Select(s => cat(s, 0).MoveToOuterDisposeScope()).ToArray());
+        foreach (var t in codes.Concat(scores.SelectMany(s => s))) t.Dispose();
+        return result;
+    }
+
+    /// <summary>The same sampling one batch at a time, so a scheduler can serve other work between batches (no torch state
+    /// spans a yield). Each batch: codes [b,D], scores [b] per scorer, and the fraction done; the caller owns the tensors.</summary>
+    public static IEnumerable<(Tensor Codes, Tensor[] Scores, double Fraction)> SampleBatches(StyleGan2Generator g,
+        IReadOnlyList<IAttributeScorer> scorers, BoundaryOptions o)
+    {
+        o.Validate();
+        var rng = new Generator((ulong)o.Seed);
+        for (int done = 0; done < o.Samples; done += o.Batch)
+        {
+            (Tensor, Tensor[]) batch;
+            using (no_grad())
+            using (var scope = NewDisposeScope())
+            {
+                var z = randn([Math.Min(o.Batch, o.Samples - done), g.Config.StyleDim], generator: rng);
+                var w = g.Map(z);
+                var img = g.Synthesize(g.Broadcast(w));
+                batch = ((o.Space == LatentSpace.Z ? z : w).MoveToOuterDisposeScope(),
+                         scorers.Select(s => s.Score(img).to(float32).MoveToOuterDisposeScope()).ToArray());
+            }
+            yield return (batch.Item1, batch.Item2, (double)Math.Min(o.Samples, done + o.Batch) / o.Samples);
+        }
     }
 
     /// <summary>Fits the boundary for one score column (ML.NET linear SVM). Deterministic for a seed.</summary>
@@ -83,6 +104,31 @@ public static class BoundaryTrainer
         var normal = tensor(weights).view(1, d);
         normal = normal / normal.norm();
         return new TrainedBoundary(normal, o.Space, Accuracy(valRows), Accuracy(trainRows), train, val);
+    }
+
+    /// <summary>Writes a learned boundary as safetensors: tensor "boundary" [1,D] with its attribute, space and accuracy.</summary>
+    public static void Save(TrainedBoundary b, string attribute, string path) =>
+        SafeTensors.Save(path, new Dictionary<string, Tensor> { ["boundary"] = b.Normal }, new Dictionary<string, string>
+        {
+            ["attribute"] = attribute, ["space"] = b.Space.ToString(),
+            ["validation_accuracy"] = b.ValidationAccuracy.ToString("0.0000", CultureInfo.InvariantCulture),
+        });
+
+    /// <summary>Reads a direction for a slider: our safetensors (space and accuracy from its metadata) or any file
+    /// <see cref="DirectionReader"/> reads (.npy InterFaceGAN boundaries, e4e .pt), taken as W unless the name says Z.</summary>
+    public static AttributeDirection LoadDirection(string name, string path)
+    {
+        var normal = DirectionReader.Load(path);
+        var space = LatentSpace.W;
+        double? accuracy = null;
+        if (path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
+        {
+            SafeTensors.Load(path, out var meta).Values.ToList().ForEach(t => t.Dispose());
+            if (meta.TryGetValue("space", out var sp) && Enum.TryParse<LatentSpace>(sp, out var parsed)) space = parsed;
+            if (meta.TryGetValue("validation_accuracy", out var acc) && double.TryParse(acc, CultureInfo.InvariantCulture, out var a)) accuracy = a;
+        }
+        else if (Path.GetFileName(path).Contains("_z_", StringComparison.OrdinalIgnoreCase)) space = LatentSpace.Z;   // InterFaceGAN naming: stylegan_ffhq_smile_z_boundary.npy
+        return new AttributeDirection(name, normal, space, accuracy);
     }
 
     static SchemaDefinition SchemaFor(MLContext ml, int d)

@@ -1,8 +1,16 @@
 // InterFaceGAN — Shen et al., "Interpreting the Latent Space of GANs for Semantic Face Editing" (CVPR 2020), §2–3.
 // The editing arithmetic of genforce/interfacegan utils/manipulator.py (project_boundary, linear_interpolate).
+using FaceWeb.Engine.Generators.StyleGan2;
 using static TorchSharp.torch;
 
 namespace FaceWeb.Engine.Editing;
+
+/// <summary>A learned or loaded attribute direction: a unit normal [1,D] in Z or W, or a W+ direction [1,L,D].</summary>
+public sealed record AttributeDirection(string Name, Tensor Normal, LatentSpace Space, double? ValidationAccuracy = null);
+
+/// <summary>Which W+ rows a slider moves: StyleGAN's coarse (rows 0–3), middle (4–7) and fine (8+) styles (Karras et al. 2019 §3.1).</summary>
+[Flags]
+public enum LayerGroups { None = 0, Coarse = 1, Middle = 2, Fine = 4, All = Coarse | Middle | Fine }
 
 public static class InterFaceGan
 {
@@ -37,7 +45,9 @@ public static class InterFaceGan
             var x = linalg.solve(c.matmul(c.t()), c.matmul(p.t()));              // [K,1]
             projected = p - x.t().matmul(c);
         }
-        return (projected / projected.norm()).to(primal.dtype).MoveToOuterDisposeScope();
+        double left = projected.norm().item<double>();
+        if (!(left > 1e-4)) throw new ArgumentException("the primal boundary is (almost) parallel to the conditions; nothing is left to move along");
+        return (projected / left).to(primal.dtype).MoveToOuterDisposeScope();
     }
 
     /// <summary>Moves a latent along a boundary normal (§2.1). Z / W [1,D]: to signed distances
@@ -57,6 +67,68 @@ public static class InterFaceGan
             _ => throw new ArgumentException($"latent must be [1,D] or [1,L,D], got [{string.Join(",", latent.shape)}]"),
         };
         return result.to(latent.dtype).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Attribute sliders on one seed: z [1,D] → edited W+ [1,L,D] at truncation ψ. Each move adds α·n′ where n′ is
+    /// its normal projected off the kept-fixed attributes of the same space (conditional manipulation, §2.2).
+    /// Z moves are applied to z before mapping (then only the chosen rows take the result); W moves add to the chosen rows.</summary>
+    public static Tensor Sliders(StyleGan2Generator g, Tensor z, double psi, IReadOnlyList<(AttributeDirection Direction, double Alpha)> moves,
+        IReadOnlyList<AttributeDirection> keepFixed, LayerGroups rows)
+    {
+        int l = g.Config.NLatent, d = g.Config.StyleDim;
+        foreach (var (dir, alpha) in moves)
+        {
+            if (!double.IsFinite(alpha)) throw new ArgumentException($"the value of '{dir.Name}' must be a finite number");
+            CheckDirection(dir, l, d);
+        }
+        foreach (var c in keepFixed) CheckDirection(c, l, d);
+        using var scope = NewDisposeScope();
+        var mask = RowMask(rows, l).view(1, l, 1);
+        var start = g.WPlusFromZ(z, psi);                                              // [1,L,D]
+        var w = start;
+        var zMoves = moves.Where(m => m.Direction.Space == LatentSpace.Z && m.Alpha != 0).ToList();
+        if (zMoves.Count > 0)
+        {
+            var edited = z.to(float32);
+            foreach (var (dir, alpha) in zMoves) edited = edited + alpha * Conditioned(dir, keepFixed);
+            w = start + mask * (g.WPlusFromZ(edited, psi) - start);
+        }
+        foreach (var (dir, alpha) in moves.Where(m => m.Direction.Space == LatentSpace.W && m.Alpha != 0))
+        {
+            var n = Conditioned(dir, keepFixed);
+            w = w + mask * (alpha * (n.dim() == 2 ? n.view(1, 1, d) : n));
+        }
+        return w.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>[L] 1 for the rows of the chosen groups, 0 elsewhere.</summary>
+    public static Tensor RowMask(LayerGroups groups, int nLatent)
+    {
+        if (groups == LayerGroups.None) throw new ArgumentException("choose at least one layer group (coarse, middle or fine)");
+        var m = new float[nLatent];
+        for (int i = 0; i < nLatent; i++)
+            m[i] = groups.HasFlag(i < 4 ? LayerGroups.Coarse : i < 8 ? LayerGroups.Middle : LayerGroups.Fine) ? 1 : 0;
+        return tensor(m);
+    }
+
+    static Tensor Conditioned(AttributeDirection dir, IReadOnlyList<AttributeDirection> keepFixed)
+    {
+        var conditions = keepFixed.Where(c => c.Name != dir.Name && c.Space == dir.Space).ToList();
+        if (conditions.Count == 0) return dir.Normal;
+        if (dir.Normal.dim() != 2 || conditions.Any(c => c.Normal.dim() != 2))
+            throw new ArgumentException($"keeping attributes fixed needs [1,D] boundaries; '{dir.Name}' or a kept attribute is a W+ direction");
+        try { return ProjectBoundary(dir.Normal, conditions.Select(c => c.Normal).ToArray()); }
+        catch (ArgumentException) { throw new ArgumentException($"'{dir.Name}' is (almost) parallel to the attributes kept fixed; nothing is left to move along"); }
+    }
+
+    static void CheckDirection(AttributeDirection dir, int l, int d)
+    {
+        var s = dir.Normal.shape;
+        bool ok = dir.Normal.dim() == 2 ? s[0] == 1 && s[1] == d
+                : dir.Normal.dim() == 3 && dir.Space == LatentSpace.W && s[0] == 1 && s[1] == l && s[2] == d;
+        if (!ok) throw new ArgumentException($"'{dir.Name}' has shape [{string.Join(",", s)}]; this generator needs [1,{d}]" +
+            (dir.Space == LatentSpace.W ? $" or [1,{l},{d}]" : "") + $" in {dir.Space}");
+        if (!dir.Normal.isfinite().all().item<bool>()) throw new ArgumentException($"'{dir.Name}' contains NaN or infinite values");
     }
 
     static void CheckNormal(Tensor n, string what, long width)

@@ -39,6 +39,7 @@ public sealed class EditPageTests : BunitContext
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
         Services.AddSingleton<IEditService>(edits);
+        Services.AddSingleton<ISliderService>(new SlidersPanelTests.FakeSliders(new SliderCatalog([new("smiling", "W", 0.9)], null, [])));
         Render<MudPopoverProvider>();
     }
 
@@ -82,8 +83,11 @@ public sealed class EditPageTests : BunitContext
         ctx.JSInterop.Mode = JSRuntimeMode.Loose;
         ctx.Services.AddMudServices();
         ctx.Services.AddSingleton<IEditService>(new FakeEdits(new EditCapabilities(false, false, [], "no text–image space configured")));
+        ctx.Services.AddSingleton<ISliderService>(new SlidersPanelTests.FakeSliders(new SliderCatalog([new("smiling", "W", 0.9)], "needs a space", [])));
         ctx.Render<MudPopoverProvider>();
         var cut = ctx.Render<EditPage>();
         Assert.Contains("no text–image space configured", cut.Find("[data-testid=edit-unavailable]").TextContent);
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=slider-smiling]")));   // the sliders still work
+        Assert.Empty(cut.FindAll("[data-testid=target]"));
     }
 }

@@ -7,7 +7,15 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Playwright;
 using static TorchSharp.torch;
 
+// WebApplicationFactory hooks host start-up through a process-wide listener: two apps starting at once can cross-wire,
+// so the e2e classes run one after another.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
+
 namespace FaceWeb.E2E;
+
+/// <summary>The edit-page test classes share one app (one pack, one server, one browser).</summary>
+[CollectionDefinition(Name)]
+public sealed class EditCollection : ICollectionFixture<EditFixture> { public const string Name = "edit app"; }
 
 /// <summary>The app on a pack made from the StyleGAN2 fixture (with StyleSpace statistics and fs3 precomputed here)
 /// and the CLIP fixture as its text–image space.</summary>
@@ -45,8 +53,10 @@ public sealed class EditFixture : IAsyncLifetime
             SafeTensors.Save(Path.Combine(pack, "fs3.safetensors"), new Dictionary<string, Tensor> { ["fs3"] = fs3 });
         }
         File.Delete(Path.Combine(pack, "fs3.progress"));
+        using (var n = randn([1, 64], generator: new TorchSharp.torch.Generator(11)))   // a slider: any unit direction in W
+            BoundaryTrainer.Save(new TrainedBoundary(n / n.norm(), LatentSpace.W, 0.9, 0.95, 7, 3), "tilt", Path.Combine(pack, "boundary-tilt.safetensors"));
         ModelPack.WriteManifest(pack, "fixture", "stylegan2", trained: false, "e2e", [("generator", "generator.safetensors"),
-            ("stylespace-stats", "stylespace_stats.safetensors"), ("fs3", "fs3.safetensors")]);
+            ("stylespace-stats", "stylespace_stats.safetensors"), ("fs3", "fs3.safetensors"), ("boundary:tilt", "boundary-tilt.safetensors")]);
 
         factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b => b
             .UseSetting("FaceWeb:Pack", pack)

@@ -3,7 +3,8 @@ using static Microsoft.Playwright.Assertions;
 
 namespace FaceWeb.E2E;
 
-public sealed class EditPageTests(EditFixture app) : IClassFixture<EditFixture>
+[Collection(EditCollection.Name)]
+public sealed class EditPageTests(EditFixture app)
 {
     [Fact]
     public async Task Typing_a_target_and_applying_shows_the_edit_and_dragging_alpha_streams_frames()

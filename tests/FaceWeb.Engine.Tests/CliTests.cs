@@ -143,6 +143,12 @@ public sealed class CliTests : IDisposable
         Assert.True(edit.Code == 0, edit.Err);
         Assert.Equal(4, Directory.GetFiles(Path.Combine(tmp, "e")).Length);
 
+        var coarse = Faceweb("edit", "interfacegan", "--pack", pack, "--attribute", "blond hair", "--alpha", "3", "--layers", "coarse,middle", "--out", Path.Combine(tmp, "c"));
+        Assert.True(coarse.Code == 0, coarse.Err);
+        var badLayers = Faceweb("edit", "interfacegan", "--pack", pack, "--attribute", "blond hair", "--layers", "top", "--out", Path.Combine(tmp, "l"));
+        Assert.Equal(2, badLayers.Code);
+        Assert.Contains("--layers 'top'", badLayers.Err);
+
         var unknown = Faceweb("edit", "interfacegan", "--pack", pack, "--attribute", "wings", "--out", Path.Combine(tmp, "u"));
         Assert.Equal(2, unknown.Code);
         Assert.Contains("boundary:wings", unknown.Err);

@@ -1,0 +1,121 @@
+using System.Globalization;
+using FaceWeb.Components.Services;
+using Microsoft.AspNetCore.Components;
+
+namespace FaceWeb.Components.Edit;
+
+/// <summary>InterFaceGAN sliders: one per attribute of the pack, keep-fixed toggles, layer groups, live preview, and
+/// "Add slider…" which learns a new one for everyone.</summary>
+public partial class SlidersPanel
+{
+    static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    [Parameter] public long Seed { get; set; }
+    /// <summary>Every rendered frame (live preview).</summary>
+    [Parameter] public EventCallback<EditFrame> OnPreview { get; set; }
+    /// <summary>The frame the user chose to keep (history).</summary>
+    [Parameter] public EventCallback<EditFrame> OnKeep { get; set; }
+
+    SliderCatalog? catalog;
+    readonly Dictionary<string, double> values = [];
+    readonly HashSet<string> keepFixed = [];
+    bool coarse = true, middle = true, fine = true, learning;
+    long renderedSeed;
+    EditFrame? last;
+    string? error, learnMessage;
+    string attribute = "";
+    int samples = 2000;
+    double learnProgress;
+    IDisposable? subscription;
+    CancellationTokenSource? inFlight, learnJob;
+    readonly CancellationTokenSource lifetime = new();
+
+    internal IReadOnlyDictionary<string, double> Values => values;
+
+    protected override async Task OnInitializedAsync()
+    {
+        renderedSeed = Seed;
+        subscription = Sliders.Subscribe(c => _ = InvokeAsync(() => { catalog = c; StateHasChanged(); }));
+        catalog = await Sliders.GetCatalogAsync(lifetime.Token);
+    }
+
+    protected override Task OnParametersSetAsync() =>
+        Seed != renderedSeed && values.Count > 0 ? Preview() : Task.CompletedTask;
+
+    double Value(string name) => values.GetValueOrDefault(name);
+
+    Task OnSlider(string name, double v)
+    {
+        if (v == 0) values.Remove(name); else values[name] = v;
+        return Preview();
+    }
+
+    Task OnKeepFixed(string name, bool keep)
+    {
+        if (keep) keepFixed.Add(name); else keepFixed.Remove(name);
+        return values.Count > 0 ? Preview() : Task.CompletedTask;
+    }
+
+    Task OnLayers(bool c, bool m, bool f)
+    {
+        if (!(c || m || f)) { error = "Keep at least one layer group."; return Task.CompletedTask; }
+        (coarse, middle, fine) = (c, m, f);
+        return values.Count > 0 ? Preview() : Task.CompletedTask;
+    }
+
+    Task Reset() { values.Clear(); return Preview(); }
+
+    Task Keep() => last is null ? Task.CompletedTask : OnKeep.InvokeAsync(last);
+
+    /// <summary>Latest wins: a newer request cancels the one in flight; a stale frame is never shown.</summary>
+    async Task Preview()
+    {
+        inFlight?.Cancel();
+        var mine = inFlight = CancellationTokenSource.CreateLinkedTokenSource(lifetime.Token);
+        renderedSeed = Seed;
+        var request = new SliderRequest(Seed, new Dictionary<string, double>(values), [.. keepFixed], coarse, middle, fine);
+        try
+        {
+            var frame = await Sliders.RenderAsync(request, mine.Token);
+            if (!ReferenceEquals(mine, inFlight)) return;
+            (last, error) = (frame, null);
+            await OnPreview.InvokeAsync(frame);
+        }
+        catch (OperationCanceledException) { }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            if (ReferenceEquals(mine, inFlight)) error = e.Message;
+        }
+    }
+
+    async Task Learn()
+    {
+        if (attribute.Trim() == "") { error = "Type the attribute to learn, e.g. \"smiling\"."; return; }
+        learnJob = CancellationTokenSource.CreateLinkedTokenSource(lifetime.Token);
+        (learning, learnProgress, learnMessage, error) = (true, 0, "starting…", null);
+        try
+        {
+            await foreach (var p in Sliders.LearnAsync(new LearnSliderRequest(attribute.Trim(), samples), learnJob.Token))
+            {
+                (learnProgress, learnMessage) = (p.Fraction, p.Message);
+                if (p.Learned is not null) attribute = "";
+                await InvokeAsync(StateHasChanged);
+            }
+        }
+        catch (OperationCanceledException) { learnMessage = "Cancelled."; }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException) { (error, learnMessage) = (e.Message, null); }
+        finally { learning = false; }
+    }
+
+    void CancelLearning() => learnJob?.Cancel();
+
+    internal static string Slug(string name) =>
+        new string(name.ToLowerInvariant().Select(c => char.IsLetterOrDigit(c) ? c : '-').ToArray()).Trim('-');
+
+    public void Dispose()
+    {
+        subscription?.Dispose();
+        lifetime.Cancel();
+        lifetime.Dispose();
+    }
+}

@@ -1,0 +1,234 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using FaceWeb.Components.Services;
+using FaceWeb.Engine;
+using FaceWeb.Engine.Checkpoints;
+using FaceWeb.Engine.Editing;
+using FaceWeb.Engine.Generators;
+using FaceWeb.Engine.Jobs;
+using static TorchSharp.torch;
+
+namespace FaceWeb.Server;
+
+/// <summary>The sliders of the loaded pack, shared by every circuit. Directions are touched only on the engine thread;
+/// the catalog is a snapshot readable anywhere. Learned sliders are saved into the pack when its folder is writable.</summary>
+public sealed class SliderRegistry(string? packDir, string? learnUnavailable, ILogger log)
+{
+    readonly object gate = new();
+    readonly Dictionary<string, AttributeDirection> directions = new(StringComparer.Ordinal);
+    readonly HashSet<string> learning = new(StringComparer.OrdinalIgnoreCase);
+    readonly List<string> problems = [];
+    event Action<SliderCatalog>? Changed;
+
+    public string? PackDir { get; } = packDir;
+
+    /// <summary>Loads every <c>boundary:NAME</c> of the pack that fits the generator; the rest become catalog problems.</summary>
+    public static SliderRegistry Load(FaceEngine engine, string? packDir, string? learnUnavailable, ILogger log)
+    {
+        var r = new SliderRegistry(packDir, learnUnavailable, log);
+        if (packDir is null) return r;
+        var c = engine.Generator.Config;
+        foreach (var (name, path) in ModelPack.Load(packDir).Boundaries())
+        {
+            try
+            {
+                var d = BoundaryTrainer.LoadDirection(name, path);
+                long width = d.Normal.shape[^1], rows = d.Normal.dim() == 3 ? d.Normal.shape[1] : 1;
+                if (width != c.StyleDim || (d.Normal.dim() == 3 && rows != c.NLatent) || d.Normal.dim() is < 2 or > 3)
+                {
+                    r.problems.Add($"'{name}' was skipped: its direction is [{string.Join(",", d.Normal.shape)}], this generator's latents are {c.StyleDim} wide.");
+                    d.Normal.Dispose();
+                    continue;
+                }
+                r.directions[name] = d;
+            }
+            catch (CheckpointException e) { r.problems.Add($"'{name}' was skipped: {e.Message}"); }
+        }
+        foreach (var p in r.problems) log.LogWarning("Slider {Problem}", p);
+        return r;
+    }
+
+    public SliderCatalog Catalog
+    {
+        get
+        {
+            lock (gate)
+                return new SliderCatalog(directions.Values.OrderBy(d => d.Name, StringComparer.OrdinalIgnoreCase)
+                    .Select(Info).ToList(), learnUnavailable, [.. problems]);
+        }
+    }
+
+    static SliderInfo Info(AttributeDirection d) =>
+        new(d.Name, d.Normal.dim() == 3 ? "W+" : d.Space.ToString(), d.ValidationAccuracy);
+
+    public IDisposable Subscribe(Action<SliderCatalog> changed)
+    {
+        lock (gate) Changed += changed;
+        return new Unsubscribe(() => { lock (gate) Changed -= changed; });
+    }
+
+    sealed class Unsubscribe(Action undo) : IDisposable { public void Dispose() => undo(); }
+
+    /// <summary>Engine thread only.</summary>
+    public AttributeDirection Get(string name) => directions.TryGetValue(name, out var d) ? d
+        : throw new ArgumentException($"This pack has no slider named '{name}'.");
+
+    public void BeginLearning(string name)
+    {
+        lock (gate)
+        {
+            if (directions.Keys.Any(k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase)))
+                throw new ArgumentException($"A slider named '{name}' already exists.");
+            if (!learning.Add(name)) throw new ArgumentException($"'{name}' is already being learned.");
+        }
+    }
+
+    public void EndLearning(string name) { lock (gate) learning.Remove(name); }
+
+    /// <summary>Engine thread: adds a learned slider, saves it into the pack when possible, and tells every subscriber.
+    /// Returns where it was saved (null: kept in memory for this run).</summary>
+    public string? Add(string name, TrainedBoundary b)
+    {
+        string? saved = null;
+        if (PackDir is not null)
+        {
+            string file = $"boundary-{ModelPack.Slug(name)}.safetensors";
+            try
+            {
+                BoundaryTrainer.Save(b, name, Path.Combine(PackDir, file));
+                ModelPack.AddFile(PackDir, ModelPack.BoundaryRole + name, file);
+                saved = file;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                log.LogWarning("Slider '{Name}' is kept in memory only: {Message}", name, e.Message);
+            }
+        }
+        Action<SliderCatalog>? changed;
+        lock (gate)
+        {
+            directions[name] = new AttributeDirection(name, b.Normal.clone().DetachFromDisposeScope(), b.Space, b.ValidationAccuracy);
+            changed = Changed;
+        }
+        changed?.Invoke(Catalog);
+        return saved;
+    }
+}
+
+/// <summary>One per circuit; every slider frame and learning step runs on the engine thread through the scheduler.</summary>
+public sealed class SliderService(EngineHost host) : ISliderService, IDisposable
+{
+    public const double Truncation = 0.7;
+    readonly string client = Guid.NewGuid().ToString("N");
+    readonly CancellationTokenSource circuit = new();
+
+    public async Task<SliderCatalog> GetCatalogAsync(CancellationToken ct = default) => (await host.Edits.WaitAsync(ct)).Sliders.Catalog;
+
+    public IDisposable Subscribe(Action<SliderCatalog> changed)
+    {
+        // The registry exists once the edit assets are loaded; subscribe as soon as it does.
+        var gate = new object();
+        IDisposable? inner = null; bool disposed = false;
+        _ = host.Edits.ContinueWith(t =>
+        {
+            if (!t.IsCompletedSuccessfully) return;
+            lock (gate) if (!disposed) inner = t.Result.Sliders.Subscribe(changed);
+        }, TaskScheduler.Default);
+        return new Unsubscribe(() => { lock (gate) { disposed = true; inner?.Dispose(); } });
+    }
+
+    sealed class Unsubscribe(Action undo) : IDisposable { public void Dispose() => undo(); }
+
+    public async Task<EditFrame> RenderAsync(SliderRequest r, CancellationToken ct = default)
+    {
+        if (r.Seed < 0) throw new ArgumentException("The seed must be zero or positive.");
+        foreach (var (name, v) in r.Values)
+            if (!double.IsFinite(v)) throw new ArgumentException($"The value of '{name}' must be a number.");
+        var groups = (r.Coarse ? LayerGroups.Coarse : 0) | (r.Middle ? LayerGroups.Middle : 0) | (r.Fine ? LayerGroups.Fine : 0);
+        if (groups == LayerGroups.None) throw new ArgumentException("Choose at least one layer group (coarse, middle or fine).");
+        var (engine, _) = await host.Ready.WaitAsync(ct);
+        var a = await host.Edits.WaitAsync(ct);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, circuit.Token);
+        try
+        {
+            return await host.Scheduler.RunAsync(client, token =>
+            {
+                token.ThrowIfCancellationRequested();
+                var sw = Stopwatch.StartNew();
+                var moves = r.Values.Where(v => v.Value != 0).Select(v => (a.Sliders.Get(v.Key), v.Value)).ToList();
+                var fixedOnes = r.KeepFixed.Select(a.Sliders.Get).ToList();
+                using var _ = no_grad();
+                using var scope = NewDisposeScope();
+                var g = engine.Generator;
+                var png = ImageTensors.ToPng(g.Synthesize(InterFaceGan.Sliders(g, engine.SeedLatent(r.Seed), Truncation, moves, fixedOnes, groups)));
+                string detail = moves.Count == 0 ? $"seed {r.Seed}"
+                    : string.Join(", ", moves.Select(m => $"{m.Item1.Name} {m.Value.ToString("+0.0;-0.0", CultureInfo.InvariantCulture)}"))
+                      + (fixedOnes.Count > 0 ? $" (keeping {string.Join(", ", fixedOnes.Select(f => f.Name))})" : "")
+                      + (groups != LayerGroups.All ? $" on {groups.ToString().ToLowerInvariant()} layers" : "");
+                return new EditFrame(png, "sliders", detail, sw.Elapsed.TotalMilliseconds);
+            }, linked.Token);
+        }
+        catch (EngineBusyException e) { throw new InvalidOperationException(e.Message, e); }
+    }
+
+    public async IAsyncEnumerable<LearnProgress> LearnAsync(LearnSliderRequest r, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        string name = (r.Attribute ?? "").Trim();
+        if (name.Length == 0) throw new ArgumentException("Type the attribute to learn.");
+        if (name.Length > 100 || name.Any(char.IsControl)) throw new ArgumentException("An attribute is a short phrase (at most 100 characters, no control characters).");
+        if (r.Samples is < 100 or > 20_000) throw new ArgumentException("Samples must be between 100 and 20 000.");
+        var (engine, _) = await host.Ready.WaitAsync(ct);
+        var a = await host.Edits.WaitAsync(ct);
+        if (a.Space is null) throw new InvalidOperationException(a.Unavailable ?? "Learning a slider needs a text–image space.");
+        var o = new BoundaryOptions(r.Samples, Ratio: 0.1, Batch: 16);   // ratio 0.1: enough rows per side for a few thousand samples
+        a.Sliders.BeginLearning(name);
+        string job = client + ":learn";                                    // slider previews must not cancel the job
+        IEnumerator<(Tensor Codes, Tensor[] Scores, double Fraction)>? batches = null;
+        var codes = new List<Tensor>(); var scores = new List<Tensor>();
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, circuit.Token);
+        try
+        {
+            yield return new LearnProgress(0, $"scoring {r.Samples} samples for \"{name}\"…");
+            while (true)
+            {
+                // One batch per scheduler turn, so other clients' frames are served in between.
+                var fraction = await host.Scheduler.RunAsync(job, _ =>
+                {
+                    batches ??= BoundaryTrainer.SampleBatches(engine.Generator, [new TextAttributeScorer(a.Space, name)], o).GetEnumerator();
+                    if (!batches.MoveNext()) return (double?)null;
+                    codes.Add(batches.Current.Codes); scores.Add(batches.Current.Scores[0]);
+                    return batches.Current.Fraction;
+                }, linked.Token);
+                if (fraction is null) break;
+                yield return new LearnProgress(fraction.Value * 0.95, $"scored {(int)Math.Round(fraction.Value * r.Samples)}/{r.Samples} samples");
+            }
+            yield return new LearnProgress(0.95, "fitting the linear SVM…");
+            var (info, saved, accuracy) = await host.Scheduler.RunAsync(job, _ =>
+            {
+                using var scope = NewDisposeScope();
+                var b = BoundaryTrainer.Fit(cat(codes, 0), cat(scores, 0), o);
+                var file = a.Sliders.Add(name, b);
+                return (a.Sliders.Catalog.Sliders.First(s => s.Name == name), file, b.ValidationAccuracy);
+            }, linked.Token);
+            yield return new LearnProgress(1, $"\"{name}\" learned: validation accuracy {accuracy.ToString("P0", CultureInfo.InvariantCulture)}"
+                + (saved is null ? " (kept for this run: the pack folder is not writable)" : ""), info);
+        }
+        finally
+        {
+            a.Sliders.EndLearning(name);
+            await host.Scheduler.RunAsync(job + ":dispose", _ =>
+            {
+                batches?.Dispose();
+                foreach (var t in codes.Concat(scores)) t.Dispose();
+                return 0;
+            }, CancellationToken.None);
+        }
+    }
+
+    public void Dispose()
+    {
+        circuit.Cancel();
+        circuit.Dispose();
+    }
+}
