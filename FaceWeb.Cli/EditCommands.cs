@@ -135,7 +135,7 @@ public sealed class EditCommand : Command<EditCommand.Settings>
         [CommandArgument(0, "<METHOD>"), Description("global, mapper, optimize or interfacegan")] public string Method { get; init; } = "";
         [CommandOption("--neutral <TEXT>"), DefaultValue("a face")] public string Neutral { get; init; } = "a face";
         [CommandOption("--target <TEXT>")] public string? Target { get; init; }
-        [CommandOption("--templates <FILE>"), Description("prompt templates with {} (one per line) for ensembling")] public string? Templates { get; init; }
+        [CommandOption("--templates <SET>"), Description("prompt ensembling: faces (default), none, or a file with one {} template per line"), DefaultValue("faces")] public string Templates { get; init; } = "faces";
         [CommandOption("--alpha <RANGE>"), DefaultValue("0:4:5")] public string Alpha { get; init; } = "0:4:5";
         [CommandOption("--beta <B>"), DefaultValue(0.1)] public double Beta { get; init; } = 0.1;
         [CommandOption("--mapper <FILE>")] public string? Mapper { get; init; }
@@ -162,10 +162,9 @@ public sealed class EditCommand : Command<EditCommand.Settings>
                 using var space = s.OpenSpace();
                 using var stats = StyleSpaceStats.Load(Path.Combine(s.Pack, PrecomputeCommand.StatsFile), g);
                 using var fs3sd = CheckpointReader.Load(Path.Combine(s.Pack, PrecomputeCommand.Fs3File));
-                var templates = s.Templates is null ? ["{}"] : File.ReadAllLines(s.Templates).Where(l => l.Contains("{}")).ToList();
+                var templates = PromptTemplates.Resolve(s.Templates);
                 using var _ = no_grad();
-                var dt = GlobalDirections.Dt(space.EmbedTexts(templates.Select(t => t.Replace("{}", s.Target)).ToList()),
-                                             space.EmbedTexts(templates.Select(t => t.Replace("{}", s.Neutral)).ToList()));
+                var dt = GlobalDirections.Dt(space.EmbedTexts(PromptTemplates.Fill(templates, s.Target)), space.EmbedTexts(PromptTemplates.Fill(templates, s.Neutral)));
                 var layers = Fs3Job.ManipulableLayers(g);
                 var (delta, moved) = GlobalDirections.Boundary(fs3sd["fs3"], dt, s.Beta, layers.Select(l => stats.Std[l.Index]).ToList());
                 Console.WriteLine($"β = {s.Beta.ToString(CultureInfo.InvariantCulture)} moves {moved} channels");

@@ -17,6 +17,8 @@ public sealed class EditAssets(ITextImageSpace? space, StyleSpaceStats? stats, T
     SliderRegistry sliders, string? unavailable)
 {
     public SliderRegistry Sliders { get; } = sliders;
+    /// <summary>Prompt ensembling for Δt (FaceWeb:Templates: faces, none or a file).</summary>
+    public IReadOnlyList<string> Templates { get; init; } = PromptTemplates.Faces;
     public ITextImageSpace? Space { get; } = space;
     public StyleSpaceStats? Stats { get; } = stats;
     public Tensor? Fs3 { get; } = fs3;
@@ -49,7 +51,7 @@ public sealed class EditAssets(ITextImageSpace? space, StyleSpaceStats? stats, T
                 mappers[role["mapper:".Length..]] = path;
         }
         var sliders = SliderRegistry.Load(engine, packDir, space is null ? "Learning a slider needs a text–image space (see above)." : null, log);
-        return new EditAssets(space, stats, fs3, mappers, sliders, why);
+        return new EditAssets(space, stats, fs3, mappers, sliders, why) { Templates = PromptTemplates.Resolve(o.Templates) };
     }
 }
 
@@ -80,7 +82,8 @@ public sealed class EditService(EngineHost host) : IEditService, IDisposable
             using var scope = NewDisposeScope();
             var key = (r.Neutral.Trim(), r.Target.Trim());
             if (!a.DtCache.TryGetValue(key, out var dt))
-                a.DtCache[key] = dt = GlobalDirections.Dt(a.Space.EmbedTexts([key.Item2]), a.Space.EmbedTexts([key.Item1])).MoveToOuterDisposeScope();
+                a.DtCache[key] = dt = GlobalDirections.Dt(a.Space.EmbedTexts(PromptTemplates.Fill(a.Templates, key.Item2)),
+                    a.Space.EmbedTexts(PromptTemplates.Fill(a.Templates, key.Item1))).MoveToOuterDisposeScope();
             var layers = Fs3Job.ManipulableLayers(g);
             var (delta, moved) = GlobalDirections.Boundary(a.Fs3, dt, r.Beta, layers.Select(l => a.Stats.Std[l.Index]).ToList());
             var styles = g.Styles(Start(engine, r.Seed));

@@ -17,6 +17,8 @@ public sealed class EngineOptions
     /// <summary>CLIP checkpoint and BPE vocabulary for text edits (optional).</summary>
     public string? Clip { get; set; }
     public string? ClipVocab { get; set; }
+    /// <summary>Prompt templates for global directions: "faces" (default), "none", or a file with one {} template per line.</summary>
+    public string? Templates { get; set; }
 }
 
 /// <summary>The one engine of the process: loads the model pack at start-up (outside any request) and owns the
@@ -55,7 +57,7 @@ public sealed class EngineHost(IOptions<EngineOptions> options, IHostEnvironment
             return;
         }
         try { edits.TrySetResult(EditAssets.Load(engine, loadedPack, options.Value, log)); }
-        catch (CheckpointException e)
+        catch (Exception e) when (e is CheckpointException or ArgumentException)
         {
             log.LogError("Edit assets could not be loaded: {Message}", e.Message);
             edits.TrySetResult(new EditAssets(null, null, null, new Dictionary<string, string>(), new SliderRegistry(null, e.Message, log),

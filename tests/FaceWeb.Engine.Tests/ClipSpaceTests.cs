@@ -28,6 +28,27 @@ public sealed class ClipSpaceTests
     }
 
     [Fact]
+    public void Templates_resolve_to_the_face_set_none_or_a_file_and_a_bad_file_is_a_clear_error()
+    {
+        Assert.Same(PromptTemplates.Faces, PromptTemplates.Resolve(null));
+        Assert.All(PromptTemplates.Faces, t => Assert.Contains("{}", t));
+        Assert.Equal(["{}"], PromptTemplates.Resolve("none"));
+        Assert.Equal(["a photo of a smiling face.", "a smiling face"], PromptTemplates.Fill(["a photo of {}.", "{}"], "a smiling face"));
+        string file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllLines(file, ["# StyleCLIP's list goes here", "", "a bad photo of {}.", "  a sketch of {}.  "]);
+            Assert.Equal(["a bad photo of {}.", "a sketch of {}."], PromptTemplates.Resolve(file));
+            File.WriteAllLines(file, ["a photo of {}.", "no placeholder"]);
+            Assert.Contains("\"no placeholder\"", Assert.Throws<ArgumentException>(() => PromptTemplates.Resolve(file)).Message);
+            File.WriteAllLines(file, ["# only a comment"]);
+            Assert.Contains("no templates", Assert.Throws<ArgumentException>(() => PromptTemplates.Resolve(file)).Message);
+        }
+        finally { File.Delete(file); }
+        Assert.Contains("existing file", Assert.Throws<ArgumentException>(() => PromptTemplates.Resolve("/nope/templates.txt")).Message);
+    }
+
+    [Fact]
     public void Clip_loss_has_a_gradient_through_the_generator()
     {
         using var space = Space();
