@@ -4,6 +4,7 @@ using FaceWeb.Engine;
 using FaceWeb.Engine.Checkpoints;
 using FaceWeb.Engine.Editing;
 using FaceWeb.Engine.Generators;
+using FaceWeb.Engine.Identity;
 using FaceWeb.Engine.TextImage;
 using Spectre.Console.Cli;
 using static TorchSharp.torch;
@@ -142,6 +143,8 @@ public sealed class EditCommand : Command<EditCommand.Settings>
         [CommandOption("--strength <RANGE>"), DefaultValue("0:1:3")] public string Strength { get; init; } = "0:1:3";
         [CommandOption("--steps <N>"), DefaultValue(300)] public int Steps { get; init; } = 300;
         [CommandOption("--l2 <LAMBDA>"), DefaultValue(0.008)] public double L2 { get; init; } = 0.008;
+        [CommandOption("--identity <CKPT>"), Description("ArcFace IR-SE50 (model_ir_se50.pth) for the identity loss")] public string? Identity { get; init; }
+        [CommandOption("--id-lambda <LAMBDA>"), Description("λ_ID (needs --identity)"), DefaultValue(0.0)] public double IdLambda { get; init; }
         [CommandOption("--attribute <NAME>"), Description("interfacegan: a boundary in the pack (boundary:NAME)")] public string? Attribute { get; init; }
         [CommandOption("--condition <NAME>"), Description("interfacegan: keep these attributes fixed")] public string[] Conditions { get; init; } = [];
         [CommandOption("--layers <GROUPS>"), Description("interfacegan: coarse, middle, fine or all (comma-separated)"), DefaultValue("all")] public string Layers { get; init; } = "all";
@@ -196,7 +199,9 @@ public sealed class EditCommand : Command<EditCommand.Settings>
                 using (no_grad()) { images.Add(g.Synthesize(start)); names.Add("step0000"); }
                 CliApp.Progress($"optimising {s.Steps} steps", s.Steps, tick =>
                 {
-                    foreach (var f in LatentOptimizer.Run(g, space, start, text, new OptimizationOptions(s.Steps, L2Lambda: s.L2, FrameEvery: Math.Max(1, s.Steps / 4)), ct))
+                    using var identity = s.Identity is null ? null : ArcFaceIdentity.Load(s.Identity);
+                    foreach (var f in LatentOptimizer.Run(g, space, start, text,
+                        new OptimizationOptions(s.Steps, L2Lambda: s.L2, FrameEvery: Math.Max(1, s.Steps / 4), IdLambda: s.IdLambda), ct, identity))
                     {
                         tick();
                         if (f.Image is not null) { images.Add(f.Image); names.Add($"step{f.Step:D4}"); f.Latent?.Dispose(); }
@@ -251,6 +256,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [CommandOption("--text <TEXT>")] public string Text { get; init; } = "";
         [CommandOption("--steps <N>"), DefaultValue(500)] public int Steps { get; init; } = 500;
         [CommandOption("--batch <N>"), DefaultValue(4)] public int Batch { get; init; } = 4;
+        [CommandOption("--identity <CKPT>"), Description("mapper: ArcFace IR-SE50 (model_ir_se50.pth) for the identity loss")] public string? Identity { get; init; }
+        [CommandOption("--id-lambda <LAMBDA>"), Description("mapper: λ_ID, 0.1 in the paper (needs --identity)"), DefaultValue(0.0)] public double IdLambda { get; init; }
 
         public override Spectre.Console.ValidationResult Validate() =>
             What is not ("mapper" or "boundary") ? Spectre.Console.ValidationResult.Error("train mapper or train boundary")
@@ -267,13 +274,14 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         using var space = ClipSpace.Load(s.Clip, s.Vocab);
         if (s.What == "boundary") return TrainBoundary(s, engine, space, ct);
         var text = space.EmbedTexts([s.Text])[0];
+        using var identity = s.Identity is null ? null : ArcFaceIdentity.Load(s.Identity);
         using var mapper = new StyleClipMapper(engine.Generator.Config.StyleDim, fine: engine.Generator.Config.NLatent > 8);
         double before = MapperTrainer.Evaluate(mapper, engine.Generator, space, text);
         CliApp.Progress($"training a mapper for \"{s.Text}\"", s.Steps, tick =>
         {
             int shown = 0;
-            MapperTrainer.Train(mapper, engine.Generator, space, text, new MapperTrainingOptions(s.Steps, s.Batch),
-                new MapperTicks(f => { while (shown < (int)Math.Round(f * s.Steps)) { shown++; tick(); } }), ct);
+            MapperTrainer.Train(mapper, engine.Generator, space, text, new MapperTrainingOptions(s.Steps, s.Batch, IdLambda: s.IdLambda),
+                new MapperTicks(f => { while (shown < (int)Math.Round(f * s.Steps)) { shown++; tick(); } }), ct, identity);
         });
         double after = MapperTrainer.Evaluate(mapper, engine.Generator, space, text);
         string file = $"mapper-{ModelPack.Slug(s.Text)}.safetensors";

@@ -6,6 +6,7 @@ using FaceWeb.Engine;
 using FaceWeb.Engine.Checkpoints;
 using FaceWeb.Engine.Editing;
 using FaceWeb.Engine.Generators;
+using FaceWeb.Engine.Identity;
 using FaceWeb.Engine.Jobs;
 using FaceWeb.Engine.TextImage;
 using static TorchSharp.torch;
@@ -14,8 +15,9 @@ namespace FaceWeb.Server;
 
 /// <summary>What the edit methods need beyond the generator; loaded with the engine (null parts are unavailable).</summary>
 public sealed class EditAssets(ITextImageSpace? space, StyleSpaceStats? stats, Tensor? fs3, IReadOnlyDictionary<string, string> mapperFiles,
-    SliderRegistry sliders, string? unavailable)
+    SliderRegistry sliders, IIdentityModel? identity, string? unavailable)
 {
+    public IIdentityModel? Identity { get; } = identity;
     public SliderRegistry Sliders { get; } = sliders;
     /// <summary>Prompt ensembling for Δt (FaceWeb:Templates: faces, none or a file).</summary>
     public IReadOnlyList<string> Templates { get; init; } = PromptTemplates.Faces;
@@ -51,7 +53,8 @@ public sealed class EditAssets(ITextImageSpace? space, StyleSpaceStats? stats, T
                 mappers[role["mapper:".Length..]] = path;
         }
         var sliders = SliderRegistry.Load(engine, packDir, space is null ? "Learning a slider needs a text–image space (see above)." : null, log);
-        return new EditAssets(space, stats, fs3, mappers, sliders, why) { Templates = PromptTemplates.Resolve(o.Templates) };
+        var identity = o.Identity is null ? null : ArcFaceIdentity.Load(o.Identity);
+        return new EditAssets(space, stats, fs3, mappers, sliders, identity, why) { Templates = PromptTemplates.Resolve(o.Templates) };
     }
 }
 
@@ -65,7 +68,7 @@ public sealed class EditService(EngineHost host) : IEditService, IDisposable
     {
         var a = await host.Edits.WaitAsync(ct);
         return new EditCapabilities(a.Space is not null, a.Space is not null && a.Stats is not null && a.Fs3 is not null,
-            a.MapperFiles.Keys.Order().ToList(), a.Unavailable);
+            a.MapperFiles.Keys.Order().ToList(), a.Unavailable, a.Identity is not null);
     }
 
     public async Task<EditFrame> GlobalAsync(GlobalEditRequest r, CancellationToken ct = default)
@@ -111,11 +114,12 @@ public sealed class EditService(EngineHost host) : IEditService, IDisposable
     public async IAsyncEnumerable<EditFrame> OptimizeAsync(OptimizeRequest r, [EnumeratorCancellation] CancellationToken ct = default)
     {
         if (string.IsNullOrWhiteSpace(r.Target)) throw new ArgumentException("Type a target prompt.");
-        var options = new OptimizationOptions(r.Steps, L2Lambda: r.L2Lambda, FrameEvery: Math.Max(1, r.Steps / 20));
+        var options = new OptimizationOptions(r.Steps, L2Lambda: r.L2Lambda, FrameEvery: Math.Max(1, r.Steps / 20), IdLambda: r.IdLambda);
         options.Validate();
         var (engine, _) = await host.Ready.WaitAsync(ct);
         var a = await host.Edits.WaitAsync(ct);
         if (a.Space is null) throw new InvalidOperationException(a.Unavailable ?? "No text–image space.");
+        if (r.IdLambda > 0 && a.Identity is null) throw new ArgumentException("λ ID needs an identity model: start the app with --FaceWeb:Identity=model_ir_se50.pth.");
         string job = client + ":optimise";                  // slider previews must not cancel a running optimisation
         IEnumerator<OptimizationFrame>? steps = null;
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, circuit.Token);
@@ -126,7 +130,7 @@ public sealed class EditService(EngineHost host) : IEditService, IDisposable
                 // Each chunk (up to the next frame) is one scheduler turn, so other clients are served in between.
                 var frame = await host.Scheduler.RunAsync(job, token =>
                 {
-                    steps ??= LatentOptimizer.Run(engine.Generator, a.Space, Start(engine, r.Seed), a.Space.EmbedTexts([r.Target])[0], options, token).GetEnumerator();
+                    steps ??= LatentOptimizer.Run(engine.Generator, a.Space, Start(engine, r.Seed), a.Space.EmbedTexts([r.Target])[0], options, token, a.Identity).GetEnumerator();
                     var sw = Stopwatch.StartNew();
                     while (steps.MoveNext())
                     {
@@ -134,7 +138,8 @@ public sealed class EditService(EngineHost host) : IEditService, IDisposable
                         if (f.Image is null) continue;
                         using var img = f.Image; f.Latent?.Dispose();
                         return new EditFrame(ImageTensors.ToPng(img), "optimise",
-                            $"\"{r.Target}\" step {f.Step}/{r.Steps}, CLIP loss {f.ClipLoss.ToString("0.000", CultureInfo.InvariantCulture)}",
+                            $"\"{r.Target}\" step {f.Step}/{r.Steps}, CLIP loss {f.ClipLoss.ToString("0.000", CultureInfo.InvariantCulture)}"
+                            + (r.IdLambda > 0 ? $", ID loss {f.IdLoss.ToString("0.000", CultureInfo.InvariantCulture)}" : ""),
                             sw.Elapsed.TotalMilliseconds, null, (double)f.Step / r.Steps);
                     }
                     return null;

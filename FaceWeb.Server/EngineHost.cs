@@ -17,6 +17,8 @@ public sealed class EngineOptions
     /// <summary>CLIP checkpoint and BPE vocabulary for text edits (optional).</summary>
     public string? Clip { get; set; }
     public string? ClipVocab { get; set; }
+    /// <summary>ArcFace IR-SE50 checkpoint (model_ir_se50.pth) for the identity loss λ_ID (optional).</summary>
+    public string? Identity { get; set; }
     /// <summary>Prompt templates for global directions: "faces" (default), "none", or a file with one {} template per line.</summary>
     public string? Templates { get; set; }
 }
@@ -60,7 +62,7 @@ public sealed class EngineHost(IOptions<EngineOptions> options, IHostEnvironment
         catch (Exception e) when (e is CheckpointException or ArgumentException)
         {
             log.LogError("Edit assets could not be loaded: {Message}", e.Message);
-            edits.TrySetResult(new EditAssets(null, null, null, new Dictionary<string, string>(), new SliderRegistry(null, e.Message, log),
+            edits.TrySetResult(new EditAssets(null, null, null, new Dictionary<string, string>(), new SliderRegistry(null, e.Message, log), null,
                 $"Editing is unavailable: {e.Message}"));
         }
         catch (Exception e) { edits.TrySetException(e); }

@@ -13,7 +13,7 @@ public partial class EditPage
     long seed;
     string neutral = "a face", target = "";
     int tab;
-    double alpha = 3, beta = 0.1, strength = 1, l2 = 0.008, progress;
+    double alpha = 3, beta = 0.1, strength = 1, l2 = 0.008, idLambda, progress;
     int steps = 100;
     string mapper = "";
     bool optimising;
@@ -74,7 +74,7 @@ public partial class EditPage
         EditFrame? last = null;
         try
         {
-            await foreach (var f in Edits.OptimizeAsync(new OptimizeRequest(seed, target, steps, l2), optimisation.Token))
+            await foreach (var f in Edits.OptimizeAsync(new OptimizeRequest(seed, target, steps, l2, idLambda), optimisation.Token))
             {
                 (frame, progress, last) = (f, f.Progress ?? progress, f);
                 await InvokeAsync(StateHasChanged);

@@ -15,11 +15,12 @@ public interface IEditService
 }
 
 /// <param name="Unavailable">Why editing is off, when it is (e.g. no text–image space configured).</param>
-public sealed record EditCapabilities(bool TextEdits, bool GlobalDirections, IReadOnlyList<string> Mappers, string? Unavailable);
+/// <param name="Identity">An identity model is loaded, so optimisation can keep the face's identity (λ_ID).</param>
+public sealed record EditCapabilities(bool TextEdits, bool GlobalDirections, IReadOnlyList<string> Mappers, string? Unavailable, bool Identity = false);
 
 public sealed record GlobalEditRequest(long Seed, string Neutral, string Target, double Alpha, double Beta);
 public sealed record MapperEditRequest(long Seed, string Mapper, double Strength);
-public sealed record OptimizeRequest(long Seed, string Target, int Steps, double L2Lambda);
+public sealed record OptimizeRequest(long Seed, string Target, int Steps, double L2Lambda, double IdLambda = 0);
 
 /// <param name="Detail">What the frame is, e.g. "α 2.0, β 0.10: 312 channels" or "step 40/100, CLIP loss 0.71".</param>
 public sealed record EditFrame(byte[] Png, string Method, string Detail, double Milliseconds, int? ChannelsMoved = null, double? Progress = null)

@@ -1,6 +1,7 @@
 // StyleCLIP latent optimisation — Patashnik et al. 2021, §4 (orpatashnik/StyleCLIP optimization/run_optimization.py):
 // argmin_w  D_CLIP(G(w), t) + λ_L2 ‖w − w_s‖² (+ λ_ID identity loss), Adam with a cosine learning-rate ramp.
 using FaceWeb.Engine.Generators.StyleGan2;
+using FaceWeb.Engine.Identity;
 using FaceWeb.Engine.TextImage;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -8,7 +9,7 @@ using static TorchSharp.torch;
 namespace FaceWeb.Engine.Editing;
 
 public sealed record OptimizationOptions(int Steps = 300, double LearningRate = 0.1, double L2Lambda = 0.008,
-    double RampUp = 0.05, double RampDown = 0.25, int FrameEvery = 10)
+    double RampUp = 0.05, double RampDown = 0.25, int FrameEvery = 10, double IdLambda = 0)
 {
     public void Validate()
     {
@@ -16,11 +17,12 @@ public sealed record OptimizationOptions(int Steps = 300, double LearningRate = 
         if (!double.IsFinite(LearningRate) || LearningRate <= 0) throw new ArgumentException("the learning rate must be a positive number");
         if (!double.IsFinite(L2Lambda) || L2Lambda < 0) throw new ArgumentException("λ_L2 must be a number ≥ 0");
         if (FrameEvery < 1) throw new ArgumentException("frames must come every ≥ 1 steps");
+        if (!double.IsFinite(IdLambda) || IdLambda < 0) throw new ArgumentException("λ_ID must be a number ≥ 0");
     }
 }
 
 /// <param name="Image">Present on frame steps and the last step: [1,3,H,W], detached. The receiver disposes it.</param>
-public sealed record OptimizationFrame(int Step, double Loss, double ClipLoss, double L2, Tensor? Image, Tensor? Latent);
+public sealed record OptimizationFrame(int Step, double Loss, double ClipLoss, double L2, Tensor? Image, Tensor? Latent, double IdLoss = 0);
 
 public static class LatentOptimizer
 {
@@ -33,13 +35,18 @@ public static class LatentOptimizer
     }
 
     /// <summary>Optimises a copy of <paramref name="start"/> [1,L,D] W+ towards <paramref name="text"/> [E] (a normalised
-    /// embedding of <paramref name="space"/>). Yields a frame every <c>FrameEvery</c> steps and at the end; cancellable.</summary>
+    /// embedding of <paramref name="space"/>). Yields a frame every <c>FrameEvery</c> steps and at the end; cancellable.
+    /// With λ_ID &gt; 0, <paramref name="identity"/> keeps the face's identity: + λ_ID (1 − ⟨f(G(w)), f(G(w_s))⟩).</summary>
     public static IEnumerable<OptimizationFrame> Run(StyleGan2Generator g, ITextImageSpace space, Tensor start, Tensor text,
-        OptimizationOptions o, CancellationToken ct = default)
+        OptimizationOptions o, CancellationToken ct = default, IIdentityModel? identity = null)
     {
         o.Validate();
+        if (o.IdLambda > 0 && identity is null) throw new ArgumentException("λ_ID needs an identity model (e.g. ArcFace IR-SE50)");
         if (start.dim() != 3 || start.shape[0] != 1) throw new ArgumentException("start must be one W+ latent [1,L,D]");
         var ws = start.detach().clone();
+        Tensor? sourceId = null;
+        if (o.IdLambda > 0)
+            using (no_grad()) sourceId = identity!.Embed(g.Synthesize(ws)).DetachFromDisposeScope();
         var w = new TorchSharp.Modules.Parameter(start.detach().clone(), requires_grad: true);
         var target = text.detach();
         using var adam = optim.Adam([w], o.LearningRate);
@@ -55,14 +62,15 @@ public static class LatentOptimizer
                     var img = g.Synthesize(w);
                     var clipLoss = space.ClipLoss(img, target).sum();
                     var l2 = (w - ws).square().sum();
-                    var loss = clipLoss + o.L2Lambda * l2;
+                    var idLoss = sourceId is null ? zeros(1).sum() : identity!.IdLoss(img, sourceId).sum();
+                    var loss = clipLoss + o.L2Lambda * l2 + o.IdLambda * idLoss;
                     adam.zero_grad();
                     loss.backward();
                     adam.step();
                     bool emit = step % o.FrameEvery == 0 || step == o.Steps;
                     frame = new OptimizationFrame(step, loss.item<float>(), clipLoss.item<float>(), l2.item<float>(),
                         emit ? img.detach().MoveToOuterDisposeScope() : null,
-                        emit ? w.detach().clone().MoveToOuterDisposeScope() : null);
+                        emit ? w.detach().clone().MoveToOuterDisposeScope() : null, idLoss.item<float>());
                 }
                 yield return frame;
             }
@@ -71,6 +79,7 @@ public static class LatentOptimizer
         {
             w.Dispose();
             ws.Dispose();
+            sourceId?.Dispose();
         }
     }
 }

@@ -1,7 +1,8 @@
 // Training a StyleCLIP latent mapper for one text — Patashnik et al. 2021 §5 (mapper/training/coach.py):
-// w′ = w + 0.1·M(w); loss = λ_CLIP·D_CLIP(G(w′), t) + λ_L2·‖w′ − w‖² (mean, as the reference) [+ λ_ID·ID loss].
+// w′ = w + 0.1·M(w); loss = λ_CLIP·D_CLIP(G(w′), t) + λ_L2·‖w′ − w‖² (mean, as the reference) + λ_ID·ID loss(G(w′), G(w)).
 using FaceWeb.Engine.Checkpoints;
 using FaceWeb.Engine.Generators.StyleGan2;
+using FaceWeb.Engine.Identity;
 using FaceWeb.Engine.TextImage;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -9,15 +10,17 @@ using static TorchSharp.torch;
 namespace FaceWeb.Engine.Editing;
 
 /// <param name="LearningRate">0.5, StyleCLIP's default: the mapper's EqualLinear layers have lr_mul 0.01.</param>
-/// <param name="L2Lambda">λ_L2 = 0.8 as in the paper. λ_ID (0.1 in the paper) needs an identity model: a later issue.</param>
+/// <param name="L2Lambda">λ_L2 = 0.8 as in the paper.</param>
+/// <param name="IdLambda">λ_ID: 0.1 in the paper; needs an identity model, so 0 unless one is given.</param>
 public sealed record MapperTrainingOptions(int Steps = 500, int Batch = 4, double LearningRate = 0.5, double L2Lambda = 0.8,
-    double Truncation = 0.7, long Seed = 0)
+    double Truncation = 0.7, long Seed = 0, double IdLambda = 0)
 {
     public void Validate()
     {
         if (Steps < 1 || Batch < 1) throw new ArgumentException("steps and batch must be at least 1");
         if (!double.IsFinite(LearningRate) || LearningRate <= 0 || !double.IsFinite(L2Lambda) || L2Lambda < 0)
             throw new ArgumentException("the learning rate must be positive and λ_L2 ≥ 0");
+        if (!double.IsFinite(IdLambda) || IdLambda < 0) throw new ArgumentException("λ_ID must be a number ≥ 0");
     }
 }
 
@@ -26,9 +29,10 @@ public static class MapperTrainer
     /// <summary>Trains <paramref name="mapper"/> in place on sampled W+ (truncated, seeded) towards <paramref name="text"/> [E].
     /// Reports the progress fraction and mean CLIP loss; cancellable between steps.</summary>
     public static void Train(StyleClipMapper mapper, StyleGan2Generator g, ITextImageSpace space, Tensor text, MapperTrainingOptions o,
-        IProgress<(double Fraction, double ClipLoss)>? progress = null, CancellationToken ct = default)
+        IProgress<(double Fraction, double ClipLoss)>? progress = null, CancellationToken ct = default, IIdentityModel? identity = null)
     {
         o.Validate();
+        if (o.IdLambda > 0 && identity is null) throw new ArgumentException("λ_ID needs an identity model (e.g. ArcFace IR-SE50)");
         var rng = new Generator((ulong)o.Seed);
         mapper.train();
         using var adam = optim.Adam(mapper.parameters(), o.LearningRate);
@@ -41,9 +45,16 @@ public static class MapperTrainer
                 Tensor w;
                 using (no_grad()) w = g.WPlusFromZ(randn([o.Batch, g.Config.StyleDim], generator: rng), o.Truncation);
                 var edited = mapper.Edit(w);
-                var clip = space.ClipLoss(g.Synthesize(edited), text).mean();
+                var image = g.Synthesize(edited);
+                var clip = space.ClipLoss(image, text).mean();
                 var l2 = (edited - w).square().mean();
                 var loss = clip + o.L2Lambda * l2;
+                if (o.IdLambda > 0)
+                {
+                    Tensor source;
+                    using (no_grad()) source = identity!.Embed(g.Synthesize(w));
+                    loss = loss + o.IdLambda * identity.IdLoss(image, source).mean();
+                }
                 adam.zero_grad();
                 loss.backward();
                 adam.step();

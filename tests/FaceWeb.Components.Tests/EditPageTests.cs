@@ -21,8 +21,10 @@ public sealed class EditPageTests : BunitContext
             return tcs.Task;
         }
         public Task<EditFrame> MapperAsync(MapperEditRequest request, CancellationToken ct = default) => throw new NotSupportedException();
+        public List<OptimizeRequest> Optimisations { get; } = [];
         public async IAsyncEnumerable<EditFrame> OptimizeAsync(OptimizeRequest request, [EnumeratorCancellation] CancellationToken ct = default)
         {
+            Optimisations.Add(request);
             for (int i = 1; i <= 3; i++)
             {
                 await Task.Yield();
@@ -65,6 +67,30 @@ public sealed class EditPageTests : BunitContext
         await Task.WhenAll(d1, d2);
         cut.WaitForAssertion(() => Assert.Contains("live", cut.Find("[data-testid=edit-detail]").TextContent));
         Assert.Single(cut.FindAll("[data-testid=history-item]"));
+    }
+
+    [Fact]
+    public async Task Identity_weight_is_offered_only_with_an_identity_model_and_goes_into_the_optimisation()
+    {
+        var cut = Render<EditPage>();
+        cut.Find("[data-testid=target] input").Input("a smiling face");
+        await cut.InvokeAsync(() => cut.FindComponent<MudTabs>().Instance.ActivatePanelAsync(2, false));
+        Assert.True(cut.Find("[data-testid=id-lambda] input").HasAttribute("disabled"));
+
+        await using var ctx = new BunitContext();
+        ctx.JSInterop.Mode = JSRuntimeMode.Loose;
+        ctx.Services.AddMudServices();
+        var withId = new FakeEdits(new EditCapabilities(true, true, [], null, Identity: true));
+        ctx.Services.AddSingleton<IEditService>(withId);
+        ctx.Services.AddSingleton<ISliderService>(new SlidersPanelTests.FakeSliders(new SliderCatalog([], null, [])));
+        ctx.Render<MudPopoverProvider>();
+        var page = ctx.Render<EditPage>();
+        page.Find("[data-testid=target] input").Input("a smiling face");
+        await page.InvokeAsync(() => page.FindComponent<MudTabs>().Instance.ActivatePanelAsync(2, false));
+        Assert.False(page.Find("[data-testid=id-lambda] input").HasAttribute("disabled"));
+        page.Find("[data-testid=id-lambda] input").Change("0.3");
+        await page.InvokeAsync(() => page.Find("[data-testid=optimize]").Click());
+        page.WaitForAssertion(() => Assert.Equal(0.3, Assert.Single(withId.Optimisations).IdLambda, 6));
     }
 
     [Fact]

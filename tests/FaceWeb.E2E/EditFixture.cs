@@ -61,7 +61,8 @@ public sealed class EditFixture : IAsyncLifetime
         factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b => b
             .UseSetting("FaceWeb:Pack", pack)
             .UseSetting("FaceWeb:Clip", Shared("clip/clip.safetensors"))
-            .UseSetting("FaceWeb:ClipVocab", Shared("clip/bpe_simple_vocab_16e6.txt.gz")));
+            .UseSetting("FaceWeb:ClipVocab", Shared("clip/bpe_simple_vocab_16e6.txt.gz"))
+            .UseSetting("FaceWeb:Identity", Shared("arcface/ir_se50_w4.pth")));
         factory.UseKestrel(0);
         factory.StartServer();
         BaseUrl = factory.ClientOptions.BaseAddress.ToString().TrimEnd('/');

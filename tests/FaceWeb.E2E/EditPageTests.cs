@@ -25,6 +25,13 @@ public sealed class EditPageTests(EditFixture app)
         await Expect(page.GetByText("α = 2.2")).ToBeVisibleAsync();
         await Expect(preview).Not.ToHaveAttributeAsync("src", applied);
         await Expect(page.GetByTestId("edit-detail")).ToContainTextAsync("α 2.2");
+
+        await page.Locator(".mud-tab", new() { HasText = "Optimisation" }).ClickAsync();
+        await page.GetByLabel("Steps").FillAsync("4");
+        await page.GetByTestId("id-lambda").Locator("input").FillAsync("0.5");
+        await page.GetByTestId("optimize").ClickAsync();
+        await Expect(page.GetByTestId("edit-detail")).ToContainTextAsync("step 4/4");
+        await Expect(page.GetByTestId("edit-detail")).ToContainTextAsync("ID loss");
         await page.CloseAsync();
     }
 }

@@ -121,6 +121,12 @@ public sealed class CliTests : IDisposable
         Assert.True(mapper.Code == 0, $"exit {mapper.Code}: {mapper.Err}");
         var opt = Faceweb(["edit", "optimize", "--pack", pack, .. ClipArgs, "--target", "a smiling face", "--steps", "4", "--out", Path.Combine(tmp, "o")]);
         Assert.True(opt.Code == 0, $"exit {opt.Code}: {opt.Err}");
+        var withId = Faceweb(["edit", "optimize", "--pack", pack, .. ClipArgs, "--target", "a smiling face", "--steps", "2",
+            "--identity", Fixtures.File("arcface", "ir_se50_w4.pth"), "--id-lambda", "0.1", "--out", Path.Combine(tmp, "oid")]);
+        Assert.True(withId.Code == 0, $"exit {withId.Code}: {withId.Err}");
+        var idWithoutModel = Faceweb(["edit", "optimize", "--pack", pack, .. ClipArgs, "--target", "x", "--steps", "2", "--id-lambda", "0.1", "--out", Path.Combine(tmp, "nid")]);
+        Assert.Equal(2, idWithoutModel.Code);
+        Assert.Contains("identity model", idWithoutModel.Err);
 
         var noSpace = Faceweb("edit", "optimize", "--pack", pack, "--target", "x", "--out", Path.Combine(tmp, "x"));
         Assert.Equal(2, noSpace.Code);

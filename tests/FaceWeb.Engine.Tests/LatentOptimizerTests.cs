@@ -1,5 +1,6 @@
 using FaceWeb.Engine.Editing;
 using FaceWeb.Engine.Generators.StyleGan2;
+using FaceWeb.Engine.Identity;
 using FaceWeb.Engine.TextImage;
 using static TorchSharp.torch;
 
@@ -18,9 +19,24 @@ public sealed class LatentOptimizerTests : IDisposable
         return g.Broadcast(g.Map(randn([1, 64], generator: new Generator(7)))).clone();
     }
 
-    List<OptimizationFrame> Optimise(double l2, int steps = 40) =>
+    List<OptimizationFrame> Optimise(double l2, int steps = 40, double id = 0, IIdentityModel? identity = null) =>
         LatentOptimizer.Run(g, space, Start(), space.EmbedTexts(["a smiling woman with blond hair"])[0],
-            new OptimizationOptions(Steps: steps, L2Lambda: l2, FrameEvery: 10), TestContext.Current.CancellationToken).ToList();
+            new OptimizationOptions(Steps: steps, L2Lambda: l2, FrameEvery: 10, IdLambda: id), TestContext.Current.CancellationToken, identity).ToList();
+
+    [Fact]
+    public void The_identity_term_keeps_the_face_closer_to_the_start_and_needs_a_model()
+    {
+        using var arcface = ArcFaceIdentity.Load(Fixtures.File("arcface", "ir_se50_w4.pth"));
+        Tensor source;
+        using (no_grad()) source = g.Synthesize(Start());
+        double Similarity(List<OptimizationFrame> frames) => arcface.Similarity(source, frames[^1].Image!).item<float>();
+        var free = Optimise(l2: 0, identity: arcface);
+        var kept = Optimise(l2: 0, id: 5, identity: arcface);
+        double sFree = Similarity(free), sKept = Similarity(kept);
+        Assert.True(1 - sKept < 0.5 * (1 - sFree), $"identity similarity to the start: λ_ID 0 → {sFree:F4}, λ_ID 5 → {sKept:F4}");
+        Assert.Equal(1 - sKept, kept[^1].IdLoss, 2);
+        Assert.Contains("identity model", Assert.Throws<ArgumentException>(() => Optimise(l2: 0, steps: 1, id: 0.1)).Message);
+    }
 
     [Fact]
     public void Optimisation_lowers_the_clip_loss_by_a_clear_margin_and_streams_frames()
