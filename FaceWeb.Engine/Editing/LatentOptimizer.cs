@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 namespace FaceWeb.Engine.Editing;
 
 public sealed record OptimizationOptions(int Steps = 300, double LearningRate = 0.1, double L2Lambda = 0.008,
-    double RampUp = 0.05, double RampDown = 0.25, int FrameEvery = 10, double IdLambda = 0)
+    double RampUp = 0.05, double RampDown = 0.25, int FrameEvery = 10, double IdLambda = 0, double OutsideLambda = 10)
 {
     public void Validate()
     {
@@ -18,6 +18,7 @@ public sealed record OptimizationOptions(int Steps = 300, double LearningRate = 
         if (!double.IsFinite(L2Lambda) || L2Lambda < 0) throw new ArgumentException("λ_L2 must be a number ≥ 0");
         if (FrameEvery < 1) throw new ArgumentException("frames must come every ≥ 1 steps");
         if (!double.IsFinite(IdLambda) || IdLambda < 0) throw new ArgumentException("λ_ID must be a number ≥ 0");
+        if (!double.IsFinite(OutsideLambda) || OutsideLambda < 0) throw new ArgumentException("λ_outside must be a number ≥ 0");
     }
 }
 
@@ -36,17 +37,29 @@ public static class LatentOptimizer
 
     /// <summary>Optimises a copy of <paramref name="start"/> [1,L,D] W+ towards <paramref name="text"/> [E] (a normalised
     /// embedding of <paramref name="space"/>). Yields a frame every <c>FrameEvery</c> steps and at the end; cancellable.
-    /// With λ_ID &gt; 0, <paramref name="identity"/> keeps the face's identity: + λ_ID (1 − ⟨f(G(w)), f(G(w_s))⟩).</summary>
+    /// With λ_ID &gt; 0, <paramref name="identity"/> keeps the face's identity: + λ_ID (1 − ⟨f(G(w)), f(G(w_s))⟩).
+    /// With a <paramref name="region"/> mask [1,1,H,W] (1 = may change), changes outside it are penalised:
+    /// + λ_outside · mean(((G(w) − G(w_s))·(1 − M))²) — SSA-GAN's semantic-spatial idea applied to editing.</summary>
     public static IEnumerable<OptimizationFrame> Run(StyleGan2Generator g, ITextImageSpace space, Tensor start, Tensor text,
-        OptimizationOptions o, CancellationToken ct = default, IIdentityModel? identity = null)
+        OptimizationOptions o, CancellationToken ct = default, IIdentityModel? identity = null, Tensor? region = null)
     {
         o.Validate();
         if (o.IdLambda > 0 && identity is null) throw new ArgumentException("λ_ID needs an identity model (e.g. ArcFace IR-SE50)");
         if (start.dim() != 3 || start.shape[0] != 1) throw new ArgumentException("start must be one W+ latent [1,L,D]");
         var ws = start.detach().clone();
-        Tensor? sourceId = null;
-        if (o.IdLambda > 0)
-            using (no_grad()) sourceId = identity!.Embed(g.Synthesize(ws)).DetachFromDisposeScope();
+        Tensor? sourceId = null, sourceImage = null, outside = null;
+        if (region is not null)
+        {
+            int size = g.Config.Size;
+            if (region.dim() != 4 || region.shape[0] != 1 || region.shape[1] != 1 || region.shape[2] != size || region.shape[3] != size)
+                throw new ArgumentException($"the region mask must be [1,1,{size},{size}], got [{string.Join(",", region.shape)}]");
+            outside = (1 - region.detach().to(float32).clamp(0, 1)).DetachFromDisposeScope();
+        }
+        using (no_grad())
+        {
+            if (o.IdLambda > 0 || region is not null) sourceImage = g.Synthesize(ws).DetachFromDisposeScope();
+            if (o.IdLambda > 0) sourceId = identity!.Embed(sourceImage!).DetachFromDisposeScope();
+        }
         var w = new TorchSharp.Modules.Parameter(start.detach().clone(), requires_grad: true);
         var target = text.detach();
         using var adam = optim.Adam([w], o.LearningRate);
@@ -64,6 +77,7 @@ public static class LatentOptimizer
                     var l2 = (w - ws).square().sum();
                     var idLoss = sourceId is null ? zeros(1).sum() : identity!.IdLoss(img, sourceId).sum();
                     var loss = clipLoss + o.L2Lambda * l2 + o.IdLambda * idLoss;
+                    if (outside is not null) loss = loss + o.OutsideLambda * ((img - sourceImage!) * outside).square().mean();
                     adam.zero_grad();
                     loss.backward();
                     adam.step();
@@ -80,6 +94,8 @@ public static class LatentOptimizer
             w.Dispose();
             ws.Dispose();
             sourceId?.Dispose();
+            sourceImage?.Dispose();
+            outside?.Dispose();
         }
     }
 }
