@@ -12,14 +12,14 @@ namespace FaceWeb.Engine.Editing;
 /// <param name="SplitRow">W+ rows below it follow the sketch, rows from it the text; −1 = <see cref="TediGan.DefaultSplit"/>.</param>
 /// <param name="Threshold">Soft threshold of the normalised Sobel magnitude (0–1) that counts as an edge.</param>
 public sealed record SketchOptions(int Steps = 200, double LearningRate = 0.1, int SplitRow = -1, double SketchLambda = 1,
-    double TextLambda = 1, double Threshold = 0.1, double Sharpness = 25, int FrameEvery = 10)
+    double TextLambda = 1, double Threshold = 0.1, double Sharpness = 25, int FrameEvery = 10, double L2Lambda = 0.008)
 {
     public void Validate(int nLatent)
     {
         if (Steps < 1 || Steps > 100_000) throw new ArgumentException("steps must be between 1 and 100 000");
         if (!double.IsFinite(LearningRate) || LearningRate <= 0) throw new ArgumentException("the learning rate must be a positive number");
         if (SplitRow != -1 && (SplitRow < 1 || SplitRow >= nLatent)) throw new ArgumentException($"the split row must be in 1..{nLatent - 1}");
-        if (!double.IsFinite(SketchLambda) || SketchLambda < 0 || !double.IsFinite(TextLambda) || TextLambda < 0) throw new ArgumentException("the loss weights must be numbers ≥ 0");
+        if (!double.IsFinite(SketchLambda) || SketchLambda < 0 || !double.IsFinite(TextLambda) || TextLambda < 0 || !double.IsFinite(L2Lambda) || L2Lambda < 0) throw new ArgumentException("the loss weights must be numbers ≥ 0");
         if (FrameEvery < 1) throw new ArgumentException("frames must come every ≥ 1 steps");
     }
 }
@@ -102,6 +102,7 @@ public static class TediGan
         var coarse = new TorchSharp.Modules.Parameter(start[.., TensorIndex.Slice(0, split)].detach().clone(), requires_grad: true);
         var fine = new TorchSharp.Modules.Parameter(start[.., TensorIndex.Slice(split, l)].detach().clone(), requires_grad: true);
         var target = sketchTarget.detach();
+        var (coarseStart, fineStart) = (coarse.detach().clone(), fine.detach().clone());
         using var adam = optim.Adam([coarse, fine], o.LearningRate);
         try
         {
@@ -117,14 +118,20 @@ public static class TediGan
                     var sketchLoss = SketchLoss(EdgeMap(img, o.Threshold, o.Sharpness), target);
                     bool useText = text is not null && o.TextLambda > 0;
                     adam.zero_grad();
-                    if (o.SketchLambda > 0) (o.SketchLambda * sketchLoss).backward(retain_graph: useText, inputs: [coarse]);
+                    if (!double.IsFinite(sketchLoss.item<float>()))
+                        throw new InvalidOperationException($"sketch → face diverged at step {step} (the loss is not a number); try a lower learning rate");
+                    // Each loss moves only its own rows; λ_L2 keeps both near the start (an instance-level regulariser).
+                    var coarseLoss = o.SketchLambda * sketchLoss + o.L2Lambda * (coarse - coarseStart).square().sum();
+                    coarseLoss.backward(retain_graph: text is not null, inputs: [coarse]);
                     double textLoss = 0;
+                    var fineLoss = o.L2Lambda * (fine - fineStart).square().sum();
                     if (text is not null)
                     {
                         var t = space!.ClipLoss(img, text).sum();
-                        if (useText) (o.TextLambda * t).backward(inputs: [fine]);
+                        if (useText) fineLoss = fineLoss + o.TextLambda * t;
                         textLoss = t.item<float>();
                     }
+                    fineLoss.backward(inputs: [fine]);
                     adam.step();
                     bool emit = step % o.FrameEvery == 0 || step == o.Steps;
                     frame = new SketchFrame(step, sketchLoss.item<float>(), textLoss,
@@ -137,6 +144,8 @@ public static class TediGan
         {
             coarse.Dispose();
             fine.Dispose();
+            coarseStart.Dispose();
+            fineStart.Dispose();
         }
     }
 }
