@@ -22,7 +22,10 @@ public static class CliApp
             c.AddCommand<ClipCommand>("clip").WithDescription("CLIP text and image features to a safetensors file.");
             c.AddCommand<PrecomputeCommand>("precompute").WithDescription("stylespace | fs3: statistics and StyleCLIP channel directions into a pack.");
             c.AddCommand<EditCommand>("edit").WithDescription("global | mapper | optimize | interfacegan: edits of a seed, as PNGs.");
-            c.AddCommand<TrainCommand>("train").WithDescription("mapper | boundary: train a StyleCLIP mapper or an InterFaceGAN boundary into a pack.");
+            c.AddCommand<TrainCommand>("train").WithDescription("mapper | boundary | prior: train a StyleCLIP mapper, an InterFaceGAN boundary or the text→W prior into a pack.");
+            c.AddCommand<Text2FaceCommand>("text2face").WithDescription("Faces for a caption: CLIP-guided optimisation (TediGAN-style) or the pack's text→W prior.");
+            c.AddCommand<Sketch2FaceCommand>("sketch2face").WithDescription("A face from a sketch (coarse layers) and an optional caption (fine layers).");
+            c.AddCommand<CompareCommand>("compare").WithDescription("Every edit method side by side on one seed and prompt: a captioned grid and a JSON metric table.");
         });
         try
         {

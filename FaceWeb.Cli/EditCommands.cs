@@ -260,7 +260,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [CommandOption("--id-lambda <LAMBDA>"), Description("mapper: λ_ID, 0.1 in the paper (needs --identity)"), DefaultValue(0.0)] public double IdLambda { get; init; }
 
         public override Spectre.Console.ValidationResult Validate() =>
-            What is not ("mapper" or "boundary") ? Spectre.Console.ValidationResult.Error("train mapper or train boundary")
+            What is not ("mapper" or "boundary" or "prior") ? Spectre.Console.ValidationResult.Error("train mapper, train boundary or train prior")
             : Pack == "" ? Spectre.Console.ValidationResult.Error("--pack is required")
             : What == "mapper" && Text.Trim() == "" ? Spectre.Console.ValidationResult.Error("--text is required")
             : What == "boundary" && Attribute.Trim() == "" ? Spectre.Console.ValidationResult.Error("--attribute is required")
@@ -273,6 +273,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         using var engine = FaceEngine.FromPack(s.Pack);
         using var space = ClipSpace.Load(s.Clip, s.Vocab);
         if (s.What == "boundary") return TrainBoundary(s, engine, space, ct);
+        if (s.What == "prior") return TrainPrior(s, engine, space, ct);
         var text = space.EmbedTexts([s.Text])[0];
         using var identity = s.Identity is null ? null : ArcFaceIdentity.Load(s.Identity);
         using var mapper = new StyleClipMapper(engine.Generator.Config.StyleDim, fine: engine.Generator.Config.NLatent > 8);
@@ -288,6 +289,25 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         MapperTrainer.Save(mapper, Path.Combine(s.Pack, file), s.Text);
         ModelPack.AddFile(s.Pack, $"mapper:{s.Text}", file);
         Console.WriteLine($"held-out CLIP loss {before:F4} → {after:F4}; wrote {file} and updated the manifest");
+        return 0;
+    }
+
+    public const string PriorRole = "prior:text-to-w", PriorFile = "prior_text_to_w.safetensors";
+
+    static int TrainPrior(Settings s, FaceEngine engine, ClipSpace space, CancellationToken ct)
+    {
+        var g = engine.Generator;
+        using var prior = new TextToWPrior(space.EmbedDim, g.Config.StyleDim);
+        double loss = double.NaN;
+        CliApp.Progress($"training the text→W prior ({s.Steps} steps)", s.Steps, tick =>
+        {
+            int shown = 0;
+            prior.Train(g, space, TextToWPrior.Captions, new PriorTrainingOptions(s.Steps, Math.Max(2, s.Batch)),
+                new MapperTicks(f => { while (shown < (int)Math.Round(f * s.Steps)) { shown++; tick(); } }, l => loss = l), ct);
+        });
+        prior.Save(Path.Combine(s.Pack, PriorFile), space.Name);
+        ModelPack.AddFile(s.Pack, PriorRole, PriorFile);
+        Console.WriteLine($"final loss {loss:F4}; wrote {PriorFile} and updated the manifest");
         return 0;
     }
 
@@ -309,8 +329,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         return 0;
     }
 
-    sealed class MapperTicks(Action<double> report) : IProgress<(double Fraction, double ClipLoss)>
+    sealed class MapperTicks(Action<double> report, Action<double>? loss = null) : IProgress<(double Fraction, double ClipLoss)>
     {
-        public void Report((double Fraction, double ClipLoss) value) => report(value.Fraction);
+        public void Report((double Fraction, double ClipLoss) value) { report(value.Fraction); loss?.Invoke(value.ClipLoss); }
     }
 }

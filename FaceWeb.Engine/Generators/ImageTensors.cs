@@ -41,4 +41,29 @@ public static class ImageTensors
         }
         return ToPng(canvas);
     }
+
+    /// <summary>A PNG/JPEG/WebP file or bytes → grey levels [1,1,H,W] in [0,1] (transparent pixels count as white, the
+    /// canvas colour of a sketch). The header is checked before any pixel is decoded: at most <paramref name="maxSide"/> px a side.</summary>
+    public static Tensor LoadGrey(byte[] bytes, int maxSide = 4096)
+    {
+        var info = Image.Identify(bytes) ?? throw new ArgumentException("not an image FaceWeb can read (PNG, JPEG or WebP)");
+        if (info.Width < 1 || info.Height < 1 || info.Width > maxSide || info.Height > maxSide)
+            throw new ArgumentException($"the image is {info.Width}×{info.Height}; at most {maxSide}×{maxSide} is accepted");
+        using var img = Image.Load<Rgba32>(bytes);
+        var grey = new float[img.Width * img.Height];
+        img.ProcessPixelRows(rows =>
+        {
+            for (int y = 0; y < rows.Height; y++)
+            {
+                var row = rows.GetRowSpan(y);
+                for (int x = 0; x < row.Length; x++)
+                {
+                    var p = row[x];
+                    float luma = (0.299f * p.R + 0.587f * p.G + 0.114f * p.B) / 255f, a = p.A / 255f;
+                    grey[y * row.Length + x] = a * luma + (1 - a);
+                }
+            }
+        });
+        return tensor(grey, [1, 1, img.Height, img.Width]);
+    }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using FaceWeb.Engine.Checkpoints;
+using FaceWeb.Engine.Generators;
 using static TorchSharp.torch;
 
 namespace FaceWeb.Engine.Tests;
@@ -158,5 +159,44 @@ public sealed class CliTests : IDisposable
         var unknown = Faceweb("edit", "interfacegan", "--pack", pack, "--attribute", "wings", "--out", Path.Combine(tmp, "u"));
         Assert.Equal(2, unknown.Code);
         Assert.Contains("boundary:wings", unknown.Err);
+    }
+
+    [Fact]
+    public void Text2face_sketch2face_and_compare_write_images_and_tables()
+    {
+        string pack = FixturePack("create");
+        var prior = Faceweb(["train", "prior", "--pack", pack, .. ClipArgs, "--steps", "20"]);
+        Assert.True(prior.Code == 0, prior.Err);
+        Assert.Contains("prior:text-to-w", ModelPack.Load(pack).Manifest.Files.Select(f => f.Role));
+        var byPrior = Faceweb(["text2face", "--pack", pack, .. ClipArgs, "--text", "a smiling woman", "--method", "prior", "--seeds", "0-1", "--out", Path.Combine(tmp, "p")]);
+        Assert.True(byPrior.Code == 0, byPrior.Err);
+        using (var doc = System.Text.Json.JsonDocument.Parse(byPrior.Out.Trim().Split('\n')[^1]))
+            Assert.Equal(2, doc.RootElement.GetProperty("text_score").GetArrayLength());
+        Assert.Equal(3, Directory.GetFiles(Path.Combine(tmp, "p"), "*.png").Length);
+        var byOpt = Faceweb(["text2face", "--pack", pack, .. ClipArgs, "--text", "a smiling woman", "--steps", "3", "--seeds", "0", "--out", Path.Combine(tmp, "t")]);
+        Assert.True(byOpt.Code == 0, byOpt.Err);
+
+        string sketch = Path.Combine(tmp, "sketch.png");
+        using (var white = ones(3, 64, 64)) { white[.., 30..34, 10..54] = full(3, 4, 44, -1f); File.WriteAllBytes(sketch, ImageTensors.ToPng(white)); }
+        var fromSketch = Faceweb(["sketch2face", "--pack", pack, .. ClipArgs, "--sketch", sketch, "--text", "a face", "--steps", "4", "--out", Path.Combine(tmp, "s")]);
+        Assert.True(fromSketch.Code == 0, fromSketch.Err);
+        Assert.Contains("sketch loss", fromSketch.Out);
+        File.WriteAllText(Path.Combine(tmp, "fake.png"), "not a png at all");
+        var bad = Faceweb("sketch2face", "--pack", pack, "--sketch", Path.Combine(tmp, "fake.png"), "--out", Path.Combine(tmp, "b"));
+        Assert.Equal(2, bad.Code);
+        Assert.Contains("not an image", bad.Err);
+
+        var compare = Faceweb(["compare", "--pack", pack, .. ClipArgs, "--identity", Fixtures.File("arcface", "ir_se50_w4.pth"), "--seeds", "0-1",
+            "--target", "a smiling face", "--steps", "3", "--out", Path.Combine(tmp, "cmp.png")]);
+        Assert.True(compare.Code == 0, compare.Err);
+        using var table = System.Text.Json.JsonDocument.Parse(compare.Out.Trim().Split('\n')[^1]);
+        var methods = table.RootElement.EnumerateArray().Select(r => r.GetProperty("method").GetString()).ToList();
+        Assert.Equal(2 * 3, methods.Count);                        // source, StyleCLIP and TediGAN optimisation per seed: no fs3, mapper or slider here
+        Assert.Contains("TediGAN optimisation", methods);
+        var source = table.RootElement[0];
+        Assert.Equal(0, source.GetProperty("pixel_distance").GetDouble());
+        Assert.Equal(1, source.GetProperty("identity").GetDouble(), 3);
+        var grid = SixLabors.ImageSharp.Image.Identify(File.ReadAllBytes(Path.Combine(tmp, "cmp.png")));
+        Assert.Equal((3 * 256, 2), (grid.Width, grid.Height / 256));   // 3 columns, 2 rows of cell + caption
     }
 }

@@ -1,0 +1,202 @@
+using System.ComponentModel;
+using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using FaceWeb.Engine;
+using FaceWeb.Engine.Checkpoints;
+using FaceWeb.Engine.Editing;
+using FaceWeb.Engine.Evaluation;
+using FaceWeb.Engine.Generators;
+using FaceWeb.Engine.Identity;
+using FaceWeb.Engine.TextImage;
+using Spectre.Console.Cli;
+using static TorchSharp.torch;
+
+namespace FaceWeb.Cli;
+
+/// <summary>faceweb text2face --pack DIR $C --text "…" --method opt|prior --seeds 0-3 --out DIR</summary>
+public sealed class Text2FaceCommand : Command<Text2FaceCommand.Settings>
+{
+    public sealed class Settings : EditSettings
+    {
+        [CommandOption("--text <TEXT>")] public string Text { get; init; } = "";
+        [CommandOption("--method <M>"), Description("opt (CLIP-guided optimisation from the best start) or prior (the pack's text→W prior)"), DefaultValue("opt")]
+        public string Method { get; init; } = "opt";
+        [CommandOption("--seeds <SEEDS>"), DefaultValue("0-3")] public string Seeds { get; init; } = "0-3";
+        [CommandOption("--steps <N>"), Description("opt: optimisation steps; prior: refinement steps (0 = none)"), DefaultValue(-1)] public int Steps { get; init; } = -1;
+        [CommandOption("--starts <K>"), Description("opt: random starts tried per seed, best kept"), DefaultValue(8)] public int Starts { get; init; } = 8;
+
+        public override Spectre.Console.ValidationResult Validate() =>
+            Text.Trim() == "" ? Spectre.Console.ValidationResult.Error("--text is required")
+            : Method is not ("opt" or "prior") ? Spectre.Console.ValidationResult.Error("--method must be opt or prior")
+            : base.Validate();
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken ct)
+    {
+        using var engine = s.OpenEngine();
+        using var space = s.OpenSpace();
+        var g = engine.Generator;
+        var seeds = CliApp.ParseSeeds(s.Seeds);
+        int steps = s.Steps >= 0 ? s.Steps : s.Method == "opt" ? 200 : 0;
+        var text = space.EmbedTexts([s.Text])[0];
+        TextToWPrior? prior = null;
+        if (s.Method == "prior")
+        {
+            if (s.Pack is null) throw new ArgumentException("--method prior needs a pack with a trained prior (faceweb train prior)");
+            prior = TextToWPrior.Load(ModelPack.Load(s.Pack).PathOf(TrainCommand.PriorRole));
+        }
+        var images = new List<Tensor>(); var names = new List<string>();
+        var scores = new List<double>();
+        CliApp.Progress($"text → face ({s.Method}) for {seeds.Count} seeds", seeds.Count, tick =>
+        {
+            foreach (var seed in seeds)
+            {
+                Tensor start;
+                using (no_grad())
+                {
+                    if (prior is null) start = TediGan.BestStart(g, space, text, s.Starts, seed, s.Truncation);
+                    else
+                    {
+                        // Diversity: the prior's W on the coarse rows, the seed's own latent on the rest ("randomise the rest").
+                        int split = TediGan.DefaultSplit(g.Config.NLatent);
+                        var own = engine.SeedWPlus(seed, s.Truncation);
+                        start = cat([prior.WPlus(g, text.unsqueeze(0))[.., TensorIndex.Slice(0, split)], own[.., TensorIndex.Slice(split, null)]], 1);
+                    }
+                }
+                Tensor image;
+                if (steps > 0)
+                {
+                    var last = LatentOptimizer.Run(g, space, start, text, new OptimizationOptions(steps, L2Lambda: prior is null ? 0 : 0.008, FrameEvery: steps), ct).Last();
+                    last.Latent?.Dispose();
+                    image = last.Image!;
+                }
+                else using (no_grad()) image = g.Synthesize(start);
+                using (no_grad()) scores.Add(1 - space.ClipLoss(image, text).item<float>());
+                images.Add(image); names.Add($"seed{seed:D4}");
+                tick();
+            }
+        });
+        EditSettings.WriteStrip(s.Out, images, names);
+        Console.WriteLine(JsonSerializer.Serialize(new { text = s.Text, method = s.Method, steps, seeds, text_score = scores }));
+        foreach (var t in images) t.Dispose();
+        prior?.Dispose();
+        return 0;
+    }
+}
+
+/// <summary>faceweb sketch2face --pack DIR --sketch PNG [--text "…" $C] --out DIR</summary>
+public sealed class Sketch2FaceCommand : Command<Sketch2FaceCommand.Settings>
+{
+    public sealed class Settings : EditSettings
+    {
+        [CommandOption("--sketch <PNG>"), Description("dark strokes on a white (or transparent) background")] public string Sketch { get; init; } = "";
+        [CommandOption("--text <TEXT>"), Description("a caption for the fine rows (needs --clip and --vocab)")] public string? Text { get; init; }
+        [CommandOption("--steps <N>"), DefaultValue(200)] public int Steps { get; init; } = 200;
+        [CommandOption("--split <ROW>"), Description("first W+ row the caption controls (default: half the rows, at most 8)"), DefaultValue(-1)] public int Split { get; init; } = -1;
+
+        public override Spectre.Console.ValidationResult Validate() =>
+            Sketch == "" ? Spectre.Console.ValidationResult.Error("--sketch is required") : base.Validate();
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken ct)
+    {
+        if (!File.Exists(s.Sketch)) throw new ArgumentException($"--sketch {s.Sketch}: file not found");
+        using var engine = s.OpenEngine();
+        var g = engine.Generator;
+        using var sketch = ImageTensors.LoadGrey(File.ReadAllBytes(s.Sketch));
+        using var target = TediGan.SketchTarget(sketch, g.Config.Size);
+        using var space = s.Text is null ? null : s.OpenSpace();
+        var text = space?.EmbedTexts([s.Text!])[0];
+        using var start = s.StartLatent(engine);
+        var images = new List<Tensor>(); var names = new List<string>();
+        var options = new SketchOptions(s.Steps, SplitRow: s.Split, FrameEvery: Math.Max(1, s.Steps / 4));
+        SketchFrame? last = null;
+        CliApp.Progress($"sketch → face, {s.Steps} steps", s.Steps, tick =>
+        {
+            foreach (var f in TediGan.SketchToFace(g, target, space, text, start, options, ct))
+            {
+                tick();
+                last = f;
+                if (f.Image is not null) { images.Add(f.Image); names.Add($"step{f.Step:D4}"); f.Latent?.Dispose(); }
+            }
+        });
+        EditSettings.WriteStrip(s.Out, images, names);
+        string textPart = text is null ? "" : FormattableString.Invariant($", text loss {last!.TextLoss:F4}");
+        Console.WriteLine(FormattableString.Invariant($"sketch loss {last!.SketchLoss:F4}{textPart}; wrote {images.Count} images to {s.Out}"));
+        foreach (var t in images) t.Dispose();
+        return 0;
+    }
+}
+
+/// <summary>faceweb compare --pack DIR $C --seed S --neutral "face" --target "smiling face" --out grid.png: every
+/// applicable method side by side; prints the metric table as JSON.</summary>
+public sealed class CompareCommand : Command<CompareCommand.Settings>
+{
+    public sealed class Settings : EditSettings
+    {
+        [CommandOption("--neutral <TEXT>"), DefaultValue("a face")] public string Neutral { get; init; } = "a face";
+        [CommandOption("--target <TEXT>"), Description("one or more targets; each gets a row")] public string[] Targets { get; init; } = [];
+        [CommandOption("--seeds <SEEDS>"), Description("several seeds (overrides --seed)")] public string? Seeds { get; init; }
+        [CommandOption("--steps <N>"), DefaultValue(60)] public int Steps { get; init; } = 60;
+        [CommandOption("--identity <CKPT>"), Description("ArcFace IR-SE50 for the identity column")] public string? Identity { get; init; }
+
+        public override Spectre.Console.ValidationResult Validate() =>
+            Targets.Length == 0 || Targets.Any(t => t.Trim() == "") ? Spectre.Console.ValidationResult.Error("--target is required") : base.Validate();
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken ct)
+    {
+        using var engine = s.OpenEngine();
+        using var space = s.OpenSpace();
+        using var identity = s.Identity is null ? null : ArcFaceIdentity.Load(s.Identity);
+        var g = engine.Generator;
+        StyleSpaceStats? stats = null; Tensor? fs3 = null;
+        var mappers = new Dictionary<string, StyleClipMapper>(); var sliders = new Dictionary<string, AttributeDirection>();
+        if (s.Pack is not null)
+        {
+            var pack = ModelPack.Load(s.Pack);
+            var roles = pack.Manifest.Files.Select(f => f.Role).ToHashSet();
+            if (roles.Contains("stylespace-stats") && roles.Contains("fs3"))
+            {
+                stats = StyleSpaceStats.Load(pack.PathOf("stylespace-stats"), g);
+                using var sd = CheckpointReader.Load(pack.PathOf("fs3"));
+                fs3 = sd["fs3"].shape[1] == space.EmbedDim ? sd["fs3"].clone() : null;
+            }
+            foreach (var r in roles.Where(r => r.StartsWith("mapper:", StringComparison.Ordinal))) mappers[r["mapper:".Length..]] = StyleClipMapper.Load(pack.PathOf(r));
+            foreach (var (name, path) in pack.Boundaries()) sliders[name] = BoundaryTrainer.LoadDirection(name, path);
+        }
+        var assets = new CompareAssets(g, space, identity, stats, fs3, mappers, sliders);
+        var seeds = s.Seeds is null ? [s.Seed] : CliApp.ParseSeeds(s.Seeds);
+        var images = new List<Tensor>(); var captions = new List<IReadOnlyList<string>>(); var table = new List<object>();
+        int columns = 0;
+        CliApp.Progress($"comparing methods on {seeds.Count} seeds × {s.Targets.Length} prompts", seeds.Count * s.Targets.Length, tick =>
+        {
+            foreach (var seed in seeds)
+                foreach (var target in s.Targets)
+                {
+                    using var start = engine.SeedWPlus(seed, s.Truncation);
+                    var row = Compare.Run(assets, start, s.Neutral, target, new CompareRunOptions(OptimisationSteps: s.Steps), ct).ToList();
+                    columns = Math.Max(columns, row.Count);
+                    foreach (var c in row)
+                    {
+                        images.Add(c.Image);
+                        string idPart = c.Identity is { } id ? FormattableString.Invariant($" · id {id:F3}") : "";
+                        captions.Add([$"{c.Method} · seed {seed}", $"\"{target}\"",
+                            FormattableString.Invariant($"text {c.TextScore:F3} · px {c.PixelDistance:F3}{idPart} · {c.Milliseconds:F0} ms")]);
+                        table.Add(new { seed, target, method = c.Method, detail = c.Detail, text_score = Math.Round(c.TextScore, 4),
+                            identity = c.Identity is { } v ? Math.Round(v, 4) : (double?)null, pixel_distance = Math.Round(c.PixelDistance, 4), ms = Math.Round(c.Milliseconds, 1) });
+                    }
+                    tick();
+                }
+        });
+        string outFile = s.Out.EndsWith(".png", StringComparison.OrdinalIgnoreCase) ? s.Out : Path.Combine(s.Out, "compare.png");
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outFile))!);
+        File.WriteAllBytes(outFile, CaptionedGrid.Png(images, captions, columns));
+        Console.WriteLine(JsonSerializer.Serialize(table, new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+        foreach (var t in images) t.Dispose();
+        foreach (var m in mappers.Values) m.Dispose();
+        stats?.Dispose(); fs3?.Dispose();
+        return 0;
+    }
+}
