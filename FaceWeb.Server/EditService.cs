@@ -21,6 +21,17 @@ public sealed class EditAssets(ITextImageSpace? space, StyleSpaceStats? stats, T
     public SliderRegistry Sliders { get; } = sliders;
     /// <summary>Prompt ensembling for Δt (FaceWeb:Templates: faces, none or a file).</summary>
     public IReadOnlyList<string> Templates { get; init; } = PromptTemplates.Faces;
+    /// <summary>The pack's text→W prior (role prior:text-to-w), loaded on first use on the engine thread.</summary>
+    public string? PriorFile { get; init; }
+    public TextToWPrior? Prior { get; set; }
+
+    /// <summary>Engine thread: every mapper of the pack, loaded.</summary>
+    public IReadOnlyDictionary<string, StyleClipMapper> AllMappers()
+    {
+        foreach (var (name, file) in MapperFiles)
+            if (!Mappers.ContainsKey(name)) Mappers[name] = StyleClipMapper.Load(file);
+        return Mappers;
+    }
     public ITextImageSpace? Space { get; } = space;
     public StyleSpaceStats? Stats { get; } = stats;
     public Tensor? Fs3 { get; } = fs3;
@@ -37,6 +48,7 @@ public sealed class EditAssets(ITextImageSpace? space, StyleSpaceStats? stats, T
         if (o.Clip is not null && o.ClipVocab is not null) space = ClipSpace.Load(o.Clip, o.ClipVocab);
         else why = "Text edits need a text–image space: start the app with --FaceWeb:Clip=ViT-B-32.pt --FaceWeb:ClipVocab=bpe_simple_vocab_16e6.txt.gz (the default pack's own space comes with its next version).";
         StyleSpaceStats? stats = null; Tensor? fs3 = null;
+        string? priorFile = null;
         var mappers = new Dictionary<string, string>();
         if (packDir is not null)
         {
@@ -51,10 +63,11 @@ public sealed class EditAssets(ITextImageSpace? space, StyleSpaceStats? stats, T
             }
             foreach (var (role, path) in roles.Where(r => r.Key.StartsWith("mapper:", StringComparison.Ordinal)))
                 mappers[role["mapper:".Length..]] = path;
+            if (roles.TryGetValue("prior:text-to-w", out var prior)) priorFile = prior;
         }
         var sliders = SliderRegistry.Load(engine, packDir, space is null ? "Learning a slider needs a text–image space (see above)." : null, log);
         var identity = o.Identity is null ? null : ArcFaceIdentity.Load(o.Identity);
-        return new EditAssets(space, stats, fs3, mappers, sliders, identity, why) { Templates = PromptTemplates.Resolve(o.Templates) };
+        return new EditAssets(space, stats, fs3, mappers, sliders, identity, why) { Templates = PromptTemplates.Resolve(o.Templates), PriorFile = priorFile };
     }
 }
 

@@ -16,6 +16,7 @@ public static class Extensions
         builder.Services.AddScoped<IFaceRenderService, FaceRenderService>();
         builder.Services.AddScoped<IEditService, EditService>();
         builder.Services.AddScoped<ISliderService, SliderService>();
+        builder.Services.AddScoped<ICreateService, CreateService>();
         return builder;
     }
 }

@@ -70,6 +70,9 @@ public sealed class SliderRegistry(string? packDir, string? learnUnavailable, IL
 
     sealed class Unsubscribe(Action undo) : IDisposable { public void Dispose() => undo(); }
 
+    /// <summary>Engine thread only: every slider.</summary>
+    public IReadOnlyDictionary<string, AttributeDirection> All() { lock (gate) return new Dictionary<string, AttributeDirection>(directions); }
+
     /// <summary>Engine thread only.</summary>
     public AttributeDirection Get(string name) => directions.TryGetValue(name, out var d) ? d
         : throw new ArgumentException($"This pack has no slider named '{name}'.");

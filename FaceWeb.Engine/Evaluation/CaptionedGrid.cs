@@ -8,7 +8,11 @@ public static class CaptionedGrid
 {
     /// <summary>Images [3,H,W] or [1,3,H,W] in [−1,1], each with caption lines under it → PNG. Cells are scaled to
     /// <paramref name="cell"/> px; <paramref name="columns"/> per row.</summary>
-    public static byte[] Png(IReadOnlyList<Tensor> images, IReadOnlyList<IReadOnlyList<string>> captions, int columns, int cell = 256)
+    public static byte[] Png(IReadOnlyList<Tensor> images, IReadOnlyList<IReadOnlyList<string>> captions, int columns, int cell = 256) =>
+        Png(images.Select(Generators.ImageTensors.ToPng).ToList(), captions, columns, cell);
+
+    /// <summary>The same from encoded images (PNG or JPEG bytes).</summary>
+    public static byte[] Png(IReadOnlyList<byte[]> images, IReadOnlyList<IReadOnlyList<string>> captions, int columns, int cell = 256)
     {
         if (images.Count == 0 || images.Count != captions.Count) throw new ArgumentException("one caption list per image is needed");
         const int lineHeight = 16, pad = 6;
@@ -24,7 +28,7 @@ public static class CaptionedGrid
         for (int i = 0; i < images.Count; i++)
         {
             int x = i % cols * cell, y = i / cols * cellH;
-            using var bitmap = SKBitmap.Decode(Generators.ImageTensors.ToPng(images[i]));
+            using var bitmap = SKBitmap.Decode(images[i]) ?? throw new ArgumentException($"image {i} is not a PNG or JPEG");
             canvas.DrawBitmap(bitmap, new SKRect(x, y, x + cell, y + cell), smooth);
             for (int k = 0; k < captions[i].Count; k++)
                 canvas.DrawText(Fit(captions[i][k], font, cell - 2 * pad), x + pad, y + cell + pad + (k + 1) * lineHeight - 4, SKTextAlign.Left, font, ink);

@@ -1,0 +1,117 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.JSInterop;
+
+namespace FaceWeb.Components.Create;
+
+/// <summary>One stroke in canvas-relative coordinates (0–1); <see cref="Size"/> is the line width as a fraction of the width.</summary>
+public sealed record SketchStroke(string Tool, double Size, double[] Points);
+
+/// <summary>A drawing surface: the JS module draws while the pointer moves; this component owns the strokes (undo,
+/// redo, clear) and exports a grey bitmap at any resolution.</summary>
+public partial class SketchCanvas
+{
+    [Parameter] public int DisplaySize { get; set; } = 256;
+    /// <summary>Raised after every stroke, undo, redo and clear.</summary>
+    [Parameter] public EventCallback OnChanged { get; set; }
+
+    ElementReference canvas;
+    IJSObjectReference? module;
+    DotNetObjectReference<SketchCanvas>? self;
+    readonly List<SketchStroke> strokes = [];
+    readonly Stack<SketchStroke> redo = new();
+    bool erasing;
+    double brush = 0.02;
+
+    public IReadOnlyList<SketchStroke> Strokes => strokes;
+    public bool IsEmpty => strokes.Count == 0;
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (!firstRender) return;
+        module = await JS.InvokeAsync<IJSObjectReference>("import", "./_content/FaceWeb.Components/sketchCanvas.js");
+        self = DotNetObjectReference.Create(this);
+        await module.InvokeVoidAsync("attach", canvas, self);
+    }
+
+    [JSInvokable]
+    public Task AddStroke(string tool, double size, double[] points)
+    {
+        if (points.Length < 2 || points.Length % 2 != 0 || tool is not ("pen" or "eraser") || !double.IsFinite(size) || size <= 0) return Task.CompletedTask;
+        strokes.Add(new SketchStroke(tool, size, points));
+        redo.Clear();
+        return Changed(redraw: false);
+    }
+
+    public Task Undo()
+    {
+        if (strokes.Count == 0) return Task.CompletedTask;
+        redo.Push(strokes[^1]);
+        strokes.RemoveAt(strokes.Count - 1);
+        return Changed(redraw: true);
+    }
+
+    public Task Redo()
+    {
+        if (redo.Count == 0) return Task.CompletedTask;
+        strokes.Add(redo.Pop());
+        return Changed(redraw: true);
+    }
+
+    public Task Clear()
+    {
+        if (strokes.Count == 0) return Task.CompletedTask;
+        for (int i = strokes.Count - 1; i >= 0; i--) redo.Push(strokes[i]);   // clear is undoable stroke by stroke
+        strokes.Clear();
+        return Changed(redraw: true);
+    }
+
+    async Task SetEraser(bool on) { erasing = on; await SyncTool(); }
+    async Task SetBrush(double v) { brush = v; await SyncTool(); }
+    Task SyncTool() => module is null ? Task.CompletedTask : module.InvokeVoidAsync("setTool", canvas, erasing ? "eraser" : "pen", brush).AsTask();
+
+    async Task Changed(bool redraw)
+    {
+        if (redraw && module is not null) await module.InvokeVoidAsync("redraw", canvas, strokes);
+        await OnChanged.InvokeAsync();
+        StateHasChanged();
+    }
+
+    /// <summary>The drawing as size×size grey levels, row-major, 1 = white paper, 0 = ink: each stroke is stamped as discs
+    /// along its segments (pen = 0, eraser = 1), in drawing order.</summary>
+    public float[] Export(int size)
+    {
+        if (size < 1 || size > 4096) throw new ArgumentOutOfRangeException(nameof(size), "the export size must be 1–4096");
+        var px = new float[size * size];
+        Array.Fill(px, 1f);
+        foreach (var s in strokes)
+        {
+            float ink = s.Tool == "eraser" ? 1 : 0;
+            double r = Math.Max(0.5, s.Size * size / 2);
+            for (int i = 0; i < s.Points.Length; i += 2)
+            {
+                double x1 = s.Points[i] * size, y1 = s.Points[i + 1] * size;
+                double x0 = i >= 2 ? s.Points[i - 2] * size : x1, y0 = i >= 2 ? s.Points[i - 1] * size : y1;
+                int n = Math.Max(1, (int)Math.Ceiling(Math.Sqrt((x1 - x0) * (x1 - x0) + (y1 - y0) * (y1 - y0)) / (r / 2)));
+                for (int k = 0; k <= n; k++) Stamp(px, size, x0 + (x1 - x0) * k / n, y0 + (y1 - y0) * k / n, r, ink);
+            }
+        }
+        return px;
+    }
+
+    static void Stamp(float[] px, int size, double cx, double cy, double r, float ink)
+    {
+        for (int y = Math.Max(0, (int)(cy - r)); y <= Math.Min(size - 1, (int)(cy + r)); y++)
+            for (int x = Math.Max(0, (int)(cx - r)); x <= Math.Min(size - 1, (int)(cx + r)); x++)
+                if ((x + 0.5 - cx) * (x + 0.5 - cx) + (y + 0.5 - cy) * (y + 0.5 - cy) <= r * r) px[y * size + x] = ink;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (module is not null)
+        {
+            try { await module.DisposeAsync(); } catch (JSDisconnectedException) { }
+        }
+        self?.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}

@@ -1,0 +1,42 @@
+namespace FaceWeb.Components.Services;
+
+/// <summary>Text → face, sketch → face and the compare view (implemented by the host over the engine; one per circuit).</summary>
+public interface ICreateService
+{
+    Task<CreateCapabilities> GetCapabilitiesAsync(CancellationToken ct = default);
+
+    /// <summary>Faces for a caption; frames of every slot stream as they improve. Cancel the token to stop.</summary>
+    IAsyncEnumerable<CreateFrame> TextToFaceAsync(TextToFaceRequest request, CancellationToken ct = default);
+
+    /// <summary>A face from a sketch (grey levels, 1 = white paper) and an optional caption; frames stream.</summary>
+    IAsyncEnumerable<CreateFrame> SketchToFaceAsync(SketchToFaceRequest request, CancellationToken ct = default);
+
+    /// <summary>Every applicable method on one seed and prompt pair; each cell arrives when its method finishes.</summary>
+    IAsyncEnumerable<CompareResult> CompareAsync(CompareRequest request, CancellationToken ct = default);
+
+    /// <summary>The cells as one captioned PNG.</summary>
+    Task<byte[]> ExportCompareAsync(IReadOnlyList<CompareResult> cells, CancellationToken ct = default);
+}
+
+/// <param name="Unavailable">Why text → face and the compare view are off (no text–image space), when they are.</param>
+public sealed record CreateCapabilities(int Resolution, bool Text, bool Prior, string? Unavailable);
+
+/// <param name="Method">"optimise" (CLIP-guided from the best of several starts) or "prior" (the pack's text→W prior).</param>
+/// <param name="Count">How many faces (seeds Seed … Seed+Count−1), shown as a strip.</param>
+public sealed record TextToFaceRequest(string Caption, string Method = "optimise", int Count = 3, int Steps = 100, long Seed = 0);
+
+/// <param name="Sketch">Size×Size grey levels in [0,1], row-major; 1 is white paper.</param>
+public sealed record SketchToFaceRequest(float[] Sketch, int Size, string? Caption, int Steps = 100, long Seed = 0);
+
+public sealed record CompareRequest(long Seed, string Neutral, string Target, int Steps = 60);
+
+/// <param name="Slot">Which face of the strip this frame belongs to.</param>
+public sealed record CreateFrame(int Slot, byte[] Png, string Detail, double Progress)
+{
+    public string DataUrl => "data:image/png;base64," + Convert.ToBase64String(Png);
+}
+
+public sealed record CompareResult(string Method, string Detail, byte[] Png, double TextScore, double? Identity, double PixelDistance, double Milliseconds)
+{
+    public string DataUrl => "data:image/png;base64," + Convert.ToBase64String(Png);
+}

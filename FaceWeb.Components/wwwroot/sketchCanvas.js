@@ -1,0 +1,71 @@
+// Sketch canvas: pointer input (mouse, pen, touch) drawn locally for smoothness; each finished stroke goes to .NET,
+// which owns the stroke list (undo, redo, clear, export) and asks for a redraw.
+const canvases = new WeakMap();
+
+export function attach(canvas, dotnet) {
+  const ctx = canvas.getContext('2d');
+  const state = { dotnet, tool: 'pen', size: 0.02, points: null };
+  canvases.set(canvas, state);
+  clear(ctx, canvas);
+  const at = e => {
+    const r = canvas.getBoundingClientRect();
+    return [(e.clientX - r.left) / r.width, (e.clientY - r.top) / r.height];
+  };
+  canvas.addEventListener('pointerdown', e => {
+    canvas.setPointerCapture(e.pointerId);
+    state.points = [at(e)];
+    draw(ctx, canvas, { tool: state.tool, size: state.size, points: state.points });
+    e.preventDefault();
+  });
+  canvas.addEventListener('pointermove', e => {
+    if (!state.points) return;
+    state.points.push(at(e));
+    draw(ctx, canvas, { tool: state.tool, size: state.size, points: state.points.slice(-2) });
+    e.preventDefault();
+  });
+  const end = () => {
+    if (!state.points) return;
+    const flat = state.points.flat();
+    state.points = null;
+    state.dotnet.invokeMethodAsync('AddStroke', state.tool, state.size, flat);
+  };
+  canvas.addEventListener('pointerup', end);
+  canvas.addEventListener('pointercancel', end);
+  canvas.style.touchAction = 'none';
+}
+
+export function setTool(canvas, tool, size) {
+  const state = canvases.get(canvas);
+  if (state) { state.tool = tool; state.size = size; }
+}
+
+export function redraw(canvas, strokes) {
+  const ctx = canvas.getContext('2d');
+  clear(ctx, canvas);
+  for (const s of strokes) {
+    const points = [];
+    for (let i = 0; i < s.points.length; i += 2) points.push([s.points[i], s.points[i + 1]]);
+    draw(ctx, canvas, { tool: s.tool, size: s.size, points });
+  }
+}
+
+function clear(ctx, canvas) {
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+}
+
+function draw(ctx, canvas, s) {
+  ctx.strokeStyle = ctx.fillStyle = s.tool === 'eraser' ? '#fff' : '#000';
+  ctx.lineWidth = Math.max(1, s.size * canvas.width);
+  ctx.lineCap = ctx.lineJoin = 'round';
+  const [x0, y0] = s.points[0];
+  ctx.beginPath();
+  if (s.points.length === 1) {
+    ctx.arc(x0 * canvas.width, y0 * canvas.height, ctx.lineWidth / 2, 0, 2 * Math.PI);
+    ctx.fill();
+    return;
+  }
+  ctx.moveTo(x0 * canvas.width, y0 * canvas.height);
+  for (const [x, y] of s.points.slice(1)) ctx.lineTo(x * canvas.width, y * canvas.height);
+  ctx.stroke();
+}

@@ -1,0 +1,185 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using FaceWeb.Components.Services;
+using FaceWeb.Engine;
+using FaceWeb.Engine.Editing;
+using FaceWeb.Engine.Evaluation;
+using FaceWeb.Engine.Generators;
+using FaceWeb.Engine.Jobs;
+using static TorchSharp.torch;
+
+namespace FaceWeb.Server;
+
+/// <summary>One per circuit: text → face, sketch → face and the compare view, each streamed in scheduler turns.</summary>
+public sealed class CreateService(EngineHost host) : ICreateService, IDisposable
+{
+    static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+    readonly string client = Guid.NewGuid().ToString("N") + ":create";
+    readonly CancellationTokenSource circuit = new();
+
+    public async Task<CreateCapabilities> GetCapabilitiesAsync(CancellationToken ct = default)
+    {
+        var (engine, _) = await host.Ready.WaitAsync(ct);
+        var a = await host.Edits.WaitAsync(ct);
+        return new CreateCapabilities(engine.Generator.Config.Size, a.Space is not null, a.Space is not null && a.PriorFile is not null, a.Unavailable);
+    }
+
+    public async IAsyncEnumerable<CreateFrame> TextToFaceAsync(TextToFaceRequest r, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        if (string.IsNullOrWhiteSpace(r.Caption)) throw new ArgumentException("Type a caption.");
+        if (r.Count is < 1 or > 6) throw new ArgumentException("Between 1 and 6 faces.");
+        if (r.Steps is < 0 or > 1000) throw new ArgumentException("Steps must be between 0 and 1000.");
+        if (r.Seed < 0) throw new ArgumentException("The seed must be zero or positive.");
+        if (r.Method is not ("optimise" or "prior")) throw new ArgumentException($"Unknown method '{r.Method}'.");
+        var (engine, _) = await host.Ready.WaitAsync(ct);
+        var a = await host.Edits.WaitAsync(ct);
+        if (a.Space is null) throw new InvalidOperationException(a.Unavailable ?? "Text → face needs a text–image space.");
+        if (r.Method == "prior" && a.PriorFile is null) throw new InvalidOperationException("This pack has no text → W prior (faceweb train prior).");
+        var g = engine.Generator;
+        for (int slot = 0; slot < r.Count; slot++)
+        {
+            long seed = r.Seed + slot;
+            int i = slot;
+            IEnumerable<CreateFrame> Frames(CancellationToken token)
+            {
+                // No torch scope may span a yield (other clients run on this thread between turns).
+                Tensor text, start;
+                byte[]? priorPng = null;
+                using (no_grad())
+                using (var scope = NewDisposeScope())
+                {
+                    text = a.Space.EmbedTexts([r.Caption])[0].MoveToOuterDisposeScope();
+                    if (r.Method == "optimise") start = TediGan.BestStart(g, a.Space, text, 8, seed).MoveToOuterDisposeScope();
+                    else
+                    {
+                        a.Prior ??= TextToWPrior.Load(a.PriorFile!);
+                        int split = TediGan.DefaultSplit(g.Config.NLatent);
+                        start = cat([a.Prior.WPlus(g, text.unsqueeze(0))[.., TensorIndex.Slice(0, split)],
+                            engine.SeedWPlus(seed, 0.7)[.., TensorIndex.Slice(split, null)]], 1).MoveToOuterDisposeScope();
+                        priorPng = ImageTensors.ToPng(g.Synthesize(start));
+                    }
+                }
+                if (priorPng is not null) yield return new CreateFrame(i, priorPng, $"seed {seed}: prior", Progress(i, 0, r));
+                try
+                {
+                    if (r.Steps == 0) yield break;
+                    var options = new OptimizationOptions(r.Steps, L2Lambda: r.Method == "prior" ? 0.008 : 0, FrameEvery: Math.Max(1, r.Steps / 10));
+                    foreach (var f in LatentOptimizer.Run(g, a.Space, start, text, options, token))
+                    {
+                        if (f.Image is null) continue;
+                        using var img = f.Image; f.Latent?.Dispose();
+                        yield return new CreateFrame(i, ImageTensors.ToPng(img),
+                            $"seed {seed}: step {f.Step}/{r.Steps}, text loss {f.ClipLoss.ToString("0.000", Inv)}", Progress(i, (double)f.Step / r.Steps, r));
+                    }
+                }
+                finally { text.Dispose(); start.Dispose(); }
+            }
+            await foreach (var f in Stream(Frames, ct)) yield return f;
+        }
+    }
+
+    static double Progress(int slot, double within, TextToFaceRequest r) => (slot + within) / r.Count;
+
+    public async IAsyncEnumerable<CreateFrame> SketchToFaceAsync(SketchToFaceRequest r, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        if (r.Size is < 16 or > 1024 || r.Sketch is null || r.Sketch.Length != r.Size * r.Size) throw new ArgumentException("The sketch must be Size×Size grey levels.");
+        if (r.Sketch.Any(v => !float.IsFinite(v))) throw new ArgumentException("The sketch contains values that are not numbers.");
+        if (r.Sketch.All(v => v >= 0.99f)) throw new ArgumentException("The sketch is empty: draw something first.");
+        if (r.Steps is < 1 or > 1000) throw new ArgumentException("Steps must be between 1 and 1000.");
+        if (r.Seed < 0) throw new ArgumentException("The seed must be zero or positive.");
+        var (engine, _) = await host.Ready.WaitAsync(ct);
+        var a = await host.Edits.WaitAsync(ct);
+        bool captioned = !string.IsNullOrWhiteSpace(r.Caption);
+        if (captioned && a.Space is null) throw new InvalidOperationException(a.Unavailable ?? "A caption needs a text–image space.");
+        var g = engine.Generator;
+        IEnumerable<CreateFrame> Frames(CancellationToken token)
+        {
+            Tensor target, start; Tensor? text = null;
+            using (no_grad())
+            using (var scope = NewDisposeScope())
+            {
+                target = TediGan.SketchTarget(tensor(r.Sketch, [1, 1, r.Size, r.Size]), g.Config.Size).MoveToOuterDisposeScope();
+                start = engine.SeedWPlus(r.Seed, 0.7).MoveToOuterDisposeScope();
+                if (captioned) text = a.Space!.EmbedTexts([r.Caption!.Trim()])[0].MoveToOuterDisposeScope();
+            }
+            try
+            {
+                var options = new SketchOptions(r.Steps, FrameEvery: Math.Max(1, r.Steps / 10));
+                foreach (var f in TediGan.SketchToFace(g, target, captioned ? a.Space : null, text, start, options, token))
+                {
+                    if (f.Image is null) continue;
+                    using var img = f.Image; f.Latent?.Dispose();
+                    yield return new CreateFrame(0, ImageTensors.ToPng(img), $"seed {r.Seed}: step {f.Step}/{r.Steps}, sketch loss {f.SketchLoss.ToString("0.000", Inv)}"
+                        + (captioned ? $", text loss {f.TextLoss.ToString("0.000", Inv)}" : ""), (double)f.Step / r.Steps);
+                }
+            }
+            finally { target.Dispose(); start.Dispose(); text?.Dispose(); }
+        }
+        await foreach (var f in Stream(Frames, ct)) yield return f;
+    }
+
+    public async IAsyncEnumerable<CompareResult> CompareAsync(CompareRequest r, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        if (string.IsNullOrWhiteSpace(r.Target)) throw new ArgumentException("Type a target prompt.");
+        if (r.Steps is < 1 or > 1000) throw new ArgumentException("Steps must be between 1 and 1000.");
+        if (r.Seed < 0) throw new ArgumentException("The seed must be zero or positive.");
+        var (engine, _) = await host.Ready.WaitAsync(ct);
+        var a = await host.Edits.WaitAsync(ct);
+        if (a.Space is null) throw new InvalidOperationException(a.Unavailable ?? "The compare view needs a text–image space.");
+        IEnumerable<CompareResult> Cells(CancellationToken token)
+        {
+            var assets = new CompareAssets(engine.Generator, a.Space, a.Identity, a.Stats, a.Fs3, a.AllMappers(), a.Sliders.All(), a.Templates);
+            using var start = engine.SeedWPlus(r.Seed, 0.7);
+            foreach (var c in Compare.Run(assets, start, r.Neutral, r.Target.Trim(), new CompareRunOptions(OptimisationSteps: r.Steps), token))
+            {
+                using var img = c.Image;
+                yield return new CompareResult(c.Method, c.Detail, ImageTensors.ToPng(img), c.TextScore, c.Identity, c.PixelDistance, c.Milliseconds);
+            }
+        }
+        await foreach (var c in Stream(Cells, ct)) yield return c;
+    }
+
+    public Task<byte[]> ExportCompareAsync(IReadOnlyList<CompareResult> cells, CancellationToken ct = default)
+    {
+        if (cells.Count == 0) throw new ArgumentException("Nothing to export yet.");
+        var captions = cells.Select(c => (IReadOnlyList<string>)[c.Method, c.Detail,
+            $"text {c.TextScore.ToString("0.000", Inv)} · px {c.PixelDistance.ToString("0.000", Inv)}" + (c.Identity is { } id ? $" · id {id.ToString("0.000", Inv)}" : "")]).ToList();
+        return Task.Run(() => CaptionedGrid.Png(cells.Select(c => c.Png).ToList(), captions, Math.Min(cells.Count, 6)), ct);
+    }
+
+    /// <summary>Runs an engine-side sequence one item per scheduler turn (other clients are served in between) and
+    /// disposes it on the engine thread. The sequence sees the caller's and the circuit's cancellation.</summary>
+    async IAsyncEnumerable<T> Stream<T>(Func<CancellationToken, IEnumerable<T>> make, [EnumeratorCancellation] CancellationToken ct) where T : class
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, circuit.Token);
+        IEnumerator<T>? items = null;
+        try
+        {
+            while (true)
+            {
+                T? item;
+                try
+                {
+                    item = await host.Scheduler.RunAsync(client, _ =>
+                    {
+                        items ??= make(linked.Token).GetEnumerator();
+                        return items.MoveNext() ? items.Current : null;
+                    }, linked.Token);
+                }
+                catch (EngineBusyException e) { throw new InvalidOperationException(e.Message, e); }
+                if (item is null) yield break;
+                yield return item;
+            }
+        }
+        finally
+        {
+            if (items is not null) await host.Scheduler.RunAsync(client + ":dispose", _ => { items.Dispose(); return 0; }, CancellationToken.None);
+        }
+    }
+
+    public void Dispose()
+    {
+        circuit.Cancel();
+        circuit.Dispose();
+    }
+}

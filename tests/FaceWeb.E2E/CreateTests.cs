@@ -1,0 +1,49 @@
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace FaceWeb.E2E;
+
+[Collection(EditCollection.Name)]
+public sealed class CreateTests(EditFixture app)
+{
+    [Fact]
+    public async Task Drawing_a_stroke_and_typing_a_caption_generates_a_face()
+    {
+        var page = await app.Browser.NewPageAsync();
+        await page.GotoAsync(app.BaseUrl + "/create");
+        await page.GetByTestId("caption").Locator("input").FillAsync("a smiling face");
+        await page.Locator(".mud-tab", new() { HasText = "Sketch → face" }).ClickAsync();
+        var canvas = page.GetByTestId("sketch-canvas");
+        await Expect(canvas).ToBeVisibleAsync();
+        var box = (await canvas.BoundingBoxAsync())!;
+        await page.Mouse.MoveAsync(box.X + 40, box.Y + 60);
+        await page.Mouse.DownAsync();
+        for (int i = 1; i <= 10; i++) await page.Mouse.MoveAsync(box.X + 40 + i * 15, box.Y + 60 + i * 10);
+        await page.Mouse.UpAsync();
+        await Expect(page.GetByTestId("sketch-undo")).ToBeEnabledAsync();   // the stroke reached the server
+
+        await page.GetByLabel("Steps").FillAsync("6");
+        await page.GetByTestId("create-generate").ClickAsync();
+        await Expect(page.GetByTestId("create-image")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("create-slot")).ToContainTextAsync("step 6/6");
+        await Expect(page.GetByTestId("create-slot")).ToContainTextAsync("text loss");
+        await page.CloseAsync();
+    }
+
+    [Fact]
+    public async Task The_compare_view_fills_every_applicable_method_and_offers_the_grid()
+    {
+        var page = await app.Browser.NewPageAsync();
+        await page.GotoAsync(app.BaseUrl + "/compare");
+        await page.GetByTestId("compare-target").Locator("input").FillAsync("a face with tilt");
+        await page.GetByLabel("Optimisation steps").FillAsync("3");
+        await page.GetByTestId("compare-run").ClickAsync();
+        // source, global direction (the fixture pack has fs3), StyleCLIP and TediGAN optimisation, InterFaceGAN ("tilt")
+        await Expect(page.GetByTestId("compare-cell")).ToHaveCountAsync(5);
+        await Expect(page.GetByTestId("compare-export")).ToBeVisibleAsync();
+        foreach (var method in new[] { "source", "global direction", "StyleCLIP optimisation", "TediGAN optimisation", "InterFaceGAN" })
+            await Expect(page.GetByTestId("compare-cell").Filter(new() { HasText = method })).ToHaveCountAsync(1);
+        await Expect(page.GetByTestId("compare-cell").First).ToContainTextAsync("identity 1.000");
+        await page.CloseAsync();
+    }
+}
