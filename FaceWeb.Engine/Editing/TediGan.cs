@@ -88,8 +88,8 @@ public static class TediGan
     }
 
     /// <summary>Sketch (+ optional caption) → face: the rows below the split are optimised so the edge map of G(w) matches
-    /// the sketch; the rows from the split so G(w) matches <paramref name="text"/> [E] (when given). One render per step,
-    /// each loss back-propagated only into its own rows. Adam with StyleCLIP's cosine ramp; frames streamed; cancellable.</summary>
+    /// the sketch; the rows from the split so G(w) matches <paramref name="text"/> [E] (when given). Each loss is
+    /// back-propagated only into its own rows (one render per active loss). Adam with StyleCLIP's cosine ramp; frames streamed; cancellable.</summary>
     public static IEnumerable<SketchFrame> SketchToFace(StyleGan2Generator g, Tensor sketchTarget, ITextImageSpace? space, Tensor? text,
         Tensor start, SketchOptions o, CancellationToken ct = default)
     {
@@ -113,29 +113,35 @@ public static class TediGan
                 SketchFrame frame;
                 using (var scope = NewDisposeScope())
                 {
-                    var w = cat([coarse, fine], 1);
-                    var img = g.Synthesize(w);
-                    var sketchLoss = SketchLoss(EdgeMap(img, o.Threshold, o.Sharpness), target);
-                    bool useText = text is not null && o.TextLambda > 0;
+                    // Each loss moves only its own rows: it is computed on a render where the other rows are detached.
+                    // λ_L2 keeps both near the start (an instance-level regulariser). With both losses on, that is two renders.
+                    bool useSketch = o.SketchLambda > 0, useText = text is not null && o.TextLambda > 0;
                     adam.zero_grad();
-                    if (!double.IsFinite(sketchLoss.item<float>()))
-                        throw new InvalidOperationException($"sketch → face diverged at step {step} (the loss is not a number); try a lower learning rate");
-                    // Each loss moves only its own rows; λ_L2 keeps both near the start (an instance-level regulariser).
-                    var coarseLoss = o.SketchLambda * sketchLoss + o.L2Lambda * (coarse - coarseStart).square().sum();
-                    coarseLoss.backward(retain_graph: text is not null, inputs: [coarse]);
-                    double textLoss = 0;
-                    var fineLoss = o.L2Lambda * (fine - fineStart).square().sum();
-                    if (text is not null)
+                    Tensor? img = null, sketchLoss = null; double textLoss = 0;
+                    if (useSketch || !useText)
                     {
-                        var t = space!.ClipLoss(img, text).sum();
-                        if (useText) fineLoss = fineLoss + o.TextLambda * t;
-                        textLoss = t.item<float>();
+                        img = g.Synthesize(cat([coarse, fine.detach()], 1));
+                        sketchLoss = SketchLoss(EdgeMap(img, o.Threshold, o.Sharpness), target);
+                        (o.SketchLambda * sketchLoss + o.L2Lambda * (coarse - coarseStart).square().sum()).backward();
                     }
-                    fineLoss.backward(inputs: [fine]);
+                    if (useText)
+                    {
+                        var textImg = g.Synthesize(cat([coarse.detach(), fine], 1));
+                        var t = space!.ClipLoss(textImg, text!).sum();
+                        (o.TextLambda * t + o.L2Lambda * (fine - fineStart).square().sum()).backward();
+                        textLoss = t.item<float>();
+                        img ??= textImg;
+                    }
+                    else if (text is not null)
+                        using (no_grad()) textLoss = space!.ClipLoss(img!, text).sum().item<float>();
+                    using (no_grad()) sketchLoss ??= SketchLoss(EdgeMap(img!, o.Threshold, o.Sharpness), target);
+                    double sketchValue = sketchLoss.item<float>();
+                    if (!double.IsFinite(sketchValue) || !double.IsFinite(textLoss))
+                        throw new InvalidOperationException($"sketch → face diverged at step {step} (a loss is not a number); try a lower learning rate");
                     adam.step();
                     bool emit = step % o.FrameEvery == 0 || step == o.Steps;
-                    frame = new SketchFrame(step, sketchLoss.item<float>(), textLoss,
-                        emit ? img.detach().MoveToOuterDisposeScope() : null, emit ? w.detach().clone().MoveToOuterDisposeScope() : null);
+                    frame = new SketchFrame(step, sketchValue, textLoss, emit ? img!.detach().MoveToOuterDisposeScope() : null,
+                        emit ? cat([coarse, fine], 1).detach().clone().MoveToOuterDisposeScope() : null);
                 }
                 yield return frame;
             }
