@@ -11,7 +11,7 @@ using static TorchSharp.torch;
 namespace FaceWeb.Server;
 
 /// <summary>One per circuit: text → face, sketch → face and the compare view, each streamed in scheduler turns.</summary>
-public sealed class CreateService(EngineHost host) : ICreateService, IDisposable
+public sealed class CreateService(EngineHost host, SessionLatentStore session) : ICreateService, IDisposable
 {
     static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
     readonly string client = Guid.NewGuid().ToString("N") + ":create";
@@ -59,7 +59,9 @@ public sealed class CreateService(EngineHost host) : ICreateService, IDisposable
                         priorPng = ImageTensors.ToPng(g.Synthesize(start));
                     }
                 }
-                if (priorPng is not null) yield return new CreateFrame(i, priorPng, $"seed {seed}: prior", Progress(i, 0, r));
+                if (priorPng is not null)
+                    yield return new CreateFrame(i, priorPng, $"seed {seed}: prior", Progress(i, 0, r),
+                        r.Steps == 0 ? session.Add(start, $"\"{r.Caption}\" (prior, seed {seed})", priorPng) : null);
                 try
                 {
                     if (r.Steps == 0) yield break;
@@ -67,9 +69,12 @@ public sealed class CreateService(EngineHost host) : ICreateService, IDisposable
                     foreach (var f in LatentOptimizer.Run(g, a.Space, start, text, options, token))
                     {
                         if (f.Image is null) continue;
-                        using var img = f.Image; f.Latent?.Dispose();
-                        yield return new CreateFrame(i, ImageTensors.ToPng(img),
-                            $"seed {seed}: step {f.Step}/{r.Steps}, text loss {f.ClipLoss.ToString("0.000", Inv)}", Progress(i, (double)f.Step / r.Steps, r));
+                        using var img = f.Image;
+                        using var latent = f.Latent;
+                        var png = ImageTensors.ToPng(img);
+                        string? id = f.Step == r.Steps ? session.Add(latent!, $"\"{r.Caption}\" (seed {seed})", png) : null;
+                        yield return new CreateFrame(i, png,
+                            $"seed {seed}: step {f.Step}/{r.Steps}, text loss {f.ClipLoss.ToString("0.000", Inv)}", Progress(i, (double)f.Step / r.Steps, r), id);
                     }
                 }
                 finally { text.Dispose(); start.Dispose(); }
@@ -108,9 +113,12 @@ public sealed class CreateService(EngineHost host) : ICreateService, IDisposable
                 foreach (var f in TediGan.SketchToFace(g, target, captioned ? a.Space : null, text, start, options, token))
                 {
                     if (f.Image is null) continue;
-                    using var img = f.Image; f.Latent?.Dispose();
-                    yield return new CreateFrame(0, ImageTensors.ToPng(img), $"seed {r.Seed}: step {f.Step}/{r.Steps}, sketch loss {f.SketchLoss.ToString("0.000", Inv)}"
-                        + (captioned ? $", text loss {f.TextLoss.ToString("0.000", Inv)}" : ""), (double)f.Step / r.Steps);
+                    using var img = f.Image;
+                    using var latent = f.Latent;
+                    var png = ImageTensors.ToPng(img);
+                    string? id = f.Step == r.Steps ? session.Add(latent!, captioned ? $"sketch + \"{r.Caption!.Trim()}\"" : "sketch", png) : null;
+                    yield return new CreateFrame(0, png, $"seed {r.Seed}: step {f.Step}/{r.Steps}, sketch loss {f.SketchLoss.ToString("0.000", Inv)}"
+                        + (captioned ? $", text loss {f.TextLoss.ToString("0.000", Inv)}" : ""), (double)f.Step / r.Steps, id);
                 }
             }
             finally { target.Dispose(); start.Dispose(); text?.Dispose(); }

@@ -72,7 +72,7 @@ public sealed class EditAssets(ITextImageSpace? space, StyleSpaceStats? stats, T
 }
 
 /// <summary>One per circuit; every edit runs on the engine thread through the scheduler.</summary>
-public sealed class EditService(EngineHost host) : IEditService, IDisposable
+public sealed class EditService(EngineHost host, SessionLatentStore session) : IEditService, IDisposable
 {
     readonly string client = Guid.NewGuid().ToString("N");
     readonly CancellationTokenSource circuit = new();
@@ -102,7 +102,7 @@ public sealed class EditService(EngineHost host) : IEditService, IDisposable
                     a.Space.EmbedTexts(PromptTemplates.Fill(a.Templates, key.Item1))).MoveToOuterDisposeScope();
             var layers = Fs3Job.ManipulableLayers(g);
             var (delta, moved) = GlobalDirections.Boundary(a.Fs3, dt, r.Beta, layers.Select(l => a.Stats.Std[l.Index]).ToList());
-            var styles = g.Styles(Start(engine, r.Seed));
+            var styles = g.Styles(Start(engine, r.Seed, r.Latent));
             var png = ImageTensors.ToPng(g.SynthesizeStyles(StyleEdits.Apply(styles, layers, delta, r.Alpha)));
             return (png, "global", $"\"{r.Target}\" α {r.Alpha.ToString("0.0", CultureInfo.InvariantCulture)}, β {r.Beta.ToString("0.00", CultureInfo.InvariantCulture)}: {moved} channels", (int?)moved);
         });
@@ -119,7 +119,7 @@ public sealed class EditService(EngineHost host) : IEditService, IDisposable
             if (!a.Mappers.TryGetValue(r.Mapper, out var mapper)) a.Mappers[r.Mapper] = mapper = StyleClipMapper.Load(file);
             using var _ = no_grad();
             using var scope = NewDisposeScope();
-            var png = ImageTensors.ToPng(engine.Generator.Synthesize(mapper.Edit(Start(engine, r.Seed), r.Strength)));
+            var png = ImageTensors.ToPng(engine.Generator.Synthesize(mapper.Edit(Start(engine, r.Seed, r.Latent), r.Strength)));
             return (png, "mapper", $"\"{r.Mapper}\" strength {r.Strength.ToString("0.00", CultureInfo.InvariantCulture)}", (int?)null);
         });
     }
@@ -143,7 +143,7 @@ public sealed class EditService(EngineHost host) : IEditService, IDisposable
                 // Each chunk (up to the next frame) is one scheduler turn, so other clients are served in between.
                 var frame = await host.Scheduler.RunAsync(job, token =>
                 {
-                    steps ??= LatentOptimizer.Run(engine.Generator, a.Space, Start(engine, r.Seed), a.Space.EmbedTexts([r.Target])[0], options, token, a.Identity).GetEnumerator();
+                    steps ??= LatentOptimizer.Run(engine.Generator, a.Space, Start(engine, r.Seed, r.Latent), a.Space.EmbedTexts([r.Target])[0], options, token, a.Identity).GetEnumerator();
                     var sw = Stopwatch.StartNew();
                     while (steps.MoveNext())
                     {
@@ -167,8 +167,10 @@ public sealed class EditService(EngineHost host) : IEditService, IDisposable
         }
     }
 
-    static Tensor Start(FaceEngine e, long seed)
+    /// <summary>Engine thread: the start W+ [1,L,D], a session latent when one is named, else the seed's.</summary>
+    Tensor Start(FaceEngine e, long seed, string? latent)
     {
+        if (latent is not null) return session.Get(latent, e.Generator.Config.NLatent, e.Generator.Config.StyleDim);
         if (seed < 0) throw new ArgumentException("The seed must be zero or positive.");
         return e.SeedWPlus(seed, 0.7);
     }

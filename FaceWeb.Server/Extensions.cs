@@ -14,6 +14,8 @@ public static class Extensions
         builder.Services.AddSingleton<EngineHost>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EngineHost>());
         builder.Services.AddScoped<IFaceRenderService, FaceRenderService>();
+        builder.Services.AddScoped<SessionLatentStore>();
+        builder.Services.AddScoped<ISessionLatents>(sp => sp.GetRequiredService<SessionLatentStore>());
         builder.Services.AddScoped<IEditService, EditService>();
         builder.Services.AddScoped<ISliderService, SliderService>();
         builder.Services.AddScoped<ICreateService, CreateService>();

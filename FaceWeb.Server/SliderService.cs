@@ -120,7 +120,7 @@ public sealed class SliderRegistry(string? packDir, string? learnUnavailable, IL
 }
 
 /// <summary>One per circuit; every slider frame and learning step runs on the engine thread through the scheduler.</summary>
-public sealed class SliderService(EngineHost host) : ISliderService, IDisposable
+public sealed class SliderService(EngineHost host, SessionLatentStore session) : ISliderService, IDisposable
 {
     public const double Truncation = 0.7;
     readonly string client = Guid.NewGuid().ToString("N");
@@ -164,8 +164,11 @@ public sealed class SliderService(EngineHost host) : ISliderService, IDisposable
                 using var _ = no_grad();
                 using var scope = NewDisposeScope();
                 var g = engine.Generator;
-                var png = ImageTensors.ToPng(g.Synthesize(InterFaceGan.Sliders(g, engine.SeedLatent(r.Seed), Truncation, moves, fixedOnes, groups)));
-                string detail = moves.Count == 0 ? $"seed {r.Seed}"
+                var edited = r.Latent is null
+                    ? InterFaceGan.Sliders(g, engine.SeedLatent(r.Seed), Truncation, moves, fixedOnes, groups)
+                    : InterFaceGan.Sliders(g, session.Get(r.Latent, g.Config.NLatent, g.Config.StyleDim), moves, fixedOnes, groups);
+                var png = ImageTensors.ToPng(g.Synthesize(edited));
+                string detail = moves.Count == 0 ? (r.Latent is null ? $"seed {r.Seed}" : "session latent")
                     : string.Join(", ", moves.Select(m => $"{m.Item1.Name} {m.Value.ToString("+0.0;-0.0", CultureInfo.InvariantCulture)}"))
                       + (fixedOnes.Count > 0 ? $" (keeping {string.Join(", ", fixedOnes.Select(f => f.Name))})" : "")
                       + (groups != LayerGroups.All ? $" on {groups.ToString().ToLowerInvariant()} layers" : "");

@@ -1,5 +1,6 @@
 using System.Globalization;
 using FaceWeb.Components.Services;
+using Microsoft.AspNetCore.Components;
 
 namespace FaceWeb.Components.Edit;
 
@@ -9,8 +10,11 @@ public partial class EditPage
     internal const int HistoryLimit = 20;
     const int SlidersTab = 3;
 
+    [SupplyParameterFromQuery(Name = "latent")] public string? LatentQuery { get; set; }
+
     EditCapabilities? caps;
     long seed;
+    string? latent;
     string neutral = "a face", target = "";
     int tab;
     double alpha = 3, beta = 0.1, strength = 1, l2 = 0.008, idLambda, progress;
@@ -27,12 +31,16 @@ public partial class EditPage
 
     protected override async Task OnInitializedAsync()
     {
+        if (LatentQuery is not null && Session.Items.Any(l => l.Id == LatentQuery)) latent = LatentQuery;
+        Session.Changed += OnSessionChanged;
         caps = await Edits.GetCapabilitiesAsync(lifetime.Token);
         if (!caps.GlobalDirections) tab = !caps.TextEdits ? SlidersTab : caps.Mappers.Count > 0 ? 1 : 2;
         mapper = caps.Mappers.FirstOrDefault() ?? "";
     }
 
     Task OnSeedChanged(long value) { seed = Math.Max(0, value); return Task.CompletedTask; }
+    Task OnStartChanged(string id) { latent = id == "" ? null : id; return Task.CompletedTask; }
+    void OnSessionChanged() => _ = InvokeAsync(StateHasChanged);
     Task OnAlphaChanged(double v) { alpha = v; return target.Trim() == "" ? Task.CompletedTask : Preview(live: true); }
     Task OnBetaChanged(double v) { beta = v; return target.Trim() == "" ? Task.CompletedTask : Preview(live: true); }
     Task OnStrengthChanged(double v) { strength = v; return mapper == "" ? Task.CompletedTask : PreviewMapper(live: true); }
@@ -41,11 +49,11 @@ public partial class EditPage
     Task Preview(bool live)
     {
         if (target.Trim() == "") { error = "Type a target prompt first."; return Task.CompletedTask; }
-        return Latest(ct => Edits.GlobalAsync(new GlobalEditRequest(seed, neutral, target, alpha, beta), ct), record: !live);
+        return Latest(ct => Edits.GlobalAsync(new GlobalEditRequest(seed, neutral, target, alpha, beta, latent), ct), record: !live);
     }
 
     Task PreviewMapper(bool live) =>
-        Latest(ct => Edits.MapperAsync(new MapperEditRequest(seed, mapper, strength), ct), record: !live);
+        Latest(ct => Edits.MapperAsync(new MapperEditRequest(seed, mapper, strength, latent), ct), record: !live);
 
     /// <summary>Latest wins: a newer request cancels the one in flight; a stale result is never shown.</summary>
     async Task Latest(Func<CancellationToken, Task<EditFrame>> request, bool record)
@@ -74,7 +82,7 @@ public partial class EditPage
         EditFrame? last = null;
         try
         {
-            await foreach (var f in Edits.OptimizeAsync(new OptimizeRequest(seed, target, steps, l2, idLambda), optimisation.Token))
+            await foreach (var f in Edits.OptimizeAsync(new OptimizeRequest(seed, target, steps, l2, idLambda, latent), optimisation.Token))
             {
                 (frame, progress, last) = (f, f.Progress ?? progress, f);
                 await InvokeAsync(StateHasChanged);
@@ -98,6 +106,7 @@ public partial class EditPage
 
     public void Dispose()
     {
+        Session.Changed -= OnSessionChanged;
         lifetime.Cancel();
         lifetime.Dispose();
     }

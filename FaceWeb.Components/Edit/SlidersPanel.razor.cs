@@ -11,6 +11,8 @@ public partial class SlidersPanel
     static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     [Parameter] public long Seed { get; set; }
+    /// <summary>A session latent to start from instead of the seed.</summary>
+    [Parameter] public string? Latent { get; set; }
     /// <summary>Every rendered frame (live preview).</summary>
     [Parameter] public EventCallback<EditFrame> OnPreview { get; set; }
     /// <summary>The frame the user chose to keep (history).</summary>
@@ -21,6 +23,7 @@ public partial class SlidersPanel
     readonly HashSet<string> keepFixed = [];
     bool coarse = true, middle = true, fine = true, learning;
     long renderedSeed;
+    string? renderedLatent;
     EditFrame? last;
     string? error, learnMessage;
     string attribute = "";
@@ -34,13 +37,13 @@ public partial class SlidersPanel
 
     protected override async Task OnInitializedAsync()
     {
-        renderedSeed = Seed;
+        (renderedSeed, renderedLatent) = (Seed, Latent);
         subscription = Sliders.Subscribe(c => _ = InvokeAsync(() => { catalog = c; StateHasChanged(); }));
         catalog = await Sliders.GetCatalogAsync(lifetime.Token);
     }
 
     protected override Task OnParametersSetAsync() =>
-        Seed != renderedSeed && values.Count > 0 ? Preview() : Task.CompletedTask;
+        (Seed != renderedSeed || Latent != renderedLatent) && values.Count > 0 ? Preview() : Task.CompletedTask;
 
     double Value(string name) => values.GetValueOrDefault(name);
 
@@ -72,8 +75,8 @@ public partial class SlidersPanel
     {
         inFlight?.Cancel();
         var mine = inFlight = CancellationTokenSource.CreateLinkedTokenSource(lifetime.Token);
-        renderedSeed = Seed;
-        var request = new SliderRequest(Seed, new Dictionary<string, double>(values), [.. keepFixed], coarse, middle, fine);
+        (renderedSeed, renderedLatent) = (Seed, Latent);
+        var request = new SliderRequest(Seed, new Dictionary<string, double>(values), [.. keepFixed], coarse, middle, fine, Latent);
         try
         {
             var frame = await Sliders.RenderAsync(request, mine.Token);

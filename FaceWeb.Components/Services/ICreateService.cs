@@ -31,7 +31,8 @@ public sealed record SketchToFaceRequest(float[] Sketch, int Size, string? Capti
 public sealed record CompareRequest(long Seed, string Neutral, string Target, int Steps = 60);
 
 /// <param name="Slot">Which face of the strip this frame belongs to.</param>
-public sealed record CreateFrame(int Slot, byte[] Png, string Detail, double Progress)
+/// <param name="Latent">On a slot's last frame: the session latent it was saved as (edit it from there).</param>
+public sealed record CreateFrame(int Slot, byte[] Png, string Detail, double Progress, string? Latent = null)
 {
     public string DataUrl => "data:image/png;base64," + Convert.ToBase64String(Png);
 }

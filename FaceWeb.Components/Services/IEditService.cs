@@ -18,9 +18,10 @@ public interface IEditService
 /// <param name="Identity">An identity model is loaded, so optimisation can keep the face's identity (λ_ID).</param>
 public sealed record EditCapabilities(bool TextEdits, bool GlobalDirections, IReadOnlyList<string> Mappers, string? Unavailable, bool Identity = false);
 
-public sealed record GlobalEditRequest(long Seed, string Neutral, string Target, double Alpha, double Beta);
-public sealed record MapperEditRequest(long Seed, string Mapper, double Strength);
-public sealed record OptimizeRequest(long Seed, string Target, int Steps, double L2Lambda, double IdLambda = 0);
+/// <param name="Latent">A session latent to start from instead of the seed (<see cref="ISessionLatents"/>).</param>
+public sealed record GlobalEditRequest(long Seed, string Neutral, string Target, double Alpha, double Beta, string? Latent = null);
+public sealed record MapperEditRequest(long Seed, string Mapper, double Strength, string? Latent = null);
+public sealed record OptimizeRequest(long Seed, string Target, int Steps, double L2Lambda, double IdLambda = 0, string? Latent = null);
 
 /// <param name="Detail">What the frame is, e.g. "α 2.0, β 0.10: 312 channels" or "step 40/100, CLIP loss 0.71".</param>
 public sealed record EditFrame(byte[] Png, string Method, string Detail, double Milliseconds, int? ChannelsMoved = null, double? Progress = null)

@@ -101,6 +101,32 @@ public static class InterFaceGan
         return w.MoveToOuterDisposeScope();
     }
 
+    /// <summary>Sliders on any W+ start [1,L,D] (an inverted or optimised latent: no z exists, so only W moves apply).</summary>
+    public static Tensor Sliders(StyleGan2Generator g, Tensor wplus, IReadOnlyList<(AttributeDirection Direction, double Alpha)> moves,
+        IReadOnlyList<AttributeDirection> keepFixed, LayerGroups rows)
+    {
+        int l = g.Config.NLatent, d = g.Config.StyleDim;
+        if (wplus.dim() != 3 || wplus.shape[0] != 1 || wplus.shape[1] != l || wplus.shape[2] != d)
+            throw new ArgumentException($"the start must be one W+ latent [1,{l},{d}]");
+        var z = moves.FirstOrDefault(m => m.Direction.Space == LatentSpace.Z && m.Alpha != 0);
+        if (z.Direction is not null) throw new ArgumentException($"'{z.Direction.Name}' is a Z-space slider; it needs a seed's z, not a W+ latent");
+        foreach (var (dir, alpha) in moves)
+        {
+            if (!double.IsFinite(alpha)) throw new ArgumentException($"the value of '{dir.Name}' must be a finite number");
+            CheckDirection(dir, l, d);
+        }
+        foreach (var c in keepFixed) CheckDirection(c, l, d);
+        using var scope = NewDisposeScope();
+        var mask = RowMask(rows, l).view(1, l, 1);
+        var w = wplus.clone();
+        foreach (var (dir, alpha) in moves.Where(m => m.Alpha != 0))
+        {
+            var n = Conditioned(dir, keepFixed);
+            w = w + mask * (alpha * (n.dim() == 2 ? n.view(1, 1, d) : n));
+        }
+        return w.MoveToOuterDisposeScope();
+    }
+
     /// <summary>[L] 1 for the rows of the chosen groups, 0 elsewhere.</summary>
     public static Tensor RowMask(LayerGroups groups, int nLatent)
     {

@@ -35,6 +35,7 @@ public sealed class EditPageTests : BunitContext
     }
 
     readonly FakeEdits edits = new(new EditCapabilities(true, true, [], null));
+    readonly FakeSession session = new(new SessionLatent("abc123", "\"a smiling woman\" (seed 0)", [1, 2, 3]));
 
     public EditPageTests()
     {
@@ -42,6 +43,7 @@ public sealed class EditPageTests : BunitContext
         Services.AddMudServices();
         Services.AddSingleton<IEditService>(edits);
         Services.AddSingleton<ISliderService>(new SlidersPanelTests.FakeSliders(new SliderCatalog([new("smiling", "W", 0.9)], null, [])));
+        Services.AddSingleton<ISessionLatents>(session);
         Render<MudPopoverProvider>();
     }
 
@@ -83,6 +85,7 @@ public sealed class EditPageTests : BunitContext
         var withId = new FakeEdits(new EditCapabilities(true, true, [], null, Identity: true));
         ctx.Services.AddSingleton<IEditService>(withId);
         ctx.Services.AddSingleton<ISliderService>(new SlidersPanelTests.FakeSliders(new SliderCatalog([], null, [])));
+        ctx.Services.AddSingleton<ISessionLatents>(new FakeSession());
         ctx.Render<MudPopoverProvider>();
         var page = ctx.Render<EditPage>();
         page.Find("[data-testid=target] input").Input("a smiling face");
@@ -91,6 +94,26 @@ public sealed class EditPageTests : BunitContext
         page.Find("[data-testid=id-lambda] input").Change("0.3");
         await page.InvokeAsync(() => page.Find("[data-testid=optimize]").Click());
         page.WaitForAssertion(() => Assert.Equal(0.3, Assert.Single(withId.Optimisations).IdLambda, 6));
+    }
+
+    [Fact]
+    public async Task A_session_latent_named_in_the_address_is_the_start_of_every_edit()
+    {
+        var nav = Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>();
+        nav.NavigateTo("/edit?latent=abc123");
+        var cut = Render<EditPage>();
+        Assert.Contains("a smiling woman", cut.Find("[data-testid=edit-start-latent]").TextContent);
+        Assert.Empty(cut.FindAll("[data-testid=edit-seed]"));
+        cut.Find("[data-testid=target] input").Input("an old face");
+        var apply = cut.InvokeAsync(() => cut.Find("[data-testid=apply]").Click());
+        cut.WaitForState(() => edits.Global.Count == 1);
+        Assert.Equal("abc123", edits.Global[0].Request.Latent);
+        edits.Complete(0, "done");
+        await apply;
+
+        nav.NavigateTo("/edit?latent=gone");
+        var other = Render<EditPage>();
+        Assert.Single(other.FindAll("[data-testid=edit-seed]"));      // an unknown latent falls back to a seed
     }
 
     [Fact]
@@ -110,6 +133,7 @@ public sealed class EditPageTests : BunitContext
         ctx.Services.AddMudServices();
         ctx.Services.AddSingleton<IEditService>(new FakeEdits(new EditCapabilities(false, false, [], "no text–image space configured")));
         ctx.Services.AddSingleton<ISliderService>(new SlidersPanelTests.FakeSliders(new SliderCatalog([new("smiling", "W", 0.9)], "needs a space", [])));
+        ctx.Services.AddSingleton<ISessionLatents>(new FakeSession());
         ctx.Render<MudPopoverProvider>();
         var cut = ctx.Render<EditPage>();
         Assert.Contains("no text–image space configured", cut.Find("[data-testid=edit-unavailable]").TextContent);

@@ -31,6 +31,28 @@ public sealed class CreateTests(EditFixture app)
     }
 
     [Fact]
+    public async Task A_face_made_from_text_opens_in_the_edit_page_and_the_sliders_move_it()
+    {
+        var page = await app.Browser.NewPageAsync();
+        await page.GotoAsync(app.BaseUrl + "/create");
+        await page.GetByTestId("caption").Locator("input").FillAsync("a smiling woman with blond hair");
+        await page.GetByLabel("Faces").FillAsync("2");
+        await page.GetByLabel("Steps").FillAsync("4");
+        await page.GetByTestId("create-generate").ClickAsync();
+        await Expect(page.GetByTestId("create-edit")).ToHaveCountAsync(2);
+        await page.GetByTestId("create-edit").First.ClickAsync();
+
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/edit\\?latent="));
+        await Expect(page.GetByTestId("edit-start-latent")).ToContainTextAsync("a smiling woman with blond hair");
+        await page.Locator(".mud-tab", new() { HasText = "Sliders" }).ClickAsync();
+        var slider = page.Locator("[data-testid=slider-tilt] input[type=range]");
+        await slider.FocusAsync();
+        for (int i = 0; i < 10; i++) await slider.PressAsync("ArrowRight");
+        await Expect(page.GetByTestId("edit-detail")).ToContainTextAsync("tilt +1.0");
+        await page.CloseAsync();
+    }
+
+    [Fact]
     public async Task The_compare_view_fills_every_applicable_method_and_offers_the_grid()
     {
         var page = await app.Browser.NewPageAsync();

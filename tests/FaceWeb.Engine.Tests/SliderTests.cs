@@ -74,6 +74,22 @@ public sealed class SliderTests : IDisposable
     }
 
     [Fact]
+    public void Sliders_on_a_wplus_latent_move_its_rows_and_refuse_z_sliders()
+    {
+        var smile = Unit("smile", 1);
+        var wplus = randn([1, 10, 64], generator: new Generator(8));
+        using (no_grad())
+        {
+            var edited = InterFaceGan.Sliders(g, wplus, [(smile, 2.0)], [], LayerGroups.Fine);
+            Fixtures.AssertClose(wplus[.., 0..8], edited[.., 0..8], "coarse and middle rows kept", 1e-6);
+            Fixtures.AssertClose(wplus[.., 8..10] + 2.0 * smile.Normal.view(1, 1, 64), edited[.., 8..10], "fine rows moved", 1e-5);
+        }
+        var z = Unit("pose", 3, LatentSpace.Z);
+        Assert.Contains("Z-space", Assert.Throws<ArgumentException>(() => InterFaceGan.Sliders(g, wplus, [(z, 1.0)], [], LayerGroups.All)).Message);
+        Assert.Throws<ArgumentException>(() => InterFaceGan.Sliders(g, randn(1, 64), [(smile, 1.0)], [], LayerGroups.All));
+    }
+
+    [Fact]
     public void Bad_slider_input_is_a_clear_error()
     {
         var smile = Unit("smile", 1);
