@@ -54,10 +54,12 @@ public static class TediGan
     {
         using var scope = NewDisposeScope();
         var grey = ((images.mean([1], keepdim: true) + 1) / 2).clamp(0, 1);
-        var kx = tensor(new float[] { -1, 0, 1, -2, 0, 2, -1, 0, 1 }, [1, 1, 3, 3]).to(images.device);
-        var padded = nn.functional.pad(grey, [1, 1, 1, 1], PaddingModes.Reflect);
-        var gx = nn.functional.conv2d(padded, kx);
-        var gy = nn.functional.conv2d(padded, kx.transpose(2, 3));
+        long h = grey.shape[2], w = grey.shape[3];
+        var p = nn.functional.pad(grey, [1, 1, 1, 1], PaddingModes.Reflect);
+        // Sobel as shifted slices (no convolution kernel): P(dy, dx) is the padded image shifted by (dy, dx).
+        Tensor P(long dy, long dx) => p[.., .., TensorIndex.Slice(dy, dy + h), TensorIndex.Slice(dx, dx + w)];
+        var gx = P(0, 2) + 2 * P(1, 2) + P(2, 2) - P(0, 0) - 2 * P(1, 0) - P(2, 0);
+        var gy = P(2, 0) + 2 * P(2, 1) + P(2, 2) - P(0, 0) - 2 * P(0, 1) - P(0, 2);
         var magnitude = (gx.square() + gy.square() + 1e-8).sqrt() / (4 * Math.Sqrt(2));
         return Blur(nn.functional.sigmoid(sharpness * (magnitude - threshold))).MoveToOuterDisposeScope();
     }
@@ -80,11 +82,13 @@ public static class TediGan
     /// loss is lowest for an image with no edges at all. → scalar</summary>
     public static Tensor SketchLoss(Tensor edges, Tensor target) => ((edges - target).square() * (1 + 9 * target)).mean();
 
-    static Tensor Blur(Tensor x)   // 5×5 Gaussian, σ = 1, reflect padding
+    static Tensor Blur(Tensor x)   // 5×5 Gaussian (binomial 1 4 6 4 1)/16, separable, reflect padding; shifted slices, no kernel
     {
-        var g1 = tensor(new float[] { 1, 4, 6, 4, 1 }) / 16;
-        var k = g1.outer(g1).view(1, 1, 5, 5).to(x.device);
-        return nn.functional.conv2d(nn.functional.pad(x, [2, 2, 2, 2], PaddingModes.Reflect), k);
+        long h = x.shape[2], w = x.shape[3];
+        float[] k = [1 / 16f, 4 / 16f, 6 / 16f, 4 / 16f, 1 / 16f];
+        var p = nn.functional.pad(x, [2, 2, 2, 2], PaddingModes.Reflect);
+        var rows = Enumerable.Range(0, 5).Select(i => k[i] * p[.., .., .., TensorIndex.Slice(i, i + w)]).Aggregate((a, b) => a + b);
+        return Enumerable.Range(0, 5).Select(i => k[i] * rows[.., .., TensorIndex.Slice(i, i + h), ..]).Aggregate((a, b) => a + b);
     }
 
     /// <summary>Sketch (+ optional caption) → face: the rows below the split are optimised so the edge map of G(w) matches
