@@ -33,9 +33,22 @@ public sealed class EditAssets(ITextImageSpace? space, StyleSpaceStats? stats, T
         return Mappers;
     }
     public ITextImageSpace? Space { get; } = space;
-    public StyleSpaceStats? Stats { get; } = stats;
-    public Tensor? Fs3 { get; } = fs3;
-    public IReadOnlyDictionary<string, string> MapperFiles { get; } = mapperFiles;
+    // Set on the engine thread when a precompute finishes; read anywhere.
+    public StyleSpaceStats? Stats { get; set; } = stats;
+    public Tensor? Fs3 { get; set; } = fs3;
+    public System.Collections.Concurrent.ConcurrentDictionary<string, string> MapperFiles { get; } = new(mapperFiles);
+    /// <summary>The loaded pack's folder (null for the placeholder): where jobs save what they make.</summary>
+    public string? PackDir { get; init; }
+    readonly HashSet<string> jobs = [];
+
+    /// <summary>One job of a kind at a time across all users (e.g. one precompute, one mapper per text).</summary>
+    public IDisposable BeginJob(string key, string busy)
+    {
+        lock (jobs) if (!jobs.Add(key)) throw new InvalidOperationException(busy);
+        return new EndJob(() => { lock (jobs) jobs.Remove(key); });
+    }
+
+    sealed class EndJob(Action end) : IDisposable { public void Dispose() => end(); }
     public string? Unavailable { get; } = unavailable;
     // Touched only on the engine thread.
     public Dictionary<(string, string), Tensor> DtCache { get; } = [];
@@ -67,7 +80,7 @@ public sealed class EditAssets(ITextImageSpace? space, StyleSpaceStats? stats, T
         }
         var sliders = SliderRegistry.Load(engine, packDir, space is null ? "Learning a slider needs a text–image space (see above)." : null, log);
         var identity = o.Identity is null ? null : ArcFaceIdentity.Load(o.Identity);
-        return new EditAssets(space, stats, fs3, mappers, sliders, identity, why) { Templates = PromptTemplates.Resolve(o.Templates), PriorFile = priorFile };
+        return new EditAssets(space, stats, fs3, mappers, sliders, identity, why) { Templates = PromptTemplates.Resolve(o.Templates), PriorFile = priorFile, PackDir = packDir };
     }
 }
 
@@ -81,7 +94,8 @@ public sealed class EditService(EngineHost host, SessionLatentStore session) : I
     {
         var a = await host.Edits.WaitAsync(ct);
         return new EditCapabilities(a.Space is not null, a.Space is not null && a.Stats is not null && a.Fs3 is not null,
-            a.MapperFiles.Keys.Order().ToList(), a.Unavailable, a.Identity is not null);
+            a.MapperFiles.Keys.Order().ToList(), a.Unavailable, a.Identity is not null,
+            CanPrecompute: a.Space is not null && (a.Stats is null || a.Fs3 is null) && a.PackDir is not null);
     }
 
     public async Task<EditFrame> GlobalAsync(GlobalEditRequest r, CancellationToken ct = default)
@@ -165,6 +179,123 @@ public sealed class EditService(EngineHost host, SessionLatentStore session) : I
         {
             if (steps is not null) await host.Scheduler.RunAsync(job + ":dispose", _ => { steps.Dispose(); return 0; }, CancellationToken.None);
         }
+    }
+
+    public async IAsyncEnumerable<JobProgress> TrainMapperAsync(TrainMapperRequest r, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        string text = (r.Text ?? "").Trim();
+        if (text.Length == 0) throw new ArgumentException("Type the target prompt the mapper should learn.");
+        if (text.Length > 200 || text.Any(char.IsControl)) throw new ArgumentException("The prompt is too long or has control characters.");
+        if (r.Steps is < 1 or > 5000) throw new ArgumentException("Steps must be between 1 and 5 000.");
+        var (engine, _) = await host.Ready.WaitAsync(ct);
+        var a = await host.Edits.WaitAsync(ct);
+        if (a.Space is null) throw new InvalidOperationException(a.Unavailable ?? "Training a mapper needs a text–image space.");
+        if (a.PackDir is null) throw new InvalidOperationException("Mappers are saved into the model pack; the placeholder generator has none.");
+        using var job = a.BeginJob("mapper:" + text.ToLowerInvariant(), $"A mapper for \"{text}\" is already being trained.");
+        var g = engine.Generator;
+        StyleClipMapper? mapper = null;
+        IEnumerator<(int Step, double ClipLoss)>? steps = null;
+        Tensor? embedding = null;
+        try
+        {
+            yield return new JobProgress(0, $"training a mapper for \"{text}\"…");
+            while (true)
+            {
+                // About a quarter of a second of training per scheduler turn, so other clients are served in between.
+                var (step, loss, finished) = await TimeSlice(token =>
+                {
+                    if (steps is null)
+                    {
+                        using (no_grad()) embedding = a.Space.EmbedTexts([text])[0].DetachFromDisposeScope();
+                        mapper = new StyleClipMapper(g.Config.StyleDim, fine: g.Config.NLatent > 8);
+                        steps = MapperTrainer.Steps(mapper, g, a.Space, embedding, new MapperTrainingOptions(r.Steps, Batch: 2)).GetEnumerator();
+                    }
+                    var sw = Stopwatch.StartNew();
+                    (int Step, double Loss) last = (0, double.NaN);
+                    while (sw.ElapsedMilliseconds < 250)
+                    {
+                        token.ThrowIfCancellationRequested();
+                        if (!steps.MoveNext()) return (last.Step, last.Loss, true);
+                        last = (steps.Current.Step, steps.Current.ClipLoss);
+                    }
+                    return (last.Step, last.Loss, false);
+                }, ct);
+                if (finished) break;
+                yield return new JobProgress((double)step / r.Steps, $"step {step}/{r.Steps}, CLIP loss {loss.ToString("0.000", CultureInfo.InvariantCulture)}");
+            }
+            string file = await TimeSlice(_ =>
+            {
+                string name = $"mapper-{ModelPack.Slug(text)}.safetensors";
+                MapperTrainer.Save(mapper!, Path.Combine(a.PackDir, name), text);
+                ModelPack.AddFile(a.PackDir, "mapper:" + text, name);
+                a.Mappers.Remove(text);
+                a.MapperFiles[text] = Path.Combine(a.PackDir, name);
+                return name;
+            }, ct);
+            yield return new JobProgress(1, $"mapper for \"{text}\" saved into the pack ({file})", Done: true);
+        }
+        finally
+        {
+            await host.Scheduler.RunAsync(client + ":jobs:dispose", _ => { steps?.Dispose(); mapper?.Dispose(); embedding?.Dispose(); return 0; }, CancellationToken.None);
+        }
+    }
+
+    public async IAsyncEnumerable<JobProgress> PrecomputeGlobalAsync([EnumeratorCancellation] CancellationToken ct = default)
+    {
+        var (engine, _) = await host.Ready.WaitAsync(ct);
+        var a = await host.Edits.WaitAsync(ct);
+        if (a.Space is null) throw new InvalidOperationException(a.Unavailable ?? "Global directions need a text–image space.");
+        if (a.PackDir is null) throw new InvalidOperationException("Global directions are saved into the model pack; the placeholder generator has none.");
+        using var job = a.BeginJob("precompute", "Global directions are already being precomputed (by you or someone else).");
+        var g = engine.Generator;
+        string packDir = a.PackDir;
+        if (a.Stats is null)
+        {
+            yield return new JobProgress(0, "StyleSpace statistics (10 000 samples)…");
+            await TimeSlice(token =>
+            {
+                var stats = StyleSpaceStats.Compute(g, 10_000, ct: token);
+                stats.Save(Path.Combine(packDir, "stylespace_stats.safetensors"));
+                ModelPack.AddFile(packDir, "stylespace-stats", "stylespace_stats.safetensors");
+                a.Stats = stats;
+                return 0;
+            }, ct);
+        }
+        string progressFile = Path.Combine(packDir, "fs3.progress.safetensors");
+        var options = new Fs3Options(Images: 8, ChannelsPerBlock: 2);      // small blocks: each scheduler turn stays short
+        double fraction = 0;
+        while (a.Fs3 is null)
+        {
+            // Each turn runs fs3 for about a second and stops; the progress file makes the next turn continue there.
+            var done = await TimeSlice(token =>
+            {
+                using var slice = CancellationTokenSource.CreateLinkedTokenSource(token);
+                slice.CancelAfter(1000);
+                try
+                {
+                    var fs3 = Fs3Job.Run(g, a.Space, a.Stats!, options, progressFile, new Progress(f => fraction = f), slice.Token);
+                    SafeTensors.Save(Path.Combine(packDir, "fs3.safetensors"), new Dictionary<string, Tensor> { ["fs3"] = fs3 },
+                        new Dictionary<string, string> { ["space"] = a.Space.Name, ["images"] = options.Images.ToString(CultureInfo.InvariantCulture) });
+                    ModelPack.AddFile(packDir, "fs3", "fs3.safetensors");
+                    File.Delete(progressFile);
+                    a.Fs3 = fs3;
+                    return true;
+                }
+                catch (OperationCanceledException) when (!token.IsCancellationRequested) { return false; }
+            }, ct);
+            if (!done) yield return new JobProgress(0.05 + 0.95 * fraction, $"fs3: {fraction:P0} of the channels");
+        }
+        yield return new JobProgress(1, "global directions are ready", Done: true);
+    }
+
+    sealed class Progress(Action<double> report) : IProgress<double> { public void Report(double value) => report(value); }
+
+    /// <summary>One scheduler turn under this circuit's job id (jobs do not cancel the circuit's previews).</summary>
+    async Task<T> TimeSlice<T>(Func<CancellationToken, T> work, CancellationToken ct)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, circuit.Token);
+        try { return await host.Scheduler.RunAsync(client + ":jobs", work, linked.Token); }
+        catch (EngineBusyException e) { throw new InvalidOperationException(e.Message, e); }
     }
 
     /// <summary>Engine thread: the start W+ [1,L,D], a session latent when one is named, else the seed's.</summary>

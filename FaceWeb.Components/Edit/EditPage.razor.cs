@@ -18,7 +18,7 @@ public partial class EditPage
     string neutral = "a face", target = "";
     int tab;
     double alpha = 3, beta = 0.1, strength = 1, l2 = 0.008, idLambda, progress;
-    int steps = 100;
+    int steps = 100, mapperSteps = 200;
     string mapper = "";
     bool optimising;
     EditFrame? frame;
@@ -36,6 +36,14 @@ public partial class EditPage
         caps = await Edits.GetCapabilitiesAsync(lifetime.Token);
         if (!caps.GlobalDirections) tab = !caps.TextEdits ? SlidersTab : caps.Mappers.Count > 0 ? 1 : 2;
         mapper = caps.Mappers.FirstOrDefault() ?? "";
+    }
+
+    async Task RefreshCapabilities() => caps = await Edits.GetCapabilitiesAsync(lifetime.Token);
+
+    async Task MapperTrained()
+    {
+        await RefreshCapabilities();
+        if (caps!.Mappers.Contains(target.Trim())) mapper = target.Trim();
     }
 
     Task OnSeedChanged(long value) { seed = Math.Max(0, value); return Task.CompletedTask; }

@@ -12,11 +12,25 @@ public interface IEditService
 
     /// <summary>Latent optimisation: frames stream as the optimisation runs; cancel the token to stop.</summary>
     IAsyncEnumerable<EditFrame> OptimizeAsync(OptimizeRequest request, CancellationToken ct = default);
+
+    /// <summary>Trains a StyleCLIP mapper for a text into the pack; progress streams; cancel the token to stop.</summary>
+    IAsyncEnumerable<JobProgress> TrainMapperAsync(TrainMapperRequest request, CancellationToken ct = default);
+
+    /// <summary>Precomputes what global directions need (StyleSpace statistics, then fs3) into the pack. Resumable:
+    /// after a cancel, running it again continues where it stopped.</summary>
+    IAsyncEnumerable<JobProgress> PrecomputeGlobalAsync(CancellationToken ct = default);
 }
+
+public sealed record TrainMapperRequest(string Text, int Steps = 200);
+
+/// <param name="Done">Set on the last item, when the result is saved and usable.</param>
+public sealed record JobProgress(double Fraction, string Message, bool Done = false);
 
 /// <param name="Unavailable">Why editing is off, when it is (e.g. no text–image space configured).</param>
 /// <param name="Identity">An identity model is loaded, so optimisation can keep the face's identity (λ_ID).</param>
-public sealed record EditCapabilities(bool TextEdits, bool GlobalDirections, IReadOnlyList<string> Mappers, string? Unavailable, bool Identity = false);
+/// <param name="CanPrecompute">Global directions are missing but can be precomputed here (a text–image space and a writable pack).</param>
+public sealed record EditCapabilities(bool TextEdits, bool GlobalDirections, IReadOnlyList<string> Mappers, string? Unavailable, bool Identity = false,
+    bool CanPrecompute = false);
 
 /// <param name="Latent">A session latent to start from instead of the seed (<see cref="ISessionLatents"/>).</param>
 public sealed record GlobalEditRequest(long Seed, string Neutral, string Target, double Alpha, double Beta, string? Latent = null);

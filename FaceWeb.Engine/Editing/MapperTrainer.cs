@@ -31,6 +31,18 @@ public static class MapperTrainer
     public static void Train(StyleClipMapper mapper, StyleGan2Generator g, ITextImageSpace space, Tensor text, MapperTrainingOptions o,
         IProgress<(double Fraction, double ClipLoss)>? progress = null, CancellationToken ct = default, IIdentityModel? identity = null)
     {
+        foreach (var (step, clip) in Steps(mapper, g, space, text, o, identity))
+        {
+            ct.ThrowIfCancellationRequested();
+            if (step % 10 == 0 || step == o.Steps) progress?.Report(((double)step / o.Steps, clip));
+        }
+    }
+
+    /// <summary>The same training one step per item (so a scheduler can interleave other work; no torch scope spans a
+    /// yield): yields the step number and that step's mean CLIP loss. Stop enumerating to stop training.</summary>
+    public static IEnumerable<(int Step, double ClipLoss)> Steps(StyleClipMapper mapper, StyleGan2Generator g, ITextImageSpace space, Tensor text,
+        MapperTrainingOptions o, IIdentityModel? identity = null)
+    {
         o.Validate();
         if (o.IdLambda > 0 && identity is null) throw new ArgumentException("λ_ID needs an identity model (e.g. ArcFace IR-SE50)");
         var rng = new Generator((ulong)o.Seed);
@@ -40,25 +52,28 @@ public static class MapperTrainer
         {
             for (int step = 1; step <= o.Steps; step++)
             {
-                ct.ThrowIfCancellationRequested();
-                using var scope = NewDisposeScope();
-                Tensor w;
-                using (no_grad()) w = g.WPlusFromZ(randn([o.Batch, g.Config.StyleDim], generator: rng), o.Truncation);
-                var edited = mapper.Edit(w);
-                var image = g.Synthesize(edited);
-                var clip = space.ClipLoss(image, text).mean();
-                var l2 = (edited - w).square().mean();
-                var loss = clip + o.L2Lambda * l2;
-                if (o.IdLambda > 0)
+                double clipValue;
+                using (var scope = NewDisposeScope())
                 {
-                    Tensor source;
-                    using (no_grad()) source = identity!.Embed(g.Synthesize(w));
-                    loss = loss + o.IdLambda * identity.IdLoss(image, source).mean();
+                    Tensor w;
+                    using (no_grad()) w = g.WPlusFromZ(randn([o.Batch, g.Config.StyleDim], generator: rng), o.Truncation);
+                    var edited = mapper.Edit(w);
+                    var image = g.Synthesize(edited);
+                    var clip = space.ClipLoss(image, text).mean();
+                    var l2 = (edited - w).square().mean();
+                    var loss = clip + o.L2Lambda * l2;
+                    if (o.IdLambda > 0)
+                    {
+                        Tensor source;
+                        using (no_grad()) source = identity!.Embed(g.Synthesize(w));
+                        loss = loss + o.IdLambda * identity.IdLoss(image, source).mean();
+                    }
+                    adam.zero_grad();
+                    loss.backward();
+                    adam.step();
+                    clipValue = clip.item<float>();
                 }
-                adam.zero_grad();
-                loss.backward();
-                adam.step();
-                if (step % 10 == 0 || step == o.Steps) progress?.Report(((double)step / o.Steps, clip.item<float>()));
+                yield return (step, clipValue);
             }
         }
         finally { mapper.eval(); }

@@ -12,7 +12,8 @@ public sealed class EditPageTests : BunitContext
     sealed class FakeEdits(EditCapabilities caps) : IEditService
     {
         public List<(GlobalEditRequest Request, TaskCompletionSource<EditFrame> Result, CancellationToken Token)> Global { get; } = [];
-        public Task<EditCapabilities> GetCapabilitiesAsync(CancellationToken ct = default) => Task.FromResult(caps);
+        public Task<EditCapabilities> GetCapabilitiesAsync(CancellationToken ct = default) =>
+            Task.FromResult(precomputed ? caps with { GlobalDirections = true, CanPrecompute = false } : caps);
         public Task<EditFrame> GlobalAsync(GlobalEditRequest request, CancellationToken ct = default)
         {
             var tcs = new TaskCompletionSource<EditFrame>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -31,6 +32,15 @@ public sealed class EditPageTests : BunitContext
                 yield return new EditFrame([(byte)i], "optimise", $"step {i}", 1, Progress: i / 3.0);
             }
         }
+        public IAsyncEnumerable<JobProgress> TrainMapperAsync(TrainMapperRequest request, CancellationToken ct = default) => throw new NotSupportedException();
+        public async IAsyncEnumerable<JobProgress> PrecomputeGlobalAsync([EnumeratorCancellation] CancellationToken ct = default)
+        {
+            await Task.Yield();
+            yield return new JobProgress(0.5, "fs3: 50 % of the channels");
+            precomputed = true;
+            yield return new JobProgress(1, "global directions are ready", Done: true);
+        }
+        bool precomputed;
         public void Complete(int i, string detail) => Global[i].Result.TrySetResult(new EditFrame([1, 2, 3], "global", detail, 5, 42));
     }
 
@@ -114,6 +124,23 @@ public sealed class EditPageTests : BunitContext
         nav.NavigateTo("/edit?latent=gone");
         var other = Render<EditPage>();
         Assert.Single(other.FindAll("[data-testid=edit-seed]"));      // an unknown latent falls back to a seed
+    }
+
+    [Fact]
+    public async Task Precomputing_global_directions_streams_progress_and_then_offers_the_edit()
+    {
+        await using var ctx = new BunitContext();
+        ctx.JSInterop.Mode = JSRuntimeMode.Loose;
+        ctx.Services.AddMudServices();
+        ctx.Services.AddSingleton<IEditService>(new FakeEdits(new EditCapabilities(true, false, [], null, CanPrecompute: true)));
+        ctx.Services.AddSingleton<ISliderService>(new SlidersPanelTests.FakeSliders(new SliderCatalog([], null, [])));
+        ctx.Services.AddSingleton<ISessionLatents>(new FakeSession());
+        ctx.Render<MudPopoverProvider>();
+        var page = ctx.Render<EditPage>();
+        await page.InvokeAsync(() => page.FindComponent<MudTabs>().Instance.ActivatePanelAsync(0, false));
+        Assert.Empty(page.FindAll("[data-testid=apply]"));
+        await page.InvokeAsync(() => page.Find("[data-testid=precompute-start]").Click());
+        page.WaitForAssertion(() => Assert.Single(page.FindAll("[data-testid=apply]")));
     }
 
     [Fact]

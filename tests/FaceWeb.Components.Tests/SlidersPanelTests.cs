@@ -126,6 +126,7 @@ public sealed class SlidersPanelTests : BunitContext
         cut.WaitForAssertion(() => Assert.Contains("\"glasses\" learned", cut.Find("[data-testid=learn-message]").TextContent));
         Assert.Equal(new LearnSliderRequest("glasses", 2000), Assert.Single(sliders.Learned));
 
+        cut.WaitForState(() => !cut.Find("[data-testid=learn]").HasAttribute("disabled"));   // the job has finished rendering
         cut.Find("[data-testid=learn-attribute] input").Input("wings");
         await cut.InvokeAsync(() => cut.Find("[data-testid=learn]").Click());
         cut.WaitForAssertion(() => Assert.Contains("already exists", cut.Find("[data-testid=sliders-error]").TextContent));

@@ -34,4 +34,23 @@ public sealed class EditPageTests(EditFixture app)
         await Expect(page.GetByTestId("edit-detail")).ToContainTextAsync("ID loss");
         await page.CloseAsync();
     }
+
+    [Fact]
+    public async Task A_mapper_trained_from_the_edit_page_appears_and_its_strength_previews_live()
+    {
+        var page = await app.Browser.NewPageAsync();
+        await page.GotoAsync(app.BaseUrl + "/edit");
+        await page.GetByTestId("target").Locator("input").FillAsync("a face with a beard");
+        await page.Locator(".mud-tab", new() { HasText = "Mapper" }).ClickAsync();
+        await page.GetByLabel("Training steps").FillAsync("4");
+        await page.GetByTestId("train-mapper-start").ClickAsync();
+        await Expect(page.GetByTestId("train-mapper-message")).ToContainTextAsync("saved into the pack", new() { Timeout = 60_000 });
+        await Expect(page.GetByTestId("mapper-select")).ToBeVisibleAsync();
+        var strength = page.Locator("[data-testid=strength] input[type=range]");
+        await strength.FocusAsync();
+        await strength.PressAsync("ArrowLeft");
+        await Expect(page.GetByTestId("edit-detail")).ToContainTextAsync("a face with a beard");
+        await Expect(page.GetByTestId("edit-detail")).ToContainTextAsync("strength 0.95");
+        await page.CloseAsync();
+    }
 }

@@ -1,0 +1,104 @@
+using FaceWeb.Components.Services;
+using FaceWeb.Engine.Checkpoints;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FaceWeb.Server.Tests;
+
+/// <summary>The Edit page's long jobs through the real services: precompute global directions (cancel, resume) and
+/// train a mapper, on a pack made from the StyleGAN2 fixture with the CLIP fixture.</summary>
+public sealed class JobsTests : IAsyncLifetime
+{
+    static CancellationToken T => TestContext.Current.CancellationToken;
+    readonly string pack = Directory.CreateTempSubdirectory("faceweb-jobs-").FullName;
+    WebApplicationFactory<Program>? factory;
+
+    static string? Shared(string relative)
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "FaceWeb.sln")))
+            {
+                string path = Path.GetFullPath(Path.Combine(d.FullName, "..", "shared", "fixtures", relative));
+                return File.Exists(path) ? path : null;
+            }
+        return null;
+    }
+
+    public ValueTask InitializeAsync()
+    {
+        string? generator = Shared("stylegan2/generator.safetensors"), clip = Shared("clip/clip.safetensors"), vocab = Shared("clip/bpe_simple_vocab_16e6.txt.gz");
+        if (generator is null || clip is null || vocab is null)
+        {
+            if (Environment.GetEnvironmentVariable("FACEWEB_REQUIRE_FIXTURES") == "1") throw new InvalidOperationException("../shared/fixtures is missing");
+            return ValueTask.CompletedTask;
+        }
+        File.Copy(generator, Path.Combine(pack, "generator.safetensors"));
+        ModelPack.WriteManifest(pack, "fixture", "stylegan2", trained: false, "jobs", [("generator", "generator.safetensors")]);
+        factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b => b
+            .UseSetting("FaceWeb:Pack", pack).UseSetting("FaceWeb:Clip", clip).UseSetting("FaceWeb:ClipVocab", vocab));
+        return ValueTask.CompletedTask;
+    }
+
+    IEditService Edits()
+    {
+        if (factory is null) Assert.Skip("../shared/fixtures is not beside the repository");
+        return factory.Services.CreateScope().ServiceProvider.GetRequiredService<IEditService>();
+    }
+
+    [Fact]
+    public async Task Precompute_can_be_cancelled_and_resumed_and_then_global_directions_work()
+    {
+        var edits = Edits();
+        var before = await edits.GetCapabilitiesAsync(T);
+        Assert.Equal((false, true), (before.GlobalDirections, before.CanPrecompute));
+
+        using (var cts = CancellationTokenSource.CreateLinkedTokenSource(T))
+        {
+            var seen = new List<JobProgress>();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+            {
+                await foreach (var p in edits.PrecomputeGlobalAsync(cts.Token))
+                {
+                    seen.Add(p);
+                    if (p.Message.StartsWith("fs3", StringComparison.Ordinal)) cts.Cancel();
+                }
+            });
+            Assert.Contains(seen, p => p.Message.StartsWith("fs3", StringComparison.Ordinal));
+        }
+        Assert.True(File.Exists(Path.Combine(pack, "fs3.progress.safetensors")), "the cancelled run left its progress");
+        Assert.Contains("stylespace-stats", ModelPack.Load(pack).Manifest.Files.Select(f => f.Role));
+
+        var resumed = new List<JobProgress>();
+        await foreach (var p in edits.PrecomputeGlobalAsync(T)) resumed.Add(p);
+        Assert.DoesNotContain(resumed, p => p.Message.StartsWith("StyleSpace", StringComparison.Ordinal));   // statistics were kept
+        Assert.True(resumed[^1].Done);
+        Assert.False(File.Exists(Path.Combine(pack, "fs3.progress.safetensors")));
+        Assert.Contains("fs3", ModelPack.Load(pack).Manifest.Files.Select(f => f.Role));
+
+        var after = await edits.GetCapabilitiesAsync(T);
+        Assert.Equal((true, false), (after.GlobalDirections, after.CanPrecompute));
+        var frame = await edits.GlobalAsync(new GlobalEditRequest(3, "a face", "a smiling face", 3, 0.05), T);
+        Assert.Contains("channels", frame.Detail);
+    }
+
+    [Fact]
+    public async Task A_mapper_trained_in_the_app_is_saved_into_the_pack_and_applies()
+    {
+        var edits = Edits();
+        var progress = new List<JobProgress>();
+        await foreach (var p in edits.TrainMapperAsync(new TrainMapperRequest("a smiling face", Steps: 8), T)) progress.Add(p);
+        Assert.True(progress[^1].Done);
+        Assert.Contains("mapper:a smiling face", ModelPack.Load(pack).Manifest.Files.Select(f => f.Role));
+        Assert.Contains("a smiling face", (await edits.GetCapabilitiesAsync(T)).Mappers);
+        var frame = await edits.MapperAsync(new MapperEditRequest(3, "a smiling face", 1), T);
+        Assert.Equal([0x89, (byte)'P'], frame.Png[..2]);
+        await Assert.ThrowsAsync<ArgumentException>(async () => { await foreach (var _ in edits.TrainMapperAsync(new TrainMapperRequest(" ", 8), T)) { } });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (factory is not null) await factory.DisposeAsync();
+        try { Directory.Delete(pack, true); } catch (IOException) { }
+    }
+}
