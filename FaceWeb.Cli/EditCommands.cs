@@ -5,6 +5,7 @@ using FaceWeb.Engine.Checkpoints;
 using FaceWeb.Engine.Editing;
 using FaceWeb.Engine.Generators;
 using FaceWeb.Engine.Identity;
+using FaceWeb.Engine.Inversion;
 using FaceWeb.Engine.TextImage;
 using Spectre.Console.Cli;
 using static TorchSharp.torch;
@@ -145,6 +146,8 @@ public sealed class EditCommand : Command<EditCommand.Settings>
         [CommandOption("--l2 <LAMBDA>"), DefaultValue(0.008)] public double L2 { get; init; } = 0.008;
         [CommandOption("--identity <CKPT>"), Description("ArcFace IR-SE50 (model_ir_se50.pth) for the identity loss")] public string? Identity { get; init; }
         [CommandOption("--id-lambda <LAMBDA>"), Description("λ_ID (needs --identity)"), DefaultValue(0.0)] public double IdLambda { get; init; }
+        [CommandOption("--encoder <CKPT>"), Description("an e4e encoder for the in-domain regulariser (TediGAN)")] public string? Encoder { get; init; }
+        [CommandOption("--domain-lambda <LAMBDA>"), Description("λ_domain · mean((w − E(G(w)))²) (needs --encoder)"), DefaultValue(0.0)] public double DomainLambda { get; init; }
         [CommandOption("--attribute <NAME>"), Description("interfacegan: a boundary in the pack (boundary:NAME)")] public string? Attribute { get; init; }
         [CommandOption("--condition <NAME>"), Description("interfacegan: keep these attributes fixed")] public string[] Conditions { get; init; } = [];
         [CommandOption("--layers <GROUPS>"), Description("interfacegan: coarse, middle, fine or all (comma-separated)"), DefaultValue("all")] public string Layers { get; init; } = "all";
@@ -200,8 +203,9 @@ public sealed class EditCommand : Command<EditCommand.Settings>
                 CliApp.Progress($"optimising {s.Steps} steps", s.Steps, tick =>
                 {
                     using var identity = s.Identity is null ? null : ArcFaceIdentity.Load(s.Identity);
-                    foreach (var f in LatentOptimizer.Run(g, space, start, text,
-                        new OptimizationOptions(s.Steps, L2Lambda: s.L2, FrameEvery: Math.Max(1, s.Steps / 4), IdLambda: s.IdLambda), ct, identity))
+                    using var encoder = s.Encoder is null ? null : Encoder4Editing.Load(s.Encoder);
+                    foreach (var f in LatentOptimizer.Run(g, space, start, text, new OptimizationOptions(s.Steps, L2Lambda: s.L2,
+                        FrameEvery: Math.Max(1, s.Steps / 4), IdLambda: s.IdLambda, DomainLambda: s.DomainLambda), ct, identity, encoder: encoder))
                     {
                         tick();
                         if (f.Image is not null) { images.Add(f.Image); names.Add($"step{f.Step:D4}"); f.Latent?.Dispose(); }

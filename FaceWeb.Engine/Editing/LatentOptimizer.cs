@@ -2,6 +2,7 @@
 // argmin_w  D_CLIP(G(w), t) + λ_L2 ‖w − w_s‖² (+ λ_ID identity loss), Adam with a cosine learning-rate ramp.
 using FaceWeb.Engine.Generators.StyleGan2;
 using FaceWeb.Engine.Identity;
+using FaceWeb.Engine.Inversion;
 using FaceWeb.Engine.TextImage;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -9,7 +10,7 @@ using static TorchSharp.torch;
 namespace FaceWeb.Engine.Editing;
 
 public sealed record OptimizationOptions(int Steps = 300, double LearningRate = 0.1, double L2Lambda = 0.008,
-    double RampUp = 0.05, double RampDown = 0.25, int FrameEvery = 10, double IdLambda = 0, double OutsideLambda = 10)
+    double RampUp = 0.05, double RampDown = 0.25, int FrameEvery = 10, double IdLambda = 0, double OutsideLambda = 10, double DomainLambda = 0)
 {
     public void Validate()
     {
@@ -19,6 +20,7 @@ public sealed record OptimizationOptions(int Steps = 300, double LearningRate = 
         if (FrameEvery < 1) throw new ArgumentException("frames must come every ≥ 1 steps");
         if (!double.IsFinite(IdLambda) || IdLambda < 0) throw new ArgumentException("λ_ID must be a number ≥ 0");
         if (!double.IsFinite(OutsideLambda) || OutsideLambda < 0) throw new ArgumentException("λ_outside must be a number ≥ 0");
+        if (!double.IsFinite(DomainLambda) || DomainLambda < 0) throw new ArgumentException("λ_domain must be a number ≥ 0");
     }
 }
 
@@ -39,11 +41,16 @@ public static class LatentOptimizer
     /// embedding of <paramref name="space"/>). Yields a frame every <c>FrameEvery</c> steps and at the end; cancellable.
     /// With λ_ID &gt; 0, <paramref name="identity"/> keeps the face's identity: + λ_ID (1 − ⟨f(G(w)), f(G(w_s))⟩).
     /// With a <paramref name="region"/> mask [1,1,H,W] (1 = may change), changes outside it are penalised:
-    /// + λ_outside · mean(((G(w) − G(w_s))·(1 − M))²) — SSA-GAN's semantic-spatial idea applied to editing.</summary>
+    /// + λ_outside · mean(((G(w) − G(w_s))·(1 − M))²) — SSA-GAN's semantic-spatial idea applied to editing.
+    /// With an <paramref name="encoder"/>, TediGAN's in-domain regulariser (§3.3, after In-Domain GAN Inversion):
+    /// + λ_domain · mean((w − E(G(w)))²), keeping w where the encoder maps real-looking faces.</summary>
     public static IEnumerable<OptimizationFrame> Run(StyleGan2Generator g, ITextImageSpace space, Tensor start, Tensor text,
-        OptimizationOptions o, CancellationToken ct = default, IIdentityModel? identity = null, Tensor? region = null)
+        OptimizationOptions o, CancellationToken ct = default, IIdentityModel? identity = null, Tensor? region = null, Encoder4Editing? encoder = null)
     {
         o.Validate();
+        if (o.DomainLambda > 0 && encoder is null) throw new ArgumentException("λ_domain needs an encoder (e4e)");
+        if (encoder is not null && (encoder.StyleCount != g.Config.NLatent || encoder.LatentAvg.shape[^1] != g.Config.StyleDim))
+            throw new ArgumentException($"the encoder predicts {encoder.StyleCount} styles of {encoder.LatentAvg.shape[^1]}; this generator needs {g.Config.NLatent} of {g.Config.StyleDim}");
         if (o.IdLambda > 0 && identity is null) throw new ArgumentException("λ_ID needs an identity model (e.g. ArcFace IR-SE50)");
         if (start.dim() != 3 || start.shape[0] != 1) throw new ArgumentException("start must be one W+ latent [1,L,D]");
         var ws = start.detach().clone();
@@ -78,6 +85,11 @@ public static class LatentOptimizer
                     var idLoss = sourceId is null ? zeros(1).sum() : identity!.IdLoss(img, sourceId).sum();
                     var loss = clipLoss + o.L2Lambda * l2 + o.IdLambda * idLoss;
                     if (outside is not null) loss = loss + o.OutsideLambda * ((img - sourceImage!) * outside).square().mean();
+                    if (o.DomainLambda > 0)
+                    {
+                        var x = img.shape[2] == 256 ? img : nn.functional.interpolate(img, [256, 256], mode: InterpolationMode.Bilinear, align_corners: false);
+                        loss = loss + o.DomainLambda * (w - encoder!.Invert(x)).square().mean();
+                    }
                     adam.zero_grad();
                     loss.backward();
                     adam.step();

@@ -1,5 +1,6 @@
 using FaceWeb.Engine.Editing;
 using FaceWeb.Engine.Generators.StyleGan2;
+using FaceWeb.Engine.Inversion;
 using FaceWeb.Engine.TextImage;
 using static TorchSharp.torch;
 
@@ -97,6 +98,25 @@ public sealed class TediGanTests : IDisposable
         Assert.Throws<ArgumentException>(() => TediGan.SketchTarget(ones(1, 3, 64, 64), 64));
         Assert.Throws<ArgumentException>(() => TediGan.SketchTarget(full(1, 1, 8, 8, float.NaN), 64));
         Assert.Throws<ArgumentException>(() => new SketchOptions(SplitRow: 10).Validate(10));
+    }
+
+    [Fact]
+    public void The_in_domain_regulariser_keeps_w_closer_to_what_the_encoder_reads_from_the_image()
+    {
+        using var e4e = Encoder4Editing.Load(Fixtures.File("e4e", "e4e_w4.pt"));           // 10 styles of 64: the fixture generator's W+
+        Tensor start;
+        using (no_grad()) start = g.WPlusFromZ(randn([1, 64], generator: new Generator(4)), 0.7);
+        var text = space.EmbedTexts(["a smiling face"])[0];
+        double Gap(double lambda)
+        {
+            var last = LatentOptimizer.Run(g, space, start, text, new OptimizationOptions(30, L2Lambda: 0, FrameEvery: 30, DomainLambda: lambda), Ct, encoder: e4e).Last();
+            using var _ = no_grad();
+            var img = nn.functional.interpolate(last.Image!, [256, 256], mode: InterpolationMode.Bilinear, align_corners: false);
+            return (last.Latent! - e4e.Invert(img)).square().mean().item<float>();
+        }
+        double free = Gap(0), kept = Gap(10);
+        Assert.True(kept < 0.8 * free, $"mean (w − E(G(w)))²: λ_domain 0 → {free:F4}, λ_domain 10 → {kept:F4}");
+        Assert.Throws<ArgumentException>(() => LatentOptimizer.Run(g, space, start, text, new OptimizationOptions(1, DomainLambda: 1), Ct).ToList());
     }
 
     [Fact]
