@@ -92,10 +92,11 @@ public sealed class EditService(EngineHost host, SessionLatentStore session) : I
 
     public async Task<EditCapabilities> GetCapabilitiesAsync(CancellationToken ct = default)
     {
+        var (engine, _) = await host.Ready.WaitAsync(ct);
         var a = await host.Edits.WaitAsync(ct);
         return new EditCapabilities(a.Space is not null, a.Space is not null && a.Stats is not null && a.Fs3 is not null,
             a.MapperFiles.Keys.Order().ToList(), a.Unavailable, a.Identity is not null,
-            CanPrecompute: a.Space is not null && (a.Stats is null || a.Fs3 is null) && a.PackDir is not null);
+            CanPrecompute: a.Space is not null && (a.Stats is null || a.Fs3 is null) && a.PackDir is not null, Resolution: engine.Generator.Config.Size);
     }
 
     public async Task<EditFrame> GlobalAsync(GlobalEditRequest r, CancellationToken ct = default)
@@ -138,6 +139,17 @@ public sealed class EditService(EngineHost host, SessionLatentStore session) : I
         });
     }
 
+    public async Task<EditFrame> RenderStartAsync(long seed, string? latent, CancellationToken ct = default)
+    {
+        var (engine, _) = await host.Ready.WaitAsync(ct);
+        return await Run(client, ct, () =>
+        {
+            using var _ = no_grad();
+            using var scope = NewDisposeScope();
+            return (ImageTensors.ToPng(engine.Generator.Synthesize(Start(engine, seed, latent))), "start", latent is null ? $"seed {seed}" : "session latent", (int?)null);
+        });
+    }
+
     public async IAsyncEnumerable<EditFrame> OptimizeAsync(OptimizeRequest r, [EnumeratorCancellation] CancellationToken ct = default)
     {
         if (string.IsNullOrWhiteSpace(r.Target)) throw new ArgumentException("Type a target prompt.");
@@ -146,6 +158,9 @@ public sealed class EditService(EngineHost host, SessionLatentStore session) : I
         var (engine, _) = await host.Ready.WaitAsync(ct);
         var a = await host.Edits.WaitAsync(ct);
         if (a.Space is null) throw new InvalidOperationException(a.Unavailable ?? "No text–image space.");
+        if (r.Region is not null && (r.RegionSize != engine.Generator.Config.Size || r.Region.Length != r.RegionSize * r.RegionSize || r.Region.Any(v => !float.IsFinite(v))))
+            throw new ArgumentException($"The region mask must be {engine.Generator.Config.Size}×{engine.Generator.Config.Size} numbers.");
+        if (r.Region is not null && r.Region.All(v => v <= 0)) throw new ArgumentException("The region is empty: paint where the edit may change the face.");
         if (r.IdLambda > 0 && a.Identity is null) throw new ArgumentException("λ ID needs an identity model: start the app with --FaceWeb:Identity=model_ir_se50.pth.");
         string job = client + ":optimise";                  // slider previews must not cancel a running optimisation
         IEnumerator<OptimizationFrame>? steps = null;
@@ -157,7 +172,8 @@ public sealed class EditService(EngineHost host, SessionLatentStore session) : I
                 // Each chunk (up to the next frame) is one scheduler turn, so other clients are served in between.
                 var frame = await host.Scheduler.RunAsync(job, token =>
                 {
-                    steps ??= LatentOptimizer.Run(engine.Generator, a.Space, Start(engine, r.Seed, r.Latent), a.Space.EmbedTexts([r.Target])[0], options, token, a.Identity).GetEnumerator();
+                    steps ??= LatentOptimizer.Run(engine.Generator, a.Space, Start(engine, r.Seed, r.Latent), a.Space.EmbedTexts([r.Target])[0], options, token, a.Identity,
+                        r.Region is null ? null : tensor(r.Region, [1, 1, r.RegionSize, r.RegionSize])).GetEnumerator();
                     var sw = Stopwatch.StartNew();
                     while (steps.MoveNext())
                     {

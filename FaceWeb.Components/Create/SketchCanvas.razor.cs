@@ -11,6 +11,8 @@ public sealed record SketchStroke(string Tool, double Size, double[] Points);
 public partial class SketchCanvas
 {
     [Parameter] public int DisplaySize { get; set; } = 256;
+    /// <summary>An image (data URL) under transparent paper: the canvas then paints a region (translucent red) over it.</summary>
+    [Parameter] public string? Background { get; set; }
     /// <summary>Raised after every stroke, undo, redo and clear.</summary>
     [Parameter] public EventCallback OnChanged { get; set; }
 
@@ -30,7 +32,7 @@ public partial class SketchCanvas
         if (!firstRender) return;
         module = await JS.InvokeAsync<IJSObjectReference>("import", "./_content/FaceWeb.Components/sketchCanvas.js");
         self = DotNetObjectReference.Create(this);
-        await module.InvokeVoidAsync("attach", canvas, self);
+        await module.InvokeVoidAsync("attach", canvas, self, Background is not null);
     }
 
     [JSInvokable]
@@ -104,6 +106,9 @@ public partial class SketchCanvas
             for (int x = Math.Max(0, (int)(cx - r)); x <= Math.Min(size - 1, (int)(cx + r)); x++)
                 if ((x + 0.5 - cx) * (x + 0.5 - cx) + (y + 0.5 - cy) * (y + 0.5 - cy) <= r * r) px[y * size + x] = ink;
     }
+
+    /// <summary>The painted region as a mask: size×size, 1 where painted, 0 elsewhere.</summary>
+    public float[] ExportMask(int size) => Export(size).Select(v => 1 - v).ToArray();
 
     public async ValueTask DisposeAsync()
     {

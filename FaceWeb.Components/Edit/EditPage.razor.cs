@@ -19,6 +19,9 @@ public partial class EditPage
     int tab;
     double alpha = 3, beta = 0.1, strength = 1, l2 = 0.008, idLambda, progress;
     int steps = 100, mapperSteps = 200;
+    bool regionOn;
+    string? regionBackground;
+    Create.SketchCanvas? region;
     string mapper = "";
     bool optimising;
     EditFrame? frame;
@@ -44,6 +47,15 @@ public partial class EditPage
     {
         await RefreshCapabilities();
         if (caps!.Mappers.Contains(target.Trim())) mapper = target.Trim();
+    }
+
+    async Task OnRegionToggled(bool on)
+    {
+        regionOn = on;
+        regionBackground = null;
+        if (!on) return;
+        try { regionBackground = (await Edits.RenderStartAsync(seed, latent, lifetime.Token)).DataUrl; }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException) { (error, regionOn) = (e.Message, false); }
     }
 
     Task OnSeedChanged(long value) { seed = Math.Max(0, value); return Task.CompletedTask; }
@@ -90,7 +102,8 @@ public partial class EditPage
         EditFrame? last = null;
         try
         {
-            await foreach (var f in Edits.OptimizeAsync(new OptimizeRequest(seed, target, steps, l2, idLambda, latent), optimisation.Token))
+            await foreach (var f in Edits.OptimizeAsync(new OptimizeRequest(seed, target, steps, l2, idLambda, latent,
+                regionOn && region is { IsEmpty: false } ? region.ExportMask(caps!.Resolution) : null, caps!.Resolution), optimisation.Token))
             {
                 (frame, progress, last) = (f, f.Progress ?? progress, f);
                 await InvokeAsync(StateHasChanged);

@@ -10,6 +10,9 @@ public interface IEditService
 
     Task<EditFrame> MapperAsync(MapperEditRequest request, CancellationToken ct = default);
 
+    /// <summary>The unedited start image (a seed's or a session latent's), e.g. to paint a region over.</summary>
+    Task<EditFrame> RenderStartAsync(long seed, string? latent, CancellationToken ct = default);
+
     /// <summary>Latent optimisation: frames stream as the optimisation runs; cancel the token to stop.</summary>
     IAsyncEnumerable<EditFrame> OptimizeAsync(OptimizeRequest request, CancellationToken ct = default);
 
@@ -30,12 +33,14 @@ public sealed record JobProgress(double Fraction, string Message, bool Done = fa
 /// <param name="Identity">An identity model is loaded, so optimisation can keep the face's identity (λ_ID).</param>
 /// <param name="CanPrecompute">Global directions are missing but can be precomputed here (a text–image space and a writable pack).</param>
 public sealed record EditCapabilities(bool TextEdits, bool GlobalDirections, IReadOnlyList<string> Mappers, string? Unavailable, bool Identity = false,
-    bool CanPrecompute = false);
+    bool CanPrecompute = false, int Resolution = 0);
 
 /// <param name="Latent">A session latent to start from instead of the seed (<see cref="ISessionLatents"/>).</param>
 public sealed record GlobalEditRequest(long Seed, string Neutral, string Target, double Alpha, double Beta, string? Latent = null);
 public sealed record MapperEditRequest(long Seed, string Mapper, double Strength, string? Latent = null);
-public sealed record OptimizeRequest(long Seed, string Target, int Steps, double L2Lambda, double IdLambda = 0, string? Latent = null);
+/// <param name="Region">Optional RegionSize×RegionSize mask (1 = may change): changes outside it are penalised.</param>
+public sealed record OptimizeRequest(long Seed, string Target, int Steps, double L2Lambda, double IdLambda = 0, string? Latent = null,
+    float[]? Region = null, int RegionSize = 0);
 
 /// <param name="Detail">What the frame is, e.g. "α 2.0, β 0.10: 312 channels" or "step 40/100, CLIP loss 0.71".</param>
 public sealed record EditFrame(byte[] Png, string Method, string Detail, double Milliseconds, int? ChannelsMoved = null, double? Progress = null)

@@ -2,11 +2,12 @@
 // which owns the stroke list (undo, redo, clear, export) and asks for a redraw.
 const canvases = new WeakMap();
 
-export function attach(canvas, dotnet) {
+// mask mode: transparent paper over a background image, translucent red ink (painting a region).
+export function attach(canvas, dotnet, mask) {
   const ctx = canvas.getContext('2d');
-  const state = { dotnet, tool: 'pen', size: 0.02, points: null };
+  const state = { dotnet, tool: 'pen', size: 0.02, points: null, mask: !!mask };
   canvases.set(canvas, state);
-  clear(ctx, canvas);
+  clear(ctx, canvas, state);
   const at = e => {
     const r = canvas.getBoundingClientRect();
     return [(e.clientX - r.left) / r.width, (e.clientY - r.top) / r.height];
@@ -14,13 +15,13 @@ export function attach(canvas, dotnet) {
   canvas.addEventListener('pointerdown', e => {
     canvas.setPointerCapture(e.pointerId);
     state.points = [at(e)];
-    draw(ctx, canvas, { tool: state.tool, size: state.size, points: state.points });
+    draw(ctx, canvas, state, { tool: state.tool, size: state.size, points: state.points });
     e.preventDefault();
   });
   canvas.addEventListener('pointermove', e => {
     if (!state.points) return;
     state.points.push(at(e));
-    draw(ctx, canvas, { tool: state.tool, size: state.size, points: state.points.slice(-2) });
+    draw(ctx, canvas, state, { tool: state.tool, size: state.size, points: state.points.slice(-2) });
     e.preventDefault();
   });
   const end = () => {
@@ -41,21 +42,25 @@ export function setTool(canvas, tool, size) {
 
 export function redraw(canvas, strokes) {
   const ctx = canvas.getContext('2d');
-  clear(ctx, canvas);
+  const state = canvases.get(canvas) ?? { mask: false };
+  clear(ctx, canvas, state);
   for (const s of strokes) {
     const points = [];
     for (let i = 0; i < s.points.length; i += 2) points.push([s.points[i], s.points[i + 1]]);
-    draw(ctx, canvas, { tool: s.tool, size: s.size, points });
+    draw(ctx, canvas, state, { tool: s.tool, size: s.size, points });
   }
 }
 
-function clear(ctx, canvas) {
+function clear(ctx, canvas, state) {
+  if (state.mask) { ctx.clearRect(0, 0, canvas.width, canvas.height); return; }
   ctx.fillStyle = '#fff';
   ctx.fillRect(0, 0, canvas.width, canvas.height);
 }
 
-function draw(ctx, canvas, s) {
-  ctx.strokeStyle = ctx.fillStyle = s.tool === 'eraser' ? '#fff' : '#000';
+function draw(ctx, canvas, state, s) {
+  ctx.globalCompositeOperation = state.mask && s.tool === 'eraser' ? 'destination-out' : 'source-over';
+  const ink = state.mask ? 'rgba(255,0,0,0.35)' : '#000';
+  ctx.strokeStyle = ctx.fillStyle = s.tool === 'eraser' ? (state.mask ? '#000' : '#fff') : ink;
   ctx.lineWidth = Math.max(1, s.size * canvas.width);
   ctx.lineCap = ctx.lineJoin = 'round';
   const [x0, y0] = s.points[0];

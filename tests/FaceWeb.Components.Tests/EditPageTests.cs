@@ -22,6 +22,7 @@ public sealed class EditPageTests : BunitContext
             return tcs.Task;
         }
         public Task<EditFrame> MapperAsync(MapperEditRequest request, CancellationToken ct = default) => throw new NotSupportedException();
+        public Task<EditFrame> RenderStartAsync(long seed, string? latent, CancellationToken ct = default) => Task.FromResult(new EditFrame([9], "start", $"seed {seed}", 1));
         public List<OptimizeRequest> Optimisations { get; } = [];
         public async IAsyncEnumerable<EditFrame> OptimizeAsync(OptimizeRequest request, [EnumeratorCancellation] CancellationToken ct = default)
         {
@@ -141,6 +142,32 @@ public sealed class EditPageTests : BunitContext
         Assert.Empty(page.FindAll("[data-testid=apply]"));
         await page.InvokeAsync(() => page.Find("[data-testid=precompute-start]").Click());
         page.WaitForAssertion(() => Assert.Single(page.FindAll("[data-testid=apply]")));
+    }
+
+    [Fact]
+    public async Task A_painted_region_goes_with_the_optimisation_as_a_mask_at_the_pack_resolution()
+    {
+        await using var ctx = new BunitContext();
+        ctx.JSInterop.Mode = JSRuntimeMode.Loose;
+        ctx.Services.AddMudServices();
+        var fake = new FakeEdits(new EditCapabilities(true, true, [], null, Resolution: 64));
+        ctx.Services.AddSingleton<IEditService>(fake);
+        ctx.Services.AddSingleton<ISliderService>(new SlidersPanelTests.FakeSliders(new SliderCatalog([], null, [])));
+        ctx.Services.AddSingleton<ISessionLatents>(new FakeSession());
+        ctx.Render<MudPopoverProvider>();
+        var page = ctx.Render<EditPage>();
+        page.Find("[data-testid=target] input").Input("red hair");
+        await page.InvokeAsync(() => page.FindComponent<MudTabs>().Instance.ActivatePanelAsync(2, false));
+        await page.InvokeAsync(() => page.FindComponent<MudSwitch<bool>>().Instance.ValueChanged.InvokeAsync(true));
+        var canvas = page.FindComponent<FaceWeb.Components.Create.SketchCanvas>();
+        Assert.Equal("data:image/png;base64,CQ==", canvas.Instance.Background);          // painted over the start image
+        await page.InvokeAsync(() => canvas.Instance.AddStroke("pen", 0.3, [0.5, 0.1, 0.5, 0.2]));
+        await page.InvokeAsync(() => page.Find("[data-testid=optimize]").Click());
+        page.WaitForAssertion(() => Assert.Single(fake.Optimisations));
+        var r = fake.Optimisations[0];
+        Assert.Equal((64, 64 * 64), (r.RegionSize, r.Region!.Length));
+        Assert.Equal(1f, r.Region[10 * 64 + 32]);                                         // painted: may change
+        Assert.Equal(0f, r.Region[60 * 64 + 32]);                                         // not painted
     }
 
     [Fact]

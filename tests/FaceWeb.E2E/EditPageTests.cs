@@ -53,4 +53,26 @@ public sealed class EditPageTests(EditFixture app)
         await Expect(page.GetByTestId("edit-detail")).ToContainTextAsync("strength 0.95");
         await page.CloseAsync();
     }
+
+    [Fact]
+    public async Task Painting_a_region_restricts_an_optimisation_that_still_runs_to_the_end()
+    {
+        var page = await app.Browser.NewPageAsync();
+        await page.GotoAsync(app.BaseUrl + "/edit");
+        await page.GetByTestId("target").Locator("input").FillAsync("a face with red hair");
+        await page.Locator(".mud-tab", new() { HasText = "Optimisation" }).ClickAsync();
+        await page.GetByText("Only change a painted region").ClickAsync();
+        var canvas = page.GetByTestId("sketch-canvas");
+        await Expect(canvas).ToBeVisibleAsync();
+        var box = (await canvas.BoundingBoxAsync())!;
+        await page.Mouse.MoveAsync(box.X + 30, box.Y + 30);
+        await page.Mouse.DownAsync();
+        for (int i = 1; i <= 8; i++) await page.Mouse.MoveAsync(box.X + 30 + i * 24, box.Y + 30);
+        await page.Mouse.UpAsync();
+        await Expect(page.GetByTestId("sketch-undo")).ToBeEnabledAsync();
+        await page.GetByLabel("Steps").FillAsync("3");
+        await page.GetByTestId("optimize").ClickAsync();
+        await Expect(page.GetByTestId("edit-detail")).ToContainTextAsync("step 3/3");
+        await page.CloseAsync();
+    }
 }
