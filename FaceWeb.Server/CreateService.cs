@@ -138,7 +138,8 @@ public sealed class CreateService(EngineHost host, SessionLatentStore session) :
         {
             var assets = new CompareAssets(engine.Generator, a.Space, a.Identity, a.Stats, a.Fs3, a.AllMappers(), a.Sliders.All(), a.Templates);
             using var start = engine.SeedWPlus(r.Seed, 0.7);
-            foreach (var c in Compare.Run(assets, start, r.Neutral, r.Target.Trim(), new CompareRunOptions(OptimisationSteps: r.Steps), token))
+            foreach (var c in Compare.Run(assets, start, r.Neutral, r.Target.Trim(), new CompareRunOptions(GlobalAlpha: r.Alpha, OptimisationSteps: r.Steps,
+                SliderAlpha: r.Alpha, MapperStrength: r.Strength, Only: r.Only), token))
             {
                 using var img = c.Image;
                 yield return new CompareResult(c.Method, c.Detail, ImageTensors.ToPng(img), c.TextScore, c.Identity, c.PixelDistance, c.Milliseconds);

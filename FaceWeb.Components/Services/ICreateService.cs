@@ -28,7 +28,9 @@ public sealed record TextToFaceRequest(string Caption, string Method = "optimise
 /// <param name="Sketch">Size×Size grey levels in [0,1], row-major; 1 is white paper.</param>
 public sealed record SketchToFaceRequest(float[] Sketch, int Size, string? Caption, int Steps = 100, long Seed = 0);
 
-public sealed record CompareRequest(long Seed, string Neutral, string Target, int Steps = 60);
+/// <param name="Only">Re-run just this method (a cell), with <paramref name="Alpha"/> (global direction, InterFaceGAN),
+/// <paramref name="Strength"/> (mapper) or <paramref name="Steps"/> (optimisations).</param>
+public sealed record CompareRequest(long Seed, string Neutral, string Target, int Steps = 60, string? Only = null, double Alpha = 3, double Strength = 1);
 
 /// <param name="Slot">Which face of the strip this frame belongs to.</param>
 /// <param name="Latent">On a slot's last frame: the session latent it was saved as (edit it from there).</param>

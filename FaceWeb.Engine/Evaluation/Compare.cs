@@ -14,8 +14,12 @@ public sealed record CompareAssets(StyleGan2Generator Generator, ITextImageSpace
     StyleSpaceStats? Stats = null, Tensor? Fs3 = null, IReadOnlyDictionary<string, StyleClipMapper>? Mappers = null,
     IReadOnlyDictionary<string, AttributeDirection>? Sliders = null, IReadOnlyList<string>? Templates = null);
 
+/// <param name="Only">Run just this method (re-running one cell with other parameters); null runs them all.</param>
 public sealed record CompareRunOptions(double GlobalAlpha = 3, double GlobalBeta = 0.1, int OptimisationSteps = 60, double L2Lambda = 0.008,
-    double IdLambda = 0, double SliderAlpha = 3, double MapperStrength = 1);
+    double IdLambda = 0, double SliderAlpha = 3, double MapperStrength = 1, string? Only = null)
+{
+    public bool Runs(string method) => Only is null || Only == method;
+}
 
 /// <param name="Image">[1,3,H,W]; the receiver disposes it.</param>
 /// <param name="Identity">Cosine similarity of identity embeddings to the source (null without an identity model).</param>
@@ -31,6 +35,9 @@ public static class Compare
     public static IEnumerable<CompareCell> Run(CompareAssets a, Tensor start, string neutral, string target, CompareRunOptions o, CancellationToken ct = default)
     {
         if (string.IsNullOrWhiteSpace(target)) throw new ArgumentException("a target prompt is needed");
+        if (o.Only is not null && !Methods.Contains(o.Only)) throw new ArgumentException($"unknown method '{o.Only}' ({string.Join(", ", Methods)})");
+        if (o.OptimisationSteps < 1 || !double.IsFinite(o.GlobalAlpha) || !double.IsFinite(o.SliderAlpha) || !double.IsFinite(o.MapperStrength))
+            throw new ArgumentException("steps must be ≥ 1 and α, strength finite numbers");
         var g = a.Generator;
         var templates = a.Templates ?? PromptTemplates.Faces;
         Tensor source, text, sourceId;
@@ -51,9 +58,9 @@ public static class Compare
                 return new CompareCell(method, detail, image, score, id, pixel, sw.Elapsed.TotalMilliseconds);
             }
 
-            yield return Cell("source", "", source.clone(), Stopwatch.StartNew());
+            if (o.Runs("source")) yield return Cell("source", "", source.clone(), Stopwatch.StartNew());
 
-            if (a.Stats is not null && a.Fs3 is not null)
+            if (o.Runs("global direction") && a.Stats is not null && a.Fs3 is not null)
             {
                 ct.ThrowIfCancellationRequested();
                 var sw = Stopwatch.StartNew();
@@ -70,7 +77,7 @@ public static class Compare
             }
 
             var mapper = a.Mappers?.FirstOrDefault(m => string.Equals(m.Key.Trim(), target.Trim(), StringComparison.OrdinalIgnoreCase)).Value;
-            if (mapper is not null)
+            if (o.Runs("mapper") && mapper is not null)
             {
                 ct.ThrowIfCancellationRequested();
                 var sw = Stopwatch.StartNew();
@@ -79,6 +86,7 @@ public static class Compare
                 yield return Cell("mapper", $"strength {o.MapperStrength}", image, sw);
             }
 
+            if (o.Runs("StyleCLIP optimisation"))
             {
                 var sw = Stopwatch.StartNew();
                 var last = LatentOptimizer.Run(g, a.Space, start, text, new OptimizationOptions(o.OptimisationSteps, L2Lambda: o.L2Lambda,
@@ -87,6 +95,7 @@ public static class Compare
                 yield return Cell("StyleCLIP optimisation", $"{o.OptimisationSteps} steps, λ_L2 {o.L2Lambda}", last.Image!, sw);
             }
 
+            if (o.Runs("TediGAN optimisation"))
             {
                 // TediGAN's layer-wise control: the text moves only the fine rows (from the coarse/fine split).
                 var sw = Stopwatch.StartNew();
@@ -98,7 +107,7 @@ public static class Compare
             }
 
             var slider = a.Sliders?.Values.FirstOrDefault(s => s.Space == LatentSpace.W && target.Contains(s.Name, StringComparison.OrdinalIgnoreCase));
-            if (slider is not null)
+            if (o.Runs("InterFaceGAN") && slider is not null)
             {
                 ct.ThrowIfCancellationRequested();
                 var sw = Stopwatch.StartNew();

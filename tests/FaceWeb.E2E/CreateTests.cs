@@ -66,6 +66,13 @@ public sealed class CreateTests(EditFixture app)
         foreach (var method in new[] { "source", "global direction", "StyleCLIP optimisation", "TediGAN optimisation", "InterFaceGAN" })
             await Expect(page.GetByTestId("compare-cell").Filter(new() { HasText = method })).ToHaveCountAsync(1);
         await Expect(page.GetByTestId("compare-cell").First).ToContainTextAsync("identity 1.000");
+
+        var global = page.GetByTestId("compare-cell").Filter(new() { HasText = "global direction" });
+        await global.GetByTestId("rerun").ClickAsync();
+        await global.GetByTestId("rerun-value").Locator("input").FillAsync("5");
+        await global.GetByTestId("rerun-go").ClickAsync();
+        await Expect(global).ToContainTextAsync("α 5");
+        await Expect(page.GetByTestId("compare-cell")).ToHaveCountAsync(5);
         await page.CloseAsync();
     }
 }

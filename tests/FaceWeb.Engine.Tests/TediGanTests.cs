@@ -1,4 +1,5 @@
 using FaceWeb.Engine.Editing;
+using FaceWeb.Engine.Evaluation;
 using FaceWeb.Engine.Generators.StyleGan2;
 using FaceWeb.Engine.Inversion;
 using FaceWeb.Engine.TextImage;
@@ -117,6 +118,22 @@ public sealed class TediGanTests : IDisposable
         double free = Gap(0), kept = Gap(10);
         Assert.True(kept < 0.8 * free, $"mean (w − E(G(w)))²: λ_domain 0 → {free:F4}, λ_domain 10 → {kept:F4}");
         Assert.Throws<ArgumentException>(() => LatentOptimizer.Run(g, space, start, text, new OptimizationOptions(1, DomainLambda: 1), Ct).ToList());
+    }
+
+    [Fact]
+    public void Compare_runs_every_applicable_method_or_just_one_and_measures_each()
+    {
+        var assets = new CompareAssets(g, space);
+        Tensor start;
+        using (no_grad()) start = g.WPlusFromZ(randn([1, 64], generator: new Generator(2)), 0.7);
+        var all = Compare.Run(assets, start, "a face", "a smiling face", new CompareRunOptions(OptimisationSteps: 3), Ct).ToList();
+        Assert.Equal(["source", "StyleCLIP optimisation", "TediGAN optimisation"], all.Select(c => c.Method));
+        Assert.Equal(0, all[0].PixelDistance);
+        Assert.All(all.Skip(1), c => Assert.True(c.PixelDistance > 0));
+        var one = Compare.Run(assets, start, "a face", "a smiling face", new CompareRunOptions(OptimisationSteps: 5, Only: "TediGAN optimisation"), Ct).ToList();
+        Assert.Equal("TediGAN optimisation", Assert.Single(one).Method);
+        Assert.Contains("5 steps", one[0].Detail);
+        Assert.Throws<ArgumentException>(() => Compare.Run(assets, start, "a face", "x", new CompareRunOptions(Only: "magic"), Ct).ToList());
     }
 
     [Fact]
