@@ -1,0 +1,48 @@
+// Uploaded photos: refuse anything that is not a small PNG, JPEG or WebP before a pixel is decoded (magic bytes,
+// header dimensions), then decode, centre-crop to a square and resize for the generator.
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+using static TorchSharp.torch;
+
+namespace FaceWeb.Engine.Inversion;
+
+public static class ImageUpload
+{
+    public const int MaxBytes = 10 * 1024 * 1024, MaxSide = 4096;
+
+    /// <summary>"png", "jpeg" or "webp" from the first bytes, or null.</summary>
+    public static string? Sniff(ReadOnlySpan<byte> b) =>
+        b.Length >= 8 && b[0] == 0x89 && b[1] == (byte)'P' && b[2] == (byte)'N' && b[3] == (byte)'G' && b[4] == 0x0D && b[5] == 0x0A && b[6] == 0x1A && b[7] == 0x0A ? "png"
+        : b.Length >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF ? "jpeg"
+        : b.Length >= 12 && b[0] == (byte)'R' && b[1] == (byte)'I' && b[2] == (byte)'F' && b[3] == (byte)'F' && b[8] == (byte)'W' && b[9] == (byte)'E' && b[10] == (byte)'B' && b[11] == (byte)'P' ? "webp"
+        : null;
+
+    /// <summary>Validates and decodes an upload → [1,3,size,size] in [−1,1] (centre square, resized). Every refusal is an
+    /// <see cref="ArgumentException"/> with a message for the user; the pixels are decoded only after the header passed.</summary>
+    public static Tensor Decode(byte[] bytes, int size)
+    {
+        if (bytes.Length == 0) throw new ArgumentException("The file is empty.");
+        if (bytes.Length > MaxBytes) throw new ArgumentException($"The file is {bytes.Length / 1048576.0:0.0} MB; at most 10 MB is accepted.");
+        string kind = Sniff(bytes) ?? throw new ArgumentException("This is not a PNG, JPEG or WebP image.");
+        IImageInfo? info;
+        try { info = Image.Identify(bytes); }
+        catch (Exception e) when (e is not OutOfMemoryException) { throw new ArgumentException($"The {kind.ToUpperInvariant()} header is damaged ({e.GetType().Name})."); }
+        if (info is null) throw new ArgumentException($"The {kind.ToUpperInvariant()} header could not be read.");
+        if (info.Width < 16 || info.Height < 16) throw new ArgumentException($"The image is {info.Width}×{info.Height}; at least 16×16 is needed.");
+        if (info.Width > MaxSide || info.Height > MaxSide) throw new ArgumentException($"The image is {info.Width}×{info.Height}; at most {MaxSide}×{MaxSide} is accepted.");
+        Image<Rgb24> img;
+        try { img = Image.Load<Rgb24>(bytes); }
+        catch (Exception e) when (e is not OutOfMemoryException) { throw new ArgumentException($"The {kind.ToUpperInvariant()} data is damaged ({e.GetType().Name})."); }
+        using (img)
+        {
+            int side = Math.Min(img.Width, img.Height);
+            img.Mutate(c => c.Crop(new Rectangle((img.Width - side) / 2, (img.Height - side) / 2, side, side)).Resize(size, size, KnownResamplers.Lanczos3));
+            var rgb = new byte[size * size * 3];
+            img.CopyPixelDataTo(rgb);
+            using var scope = NewDisposeScope();
+            var hwc = tensor(rgb, [size, size, 3]).to(float32);
+            return (hwc.permute(2, 0, 1).unsqueeze(0) / 127.5 - 1).contiguous().MoveToOuterDisposeScope();
+        }
+    }
+}
