@@ -126,6 +126,39 @@ public sealed class CreateService(EngineHost host, SessionLatentStore session) :
         await foreach (var f in Stream(Frames, ct)) yield return f;
     }
 
+    public async IAsyncEnumerable<CreateFrame> InvertAsync(InvertRequest r, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        if (r.Photo is null || r.Photo.Length == 0) throw new ArgumentException("Choose a photo first.");
+        if (r.Steps is < 1 or > 2000) throw new ArgumentException("Steps must be between 1 and 2000.");
+        if (Engine.Inversion.ImageUpload.Sniff(r.Photo) is null) throw new ArgumentException("This is not a PNG, JPEG or WebP image.");
+        var (engine, _) = await host.Ready.WaitAsync(ct);
+        var a = await host.Edits.WaitAsync(ct);
+        var g = engine.Generator;
+        IEnumerable<CreateFrame> Frames(CancellationToken token)
+        {
+            var target = Engine.Inversion.ImageUpload.Decode(r.Photo, g.Config.Size);   // ArgumentException with the reason
+            var start = TediGan.MeanStart(g);
+            try
+            {
+                yield return new CreateFrame(0, ImageTensors.ToPng(target), $"your photo as the generator sees it ({g.Config.Size} px)", 0);
+                var options = new Engine.Inversion.ProjectionOptions(r.Steps, FrameEvery: Math.Max(1, r.Steps / 10));
+                foreach (var f in Engine.Inversion.Projector.Run(g, target, start, options, a.Identity, a.Space, token))
+                {
+                    if (f.Image is null) continue;
+                    using var img = f.Image;
+                    using var latent = f.Latent;
+                    var png = ImageTensors.ToPng(img);
+                    string detail = $"reconstruction: step {f.Step}/{r.Steps}, pixel error {f.Pixel.ToString("0.0000", Inv)}"
+                        + (double.IsNaN(f.Identity) ? "" : $", identity {f.Identity.ToString("0.000", Inv)}");
+                    string? id = f.Step == r.Steps ? session.Add(latent!, "uploaded photo", png) : null;
+                    yield return new CreateFrame(1, png, detail, (double)f.Step / r.Steps, id);
+                }
+            }
+            finally { target.Dispose(); start.Dispose(); }
+        }
+        await foreach (var f in Stream(Frames, ct)) yield return f;
+    }
+
     public async IAsyncEnumerable<CompareResult> CompareAsync(CompareRequest r, [EnumeratorCancellation] CancellationToken ct = default)
     {
         if (string.IsNullOrWhiteSpace(r.Target)) throw new ArgumentException("Type a target prompt.");

@@ -4,7 +4,9 @@ namespace FaceWeb.Components.Create;
 
 public partial class CreatePage
 {
-    const int SketchTab = 1;
+    const int SketchTab = 1, PhotoTab = 2, MaxPhotoBytes = 10 * 1024 * 1024;
+    byte[]? photo;
+    string? photoName;
     CreateCapabilities? caps;
     string caption = "", method = "optimise";
     int tab, count = 3, steps = 100;
@@ -32,7 +34,12 @@ public partial class CreatePage
     async Task Generate()
     {
         IAsyncEnumerable<CreateFrame> frames;
-        if (tab == SketchTab)
+        if (tab == PhotoTab)
+        {
+            if (photo is null) { error = "Choose a photo first."; return; }
+            frames = Create.InvertAsync(new InvertRequest(photo, steps), Token());
+        }
+        else if (tab == SketchTab)
         {
             if (sketch is null || sketch.IsEmpty) { error = "Draw a sketch first."; return; }
             frames = Create.SketchToFaceAsync(new SketchToFaceRequest(sketch.Export(caps!.Resolution), caps.Resolution,
@@ -57,6 +64,19 @@ public partial class CreatePage
         catch (OperationCanceledException) { }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException) { error = e.Message; }
         finally { running = false; }
+    }
+
+    async Task OnPhoto(Microsoft.AspNetCore.Components.Forms.InputFileChangeEventArgs e)
+    {
+        (photo, photoName, error) = (null, null, null);
+        if (e.File.Size > MaxPhotoBytes) { error = $"The file is {e.File.Size / 1048576.0:0.0} MB; at most 10 MB is accepted."; return; }
+        try
+        {
+            using var ms = new MemoryStream();
+            await e.File.OpenReadStream(MaxPhotoBytes, lifetime.Token).CopyToAsync(ms, lifetime.Token);
+            (photo, photoName) = (ms.ToArray(), $"{e.File.Name} ({e.File.Size / 1024.0:0} kB)");   // the name is only shown, never used on disk
+        }
+        catch (IOException ex) { error = $"The file could not be read: {ex.Message}"; }
     }
 
     CancellationToken Token()

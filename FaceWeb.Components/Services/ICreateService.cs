@@ -11,6 +11,10 @@ public interface ICreateService
     /// <summary>A face from a sketch (grey levels, 1 = white paper) and an optional caption; frames stream.</summary>
     IAsyncEnumerable<CreateFrame> SketchToFaceAsync(SketchToFaceRequest request, CancellationToken ct = default);
 
+    /// <summary>An uploaded photo → W+ by projection: the first frame is the photo as the generator sees it (slot 0), then
+    /// the reconstruction improves (slot 1); its last frame joins the session.</summary>
+    IAsyncEnumerable<CreateFrame> InvertAsync(InvertRequest request, CancellationToken ct = default);
+
     /// <summary>Every applicable method on one seed and prompt pair; each cell arrives when its method finishes.</summary>
     IAsyncEnumerable<CompareResult> CompareAsync(CompareRequest request, CancellationToken ct = default);
 
@@ -30,6 +34,9 @@ public sealed record SketchToFaceRequest(float[] Sketch, int Size, string? Capti
 
 /// <param name="Only">Re-run just this method (a cell), with <paramref name="Alpha"/> (global direction, InterFaceGAN),
 /// <paramref name="Strength"/> (mapper) or <paramref name="Steps"/> (optimisations).</param>
+/// <param name="Photo">The uploaded file's bytes (PNG, JPEG or WebP, at most 10 MB, an aligned face).</param>
+public sealed record InvertRequest(byte[] Photo, int Steps = 100);
+
 public sealed record CompareRequest(long Seed, string Neutral, string Target, int Steps = 60, string? Only = null, double Alpha = 3, double Strength = 1);
 
 /// <param name="Slot">Which face of the strip this frame belongs to.</param>

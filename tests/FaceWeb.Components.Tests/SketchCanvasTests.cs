@@ -97,6 +97,7 @@ public sealed class SketchCanvasTests : BunitContext
             for (int i = 1; i <= 2; i++) { await Task.Yield(); yield return new CreateFrame(0, [1, 2], $"step {i}", i / 2.0); }
         }
         public IAsyncEnumerable<CompareResult> CompareAsync(CompareRequest request, CancellationToken ct = default) => throw new NotSupportedException();
+        public IAsyncEnumerable<CreateFrame> InvertAsync(InvertRequest request, CancellationToken ct = default) => throw new NotSupportedException();
         public Task<byte[]> ExportCompareAsync(IReadOnlyList<CompareResult> cells, CancellationToken ct = default) => throw new NotSupportedException();
     }
 }

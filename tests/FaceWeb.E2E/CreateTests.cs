@@ -53,6 +53,37 @@ public sealed class CreateTests(EditFixture app)
     }
 
     [Fact]
+    public async Task An_uploaded_photo_is_reconstructed_with_its_identity_and_opens_for_editing()
+    {
+        byte[] photo;
+        using (var g = FaceWeb.Engine.Generators.StyleGan2.StyleGan2Generator.Load(app.GeneratorPath))
+        using (TorchSharp.torch.no_grad())
+            photo = FaceWeb.Engine.Generators.ImageTensors.ToPng(g.Synthesize(g.WPlusFromZ(TorchSharp.torch.randn([1, 64], generator: new TorchSharp.torch.Generator(9)), 0.7)));
+        var page = await app.Browser.NewPageAsync();
+        await page.GotoAsync(app.BaseUrl + "/create");
+        await page.Locator(".mud-tab", new() { HasText = "Photo → face" }).ClickAsync();
+        await page.Locator("input[type=file]").SetInputFilesAsync(new FilePayload { Name = "../../etc/passwd.png", MimeType = "image/png", Buffer = photo });
+        await Expect(page.GetByTestId("photo-name")).ToContainTextAsync("kB");
+        await page.GetByLabel("Steps").FillAsync("5");
+        await page.GetByTestId("create-generate").ClickAsync();
+        await Expect(page.GetByTestId("create-slot")).ToHaveCountAsync(2);
+        await Expect(page.GetByTestId("create-slot").Nth(0)).ToContainTextAsync("your photo");
+        await Expect(page.GetByTestId("create-slot").Nth(1)).ToContainTextAsync("identity");
+        await page.GetByTestId("create-edit").ClickAsync();
+        await Expect(page.GetByTestId("edit-start-latent")).ToContainTextAsync("uploaded photo");
+        await page.CloseAsync();
+
+        var bad = await app.Browser.NewPageAsync();
+        await bad.GotoAsync(app.BaseUrl + "/create");
+        await bad.Locator(".mud-tab", new() { HasText = "Photo → face" }).ClickAsync();
+        await bad.Locator("input[type=file]").SetInputFilesAsync(new FilePayload { Name = "x.png", MimeType = "image/png", Buffer = "<svg/>"u8.ToArray() });
+        await Expect(bad.GetByTestId("photo-name")).ToBeVisibleAsync();
+        await bad.GetByTestId("create-generate").ClickAsync();
+        await Expect(bad.GetByTestId("create-error")).ToContainTextAsync("not a PNG, JPEG or WebP");
+        await bad.CloseAsync();
+    }
+
+    [Fact]
     public async Task The_compare_view_fills_every_applicable_method_and_offers_the_grid()
     {
         var page = await app.Browser.NewPageAsync();

@@ -28,6 +28,7 @@ public sealed class EditFixture : IAsyncLifetime
 
     public IBrowserContext Browser { get; private set; } = null!;
     public string BaseUrl { get; private set; } = "";
+    public string GeneratorPath => Path.Combine(pack, "generator.safetensors");
 
     static string Shared(string relative)
     {

@@ -199,4 +199,24 @@ public sealed class CliTests : IDisposable
         var grid = SixLabors.ImageSharp.Image.Identify(File.ReadAllBytes(Path.Combine(tmp, "cmp.png")));
         Assert.Equal((3 * 256, 2), (grid.Width, grid.Height / 256));   // 3 columns, 2 rows of cell + caption
     }
+
+    [Fact]
+    public void Invert_turns_a_photo_into_a_latent_and_reports_its_reconstruction()
+    {
+        string photo = Path.Combine(tmp, "face.png");
+        using (var g = Engine.Generators.StyleGan2.StyleGan2Generator.Load(Fixtures.File("stylegan2", "generator.pt")))
+        using (no_grad()) File.WriteAllBytes(photo, ImageTensors.ToPng(g.Synthesize(g.WPlusFromZ(randn([1, 64], generator: new Generator(5)), 0.7))));
+        var run = Faceweb("invert", photo, "--checkpoint", Fixtures.File("stylegan2", "generator.pt"), "--encoder", Fixtures.File("e4e", "e4e_w4.pt"),
+            "--refine", "5", "--identity", Fixtures.File("arcface", "ir_se50_w4.pth"), "--out", Path.Combine(tmp, "inv", "face.safetensors"));
+        Assert.True(run.Code == 0, run.Err);
+        using var doc = System.Text.Json.JsonDocument.Parse(run.Out.Trim().Split('\n')[^1]);
+        Assert.InRange(doc.RootElement.GetProperty("identity").GetDouble(), -1, 1);
+        using var sd = CheckpointReader.Load(Path.Combine(tmp, "inv", "face.safetensors"));
+        Assert.Equal([1, 10, 64], sd["wplus"].shape);
+        Assert.True(File.Exists(Path.Combine(tmp, "inv", "face.png")));
+        File.WriteAllText(Path.Combine(tmp, "fake.jpg"), "<html>not a photo</html>");
+        var bad = Faceweb("invert", Path.Combine(tmp, "fake.jpg"), "--checkpoint", Fixtures.File("stylegan2", "generator.pt"), "--out", Path.Combine(tmp, "x.safetensors"));
+        Assert.Equal(2, bad.Code);
+        Assert.Contains("not a PNG, JPEG or WebP", bad.Err);
+    }
 }
