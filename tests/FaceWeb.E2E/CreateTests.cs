@@ -71,6 +71,9 @@ public sealed class CreateTests(EditFixture app)
         await Expect(page.GetByTestId("create-slot").Nth(1)).ToContainTextAsync("identity");
         await page.GetByTestId("create-edit").ClickAsync();
         await Expect(page.GetByTestId("edit-start-latent")).ToContainTextAsync("uploaded photo");
+        await page.GetByTestId("target").Locator("input").FillAsync("a smiling face");
+        await page.GetByTestId("apply").ClickAsync();
+        await Expect(page.GetByTestId("edit-detail")).ToContainTextAsync("channels");         // a global-direction edit of the photo
         await page.CloseAsync();
 
         var bad = await app.Browser.NewPageAsync();
