@@ -167,13 +167,14 @@ public sealed class CreateService(EngineHost host, SessionLatentStore session) :
         var (engine, _) = await host.Ready.WaitAsync(ct);
         var a = await host.Edits.WaitAsync(ct);
         if (a.Space is null) throw new InvalidOperationException(a.Unavailable ?? "The compare view needs a text–image space.");
-        IEnumerable<CompareResult> Cells(CancellationToken token)
+        IEnumerable<CompareResult?> Cells(CancellationToken token)
         {
             var assets = new CompareAssets(engine.Generator, a.Space, a.Identity, a.Stats, a.Fs3, a.AllMappers(), a.Sliders.All(), a.Templates);
             using var start = engine.SeedWPlus(r.Seed, 0.7);
-            foreach (var c in Compare.Run(assets, start, r.Neutral, r.Target.Trim(), new CompareRunOptions(GlobalAlpha: r.Alpha, OptimisationSteps: r.Steps,
+            foreach (var c in Compare.Steps(assets, start, r.Neutral, r.Target.Trim(), new CompareRunOptions(GlobalAlpha: r.Alpha, OptimisationSteps: r.Steps,
                 SliderAlpha: r.Alpha, MapperStrength: r.Strength, Only: r.Only), token))
             {
+                if (c is null) { yield return null; continue; }       // one optimisation step: let other clients in
                 using var img = c.Image;
                 yield return new CompareResult(c.Method, c.Detail, ImageTensors.ToPng(img), c.TextScore, c.Identity, c.PixelDistance, c.Milliseconds);
             }
@@ -190,27 +191,28 @@ public sealed class CreateService(EngineHost host, SessionLatentStore session) :
     }
 
     /// <summary>Runs an engine-side sequence one item per scheduler turn (other clients are served in between) and
-    /// disposes it on the engine thread. The sequence sees the caller's and the circuit's cancellation.</summary>
-    async IAsyncEnumerable<T> Stream<T>(Func<CancellationToken, IEnumerable<T>> make, [EnumeratorCancellation] CancellationToken ct) where T : class
+    /// disposes it on the engine thread. The sequence sees the caller's and the circuit's cancellation.
+    /// A null item is a heartbeat: one turn of work with nothing to show.</summary>
+    async IAsyncEnumerable<T> Stream<T>(Func<CancellationToken, IEnumerable<T?>> make, [EnumeratorCancellation] CancellationToken ct) where T : class
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, circuit.Token);
-        IEnumerator<T>? items = null;
+        IEnumerator<T?>? items = null;
         try
         {
             while (true)
             {
-                T? item;
+                (bool More, T? Item) next;
                 try
                 {
-                    item = await host.Scheduler.RunAsync(client, _ =>
+                    next = await host.Scheduler.RunAsync(client, _ =>
                     {
                         items ??= make(linked.Token).GetEnumerator();
-                        return items.MoveNext() ? items.Current : null;
+                        return items.MoveNext() ? (true, items.Current) : (false, null);
                     }, linked.Token);
                 }
                 catch (EngineBusyException e) { throw new InvalidOperationException(e.Message, e); }
-                if (item is null) yield break;
-                yield return item;
+                if (!next.More) yield break;
+                if (next.Item is not null) yield return next.Item;
             }
         }
         finally

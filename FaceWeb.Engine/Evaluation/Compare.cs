@@ -32,7 +32,11 @@ public static class Compare
 
     /// <summary>Runs every applicable method on <paramref name="start"/> [1,L,D]; yields each cell as it finishes (the source
     /// first). Methods that need something missing are skipped. Cancellable between methods and optimisation steps.</summary>
-    public static IEnumerable<CompareCell> Run(CompareAssets a, Tensor start, string neutral, string target, CompareRunOptions o, CancellationToken ct = default)
+    public static IEnumerable<CompareCell> Run(CompareAssets a, Tensor start, string neutral, string target, CompareRunOptions o, CancellationToken ct = default) =>
+        Steps(a, start, neutral, target, o, ct).OfType<CompareCell>();
+
+    /// <summary>The same, with a null item after every optimisation step, so a scheduler can serve others in between.</summary>
+    public static IEnumerable<CompareCell?> Steps(CompareAssets a, Tensor start, string neutral, string target, CompareRunOptions o, CancellationToken ct = default)
     {
         if (string.IsNullOrWhiteSpace(target)) throw new ArgumentException("a target prompt is needed");
         if (o.Only is not null && !Methods.Contains(o.Only)) throw new ArgumentException($"unknown method '{o.Only}' ({string.Join(", ", Methods)})");
@@ -89,10 +93,15 @@ public static class Compare
             if (o.Runs("StyleCLIP optimisation"))
             {
                 var sw = Stopwatch.StartNew();
-                var last = LatentOptimizer.Run(g, a.Space, start, text, new OptimizationOptions(o.OptimisationSteps, L2Lambda: o.L2Lambda,
-                    FrameEvery: o.OptimisationSteps, IdLambda: a.Identity is null ? 0 : o.IdLambda), ct, a.Identity).Last();
-                last.Latent?.Dispose();
-                yield return Cell("StyleCLIP optimisation", $"{o.OptimisationSteps} steps, λ_L2 {o.L2Lambda}", last.Image!, sw);
+                OptimizationFrame? last = null;
+                foreach (var f in LatentOptimizer.Run(g, a.Space, start, text, new OptimizationOptions(o.OptimisationSteps, L2Lambda: o.L2Lambda,
+                    FrameEvery: o.OptimisationSteps, IdLambda: a.Identity is null ? 0 : o.IdLambda), ct, a.Identity))
+                {
+                    last = f;
+                    if (f.Step < o.OptimisationSteps) yield return null;
+                }
+                last!.Latent?.Dispose();
+                yield return Cell("StyleCLIP optimisation", $"{o.OptimisationSteps} steps, λ_L2 {o.L2Lambda}", last!.Image!, sw);
             }
 
             if (o.Runs("TediGAN optimisation"))
@@ -100,10 +109,15 @@ public static class Compare
                 // TediGAN's layer-wise control: the text moves only the fine rows (from the coarse/fine split).
                 var sw = Stopwatch.StartNew();
                 using var blank = zeros(1, 1, g.Config.Size, g.Config.Size);
-                var last = TediGan.SketchToFace(g, blank, a.Space, text, start,
-                    new SketchOptions(o.OptimisationSteps, SketchLambda: 0, FrameEvery: o.OptimisationSteps, L2Lambda: o.L2Lambda), ct).Last();
-                last.Latent?.Dispose();
-                yield return Cell("TediGAN optimisation", $"{o.OptimisationSteps} steps, rows {TediGan.DefaultSplit(g.Config.NLatent)}+", last.Image!, sw);
+                SketchFrame? last = null;
+                foreach (var f in TediGan.SketchToFace(g, blank, a.Space, text, start,
+                    new SketchOptions(o.OptimisationSteps, SketchLambda: 0, FrameEvery: o.OptimisationSteps, L2Lambda: o.L2Lambda), ct))
+                {
+                    last = f;
+                    if (f.Step < o.OptimisationSteps) yield return null;
+                }
+                last!.Latent?.Dispose();
+                yield return Cell("TediGAN optimisation", $"{o.OptimisationSteps} steps, rows {TediGan.DefaultSplit(g.Config.NLatent)}+", last!.Image!, sw);
             }
 
             var slider = a.Sliders?.Values.FirstOrDefault(s => s.Space == LatentSpace.W && target.Contains(s.Name, StringComparison.OrdinalIgnoreCase));
