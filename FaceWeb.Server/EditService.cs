@@ -164,6 +164,7 @@ public sealed class EditService(EngineHost host, SessionLatentStore session) : I
         if (r.IdLambda > 0 && a.Identity is null) throw new ArgumentException("λ ID needs an identity model: start the app with --FaceWeb:Identity=model_ir_se50.pth.");
         string job = client + ":optimise";                  // slider previews must not cancel a running optimisation
         IEnumerator<OptimizationFrame>? steps = null;
+        var owned = new List<Tensor>();                      // start, text (and region): disposed with the enumerator
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, circuit.Token);
         try
         {
@@ -172,8 +173,17 @@ public sealed class EditService(EngineHost host, SessionLatentStore session) : I
                 // Each chunk (up to the next frame) is one scheduler turn, so other clients are served in between.
                 var frame = await host.Scheduler.RunAsync(job, token =>
                 {
-                    steps ??= LatentOptimizer.Run(engine.Generator, a.Space, Start(engine, r.Seed, r.Latent), a.Space.EmbedTexts([r.Target])[0], options, token, a.Identity,
-                        r.Region is null ? null : tensor(r.Region, [1, 1, r.RegionSize, r.RegionSize])).GetEnumerator();
+                    if (steps is null)
+                    {
+                        using (var scope = NewDisposeScope())
+                        {
+                            owned.Add(Start(engine, r.Seed, r.Latent).MoveToOuterDisposeScope());
+                            owned.Add(a.Space.EmbedTexts([r.Target])[0].MoveToOuterDisposeScope());
+                            if (r.Region is not null) owned.Add(tensor(r.Region, [1, 1, r.RegionSize, r.RegionSize]).MoveToOuterDisposeScope());
+                        }
+                        steps = LatentOptimizer.Run(engine.Generator, a.Space, owned[0], owned[1], options, token, a.Identity,
+                            r.Region is null ? null : owned[2]).GetEnumerator();
+                    }
                     var sw = Stopwatch.StartNew();
                     while (steps.MoveNext())
                     {
@@ -193,7 +203,8 @@ public sealed class EditService(EngineHost host, SessionLatentStore session) : I
         }
         finally
         {
-            if (steps is not null) await host.Scheduler.RunAsync(job + ":dispose", _ => { steps.Dispose(); return 0; }, CancellationToken.None);
+            if (steps is not null || owned.Count > 0)
+                await host.Scheduler.RunAsync(job + ":dispose", _ => { steps?.Dispose(); owned.ForEach(t => t.Dispose()); return 0; }, CancellationToken.None);
         }
     }
 

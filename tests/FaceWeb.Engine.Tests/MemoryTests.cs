@@ -22,6 +22,35 @@ public sealed class MemoryTests
         Assert.True(grown < 24L << 20, $"RSS grew by {grown >> 20} MB over 200 renders");
     }
 
+    [Fact]
+    public void Slider_frames_and_sketch_to_face_steps_leave_process_memory_flat()
+    {
+        using var g = StyleGan2Generator.Load(Fixtures.File("stylegan2", "generator.pt"));
+        var n = TorchSharp.torch.randn(1, 64);
+        var smile = new Editing.AttributeDirection("smile", n / n.norm(), Editing.LatentSpace.W);
+        var age = new Editing.AttributeDirection("age", TorchSharp.torch.ones(1, 64) / 8, Editing.LatentSpace.W);
+        var z = TorchSharp.torch.randn(1, 64);
+        void Frame(int i)
+        {
+            using var _ = TorchSharp.torch.no_grad();
+            using var scope = TorchSharp.torch.NewDisposeScope();
+            Generators.ImageTensors.ToPng(g.Synthesize(Editing.InterFaceGan.Sliders(g, z, 0.7, [(smile, i % 7 - 3.0)], [age], Editing.LayerGroups.All)));
+        }
+        var target = Editing.TediGan.SketchTarget(TorchSharp.torch.ones(1, 1, 64, 64) - TorchSharp.torch.eye(64).view(1, 1, 64, 64), 64);
+        void Sketch(int steps)
+        {
+            foreach (var f in Editing.TediGan.SketchToFace(g, target, null, null, Editing.TediGan.MeanStart(g), new Editing.SketchOptions(steps, FrameEvery: 10)))
+            { f.Image?.Dispose(); f.Latent?.Dispose(); }
+        }
+        for (int i = 0; i < 20; i++) Frame(i);
+        Sketch(20);                                                    // warm-up
+        long before = Rss();
+        for (int i = 0; i < 200; i++) Frame(i);
+        Sketch(100);
+        long grown = Rss() - before;
+        Assert.True(grown < 24L << 20, $"RSS grew by {grown >> 20} MB over 200 slider frames and 100 sketch steps");
+    }
+
     static long Rss()
     {
         GC.Collect();
