@@ -25,6 +25,7 @@ public static class CliApp
             c.AddCommand<TrainCommand>("train").WithDescription("mapper | boundary | prior: train a StyleCLIP mapper, an InterFaceGAN boundary or the text→W prior into a pack.");
             c.AddCommand<Text2FaceCommand>("text2face").WithDescription("Faces for a caption: CLIP-guided optimisation (TediGAN-style) or the pack's text→W prior.");
             c.AddCommand<Sketch2FaceCommand>("sketch2face").WithDescription("A face from a sketch (coarse layers) and an optional caption (fine layers).");
+            c.AddCommand<CaptionsCommand>("captions").WithDescription("Natural captions from CelebA attributes and UTKFace labels (JSON lines, with a held-out split).");
             c.AddCommand<InvertCommand>("invert").WithDescription("An aligned face photo → W+ (e4e encoder and/or projection), with its reconstruction.");
             c.AddCommand<CompareCommand>("compare").WithDescription("Every edit method side by side on one seed and prompt: a captioned grid and a JSON metric table.");
         });

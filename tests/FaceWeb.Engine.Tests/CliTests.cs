@@ -219,4 +219,20 @@ public sealed class CliTests : IDisposable
         Assert.Equal(2, bad.Code);
         Assert.Contains("not a PNG, JPEG or WebP", bad.Err);
     }
+
+    [Fact]
+    public void Captions_writes_json_lines_with_a_split()
+    {
+        string attr = Path.Combine(tmp, "attr.txt"), output = Path.Combine(tmp, "captions.jsonl");
+        File.WriteAllLines(attr, ["2", "Male Smiling Eyeglasses", "a.jpg 1 1 -1", "b.jpg -1 -1 1"]);
+        var run = Faceweb("captions", "--celeba", attr, "--per-image", "2", "--out", output);
+        Assert.True(run.Code == 0, run.Err);
+        var lines = File.ReadAllLines(output);
+        Assert.Equal(2, lines.Length);
+        using var doc = System.Text.Json.JsonDocument.Parse(lines[1]);
+        Assert.Equal("b.jpg", doc.RootElement.GetProperty("image").GetString());
+        Assert.Contains(doc.RootElement.GetProperty("split").GetString(), new[] { "train", "holdout" });
+        Assert.All(doc.RootElement.GetProperty("captions").EnumerateArray(), c => Assert.Contains("woman", c.GetString()));
+        Assert.Equal(2, Faceweb("captions", "--out", output).Code);
+    }
 }
