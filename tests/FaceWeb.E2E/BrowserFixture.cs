@@ -28,6 +28,9 @@ public sealed class BrowserFixture : IAsyncLifetime
     {
         if (!File.Exists(ChromiumPath))
             throw new InvalidOperationException($"{ChromiumPath} not found: install Debian's chromium (apt-get install chromium); .ci/run does.");
+        // Engine work (optimisation steps, jobs) shares 2 cores with the other test assemblies in CI: a frame can take
+        // seconds there. Expectations wait for behaviour, so give them room instead of the 5 s default.
+        Assertions.SetDefaultExpectTimeout(30_000);
         return playwright.Chromium.LaunchPersistentContextAsync(profileDir, new()
         {
             ExecutablePath = ChromiumPath,
