@@ -1,0 +1,88 @@
+// FaceCLIP-mini: the default pack's own text–image space. Text = all-MiniLM-L6-v2, frozen; image = a small CNN trained
+// to land on the caption embeddings with CLIP's symmetric InfoNCE and a learned temperature (Radford et al. 2021 §2.5),
+// the text tower locked as in LiT (Zhai et al. 2022). Field names are the safetensors keys.
+using FaceWeb.Engine.Checkpoints;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace FaceWeb.Engine.TextImage;
+
+/// <summary>[N,3,S,S] in [−1,1] (resized to 64) → [N,E] L2-normalised: four stride-2 conv blocks, global average pool, linear.</summary>
+public sealed class FaceClipImageTower : nn.Module<Tensor, Tensor>
+{
+    public const int InputSize = 64;
+    readonly Sequential features;
+    readonly Linear proj;
+    readonly Parameter logit_scale;
+
+    public FaceClipImageTower(long embedDim = MiniLmTextEncoder.Dimensions, long width = 32) : base(nameof(FaceClipImageTower))
+    {
+        var layers = new List<(string, nn.Module<Tensor, Tensor>)>();
+        long cin = 3;
+        for (int i = 0; i < 4; i++)
+        {
+            long cout = width << i;                                   // 32, 64, 128, 256 channels at 32, 16, 8, 4 px
+            layers.Add(($"{3 * i}", nn.Conv2d(cin, cout, 3, stride: 2, padding: 1)));
+            layers.Add(($"{3 * i + 1}", nn.BatchNorm2d(cout)));
+            layers.Add(($"{3 * i + 2}", nn.GELU()));
+            cin = cout;
+        }
+        features = nn.Sequential(layers.ToArray());
+        proj = nn.Linear(cin, embedDim);
+        logit_scale = new Parameter(tensor(Math.Log(1 / 0.07)));     // CLIP's initial temperature 0.07
+        RegisterComponents();
+        eval();
+    }
+
+    public long EmbedDim => proj.weight.shape[0];
+    /// <summary>exp(logit_scale), clamped at 100 as in CLIP.</summary>
+    public Tensor Scale => logit_scale.exp().clamp(max: 100);
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        if (x.shape[2] != InputSize || x.shape[3] != InputSize)
+            x = nn.functional.interpolate(x, [InputSize, InputSize], mode: InterpolationMode.Bilinear, align_corners: false, antialias: true);
+        var h = features.forward(x).mean([2, 3]);                     // [N,C]
+        return nn.functional.normalize(proj.forward(h), dim: -1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>CLIP's symmetric InfoNCE for a batch of matched (image, caption) rows: [N,E]×[N,E] → scalar.</summary>
+    public Tensor ContrastiveLoss(Tensor imageEmb, Tensor textEmb)
+    {
+        using var scope = NewDisposeScope();
+        var logits = Scale * imageEmb.matmul(textEmb.t());           // [N,N]
+        var labels = arange(logits.shape[0], dtype: int64);
+        return ((nn.functional.cross_entropy(logits, labels) + nn.functional.cross_entropy(logits.t(), labels)) / 2).MoveToOuterDisposeScope();
+    }
+
+    public static FaceClipImageTower Load(string path)
+    {
+        using var sd = CheckpointReader.Load(path);
+        if (!sd.Contains("proj.weight") || !sd.Contains("features.0.weight")) throw new CheckpointException($"{sd.Source}: not a FaceCLIP-mini image tower (proj/features missing).");
+        var tower = new FaceClipImageTower(sd["proj.weight"].shape[0], sd["features.0.weight"].shape[0]);
+        StrictLoader.Load(tower, sd.Tensors, sd.Source);
+        return tower;
+    }
+
+    public void Save(string path) => SafeTensors.Save(path, state_dict(), new Dictionary<string, string> { ["kind"] = "faceclip-mini-image", ["text"] = "all-MiniLM-L6-v2" });
+}
+
+/// <summary>The pack's space: MiniLM texts, the trained tower for images.</summary>
+public sealed class FaceClipSpace(MiniLmTextEncoder text, FaceClipImageTower images) : ITextImageSpace
+{
+    public string Name => "FaceCLIP-mini";
+    public int EmbedDim => (int)images.EmbedDim;
+    public FaceClipImageTower Tower => images;
+
+    public Tensor EmbedTexts(IReadOnlyList<string> texts)
+    {
+        var rows = text.Encode(texts);                                  // already L2-normalised
+        return tensor(rows.SelectMany(r => r).ToArray(), [rows.Length, MiniLmTextEncoder.Dimensions]);
+    }
+
+    public Tensor EmbedImages(Tensor generated) => images.forward(generated);
+
+    public void Dispose() { text.Dispose(); images.Dispose(); }
+}
