@@ -75,30 +75,18 @@ public static class InterFaceGan
     public static Tensor Sliders(StyleGan2Generator g, Tensor z, double psi, IReadOnlyList<(AttributeDirection Direction, double Alpha)> moves,
         IReadOnlyList<AttributeDirection> keepFixed, LayerGroups rows)
     {
-        int l = g.Config.NLatent, d = g.Config.StyleDim;
-        foreach (var (dir, alpha) in moves)
-        {
-            if (!double.IsFinite(alpha)) throw new ArgumentException($"the value of '{dir.Name}' must be a finite number");
-            CheckDirection(dir, l, d);
-        }
-        foreach (var c in keepFixed) CheckDirection(c, l, d);
+        CheckMoves(g, moves, keepFixed);
         using var scope = NewDisposeScope();
-        var mask = RowMask(rows, l).view(1, l, 1);
-        var start = g.WPlusFromZ(z, psi);                                              // [1,L,D]
-        var w = start;
+        var mask = RowMask(rows, g.Config.NLatent).view(1, g.Config.NLatent, 1);
+        var w = g.WPlusFromZ(z, psi);                                                  // [1,L,D]
         var zMoves = moves.Where(m => m.Direction.Space == LatentSpace.Z && m.Alpha != 0).ToList();
         if (zMoves.Count > 0)
         {
             var edited = z.to(float32);
             foreach (var (dir, alpha) in zMoves) edited = edited + alpha * Conditioned(dir, keepFixed);
-            w = start + mask * (g.WPlusFromZ(edited, psi) - start);
+            w = w + mask * (g.WPlusFromZ(edited, psi) - w);
         }
-        foreach (var (dir, alpha) in moves.Where(m => m.Direction.Space == LatentSpace.W && m.Alpha != 0))
-        {
-            var n = Conditioned(dir, keepFixed);
-            w = w + mask * (alpha * (n.dim() == 2 ? n.view(1, 1, d) : n));
-        }
-        return w.MoveToOuterDisposeScope();
+        return AddWMoves(w, moves, keepFixed, mask).MoveToOuterDisposeScope();
     }
 
     /// <summary>Sliders on any W+ start [1,L,D] (an inverted or optimised latent: no z exists, so only W moves apply).</summary>
@@ -110,21 +98,31 @@ public static class InterFaceGan
             throw new ArgumentException($"the start must be one W+ latent [1,{l},{d}]");
         var z = moves.FirstOrDefault(m => m.Direction.Space == LatentSpace.Z && m.Alpha != 0);
         if (z.Direction is not null) throw new ArgumentException($"'{z.Direction.Name}' is a Z-space slider; it needs a seed's z, not a W+ latent");
+        CheckMoves(g, moves, keepFixed);
+        using var scope = NewDisposeScope();
+        return AddWMoves(wplus.clone(), moves, keepFixed, RowMask(rows, l).view(1, l, 1)).MoveToOuterDisposeScope();
+    }
+
+    static void CheckMoves(StyleGan2Generator g, IReadOnlyList<(AttributeDirection Direction, double Alpha)> moves, IReadOnlyList<AttributeDirection> keepFixed)
+    {
+        int l = g.Config.NLatent, d = g.Config.StyleDim;
         foreach (var (dir, alpha) in moves)
         {
             if (!double.IsFinite(alpha)) throw new ArgumentException($"the value of '{dir.Name}' must be a finite number");
             CheckDirection(dir, l, d);
         }
         foreach (var c in keepFixed) CheckDirection(c, l, d);
-        using var scope = NewDisposeScope();
-        var mask = RowMask(rows, l).view(1, l, 1);
-        var w = wplus.clone();
-        foreach (var (dir, alpha) in moves.Where(m => m.Alpha != 0))
+    }
+
+    // w + Σ mask·α·n′ over the W moves ([1,D] normals on every masked row, [1,L,D] directions row by row).
+    static Tensor AddWMoves(Tensor w, IReadOnlyList<(AttributeDirection Direction, double Alpha)> moves, IReadOnlyList<AttributeDirection> keepFixed, Tensor mask)
+    {
+        foreach (var (dir, alpha) in moves.Where(m => m.Direction.Space == LatentSpace.W && m.Alpha != 0))
         {
             var n = Conditioned(dir, keepFixed);
-            w = w + mask * (alpha * (n.dim() == 2 ? n.view(1, 1, d) : n));
+            w = w + mask * (alpha * (n.dim() == 2 ? n.view(1, 1, -1) : n));
         }
-        return w.MoveToOuterDisposeScope();
+        return w;
     }
 
     /// <summary>[L] 1 for the rows of the chosen groups, 0 elsewhere.</summary>
