@@ -190,36 +190,8 @@ public sealed class CreateService(EngineHost host, SessionLatentStore session) :
         return Task.Run(() => CaptionedGrid.Png(cells.Select(c => c.Png).ToList(), captions, Math.Min(cells.Count, 6)), ct);
     }
 
-    /// <summary>Runs an engine-side sequence one item per scheduler turn (other clients are served in between) and
-    /// disposes it on the engine thread. The sequence sees the caller's and the circuit's cancellation.
-    /// A null item is a heartbeat: one turn of work with nothing to show.</summary>
-    async IAsyncEnumerable<T> Stream<T>(Func<CancellationToken, IEnumerable<T?>> make, [EnumeratorCancellation] CancellationToken ct) where T : class
-    {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, circuit.Token);
-        IEnumerator<T?>? items = null;
-        try
-        {
-            while (true)
-            {
-                (bool More, T? Item) next;
-                try
-                {
-                    next = await host.Scheduler.RunAsync(client, _ =>
-                    {
-                        items ??= make(linked.Token).GetEnumerator();
-                        return items.MoveNext() ? (true, items.Current) : (false, null);
-                    }, linked.Token);
-                }
-                catch (EngineBusyException e) { throw new InvalidOperationException(e.Message, e); }
-                if (!next.More) yield break;
-                if (next.Item is not null) yield return next.Item;
-            }
-        }
-        finally
-        {
-            if (items is not null) await host.Scheduler.RunAsync(client + ":dispose", _ => { items.Dispose(); return 0; }, CancellationToken.None);
-        }
-    }
+    IAsyncEnumerable<T> Stream<T>(Func<CancellationToken, IEnumerable<T?>> make, CancellationToken ct) where T : class =>
+        host.Scheduler.StreamAsync(client, make, circuit.Token, ct);
 
     public void Dispose()
     {

@@ -45,10 +45,9 @@ public sealed class EditAssets(ITextImageSpace? space, StyleSpaceStats? stats, T
     public IDisposable BeginJob(string key, string busy)
     {
         lock (jobs) if (!jobs.Add(key)) throw new InvalidOperationException(busy);
-        return new EndJob(() => { lock (jobs) jobs.Remove(key); });
+        return new Disposer(() => { lock (jobs) jobs.Remove(key); });
     }
 
-    sealed class EndJob(Action end) : IDisposable { public void Dispose() => end(); }
     public string? Unavailable { get; } = unavailable;
     // Touched only on the engine thread.
     public Dictionary<(string, string), Tensor> DtCache { get; } = [];
@@ -162,50 +161,33 @@ public sealed class EditService(EngineHost host, SessionLatentStore session) : I
             throw new ArgumentException($"The region mask must be {engine.Generator.Config.Size}×{engine.Generator.Config.Size} numbers.");
         if (r.Region is not null && r.Region.All(v => v <= 0)) throw new ArgumentException("The region is empty: paint where the edit may change the face.");
         if (r.IdLambda > 0 && a.Identity is null) throw new ArgumentException("λ ID needs an identity model: start the app with --FaceWeb:Identity=model_ir_se50.pth.");
-        string job = client + ":optimise";                  // slider previews must not cancel a running optimisation
-        IEnumerator<OptimizationFrame>? steps = null;
-        var owned = new List<Tensor>();                      // start, text (and region): disposed with the enumerator
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, circuit.Token);
-        try
+        IEnumerable<EditFrame?> Frames(CancellationToken token)
         {
-            while (true)
+            Tensor start, text; Tensor? region = null;
+            using (var scope = NewDisposeScope())
             {
-                // Each chunk (up to the next frame) is one scheduler turn, so other clients are served in between.
-                var frame = await host.Scheduler.RunAsync(job, token =>
-                {
-                    if (steps is null)
-                    {
-                        using (var scope = NewDisposeScope())
-                        {
-                            owned.Add(Start(engine, r.Seed, r.Latent).MoveToOuterDisposeScope());
-                            owned.Add(a.Space.EmbedTexts([r.Target])[0].MoveToOuterDisposeScope());
-                            if (r.Region is not null) owned.Add(tensor(r.Region, [1, 1, r.RegionSize, r.RegionSize]).MoveToOuterDisposeScope());
-                        }
-                        steps = LatentOptimizer.Run(engine.Generator, a.Space, owned[0], owned[1], options, token, a.Identity,
-                            r.Region is null ? null : owned[2]).GetEnumerator();
-                    }
-                    var sw = Stopwatch.StartNew();
-                    while (steps.MoveNext())
-                    {
-                        var f = steps.Current;
-                        if (f.Image is null) continue;
-                        using var img = f.Image; f.Latent?.Dispose();
-                        return new EditFrame(ImageTensors.ToPng(img), "optimise",
-                            $"\"{r.Target}\" step {f.Step}/{r.Steps}, CLIP loss {f.ClipLoss.ToString("0.000", CultureInfo.InvariantCulture)}"
-                            + (r.IdLambda > 0 ? $", ID loss {f.IdLoss.ToString("0.000", CultureInfo.InvariantCulture)}" : ""),
-                            sw.Elapsed.TotalMilliseconds, null, (double)f.Step / r.Steps);
-                    }
-                    return null;
-                }, linked.Token);
-                if (frame is null) yield break;
-                yield return frame;
+                start = Start(engine, r.Seed, r.Latent).MoveToOuterDisposeScope();
+                text = a.Space.EmbedTexts([r.Target])[0].MoveToOuterDisposeScope();
+                if (r.Region is not null) region = tensor(r.Region, [1, 1, r.RegionSize, r.RegionSize]).MoveToOuterDisposeScope();
             }
+            try
+            {
+                var sw = Stopwatch.StartNew();
+                foreach (var f in LatentOptimizer.Run(engine.Generator, a.Space, start, text, options, token, a.Identity, region))
+                {
+                    if (f.Image is null) { yield return null; continue; }     // one step per scheduler turn
+                    using var img = f.Image; f.Latent?.Dispose();
+                    yield return new EditFrame(ImageTensors.ToPng(img), "optimise",
+                        $"\"{r.Target}\" step {f.Step}/{r.Steps}, CLIP loss {f.ClipLoss.ToString("0.000", CultureInfo.InvariantCulture)}"
+                        + (r.IdLambda > 0 ? $", ID loss {f.IdLoss.ToString("0.000", CultureInfo.InvariantCulture)}" : ""),
+                        sw.Elapsed.TotalMilliseconds, null, (double)f.Step / r.Steps);
+                    sw.Restart();
+                }
+            }
+            finally { start.Dispose(); text.Dispose(); region?.Dispose(); }
         }
-        finally
-        {
-            if (steps is not null || owned.Count > 0)
-                await host.Scheduler.RunAsync(job + ":dispose", _ => { steps?.Dispose(); owned.ForEach(t => t.Dispose()); return 0; }, CancellationToken.None);
-        }
+        // Its own client id: slider previews must not cancel a running optimisation.
+        await foreach (var f in host.Scheduler.StreamAsync(client + ":optimise", Frames, circuit.Token, ct)) yield return f;
     }
 
     public async IAsyncEnumerable<JobProgress> TrainMapperAsync(TrainMapperRequest r, [EnumeratorCancellation] CancellationToken ct = default)

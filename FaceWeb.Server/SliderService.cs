@@ -65,10 +65,9 @@ public sealed class SliderRegistry(string? packDir, string? learnUnavailable, IL
     public IDisposable Subscribe(Action<SliderCatalog> changed)
     {
         lock (gate) Changed += changed;
-        return new Unsubscribe(() => { lock (gate) Changed -= changed; });
+        return new Disposer(() => { lock (gate) Changed -= changed; });
     }
 
-    sealed class Unsubscribe(Action undo) : IDisposable { public void Dispose() => undo(); }
 
     /// <summary>Engine thread only: every slider.</summary>
     public IReadOnlyDictionary<string, AttributeDirection> All() { lock (gate) return new Dictionary<string, AttributeDirection>(directions); }
@@ -138,10 +137,9 @@ public sealed class SliderService(EngineHost host, SessionLatentStore session) :
             if (!t.IsCompletedSuccessfully) return;
             lock (gate) if (!disposed) inner = t.Result.Sliders.Subscribe(changed);
         }, TaskScheduler.Default);
-        return new Unsubscribe(() => { lock (gate) { disposed = true; inner?.Dispose(); } });
+        return new Disposer(() => { lock (gate) { disposed = true; inner?.Dispose(); } });
     }
 
-    sealed class Unsubscribe(Action undo) : IDisposable { public void Dispose() => undo(); }
 
     public async Task<EditFrame> RenderAsync(SliderRequest r, CancellationToken ct = default)
     {
@@ -188,48 +186,40 @@ public sealed class SliderService(EngineHost host, SessionLatentStore session) :
         var a = await host.Edits.WaitAsync(ct);
         if (a.Space is null) throw new InvalidOperationException(a.Unavailable ?? "Learning a slider needs a text–image space.");
         var o = new BoundaryOptions(r.Samples, Ratio: 0.1, Batch: 16);   // ratio 0.1: enough rows per side for a few thousand samples
+        IEnumerable<LearnProgress?> Job(CancellationToken token)
+        {
+            var codes = new List<Tensor>(); var scores = new List<Tensor>();
+            try
+            {
+                // One batch per scheduler turn, so other clients' frames are served in between.
+                foreach (var b in BoundaryTrainer.SampleBatches(engine.Generator, [new TextAttributeScorer(a.Space, name)], o))
+                {
+                    codes.Add(b.Codes); scores.Add(b.Scores[0]);
+                    token.ThrowIfCancellationRequested();
+                    yield return new LearnProgress(b.Fraction * 0.95, $"scored {(int)Math.Round(b.Fraction * r.Samples)}/{r.Samples} samples");
+                }
+                yield return new LearnProgress(0.95, "fitting the linear SVM…");
+                TrainedBoundary boundary;
+                string? saved;
+                using (var scope = NewDisposeScope())
+                {
+                    boundary = BoundaryTrainer.Fit(cat(codes, 0), cat(scores, 0), o);
+                    saved = a.Sliders.Add(name, boundary);
+                }
+                yield return new LearnProgress(1, $"\"{name}\" learned: validation accuracy {boundary.ValidationAccuracy.ToString("P0", CultureInfo.InvariantCulture)}"
+                    + (saved is null ? " (kept for this run: the pack folder is not writable)" : ""), a.Sliders.Catalog.Sliders.First(s => s.Name == name));
+            }
+            finally { foreach (var t in codes.Concat(scores)) t.Dispose(); }
+        }
+
         a.Sliders.BeginLearning(name);
-        string job = client + ":learn";                                    // slider previews must not cancel the job
-        IEnumerator<(Tensor Codes, Tensor[] Scores, double Fraction)>? batches = null;
-        var codes = new List<Tensor>(); var scores = new List<Tensor>();
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, circuit.Token);
         try
         {
             yield return new LearnProgress(0, $"scoring {r.Samples} samples for \"{name}\"…");
-            while (true)
-            {
-                // One batch per scheduler turn, so other clients' frames are served in between.
-                var fraction = await host.Scheduler.RunAsync(job, _ =>
-                {
-                    batches ??= BoundaryTrainer.SampleBatches(engine.Generator, [new TextAttributeScorer(a.Space, name)], o).GetEnumerator();
-                    if (!batches.MoveNext()) return (double?)null;
-                    codes.Add(batches.Current.Codes); scores.Add(batches.Current.Scores[0]);
-                    return batches.Current.Fraction;
-                }, linked.Token);
-                if (fraction is null) break;
-                yield return new LearnProgress(fraction.Value * 0.95, $"scored {(int)Math.Round(fraction.Value * r.Samples)}/{r.Samples} samples");
-            }
-            yield return new LearnProgress(0.95, "fitting the linear SVM…");
-            var (info, saved, accuracy) = await host.Scheduler.RunAsync(job, _ =>
-            {
-                using var scope = NewDisposeScope();
-                var b = BoundaryTrainer.Fit(cat(codes, 0), cat(scores, 0), o);
-                var file = a.Sliders.Add(name, b);
-                return (a.Sliders.Catalog.Sliders.First(s => s.Name == name), file, b.ValidationAccuracy);
-            }, linked.Token);
-            yield return new LearnProgress(1, $"\"{name}\" learned: validation accuracy {accuracy.ToString("P0", CultureInfo.InvariantCulture)}"
-                + (saved is null ? " (kept for this run: the pack folder is not writable)" : ""), info);
+            // Its own client id: slider previews must not cancel the job.
+            await foreach (var p in host.Scheduler.StreamAsync(client + ":learn", Job, circuit.Token, ct)) yield return p;
         }
-        finally
-        {
-            a.Sliders.EndLearning(name);
-            await host.Scheduler.RunAsync(job + ":dispose", _ =>
-            {
-                batches?.Dispose();
-                foreach (var t in codes.Concat(scores)) t.Dispose();
-                return 0;
-            }, CancellationToken.None);
-        }
+        finally { a.Sliders.EndLearning(name); }
     }
 
     public void Dispose()
