@@ -44,7 +44,7 @@ public sealed class Text2FaceCommand : Command<Text2FaceCommand.Settings>
         if (s.Method == "prior")
         {
             if (s.Pack is null) throw new ArgumentException("--method prior needs a pack with a trained prior (faceweb train prior)");
-            prior = TextToWPrior.Load(ModelPack.Load(s.Pack).PathOf(TrainCommand.PriorRole));
+            prior = TextToWPrior.Load(ModelPack.Load(s.Pack).PathOf(ModelPack.PriorRole));
         }
         var images = new List<Tensor>(); var names = new List<string>();
         var scores = new List<double>();

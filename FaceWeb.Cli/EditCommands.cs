@@ -296,7 +296,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         return 0;
     }
 
-    public const string PriorRole = "prior:text-to-w", PriorFile = "prior_text_to_w.safetensors";
+    public const string PriorFile = "prior_text_to_w.safetensors";
 
     static int TrainPrior(Settings s, FaceEngine engine, ClipSpace space, CancellationToken ct)
     {
@@ -310,7 +310,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
                 new MapperTicks(f => { while (shown < (int)Math.Round(f * s.Steps)) { shown++; tick(); } }, l => loss = l), ct);
         });
         prior.Save(Path.Combine(s.Pack, PriorFile), space.Name);
-        ModelPack.AddFile(s.Pack, PriorRole, PriorFile);
+        ModelPack.AddFile(s.Pack, ModelPack.PriorRole, PriorFile);
         Console.WriteLine($"final loss {loss:F4}; wrote {PriorFile} and updated the manifest");
         return 0;
     }

@@ -75,7 +75,7 @@ public sealed class EditAssets(ITextImageSpace? space, StyleSpaceStats? stats, T
             }
             foreach (var (role, path) in roles.Where(r => r.Key.StartsWith("mapper:", StringComparison.Ordinal)))
                 mappers[role["mapper:".Length..]] = path;
-            if (roles.TryGetValue("prior:text-to-w", out var prior)) priorFile = prior;
+            if (roles.TryGetValue(ModelPack.PriorRole, out var prior)) priorFile = prior;
         }
         var sliders = SliderRegistry.Load(engine, packDir, space is null ? "Learning a slider needs a text–image space (see above)." : null, log);
         var identity = o.Identity is null ? null : ArcFaceIdentity.Load(o.Identity);
