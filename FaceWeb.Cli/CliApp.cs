@@ -34,7 +34,7 @@ public static class CliApp
             return app.Run(args);
         }
         catch (Exception e) when (e is CommandParseException or CommandRuntimeException or CheckpointException
-                                       or ArgumentException or FileNotFoundException or DirectoryNotFoundException)
+                                       or ArgumentException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException)
         {
             Console.Error.WriteLine($"error: {OneLine(e.Message)}");
             return BadInput;

@@ -32,9 +32,7 @@ public class EditSettings : CommandSettings
 
     public FaceEngine OpenEngine() => Pack is not null ? FaceEngine.FromPack(Pack) : FaceEngine.FromCheckpoint(Checkpoint!);
 
-    public ClipSpace OpenSpace() => Clip is null || Vocab is null
-        ? throw new ArgumentException("this command needs a text–image space: --clip CKPT --vocab FILE")
-        : ClipSpace.Load(Clip, Vocab);
+    public ITextImageSpace OpenSpace() => CliSpaces.Open(Clip, Vocab, Pack);
 
     /// <summary>Start latent of --seed at --truncation: [1,L,D] W+.</summary>
     public Tensor StartLatent(FaceEngine e)
@@ -69,7 +67,9 @@ public sealed class PrecomputeCommand : Command<PrecomputeCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandArgument(0, "<WHAT>"), Description("stylespace or fs3")] public string What { get; init; } = "";
+        [CommandArgument(0, "<WHAT>"), Description("stylespace, fs3 or boundaries")] public string What { get; init; } = "";
+        [CommandOption("--ratio <R>"), Description("boundaries: the fraction of samples per side"), DefaultValue(0.02)] public double Ratio { get; init; } = 0.02;
+        [CommandOption("--report <FILE>"), Description("boundaries: accuracies as JSON")] public string? Report { get; init; }
         [CommandOption("--pack <DIR>")] public string Pack { get; init; } = "";
         [CommandOption("--samples <N>"), DefaultValue(100_000)] public int Samples { get; init; } = 100_000;
         [CommandOption("--clip <CKPT>")] public string? Clip { get; init; }
@@ -78,7 +78,7 @@ public sealed class PrecomputeCommand : Command<PrecomputeCommand.Settings>
         [CommandOption("--alpha <A>"), DefaultValue(5.0)] public double Alpha { get; init; } = 5;
 
         public override Spectre.Console.ValidationResult Validate() =>
-            What is not ("stylespace" or "fs3") ? Spectre.Console.ValidationResult.Error("WHAT must be stylespace or fs3")
+            What is not ("stylespace" or "fs3" or "boundaries") ? Spectre.Console.ValidationResult.Error("WHAT must be stylespace, fs3 or boundaries")
             : Pack == "" ? Spectre.Console.ValidationResult.Error("--pack is required")
             : Spectre.Console.ValidationResult.Success();
     }
@@ -87,6 +87,7 @@ public sealed class PrecomputeCommand : Command<PrecomputeCommand.Settings>
 
     public override int Execute(CommandContext context, Settings s, CancellationToken ct)
     {
+        if (s.What == "boundaries") return DefaultPackCommands.PrecomputeBoundaries(s, ct);
         using var engine = FaceEngine.FromPack(s.Pack);
         var g = engine.Generator;
         if (s.What == "stylespace")
@@ -102,11 +103,10 @@ public sealed class PrecomputeCommand : Command<PrecomputeCommand.Settings>
             Console.WriteLine($"wrote {StatsFile} ({s.Samples} samples) and updated the manifest");
             return 0;
         }
-        if (s.Clip is null || s.Vocab is null) throw new ArgumentException("fs3 needs --clip CKPT --vocab FILE");
         string statsPath = Path.Combine(s.Pack, StatsFile);
         if (!File.Exists(statsPath)) throw new ArgumentException($"run 'faceweb precompute stylespace --pack {s.Pack}' first");
         using var statsLoaded = StyleSpaceStats.Load(statsPath, g);
-        using var space = ClipSpace.Load(s.Clip, s.Vocab);
+        using var space = CliSpaces.Open(s.Clip, s.Vocab, s.Pack);
         string progressFile = Path.Combine(s.Pack, "fs3.progress.safetensors");
         Tensor? fs3 = null;
         CliApp.Progress("fs3 (resumable: Ctrl-C keeps what is done)", 100, tick =>
@@ -122,6 +122,13 @@ public sealed class PrecomputeCommand : Command<PrecomputeCommand.Settings>
         Console.WriteLine($"wrote {Fs3File} [{string.Join(",", fs3!.shape)}] and updated the manifest");
         return 0;
     }
+}
+
+static class CliSpaces
+{
+    /// <summary>--clip/--vocab, else the pack's FaceCLIP-mini; a clear error when there is neither.</summary>
+    public static ITextImageSpace Open(string? clip, string? vocab, string? pack) => TextImageSpaces.Open(clip, vocab, pack)
+        ?? throw new ArgumentException("this command needs a text–image space: --clip CKPT --vocab FILE, or a pack with FaceCLIP-mini (faceweb train faceclip)");
 }
 
 sealed class Ticks(Action<double> report) : IProgress<double>
@@ -260,11 +267,18 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [CommandOption("--text <TEXT>")] public string Text { get; init; } = "";
         [CommandOption("--steps <N>"), DefaultValue(500)] public int Steps { get; init; } = 500;
         [CommandOption("--batch <N>"), DefaultValue(4)] public int Batch { get; init; } = 4;
+        [CommandOption("--datasets <DIR>"), Description("faceclip/attributes: folder with utkface-128 and celeba10k-89x109 (folders or .tar.gz)")] public string? Datasets { get; init; }
+        [CommandOption("--per-image <N>"), Description("faceclip: captions per image"), DefaultValue(3)] public int PerImage { get; init; } = 3;
+        [CommandOption("--cache <FILE>"), Description("faceclip: caption-embedding cache")] public string? Cache { get; init; }
+        [CommandOption("--lr <RATE>"), Description("faceclip/attributes: peak learning rate"), DefaultValue(2e-3)] public double LearningRate { get; init; } = 2e-3;
+        [CommandOption("--seed <N>"), DefaultValue(0)] public int Seed { get; init; }
+        [CommandOption("--report <FILE>"), Description("faceclip/attributes: the held-out numbers as JSON")] public string? Report { get; init; }
         [CommandOption("--identity <CKPT>"), Description("mapper: ArcFace IR-SE50 (model_ir_se50.pth) for the identity loss")] public string? Identity { get; init; }
         [CommandOption("--id-lambda <LAMBDA>"), Description("mapper: λ_ID, 0.1 in the paper (needs --identity)"), DefaultValue(0.0)] public double IdLambda { get; init; }
 
         public override Spectre.Console.ValidationResult Validate() =>
-            What is not ("mapper" or "boundary" or "prior") ? Spectre.Console.ValidationResult.Error("train mapper, train boundary or train prior")
+            What is not ("mapper" or "boundary" or "prior" or "faceclip" or "attributes") ? Spectre.Console.ValidationResult.Error("train mapper|boundary|prior|faceclip|attributes")
+            : What is "faceclip" or "attributes" && Datasets is null ? Spectre.Console.ValidationResult.Error("--datasets is required")
             : Pack == "" ? Spectre.Console.ValidationResult.Error("--pack is required")
             : What == "mapper" && Text.Trim() == "" ? Spectre.Console.ValidationResult.Error("--text is required")
             : What == "boundary" && Attribute.Trim() == "" ? Spectre.Console.ValidationResult.Error("--attribute is required")
@@ -273,9 +287,10 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
 
     public override int Execute(CommandContext context, Settings s, CancellationToken ct)
     {
-        if (s.Clip is null || s.Vocab is null) throw new ArgumentException($"training a {s.What} needs --clip CKPT --vocab FILE");
+        if (s.What == "faceclip") return DefaultPackCommands.TrainFaceClip(s, ct);
+        if (s.What == "attributes") return DefaultPackCommands.TrainAttributes(s, ct);
         using var engine = FaceEngine.FromPack(s.Pack);
-        using var space = ClipSpace.Load(s.Clip, s.Vocab);
+        using var space = CliSpaces.Open(s.Clip, s.Vocab, s.Pack);
         if (s.What == "boundary") return TrainBoundary(s, engine, space, ct);
         if (s.What == "prior") return TrainPrior(s, engine, space, ct);
         var text = space.EmbedTexts([s.Text])[0];
@@ -298,7 +313,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
 
     public const string PriorFile = "prior_text_to_w.safetensors";
 
-    static int TrainPrior(Settings s, FaceEngine engine, ClipSpace space, CancellationToken ct)
+    static int TrainPrior(Settings s, FaceEngine engine, ITextImageSpace space, CancellationToken ct)
     {
         var g = engine.Generator;
         using var prior = new TextToWPrior(space.EmbedDim, g.Config.StyleDim);
@@ -315,7 +330,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         return 0;
     }
 
-    static int TrainBoundary(Settings s, FaceEngine engine, ClipSpace space, CancellationToken ct)
+    static int TrainBoundary(Settings s, FaceEngine engine, ITextImageSpace space, CancellationToken ct)
     {
         var scorer = new TextAttributeScorer(space, s.Attribute);
         var o = new BoundaryOptions(s.Samples, s.Ratio);

@@ -55,10 +55,9 @@ public sealed class EditAssets(ITextImageSpace? space, StyleSpaceStats? stats, T
 
     public static EditAssets Load(FaceEngine engine, string? packDir, EngineOptions o, ILogger log)
     {
-        ITextImageSpace? space = null;
-        string? why = null;
-        if (o.Clip is not null && o.ClipVocab is not null) space = ClipSpace.Load(o.Clip, o.ClipVocab);
-        else why = "Text edits need a text–image space: start the app with --FaceWeb:Clip=ViT-B-32.pt --FaceWeb:ClipVocab=bpe_simple_vocab_16e6.txt.gz (the default pack's own space comes with its next version).";
+        var space = TextImageSpaces.Open(o.Clip, o.ClipVocab, packDir);
+        string? why = space is not null ? null
+            : "Text edits need a text–image space: this pack has no FaceCLIP-mini, so start the app with --FaceWeb:Clip=ViT-B-32.pt --FaceWeb:ClipVocab=bpe_simple_vocab_16e6.txt.gz.";
         StyleSpaceStats? stats = null; Tensor? fs3 = null;
         string? priorFile = null;
         var mappers = new Dictionary<string, string>();

@@ -7,14 +7,16 @@ using System.Text;
 namespace FaceWeb.Engine.TextImage;
 
 /// <param name="Attributes">CelebA attribute names that are +1 for the image (empty for UTKFace).</param>
-public sealed record FaceLabels(string Image, string Source, IReadOnlySet<string> Attributes, int? Age = null, string? Gender = null, string? Race = null);
+public sealed record FaceLabels(string Image, string Source, IReadOnlySet<string> Attributes, int? Age = null, string? Gender = null, string? Race = null, bool Greyscale = false);
 
 public static class FaceCaptions
 {
     /// <summary>list_attr_celeba.txt: a count line, a line of attribute names, then "file ±1 …" rows.</summary>
-    public static List<FaceLabels> ReadCelebA(string path)
+    public static List<FaceLabels> ReadCelebA(string path) => ParseCelebA(File.ReadAllLines(path), path);
+
+    /// <param name="path">names the source in errors.</param>
+    public static List<FaceLabels> ParseCelebA(string[] lines, string path)
     {
-        var lines = File.ReadAllLines(path);
         if (lines.Length < 2) throw new ArgumentException($"{path}: expected a count line and a header line");
         var names = lines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
         var result = new List<FaceLabels>();
@@ -30,9 +32,11 @@ public static class FaceCaptions
     }
 
     /// <summary>UTKFace labels.csv (file,age,gender,race,greyscale,label_ok); rows with label_ok ≠ 1 are skipped.</summary>
-    public static List<FaceLabels> ReadUtk(string path)
+    public static List<FaceLabels> ReadUtk(string path) => ParseUtk(File.ReadAllLines(path), path);
+
+    /// <param name="path">names the source in errors.</param>
+    public static List<FaceLabels> ParseUtk(string[] lines, string path)
     {
-        var lines = File.ReadAllLines(path);
         if (lines.Length == 0 || !lines[0].StartsWith("file,age,gender,race", StringComparison.Ordinal)) throw new ArgumentException($"{path}: expected the header file,age,gender,race,…");
         var result = new List<FaceLabels>();
         for (int i = 1; i < lines.Length; i++)
@@ -41,7 +45,7 @@ public static class FaceCaptions
             if (f.Length >= 6 && f[5].Trim() != "1") continue;              // label_ok = 0: unusable labels
             if (f.Length < 6 || !int.TryParse(f[1], CultureInfo.InvariantCulture, out int age) || age is < 0 or > 130 || f[2] is not ("male" or "female"))
                 throw new ArgumentException($"{path}:{i + 1}: expected file,age,gender,race,greyscale,label_ok");
-            result.Add(new FaceLabels(f[0], "utk", new HashSet<string>(), age, f[2], f[3]));
+            result.Add(new FaceLabels(f[0], "utk", new HashSet<string>(), age, f[2], f[3], f[4].Trim() == "1"));
         }
         return result;
     }
@@ -69,6 +73,29 @@ public static class FaceCaptions
         }
         return result;
     }
+
+    /// <summary>
+    /// A "with" and a "without" prompt per CelebA attribute the captions describe, for zero-shot checks. Attributes the
+    /// captions never mention (Attractive, Blurry, Chubby, Narrow_Eyes, Oval_Face) have none.
+    /// </summary>
+    public static readonly IReadOnlyList<(string Attribute, (string With, string Without) Prompts)> ZeroShotPrompts =
+    [
+        ("Male", ("a photo of a man", "a photo of a woman")),
+        ("Young", ("a photo of a young person", "a photo of an older person")),
+        ("Smiling", ("a photo of a smiling person", "a photo of a person")),
+        ("No_Beard", ("a photo of a man", "a photo of a man with a beard")),
+        .. new (string, string)[]
+        {
+            ("5_o_Clock_Shadow", "stubble"), ("Arched_Eyebrows", "arched eyebrows"), ("Bags_Under_Eyes", "bags under the eyes"),
+            ("Bald", "a bald head"), ("Bangs", "bangs"), ("Big_Lips", "full lips"), ("Big_Nose", "a big nose"),
+            ("Black_Hair", "black hair"), ("Blond_Hair", "blond hair"), ("Brown_Hair", "brown hair"), ("Bushy_Eyebrows", "bushy eyebrows"),
+            ("Double_Chin", "a double chin"), ("Eyeglasses", "glasses"), ("Goatee", "a goatee"), ("Gray_Hair", "grey hair"),
+            ("Heavy_Makeup", "heavy makeup"), ("High_Cheekbones", "high cheekbones"), ("Mouth_Slightly_Open", "a slightly open mouth"),
+            ("Mustache", "a moustache"), ("Pale_Skin", "pale skin"), ("Pointy_Nose", "a pointed nose"), ("Receding_Hairline", "a receding hairline"),
+            ("Rosy_Cheeks", "rosy cheeks"), ("Straight_Hair", "straight hair"), ("Wavy_Hair", "wavy hair"), ("Wearing_Earrings", "earrings"),
+            ("Wearing_Hat", "a hat"), ("Wearing_Lipstick", "lipstick"), ("Wearing_Necklace", "a necklace"), ("Wearing_Necktie", "a tie"),
+        }.Select(a => (a.Item1, ($"a photo of a person with {a.Item2}", "a photo of a person"))),
+    ];
 
     static readonly string[] Frames = ["{0}", "a photo of {0}", "portrait of {0}", "a close-up of {0}", "a picture of {0}", "the face of {0}"];
 

@@ -8,7 +8,8 @@ using static TorchSharp.torch;
 
 namespace FaceWeb.Engine.TextImage;
 
-/// <summary>[N,3,S,S] in [−1,1] (resized to 64) → [N,E] L2-normalised: four stride-2 conv blocks, global average pool, linear.</summary>
+/// <summary>[N,3,S,S] in [−1,1] (resized to 64) → [N,E] L2-normalised: four stages (a stride-2 and a stride-1 3×3 conv,
+/// each with batch norm and GELU), global average pool, linear.</summary>
 public sealed class FaceClipImageTower : nn.Module<Tensor, Tensor>
 {
     public const int InputSize = 64;
@@ -20,17 +21,23 @@ public sealed class FaceClipImageTower : nn.Module<Tensor, Tensor>
     {
         var layers = new List<(string, nn.Module<Tensor, Tensor>)>();
         long cin = 3;
+        void Block(long cout, long stride)
+        {
+            int k = layers.Count;
+            layers.Add(($"{k}", nn.Conv2d(cin, cout, 3, stride: stride, padding: 1, bias: false)));
+            layers.Add(($"{k + 1}", nn.BatchNorm2d(cout)));
+            layers.Add(($"{k + 2}", nn.GELU()));
+            cin = cout;
+        }
         for (int i = 0; i < 4; i++)
         {
             long cout = width << i;                                   // 32, 64, 128, 256 channels at 32, 16, 8, 4 px
-            layers.Add(($"{3 * i}", nn.Conv2d(cin, cout, 3, stride: 2, padding: 1)));
-            layers.Add(($"{3 * i + 1}", nn.BatchNorm2d(cout)));
-            layers.Add(($"{3 * i + 2}", nn.GELU()));
-            cin = cout;
+            Block(cout, 2);
+            Block(cout, 1);
         }
         features = nn.Sequential(layers.ToArray());
         proj = nn.Linear(cin, embedDim);
-        logit_scale = new Parameter(tensor(Math.Log(1 / 0.07)));     // CLIP's initial temperature 0.07
+        logit_scale = new Parameter(tensor((float)Math.Log(1 / 0.07)));     // CLIP's initial temperature 0.07
         RegisterComponents();
         eval();
     }
@@ -39,13 +46,21 @@ public sealed class FaceClipImageTower : nn.Module<Tensor, Tensor>
     /// <summary>exp(logit_scale), clamped at 100 as in CLIP.</summary>
     public Tensor Scale => logit_scale.exp().clamp(max: 100);
 
-    public override Tensor forward(Tensor x)
+    /// <summary>The pooled trunk: [N,3,S,S] → [N,C] (C = 8 × width), what the attribute head reads.</summary>
+    public Tensor Features(Tensor x)
     {
         using var scope = NewDisposeScope();
         if (x.shape[2] != InputSize || x.shape[3] != InputSize)
             x = nn.functional.interpolate(x, [InputSize, InputSize], mode: InterpolationMode.Bilinear, align_corners: false, antialias: true);
-        var h = features.forward(x).mean([2, 3]);                     // [N,C]
-        return nn.functional.normalize(proj.forward(h), dim: -1).MoveToOuterDisposeScope();
+        return features.forward(x).mean([2, 3]).MoveToOuterDisposeScope();
+    }
+
+    public long FeatureDim => proj.weight.shape[1];
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        return nn.functional.normalize(proj.forward(Features(x)), dim: -1).MoveToOuterDisposeScope();
     }
 
     /// <summary>CLIP's symmetric InfoNCE for a batch of matched (image, caption) rows: [N,E]×[N,E] → scalar.</summary>
@@ -69,9 +84,15 @@ public sealed class FaceClipImageTower : nn.Module<Tensor, Tensor>
     public void Save(string path) => SafeTensors.Save(path, state_dict(), new Dictionary<string, string> { ["kind"] = "faceclip-mini-image", ["text"] = "all-MiniLM-L6-v2" });
 }
 
-/// <summary>The pack's space: MiniLM texts, the trained tower for images.</summary>
-public sealed class FaceClipSpace(MiniLmTextEncoder text, FaceClipImageTower images) : ITextImageSpace
+/// <summary>The pack's space: MiniLM texts, the trained tower for images. Disposes both unless <paramref name="ownsParts"/> is false.</summary>
+public sealed class FaceClipSpace(MiniLmTextEncoder text, FaceClipImageTower images, bool ownsParts = true) : ITextImageSpace
 {
+    /// <summary>The pack's FaceCLIP-mini, or null when it has no <see cref="ModelPack.FaceClipRole"/> file.</summary>
+    public static FaceClipSpace? FromPack(ModelPack pack) =>
+        pack.Manifest.Files.Any(f => f.Role == ModelPack.FaceClipRole)
+            ? new FaceClipSpace(new MiniLmTextEncoder(), FaceClipImageTower.Load(pack.PathOf(ModelPack.FaceClipRole)))
+            : null;
+
     public string Name => "FaceCLIP-mini";
     public int EmbedDim => (int)images.EmbedDim;
     public FaceClipImageTower Tower => images;
@@ -84,5 +105,5 @@ public sealed class FaceClipSpace(MiniLmTextEncoder text, FaceClipImageTower ima
 
     public Tensor EmbedImages(Tensor generated) => images.forward(generated);
 
-    public void Dispose() { text.Dispose(); images.Dispose(); }
+    public void Dispose() { if (ownsParts) { text.Dispose(); images.Dispose(); } }
 }

@@ -17,6 +17,18 @@ public interface ITextImageSpace : IDisposable
 
 public static class TextImageSpaces
 {
+    /// <summary>
+    /// The space a command or the app uses: OpenAI CLIP when a checkpoint and vocabulary are given, else the pack's own
+    /// FaceCLIP-mini when it has one, else null.
+    /// </summary>
+    public static ITextImageSpace? Open(string? clip, string? vocab, string? packDir)
+    {
+        if (clip is not null || vocab is not null)
+            return clip is not null && vocab is not null ? ClipSpace.Load(clip, vocab)
+                : throw new ArgumentException("CLIP needs both a checkpoint and its vocabulary (bpe_simple_vocab_16e6.txt.gz)");
+        return packDir is null ? null : FaceClipSpace.FromPack(Checkpoints.ModelPack.Load(packDir));
+    }
+
     /// <summary>Prompt ensembling (CLIP §3.1.4, as StyleCLIP's GetDt uses it): embed <paramref name="text"/> in every
     /// template ("a photo of a {}."), normalise each, average, normalise again. → [E]</summary>
     public static Tensor EmbedEnsemble(this ITextImageSpace space, string text, IReadOnlyList<string> templates)

@@ -67,4 +67,47 @@ public sealed class FaceClipTests
         Assert.Equal([2, 384], space.EmbedImages(x.detach()).shape);
         Assert.True(x.grad!.abs().sum().item<float>() > 0);
     }
+
+    /// <summary>Solid-colour faces with a caption per colour: the training loop, retrieval and zero-shot bookkeeping.</summary>
+    [Fact]
+    public void The_training_loop_learns_colour_captions_and_retrieval_counts_ranks()
+    {
+        string[] names = ["a face with red hair", "a face with green hair", "a face with blue hair"];
+        using var text = new MiniLmTextEncoder();
+        using var space = new FaceClipSpace(text, new FaceClipImageTower(width: 8));
+        var textEmb = space.EmbedTexts(names);
+        var rng = new Random(4);
+        FaceSample Face(int c)
+        {
+            var px = new byte[64 * 64 * 3];
+            for (int i = 0; i < px.Length; i++) px[i] = (byte)(i % 3 == c ? 160 + rng.Next(60) : rng.Next(60));
+            return new FaceSample(new FaceLabels($"f{c}", "celeba", c == 0 ? new HashSet<string> { "Red" } : new HashSet<string>()), px);
+        }
+        var train = Enumerable.Range(0, 48).Select(i => Face(i % 3)).ToList();
+        var steps = FaceClipTraining.Train(space.Tower, train, train.Select(f => new[] { f.Labels.Image[1] - '0' }).ToList(), textEmb,
+            new FaceClipTrainingOptions(Steps: 60, Batch: 24, LearningRate: 5e-3, Warmup: 5), TestContext.Current.CancellationToken).ToList();
+        Assert.Equal(60, steps.Count);
+        Assert.True(steps[^5..].Average(s => s.Loss) < steps[..5].Average(s => s.Loss) - 0.3, $"loss {steps[0].Loss:F3} → {steps[^1].Loss:F3}");
+        Assert.False(space.Tower.training);
+
+        var held = new[] { 0, 1, 2 }.Select(Face).ToList();
+        using var images = FaceClipTraining.EmbedImages(space.Tower, held);
+        var r = FaceClipTraining.Retrieval(images, textEmb);
+        Assert.Equal((3, 1.0, 1.0), (r.Count, r.TextToImageR1, r.ImageToTextR1));
+        Assert.Equal(1.0 / 3, r.Chance, 6);
+    }
+
+    [Fact]
+    public void Retrieval_and_auc_count_exactly()
+    {
+        var img = eye(4);
+        var txt = tensor(new float[,] { { 0, 1, 0, 0 }, { 0, 0.1f, 0.9f, 0 }, { 0, 0, 1, 0 }, { 0, 0, 0, 1 } });   // captions 0 and 1 point at images 1 and 2
+        var r = FaceClipTraining.Retrieval(img, txt);
+        Assert.Equal(0.5, r.TextToImageR1, 6);      // only captions 2 and 3 find their own image first
+        Assert.Equal(1.0, r.TextToImageR5, 6);
+        Assert.Equal(1.0, FaceClipTraining.Auc([0.1f, 0.2f, 0.8f, 0.9f], [false, false, true, true]));
+        Assert.Equal(0.0, FaceClipTraining.Auc([0.1f, 0.2f, 0.9f], [true, true, false]));
+        Assert.Equal(0.5, FaceClipTraining.Auc([0.5f, 0.5f], [true, false]));
+        Assert.True(double.IsNaN(FaceClipTraining.Auc([1f, 2f], [true, true])));
+    }
 }

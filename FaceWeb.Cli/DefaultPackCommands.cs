@@ -1,0 +1,225 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using FaceWeb.Engine;
+using FaceWeb.Engine.Checkpoints;
+using FaceWeb.Engine.Editing;
+using FaceWeb.Engine.TextImage;
+using Spectre.Console;
+using static TorchSharp.torch;
+
+namespace FaceWeb.Cli;
+
+/// <summary>
+/// The default pack's own models: <c>train faceclip</c> (the image tower), <c>train attributes</c> (the classifier on its
+/// trunk) and <c>precompute boundaries</c> (the built-in sliders, scored by that classifier).
+/// </summary>
+static class DefaultPackCommands
+{
+    public const string TowerFile = "faceclip_image.safetensors", AttributesFile = "attributes.safetensors";
+
+    public static int TrainFaceClip(TrainCommand.Settings s, CancellationToken ct)
+    {
+        var (train, held) = LoadCaptioned(s.Datasets!, s.PerImage, ct);
+        if (s.Report is not null) File.WriteAllText(s.Report, "{}");             // fail on an unwritable report path now, not after training
+        using var textEnc = new MiniLmTextEncoder();
+        var (emb, trainRows, heldRows) = EmbedCaptions(textEnc, train, held, s.Cache, ct);
+        using var _ = emb;
+        using var tower = new FaceClipImageTower();
+        var o = new FaceClipTrainingOptions(s.Steps, s.Batch, s.LearningRate, Seed: s.Seed);
+        FaceClipStep last = default;
+        AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask("training FaceCLIP-mini", maxValue: s.Steps);
+                foreach (var step in FaceClipTraining.Train(tower, train.Select(t => t.Sample).ToList(), trainRows, emb, o, ct))
+                {
+                    last = step;
+                    task.Description = $"training FaceCLIP-mini · loss {step.Loss:F3} · scale {step.Scale:F1}";
+                    task.Increment(1);
+                    if (step.Step % 100 == 0) Console.Error.WriteLine($"step {step.Step}: loss {step.Loss:F4}, scale {step.Scale:F2}, lr {step.LearningRate:G3}");
+                }
+            });
+        string path = Path.Combine(s.Pack, TowerFile);
+        tower.Save(path);
+        ModelPack.AddFile(s.Pack, ModelPack.FaceClipRole, TowerFile);
+        Console.WriteLine($"final loss {last.Loss:F4}, scale {last.Scale:F1}; wrote {TowerFile} and updated the manifest");
+        var report = Evaluate(tower, textEnc, held, emb, heldRows);
+        if (s.Report is not null) File.WriteAllText(s.Report, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+        return 0;
+    }
+
+    public static int TrainAttributes(TrainCommand.Settings s, CancellationToken ct)
+    {
+        var pack = ModelPack.Load(s.Pack);
+        using var tower = FaceClipImageTower.Load(pack.PathOf(ModelPack.FaceClipRole));
+        var samples = ReadFaces(s.Datasets!, ct);
+        var train = samples.Where(x => !FaceCaptions.IsHeldOut(x.Labels.Image)).ToList();
+        var held = samples.Where(x => FaceCaptions.IsHeldOut(x.Labels.Image)).ToList();
+        if (s.Report is not null) File.WriteAllText(s.Report, "{}");
+        var names = samples.Where(x => x.Labels.Source == "celeba").SelectMany(x => x.Labels.Attributes).Distinct().Order(StringComparer.Ordinal).ToList();
+        if (!names.Contains("Male")) names.Add("Male");
+        using var scope = NewDisposeScope();
+        Tensor trainFeatures = null!, heldFeatures = null!;
+        AnsiConsole.Progress().Start(ctx =>
+        {
+            var task = ctx.AddTask("trunk features (train, mirrored train, held out)", maxValue: 2 * train.Count + held.Count);
+            trainFeatures = cat([Features(tower, train, false, task, ct), Features(tower, train, true, task, ct)], 0);
+            heldFeatures = Features(tower, held, false, task, ct);
+        });
+        var labels = train.Concat(train).Select(x => x.Labels).ToList();
+        var (targets, mask, ages) = AttributeClassifier.Targets(labels, names);
+        using var classifier = new AttributeClassifier(names, tower.FeatureDim);
+        var o = new AttributeTrainingOptions(s.Steps, s.Batch, s.LearningRate, Seed: s.Seed);
+        AnsiConsole.Progress().Start(ctx =>
+        {
+            var task = ctx.AddTask("training the attribute head", maxValue: o.Steps);
+            foreach (var (step, loss) in classifier.Train(trainFeatures, targets, mask, ages, o, ct))
+            {
+                task.Description = $"training the attribute head · loss {loss:F3}";
+                task.Increment(1);
+            }
+        });
+        var rows = classifier.Evaluate(heldFeatures, held.Select(x => x.Labels).ToList());
+        var table = new Table().AddColumns("attribute (held out)", "images", "accuracy", "majority");
+        foreach (var r in rows) table.AddRow(r.Attribute, $"{r.Count}", $"{r.Accuracy:P1}", $"{r.Majority:P1}");
+        AnsiConsole.Write(table);
+        classifier.Save(Path.Combine(s.Pack, AttributesFile));
+        ModelPack.AddFile(s.Pack, ModelPack.AttributesRole, AttributesFile);
+        Console.WriteLine($"wrote {AttributesFile} ({names.Count} attributes + {AttributeClassifier.AgeBuckets.Length} age buckets) and updated the manifest");
+        if (s.Report is not null) File.WriteAllText(s.Report, JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true }));
+        return 0;
+    }
+
+    static Tensor Features(FaceClipImageTower tower, List<FaceSample> set, bool mirror, ProgressTask task, CancellationToken ct)
+    {
+        using var _ = no_grad();
+        var parts = new List<Tensor>();
+        for (int i = 0; i < set.Count; i += 256)
+        {
+            ct.ThrowIfCancellationRequested();
+            using var x = FaceDataset.Batch(set.Skip(i).Take(256).ToList());
+            using var input = mirror ? x.flip(3) : x.alias();
+            parts.Add(tower.Features(input));
+            task.Increment(Math.Min(256, set.Count - i));
+        }
+        return cat(parts, 0);
+    }
+
+    /// <summary>faceweb precompute boundaries --pack DIR: the built-in sliders, each scored by the pack's classifier.</summary>
+    public static int PrecomputeBoundaries(PrecomputeCommand.Settings s, CancellationToken ct)
+    {
+        var pack = ModelPack.Load(s.Pack);
+        using var engine = FaceEngine.FromPack(s.Pack);
+        using var tower = FaceClipImageTower.Load(pack.PathOf(ModelPack.FaceClipRole));
+        using var classifier = AttributeClassifier.Load(pack.PathOf(ModelPack.AttributesRole));
+        var scorers = ClassifierScorer.BuiltIn.Select(b => new ClassifierScorer(tower, classifier, b.Slider, b.Attribute, b.Sign)).ToList();
+        var o = new BoundaryOptions(s.Samples, s.Ratio);
+        (Tensor Codes, Tensor[] Scores) sampled = default;
+        CliApp.Progress($"rendering and scoring {s.Samples} samples for {scorers.Count} attributes", 100, tick =>
+        {
+            int shown = 0;
+            sampled = BoundaryTrainer.Sample(engine.Generator, scorers, o, new Ticks(f => { while (shown < (int)(f * 100)) { shown++; tick(); } }), ct);
+        });
+        var table = new Table().AddColumns("slider", "classifier output", "SVM validation", "train", "per side");
+        var report = new List<object>();
+        for (int i = 0; i < scorers.Count; i++)
+        {
+            var b = BoundaryTrainer.Fit(sampled.Codes!, sampled.Scores![i], o);
+            string file = $"boundary-{ModelPack.Slug(scorers[i].Attribute)}.safetensors";
+            BoundaryTrainer.Save(b, scorers[i].Attribute, Path.Combine(s.Pack, file));
+            ModelPack.AddFile(s.Pack, $"{ModelPack.BoundaryRole}{scorers[i].Attribute}", file);
+            var (_, attr, sign) = ClassifierScorer.BuiltIn[i];
+            table.AddRow(scorers[i].Attribute, sign < 0 ? $"−{attr}" : attr, $"{b.ValidationAccuracy:P1}", $"{b.TrainAccuracy:P1}", $"{b.TrainPerSide}+{b.ValidationPerSide}");
+            report.Add(new { slider = scorers[i].Attribute, attribute = attr, sign, validation = b.ValidationAccuracy, train = b.TrainAccuracy });
+            b.Normal.Dispose();
+        }
+        AnsiConsole.Write(table);
+        if (s.Report is not null) File.WriteAllText(s.Report, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+        return 0;
+    }
+
+    sealed record Captioned(FaceSample Sample, List<string> Captions);
+
+    static List<FaceSample> ReadFaces(string datasets, CancellationToken ct)
+    {
+        List<FaceSample> samples = [];
+        AnsiConsole.Progress().Start(ctx =>
+        {
+            var task = ctx.AddTask("reading and framing faces", maxValue: 1);
+            samples = FaceDataset.Read(datasets, new Progress<double>(f => task.Value = f), ct);
+        });
+        return samples;
+    }
+
+    static (List<Captioned> Train, List<Captioned> Held) LoadCaptioned(string datasets, int perImage, CancellationToken ct)
+    {
+        var samples = ReadFaces(datasets, ct);
+        var all = samples.Select(x => new Captioned(x, FaceCaptions.Captions(x.Labels, perImage))).ToList();
+        var held = all.Where(c => FaceCaptions.IsHeldOut(c.Sample.Labels.Image)).ToList();
+        var train = all.Where(c => !FaceCaptions.IsHeldOut(c.Sample.Labels.Image)).ToList();
+        Console.WriteLine($"{samples.Count} faces ({samples.Count(x => x.Labels.Source == "utk")} UTKFace, {samples.Count(x => x.Labels.Source == "celeba")} CelebA): " +
+                          $"{train.Count} train, {held.Count} held out; {all.Sum(c => c.Captions.Count)} captions");
+        return (train, held);
+    }
+
+    /// <summary>Every distinct caption embedded once with MiniLM ([M,384]), cached by the SHA-256 of the caption list.</summary>
+    static (Tensor Emb, List<int[]> TrainRows, List<int[]> HeldRows) EmbedCaptions(MiniLmTextEncoder enc, List<Captioned> train, List<Captioned> held,
+        string? cache, CancellationToken ct)
+    {
+        var unique = train.Concat(held).SelectMany(c => c.Captions).Distinct().ToList();
+        var row = unique.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i);
+        string key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', unique))));
+        Tensor? emb = null;
+        if (cache is not null && File.Exists(cache))
+        {
+            var sd = SafeTensors.Load(cache, out var meta);
+            if (meta.TryGetValue("captions_sha256", out var k) && k == key && sd.TryGetValue("embeddings", out var e)) emb = e;
+            else foreach (var t in sd.Values) t.Dispose();
+        }
+        if (emb is null)
+        {
+            var rows = new float[unique.Count][];
+            AnsiConsole.Progress().Start(ctx =>
+            {
+                var task = ctx.AddTask($"embedding {unique.Count} captions (MiniLM)", maxValue: unique.Count);
+                for (int i = 0; i < unique.Count; i += 512)
+                {
+                    var part = enc.Encode(unique.Skip(i).Take(512).ToList(), ct);
+                    part.CopyTo(rows, i);
+                    task.Increment(part.Length);
+                }
+            });
+            emb = tensor(rows.SelectMany(r => r).ToArray(), [unique.Count, MiniLmTextEncoder.Dimensions]);
+            if (cache is not null)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(cache))!);
+                SafeTensors.Save(cache, new Dictionary<string, Tensor> { ["embeddings"] = emb }, new Dictionary<string, string> { ["captions_sha256"] = key });
+            }
+        }
+        List<int[]> Rows(List<Captioned> set) => set.Select(c => c.Captions.Select(x => row[x]).ToArray()).ToList();
+        return (emb, Rows(train), Rows(held));
+    }
+
+    static object Evaluate(FaceClipImageTower tower, MiniLmTextEncoder textEnc, List<Captioned> held, Tensor emb, List<int[]> heldRows)
+    {
+        using var scope = NewDisposeScope();
+        var images = FaceClipTraining.EmbedImages(tower, held.Select(h => h.Sample).ToList());
+        var first = emb.index_select(0, tensor(heldRows.Select(r => (long)r[0]).ToArray()));
+        var r = FaceClipTraining.Retrieval(images, first);
+        var table = new Table().AddColumns("held-out retrieval", "R@1", "R@5");
+        table.AddRow($"text → image ({r.Count} faces)", $"{r.TextToImageR1:P1}", $"{r.TextToImageR5:P1}");
+        table.AddRow("image → text", $"{r.ImageToTextR1:P1}", $"{r.ImageToTextR5:P1}");
+        table.AddRow("chance", $"{r.Chance:P2}", $"{5 * r.Chance:P2}");
+        AnsiConsole.Write(table);
+
+        var celeba = held.Select((h, i) => (h, i)).Where(x => x.h.Sample.Labels.Source == "celeba").ToList();
+        using var space = new FaceClipSpace(textEnc, tower, ownsParts: false);
+        var zs = FaceClipTraining.ZeroShot(images.index_select(0, tensor(celeba.Select(x => (long)x.i).ToArray())), celeba.Select(x => x.h.Sample.Labels).ToList(), space);
+        var zt = new Table().AddColumns("attribute (held-out CelebA)", "positives", "zero-shot", "majority", "AUC");
+        foreach (var z in zs) zt.AddRow(z.Attribute, $"{z.Positives:P0}", $"{z.Accuracy:P1}", $"{z.Majority:P1}", $"{z.Auc:F3}");
+        AnsiConsole.Write(zt);
+        return new { retrieval = r, chance = r.Chance, zeroShot = zs };
+    }
+
+}
