@@ -115,7 +115,7 @@ public sealed class ModelPack
         }).ToList();
         var manifest = new PackManifest(name, kind, list, 1, description, trained, config);
         File.WriteAllText(Path.Combine(directory, ManifestName),
-            JsonSerializer.Serialize(manifest, new JsonSerializerOptions { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull }));
+            JsonSerializer.Serialize(manifest, new JsonSerializerOptions { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
         return manifest;
     }
 }

@@ -46,6 +46,38 @@ public sealed class AppTests(WebApplicationFactory<Program> factory) : IClassFix
         Assert.NotEqual(a.Png, c.Png);
     }
 
+    /// <summary>#7: a fresh start on the embedded pack offers every method with the pack's own FaceCLIP-mini, on CPU.</summary>
+    [Fact]
+    public async Task The_default_pack_offers_free_text_edits_built_in_sliders_and_learning_sliders()
+    {
+        using var scope = factory.Services.CreateScope();
+        var edits = scope.ServiceProvider.GetRequiredService<IEditService>();
+        var caps = await edits.GetCapabilitiesAsync(T);
+        Assert.True(caps.TextEdits, caps.Unavailable);
+        Assert.True(caps.GlobalDirections);
+        Assert.False(caps.CanPrecompute);
+        Assert.True(caps.Mappers.Count >= 3, string.Join(", ", caps.Mappers));
+
+        var start = await edits.RenderStartAsync(5, null, T);
+        var global = await edits.GlobalAsync(new GlobalEditRequest(5, "a face", "a face with blond hair", 4, 0.05), T);
+        Assert.Contains("channels", global.Detail);
+        Assert.NotEqual(start.Png, global.Png);
+        var mapped = await edits.MapperAsync(new MapperEditRequest(5, caps.Mappers[0], 1), T);
+        Assert.NotEqual(start.Png, mapped.Png);
+        var frames = new List<EditFrame>();
+        await foreach (var f in edits.OptimizeAsync(new OptimizeRequest(5, "a smiling old man", Steps: 3, L2Lambda: 0.008), T)) frames.Add(f);
+        Assert.Contains(frames, f => f.Detail.Contains("step 3", StringComparison.Ordinal));
+
+        var sliders = scope.ServiceProvider.GetRequiredService<ISliderService>();
+        var catalog = await sliders.GetCatalogAsync(T);
+        Assert.True(catalog.CanLearn, catalog.LearnUnavailable);
+        Assert.Empty(catalog.Problems);
+        foreach (var name in new[] { "age", "smiling", "male", "eyeglasses", "blond hair", "beard", "bangs", "heavy makeup" })
+            Assert.Contains(catalog.Sliders, s => s.Name == name && s.ValidationAccuracy > 0.8);
+        var older = await sliders.RenderAsync(new SliderRequest(5, new Dictionary<string, double> { ["age"] = 3 }, []), T);
+        Assert.NotEqual(start.Png, older.Png);
+    }
+
     [Fact]
     public async Task Bad_requests_get_clear_errors()
     {

@@ -1,0 +1,83 @@
+using FaceWeb.Engine.Checkpoints;
+using FaceWeb.Engine.Evaluation;
+using static TorchSharp.torch;
+
+namespace FaceWeb.Engine.Tests;
+
+/// <summary>
+/// face-api.js age/gender and expression nets against the npm package itself: reference numbers from
+/// @vladmandic/face-api 1.7.15 (tfjs 4.22, CPU backend) in headless Chromium, for a synthetic 112×112 input
+/// (bench/faceapi-reference/reference.html reproduces them).
+/// </summary>
+public sealed class FaceApiTests
+{
+    /// <summary>Pixel (y, x): R = (2x + y) mod 256, G = 2y mod 256, B = xy mod 256. [1,3,112,112] in 0..255.</summary>
+    static Tensor Pattern()
+    {
+        var d = new float[3 * 112 * 112];
+        for (int y = 0; y < 112; y++)
+            for (int x = 0; x < 112; x++)
+            {
+                d[y * 112 + x] = (2 * x + y) % 256;
+                d[112 * 112 + y * 112 + x] = 2 * y % 256;
+                d[2 * 112 * 112 + y * 112 + x] = x * y % 256;
+            }
+        return tensor(d, [1, 3, 112, 112]);
+    }
+
+    /// <summary>The restored weights; a skip with the restore command when they are not there (a failure in CI).</summary>
+    internal static string Models()
+    {
+        try { return FaceApiModels.Directory(); }
+        catch (DirectoryNotFoundException e) when (Environment.GetEnvironmentVariable("FACEWEB_REQUIRE_FIXTURES") != "1")
+        {
+            Assert.Skip(e.Message);
+            throw;
+        }
+    }
+
+    [Fact]
+    public void Age_and_gender_match_the_npm_package()
+    {
+        using var net = FaceApiAgeGenderNet.Load(Models());
+        var (age, gender) = net.Forward(Pattern());
+        Assert.Equal(45.66550064086914, age.item<float>(), 3);
+        Fixtures.AssertClose(tensor(new[] { 2.025096893310547f, -1.7771602869033813f }).view(1, 2), gender, "gender logits", 1e-3);
+        var p = net.Predict(Pattern())[0];
+        Assert.Equal(0.978166937828064, p.MaleProbability, 4);
+    }
+
+    [Fact]
+    public void Expressions_match_the_npm_package()
+    {
+        using var net = FaceApiExpressionNet.Load(Models());
+        var logits = net.Forward(Pattern());
+        float[] expected = [-2.870682716369629f, 0.02024286985397339f, -1.715956687927246f, -3.7158663272857666f, -4.637534141540527f, -5.297055721282959f, -2.26763653755188f];
+        Fixtures.AssertClose(tensor(expected).view(1, 7), logits, "expression logits", 1e-3);
+        Assert.Equal(0.72916317, net.Happy(Pattern())[0], 4);
+    }
+
+    [Fact]
+    public void Tfjs_manifests_are_read_strictly()
+    {
+        string dir = Directory.CreateTempSubdirectory("tfjs-").FullName;
+        try
+        {
+            string m = Path.Combine(dir, "m.json");
+            File.WriteAllText(m, """[{"paths":["m.bin"],"weights":[{"name":"a","shape":[2],"dtype":"float32"},{"name":"q","shape":[3],"dtype":"float32","quantization":{"dtype":"uint8","scale":0.5,"min":-1}}]}]""");
+            File.WriteAllBytes(Path.Combine(dir, "m.bin"), [.. BitConverter.GetBytes(1.5f), .. BitConverter.GetBytes(-2f), 0, 2, 255]);
+            using (var sd = TfjsWeights.Load(m))
+            {
+                Assert.Equal(new[] { 1.5f, -2f }, sd["a"].data<float>().ToArray());
+                Assert.Equal(new[] { -1f, 0f, 126.5f }, sd["q"].data<float>().ToArray());
+            }
+            File.WriteAllBytes(Path.Combine(dir, "m.bin"), [1, 2, 3]);
+            Assert.Contains("inside weight 'a'", Assert.Throws<CheckpointException>(() => TfjsWeights.Load(m)).Message);
+            File.Delete(Path.Combine(dir, "m.bin"));
+            Assert.Contains("missing", Assert.Throws<CheckpointException>(() => TfjsWeights.Load(m)).Message);
+            File.WriteAllText(m, "{not json");
+            Assert.Contains("not a TensorFlow.js weights manifest", Assert.Throws<CheckpointException>(() => TfjsWeights.Load(m)).Message);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+}

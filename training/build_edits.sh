@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Builds the editing half of the default pack (issue #7) with FaceWeb's own commands, on CPU:
+# FaceCLIP-mini, the attribute classifier, StyleSpace statistics, fs3, the built-in sliders, three mappers and the
+# text→W prior. Numbers land in .data/*.json; models/faceweb-mini/MODEL_CARD.md reports them.
+# Usage: training/build_edits.sh [DATASETS] (default ../shared/datasets; utkface-128 and celeba10k-89x109, folders or .tar.gz)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DATASETS=${1:-../shared/datasets}
+PACK=models/faceweb-mini
+dotnet build FaceWeb.Cli -v q -nologo
+fw=FaceWeb.Cli/bin/Debug/net10.0/linux-x64/faceweb
+mkdir -p .data
+$fw train faceclip --datasets "$DATASETS" --pack $PACK --steps 2500 --batch 256 --cache .data/faceclip-text-cache.safetensors --report .data/faceclip.json
+$fw train attributes --datasets "$DATASETS" --pack $PACK --steps 3000 --batch 512 --lr 1e-3 --report .data/attributes.json
+$fw precompute stylespace --pack $PACK --samples 100000
+$fw precompute fs3 --pack $PACK --images "${FS3_IMAGES:-32}"
+$fw precompute boundaries --pack $PACK --samples 10000 --ratio 0.02 --report .data/boundaries.json
+for text in "blond hair" "smiling" "old person"; do
+  $fw train mapper --pack $PACK --text "$text" --steps "${MAPPER_STEPS:-600}" --batch 8
+done
+$fw train prior --pack $PACK --steps "${PRIOR_STEPS:-300}" --batch 8
