@@ -12,17 +12,28 @@ namespace FaceWeb.Engine.Tests;
 public sealed class FaceApiTests
 {
     /// <summary>Pixel (y, x): R = (2x + y) mod 256, G = 2y mod 256, B = xy mod 256. [1,3,112,112] in 0..255.</summary>
-    static Tensor Pattern()
+    static Tensor Pattern(int n = 112)
     {
-        var d = new float[3 * 112 * 112];
-        for (int y = 0; y < 112; y++)
-            for (int x = 0; x < 112; x++)
+        var d = new float[3 * n * n];
+        for (int y = 0; y < n; y++)
+            for (int x = 0; x < n; x++)
             {
-                d[y * 112 + x] = (2 * x + y) % 256;
-                d[112 * 112 + y * 112 + x] = 2 * y % 256;
-                d[2 * 112 * 112 + y * 112 + x] = x * y % 256;
+                d[y * n + x] = (2 * x + y) % 256;
+                d[n * n + y * n + x] = 2 * y % 256;
+                d[2 * n * n + y * n + x] = x * y % 256;
             }
-        return tensor(d, [1, 3, 112, 112]);
+        return tensor(d, [1, 3, n, n]);
+    }
+
+    [Fact]
+    public void Recognition_descriptors_match_the_npm_package()
+    {
+        using var net = Engine.Identity.FaceApiIdentity.Load(Models());
+        using var _ = no_grad();
+        var d = net.Descriptor(Pattern(150));
+        Assert.Equal([1, 128], d.shape);
+        Fixtures.AssertClose(tensor(new[] { -0.108818f, 0.100089f, 0.088131f, -0.065673f }), d[0, ..4], "descriptor[0..3]", 1e-4);
+        Assert.Equal(1.3267, d.norm().item<float>(), 3);
     }
 
     /// <summary>The restored weights; a skip with the restore command when they are not there (a failure in CI).</summary>
