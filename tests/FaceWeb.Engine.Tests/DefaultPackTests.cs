@@ -9,7 +9,7 @@ namespace FaceWeb.Engine.Tests;
 /// sample grid that the training code rendered on the GPU (seeds 0–63, ψ = 1, constant noise).</summary>
 public sealed class DefaultPackTests
 {
-    static string PackDir()
+    internal static string PackDir()
     {
         for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
             if (File.Exists(Path.Combine(d.FullName, "FaceWeb.sln"))) return Path.Combine(d.FullName, "models", "faceweb-mini");

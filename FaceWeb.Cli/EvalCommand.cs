@@ -1,0 +1,131 @@
+using System.ComponentModel;
+using System.Text.Json;
+using FaceWeb.Engine;
+using FaceWeb.Engine.Checkpoints;
+using FaceWeb.Engine.Editing;
+using FaceWeb.Engine.Evaluation;
+using FaceWeb.Engine.TextImage;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using static TorchSharp.torch;
+
+namespace FaceWeb.Cli;
+
+/// <summary>
+/// faceweb eval edits --pack DIR [--faces 200] [--alpha 3] [--report FILE] [--grid PNG]: the pack's age, gender and smile
+/// edits (sliders, mappers, global directions, and a random-direction control) judged by face-api.js networks.
+/// </summary>
+public sealed class EvalCommand : Command<EvalCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandArgument(0, "<WHAT>"), Description("edits")] public string What { get; init; } = "";
+        [CommandOption("--pack <DIR>")] public string Pack { get; init; } = "";
+        [CommandOption("--faces <N>"), DefaultValue(200)] public int Faces { get; init; } = 200;
+        [CommandOption("--alpha <A>"), Description("slider distance along each unit normal"), DefaultValue(3.0)] public double Alpha { get; init; } = 3;
+        [CommandOption("--global-alpha <A>"), DefaultValue(4.0)] public double GlobalAlpha { get; init; } = 4;
+        [CommandOption("--beta <B>"), DefaultValue(0.08)] public double Beta { get; init; } = 0.08;
+        [CommandOption("--truncation <T>"), DefaultValue(0.7)] public double Truncation { get; init; } = 0.7;
+        [CommandOption("--faceapi <DIR>"), Description("face-api.js model folder (default: the restored npm package)")] public string? FaceApi { get; init; }
+        [CommandOption("--report <FILE>")] public string? Report { get; init; }
+        [CommandOption("--grid <PNG>"), Description("before/after grid of the first seeds")] public string? Grid { get; init; }
+
+        public override ValidationResult Validate() =>
+            What != "edits" ? ValidationResult.Error("eval edits is the only evaluation so far")
+            : Pack == "" ? ValidationResult.Error("--pack is required")
+            : Faces < 1 ? ValidationResult.Error("--faces must be at least 1")
+            : ValidationResult.Success();
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken ct)
+    {
+        using var engine = FaceEngine.FromPack(s.Pack);
+        var g = engine.Generator;
+        var pack = ModelPack.Load(s.Pack);
+        using var judges = EditJudges.Load(s.FaceApi ?? FaceApiModels.Directory());
+        using var space = TextImageSpaces.Open(null, null, s.Pack);
+        var owned = new List<IDisposable>();
+        var probes = Probes(s, pack, g, space, owned);
+        if (probes.Count == 0) throw new ArgumentException($"{s.Pack}: no age, male or smiling slider, mapper or global directions to check");
+        List<EditCheckRow> rows = [];
+        CliApp.Progress($"judging {probes.Count} edits on {s.Faces} faces with face-api.js", 100, tick =>
+        {
+            int shown = 0;
+            rows = EditCheck.Run(g, probes, judges, s.Faces, s.Truncation, progress: new Ticks(f => { while (shown < (int)(f * 100)) { shown++; tick(); } }), ct: ct);
+        });
+        var table = new Table().AddColumns("edit", "judge", "intended", "moved the right way", "mean change", "identity cos", "same person (d < 0.6)");
+        foreach (var r in rows)
+            table.AddRow(r.Edit, r.Judge, r.Sign > 0 ? "up" : "down", $"{r.RightWay:P0}", $"{r.MeanChange:+0.000;-0.000}", $"{r.IdentityCosine:F3}", $"{r.SamePerson:P0}");
+        AnsiConsole.Write(table);
+        if (s.Report is not null) File.WriteAllText(s.Report, JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true }));
+        if (s.Grid is not null) WriteGrid(s.Grid, g, probes);
+        foreach (var d in owned) d.Dispose();
+        return 0;
+    }
+
+    static List<EditProbe> Probes(Settings s, ModelPack pack, Engine.Generators.StyleGan2.StyleGan2Generator g, ITextImageSpace? space, List<IDisposable> owned)
+    {
+        var probes = new List<EditProbe>();
+        var sliders = pack.Boundaries().ToDictionary(b => b.Name, b => b.Path);
+        foreach (var (slider, judge) in new[] { ("age", Judge.Age), ("male", Judge.Male), ("smiling", Judge.Happy) })
+        {
+            if (!sliders.TryGetValue(slider, out var path)) continue;
+            var dir = BoundaryTrainer.LoadDirection(slider, path);
+            if (dir.Space != LatentSpace.W) continue;
+            var n = dir.Normal.view(1, 1, -1);
+            foreach (int sign in new[] { 1, -1 })
+            {
+                double a = sign * s.Alpha;
+                probes.Add(new EditProbe($"slider {slider} {a:+0.#;-0.#}", judge, sign, w => g.Synthesize(w + a * n)));
+            }
+        }
+        var mappers = pack.Manifest.Files.Where(f => f.Role.StartsWith("mapper:", StringComparison.Ordinal)).ToDictionary(f => f.Role[7..], f => pack.PathOf(f.Role));
+        foreach (var (text, judge) in new[] { ("old person", Judge.Age), ("smiling", Judge.Happy), ("man", Judge.Male) })
+        {
+            if (!mappers.TryGetValue(text, out var path)) continue;
+            var m = StyleClipMapper.Load(path);
+            owned.Add(m);
+            probes.Add(new EditProbe($"mapper \"{text}\"", judge, 1, w => g.Synthesize(m.Edit(w))));
+        }
+        var roles = pack.Manifest.Files.Select(f => f.Role).ToHashSet();
+        if (space is not null && roles.Contains("stylespace-stats") && roles.Contains("fs3"))
+        {
+            var stats = StyleSpaceStats.Load(pack.PathOf("stylespace-stats"), g);
+            owned.Add(stats);
+            using var sd = CheckpointReader.Load(pack.PathOf("fs3"));
+            var fs3 = sd["fs3"].clone();
+            owned.Add(fs3);
+            var layers = Fs3Job.ManipulableLayers(g);
+            foreach (var (target, judge) in new[] { ("a smiling face", Judge.Happy), ("the face of an old person", Judge.Age), ("the face of a man", Judge.Male) })
+            {
+                var dt = GlobalDirections.Dt(space.EmbedTexts(PromptTemplates.Fill(PromptTemplates.Faces, target)), space.EmbedTexts(PromptTemplates.Fill(PromptTemplates.Faces, "a face")));
+                var (delta, _) = GlobalDirections.Boundary(fs3, dt, s.Beta, layers.Select(l => stats.Std[l.Index]).ToList());
+                foreach (var d in delta) owned.Add(d);
+                owned.Add(dt);
+                probes.Add(new EditProbe($"global \"{target}\"", judge, 1, w => g.SynthesizeStyles(StyleEdits.Apply(g.Styles(w), layers, delta, s.GlobalAlpha))));
+            }
+        }
+        // Control: one fixed random unit direction in W at the slider distance; a judge should call it a coin toss.
+        var r = nn.functional.normalize(randn([1, 1, g.Config.StyleDim], generator: new Generator(20261126)), dim: -1);
+        owned.Add(r);
+        foreach (var judge in new[] { Judge.Age, Judge.Male, Judge.Happy })
+            probes.Add(new EditProbe($"control: random W direction +{s.Alpha:0.#}", judge, 1, w => g.Synthesize(w + s.Alpha * r)));
+        return probes;
+    }
+
+    static void WriteGrid(string file, Engine.Generators.StyleGan2.StyleGan2Generator g, List<EditProbe> probes)
+    {
+        var shown = probes.Where(p => !p.Name.StartsWith("control", StringComparison.Ordinal)).ToList();
+        var images = new List<Tensor>();
+        var captions = new List<IReadOnlyList<string>>();
+        using var _ = no_grad();
+        for (int seed = 0; seed < 4; seed++)
+        {
+            var w = g.WPlusFromZ(randn([1, g.Config.StyleDim], generator: new Generator((ulong)seed)), 0.7);
+            images.Add(g.Synthesize(w)); captions.Add([$"seed {seed}", "source"]);
+            foreach (var p in shown) { images.Add(p.Edit(w)); captions.Add([p.Name]); }
+        }
+        File.WriteAllBytes(file, CaptionedGrid.Png(images, captions, shown.Count + 1, 96));
+        foreach (var t in images) t.Dispose();
+    }
+}

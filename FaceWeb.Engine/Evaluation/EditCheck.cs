@@ -1,0 +1,85 @@
+// The independent check of a pack's edits (issue #7): judges FaceWeb did not train (face-api.js age/gender, expression
+// and recognition nets) say whether an edit moved age, gender or smile the intended way, and whether the person stayed.
+using FaceWeb.Engine.Generators.StyleGan2;
+using FaceWeb.Engine.Identity;
+using static TorchSharp.torch;
+
+namespace FaceWeb.Engine.Evaluation;
+
+public enum Judge { Age, Male, Happy }
+
+/// <param name="Edit">source W+ [N,L,D] → edited images [N,3,H,W] (no gradient needed).</param>
+/// <param name="Sign">+1 when the judged quantity should go up, −1 when down.</param>
+public sealed record EditProbe(string Name, Judge Judge, int Sign, Func<Tensor, Tensor> Edit);
+
+/// <param name="RightWay">fraction of faces whose judged value moved in the intended direction.</param>
+/// <param name="MeanChange">mean change of the judged value (years, P(male) or P(happy)), signed as measured.</param>
+/// <param name="IdentityCosine">mean cosine of face-api descriptors, source vs edit.</param>
+/// <param name="SamePerson">fraction of edits within face-api.js's same-person distance (0.6) of their source.</param>
+public sealed record EditCheckRow(string Edit, string Judge, int Sign, int Faces, double RightWay, double MeanChange, double IdentityCosine, double SamePerson);
+
+public sealed class EditJudges(FaceApiAgeGenderNet ageGender, FaceApiExpressionNet expression, FaceApiIdentity identity) : IDisposable
+{
+    public static EditJudges Load(string modelDir) =>
+        new(FaceApiAgeGenderNet.Load(modelDir), FaceApiExpressionNet.Load(modelDir), FaceApiIdentity.Load(modelDir));
+
+    /// <summary>Generator output [N,3,H,W] → (age, P(male), P(happy), raw descriptors [N,128]).</summary>
+    public (float[] Age, float[] Male, float[] Happy, Tensor Descriptors) Judge(Tensor images)
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var x112 = FaceApiInput.FromGenerated(images);
+        var ag = ageGender.Predict(x112);
+        var happy = expression.Happy(x112);
+        var x150 = nn.functional.interpolate((images.clamp(-1, 1) + 1) * 127.5f, [FaceApiIdentity.Size, FaceApiIdentity.Size],
+            mode: InterpolationMode.Bilinear, align_corners: false, antialias: true);
+        var d = identity.Descriptor(x150).MoveToOuterDisposeScope();
+        return (ag.Select(a => a.Age).ToArray(), ag.Select(a => a.MaleProbability).ToArray(), happy, d);
+    }
+
+    public void Dispose() { ageGender.Dispose(); expression.Dispose(); identity.Dispose(); }
+}
+
+public static class EditCheck
+{
+    /// <summary>
+    /// Runs every probe on the same <paramref name="faces"/> seeds (z from seed = index, truncation ψ) in batches; one
+    /// row per probe. <paramref name="progress"/> gets the fraction of batches done.
+    /// </summary>
+    public static List<EditCheckRow> Run(StyleGan2Generator g, IReadOnlyList<EditProbe> probes, EditJudges judges, int faces, double psi = 0.7,
+        int batch = 16, IProgress<double>? progress = null, CancellationToken ct = default)
+    {
+        if (faces < 1 || probes.Count == 0) throw new ArgumentException("the check needs at least one face and one edit");
+        var acc = probes.Select(_ => (Right: 0, Change: 0.0, Cos: 0.0, Same: 0)).ToArray();
+        for (int start = 0; start < faces; start += batch)
+        {
+            ct.ThrowIfCancellationRequested();
+            int n = Math.Min(batch, faces - start);
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
+            var z = cat(Enumerable.Range(start, n).Select(s => randn([1, g.Config.StyleDim], generator: new Generator((ulong)s))).ToArray(), 0);
+            var w = g.WPlusFromZ(z, psi);                                                                 // [n,L,D]
+            var before = judges.Judge(g.Synthesize(w));
+            for (int p = 0; p < probes.Count; p++)
+            {
+                var after = judges.Judge(probes[p].Edit(w));
+                float[] b = Pick(before, probes[p].Judge), a = Pick(after, probes[p].Judge);
+                var cos = nn.functional.cosine_similarity(before.Descriptors, after.Descriptors, 1).data<float>().ToArray();
+                var dist = (before.Descriptors - after.Descriptors).norm(1).data<float>().ToArray();
+                for (int i = 0; i < n; i++)
+                {
+                    acc[p].Right += probes[p].Sign * (a[i] - b[i]) > 0 ? 1 : 0;
+                    acc[p].Change += a[i] - b[i];
+                    acc[p].Cos += cos[i];
+                    acc[p].Same += dist[i] < FaceApiIdentity.SamePersonDistance ? 1 : 0;
+                }
+            }
+            progress?.Report(Math.Min(1.0, (start + n) / (double)faces));
+        }
+        return probes.Select((p, i) => new EditCheckRow(p.Name, p.Judge.ToString().ToLowerInvariant(), p.Sign, faces,
+            acc[i].Right / (double)faces, acc[i].Change / faces, acc[i].Cos / faces, acc[i].Same / (double)faces)).ToList();
+    }
+
+    static float[] Pick((float[] Age, float[] Male, float[] Happy, Tensor Descriptors) j, Judge judge) =>
+        judge switch { Judge.Age => j.Age, Judge.Male => j.Male, _ => j.Happy };
+}

@@ -1,0 +1,26 @@
+using FaceWeb.Engine.Evaluation;
+using static TorchSharp.torch;
+
+namespace FaceWeb.Engine.Tests;
+
+/// <summary>The independent edit check's bookkeeping with the real face-api judges on the default pack's generator.</summary>
+public sealed class EditCheckTests
+{
+    [Fact]
+    public void A_no_op_edit_keeps_the_person_and_another_face_does_not()
+    {
+        using var engine = FaceEngine.FromPack(DefaultPackTests.PackDir());
+        var g = engine.Generator;
+        using var judges = EditJudges.Load(FaceApiTests.Models());
+        var rows = EditCheck.Run(g,
+        [
+            new EditProbe("none", Judge.Age, 1, w => g.Synthesize(w)),
+            new EditProbe("next face", Judge.Happy, 1, w => g.Synthesize(w.roll(1, 0))),
+        ], judges, faces: 6, batch: 3, ct: TestContext.Current.CancellationToken);
+        Assert.Equal((0.0, 6), (rows[0].RightWay, rows[0].Faces));            // nothing moved, so nothing moved the right way
+        Assert.Equal(0.0, rows[0].MeanChange, 4);
+        Assert.Equal((1.0, 1.0), (Math.Round(rows[0].IdentityCosine, 4), rows[0].SamePerson));
+        Assert.True(rows[1].IdentityCosine < rows[0].IdentityCosine - 0.01, $"another face: cos {rows[1].IdentityCosine:F3}");
+        Assert.Throws<ArgumentException>(() => EditCheck.Run(g, [], judges, 1, ct: TestContext.Current.CancellationToken));
+    }
+}
