@@ -151,12 +151,7 @@ public sealed class FaceApiExpressionNet(TfjsNet net) : IDisposable
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        var x = FaceApiInput.Normalise(rgb255);
-        x = Dense(x, "dense0", first: true);                                                                // [N,32,56,56]
-        x = Dense(x, "dense1", first: false);                                                               // [N,64,28,28]
-        x = Dense(x, "dense2", first: false);                                                               // [N,128,14,14]
-        x = Dense(x, "dense3", first: false);                                                               // [N,256,7,7]
-        var logits = net.Fc(x.mean([2, 3]), "fc");
+        var logits = net.Fc(DenseFeatures(net, FaceApiInput.Normalise(rgb255)), "fc");
         net.CheckAllUsed();
         return logits.MoveToOuterDisposeScope();
     }
@@ -169,7 +164,18 @@ public sealed class FaceApiExpressionNet(TfjsNet net) : IDisposable
         return p[.., 1].contiguous().data<float>().ToArray();
     }
 
-    Tensor Dense(Tensor x, string p, bool first)
+    /// <summary>face-api's FaceFeatureExtractor (shared with the 68-point landmark net): four dense blocks, 112 → 7 px,
+    /// then the global mean. Normalised [N,3,112,112] → [N,256].</summary>
+    public static Tensor DenseFeatures(TfjsNet net, Tensor x)
+    {
+        x = Dense(net, x, "dense0", first: true);                                                           // [N,32,56,56]
+        x = Dense(net, x, "dense1", first: false);                                                          // [N,64,28,28]
+        x = Dense(net, x, "dense2", first: false);                                                          // [N,128,14,14]
+        x = Dense(net, x, "dense3", first: false);                                                          // [N,256,7,7]
+        return x.mean([2, 3]);
+    }
+
+    static Tensor Dense(TfjsNet net, Tensor x, string p, bool first)
     {
         var o1 = nn.functional.relu(first ? net.Conv(x, p + "/conv0", 3, 2) : net.Sep(x, p + "/conv0", 2));
         var o2 = net.Sep(o1, p + "/conv1");
@@ -196,6 +202,10 @@ public static class FaceApiModels
         ["face_expression_model.bin"] = "9a9840f2cf1f4c7eab95f197512569345c00d2426754d4608b92af30e0300f3d",
         ["face_recognition_model-weights_manifest.json"] = "cbaffa501b0b9275a12b63357a6843e7e30c054e1c9151e1a5f879b26e32986b",
         ["face_recognition_model.bin"] = "b413e420d6840b2775fba32008db6f3cddb07d485967fb42cfcf379c16a8c589",
+        ["face_landmark_68_model-weights_manifest.json"] = "ca4886639f86e99b39fed0c155f81b63317225773bd9616716e887b0153389c9",
+        ["face_landmark_68_model.bin"] = "4611ef65c87d836d03d684b30eec4d195d8b219fa1dd58fc58945831c6b9299b",
+        ["tiny_face_detector_model-weights_manifest.json"] = "5d1af4849ac48d5b985f4a9b16010c512353ddd6fcc63d50fd0bc9e9e64296e5",
+        ["tiny_face_detector_model.bin"] = "b7503ce7df31039b1c43316a9b865cab6a70dd748cc602d3fa28b551503c3871",
     };
 
     public static string Directory()

@@ -13,7 +13,7 @@ namespace FaceWeb.Engine.Tests;
 /// </summary>
 public sealed class FaceApiIdentityTests(ITestOutputHelper output)
 {
-    static string Photos()
+    internal static string Photos()
     {
         for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
         {
