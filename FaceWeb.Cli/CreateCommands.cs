@@ -206,7 +206,9 @@ public sealed class InvertCommand : Command<InvertCommand.Settings>
 {
     public sealed class Settings : EditSettings
     {
-        [CommandArgument(0, "<IMAGE>"), Description("an aligned face photo: PNG, JPEG or WebP (centre square is used)")] public string Image { get; init; } = "";
+        [CommandArgument(0, "<IMAGE>"), Description("a face photo: PNG, JPEG or WebP")] public string Image { get; init; } = "";
+        [CommandOption("--no-align"), Description("use the centre square as it is (the photo is already aligned)")] public bool NoAlign { get; init; }
+        [CommandOption("--face <K>"), Description("which face when there are several (0 = the largest)"), DefaultValue(0)] public int Face { get; init; }
         [CommandOption("--encoder <CKPT>"), Description("e4e encoder whose W+ starts the refinement (else the mean latent)")] public string? Encoder { get; init; }
         [CommandOption("--refine <STEPS>"), Description("projection steps (0 = encoder only)"), DefaultValue(200)] public int Refine { get; init; } = 200;
         [CommandOption("--identity <CKPT>"), Description("ArcFace IR-SE50 for the identity term and the similarity report")] public string? Identity { get; init; }
@@ -217,7 +219,14 @@ public sealed class InvertCommand : Command<InvertCommand.Settings>
         if (!File.Exists(s.Image)) throw new ArgumentException($"{s.Image}: file not found");
         using var engine = s.OpenEngine();
         var g = engine.Generator;
-        using var target = Engine.Inversion.ImageUpload.Decode(File.ReadAllBytes(s.Image), g.Config.Size);
+        Tensor target;
+        if (s.NoAlign) target = Engine.Inversion.ImageUpload.Decode(File.ReadAllBytes(s.Image), g.Config.Size);
+        else
+        {
+            var (face, _) = CliFaces.AlignOne(s.Image, g.Config.Size, engine.Pack.Framing, s.Face);
+            target = face.Image;
+        }
+        using var _t = target;
         using var identity = s.Identity is null ? null : ArcFaceIdentity.Load(s.Identity);
         using var space = s.Clip is null ? null : s.OpenSpace();
         using var encoder = s.Encoder is null ? null : Engine.Inversion.Encoder4Editing.Load(s.Encoder);

@@ -7,7 +7,9 @@ using static TorchSharp.torch;
 
 namespace FaceWeb.Engine;
 
-public sealed record PackInfo(string Name, bool Trained, int Resolution, string Description, string Source);
+/// <param name="Framing">how the pack's training faces were framed, which uploads are aligned to.</param>
+public sealed record PackInfo(string Name, bool Trained, int Resolution, string Description, string Source,
+    Inversion.FaceFraming Framing = Inversion.FaceFraming.Ffhq);
 
 public sealed class FaceEngine : IDisposable
 {
@@ -24,7 +26,7 @@ public sealed class FaceEngine : IDisposable
             throw new CheckpointException($"{directory}: pack kind '{pack.Manifest.Kind}' is not supported (expected stylegan2).");
         var g = StyleGan2Generator.Load(pack.PathOf("generator"));
         return new FaceEngine(g, new PackInfo(pack.Manifest.Name, pack.Manifest.Trained, g.Config.Size,
-            pack.Manifest.Description ?? "", Path.GetFullPath(directory)));
+            pack.Manifest.Description ?? "", Path.GetFullPath(directory), Inversion.FaceAligner.FramingOf(pack.Manifest)));
     }
 
     public static FaceEngine FromCheckpoint(string path)

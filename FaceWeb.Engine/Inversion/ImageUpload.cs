@@ -22,6 +22,30 @@ public static class ImageUpload
     /// <see cref="ArgumentException"/> with a message for the user; the pixels are decoded only after the header passed.</summary>
     public static Tensor Decode(byte[] bytes, int size)
     {
+        using var img = Load(bytes);
+        int side = Math.Min(img.Width, img.Height);
+        img.Mutate(c => c.Crop(new Rectangle((img.Width - side) / 2, (img.Height - side) / 2, side, side)).Resize(size, size, KnownResamplers.Lanczos3));
+        using var scope = NewDisposeScope();
+        return (ToTensor(img) / 127.5 - 1).contiguous().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The same checks, then the whole photo as [1,3,H,W] RGB in 0..255 (what the face detector reads).</summary>
+    public static Tensor DecodeRgb255(byte[] bytes)
+    {
+        using var img = Load(bytes);
+        return ToTensor(img);
+    }
+
+    static Tensor ToTensor(Image<Rgb24> img)
+    {
+        var rgb = new byte[img.Width * img.Height * 3];
+        img.CopyPixelDataTo(rgb);
+        using var scope = NewDisposeScope();
+        return tensor(rgb, [img.Height, img.Width, 3]).to(float32).permute(2, 0, 1).unsqueeze(0).contiguous().MoveToOuterDisposeScope();
+    }
+
+    static Image<Rgb24> Load(byte[] bytes)
+    {
         if (bytes.Length == 0) throw new ArgumentException("The file is empty.");
         if (bytes.Length > MaxBytes) throw new ArgumentException($"The file is {bytes.Length / 1048576.0:0.0} MB; at most 10 MB is accepted.");
         string kind = Sniff(bytes) ?? throw new ArgumentException("This is not a PNG, JPEG or WebP image.");
@@ -31,18 +55,7 @@ public static class ImageUpload
         if (info is null) throw new ArgumentException($"The {kind.ToUpperInvariant()} header could not be read.");
         if (info.Width < 16 || info.Height < 16) throw new ArgumentException($"The image is {info.Width}×{info.Height}; at least 16×16 is needed.");
         if (info.Width > MaxSide || info.Height > MaxSide) throw new ArgumentException($"The image is {info.Width}×{info.Height}; at most {MaxSide}×{MaxSide} is accepted.");
-        Image<Rgb24> img;
-        try { img = Image.Load<Rgb24>(bytes); }
+        try { return Image.Load<Rgb24>(bytes); }
         catch (Exception e) when (e is not OutOfMemoryException) { throw new ArgumentException($"The {kind.ToUpperInvariant()} data is damaged ({e.GetType().Name})."); }
-        using (img)
-        {
-            int side = Math.Min(img.Width, img.Height);
-            img.Mutate(c => c.Crop(new Rectangle((img.Width - side) / 2, (img.Height - side) / 2, side, side)).Resize(size, size, KnownResamplers.Lanczos3));
-            var rgb = new byte[size * size * 3];
-            img.CopyPixelDataTo(rgb);
-            using var scope = NewDisposeScope();
-            var hwc = tensor(rgb, [size, size, 3]).to(float32);
-            return (hwc.permute(2, 0, 1).unsqueeze(0) / 127.5 - 1).contiguous().MoveToOuterDisposeScope();
-        }
     }
 }

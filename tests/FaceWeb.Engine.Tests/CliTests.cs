@@ -65,6 +65,27 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void Align_writes_the_pack_framed_face_and_refuses_a_photo_without_one()
+    {
+        FaceApiTests.Models();
+        string photo = Path.Combine(FaceApiIdentityTests.Photos(), "astronaut.png"), png = Path.Combine(tmp, "aligned.png");
+        var (code, stdout, err) = Faceweb("align", photo, "--pack", DefaultPackTests.PackDir(), "--out", png);
+        Assert.True(code == 0, err);
+        Assert.Contains("\"framing\":\"utkface\"", stdout);
+        using (var img = SixLabors.ImageSharp.Image.Load(png)) Assert.Equal((64, 64), (img.Width, img.Height));
+
+        string grey = Path.Combine(tmp, "grey.png");
+        using (var card = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>(200, 160, new SixLabors.ImageSharp.PixelFormats.Rgb24(128, 128, 128)))
+            SixLabors.ImageSharp.ImageExtensions.SaveAsPng(card, grey);
+        var none = Faceweb("align", grey, "--out", png);
+        Assert.Equal(2, none.Code);
+        Assert.Contains("no face found", none.Err);
+        var index = Faceweb("align", photo, "--face", "3", "--out", png);
+        Assert.Equal(2, index.Code);
+        Assert.Contains("only 1 face", index.Err);
+    }
+
+    [Fact]
     public void Generate_writes_one_png_per_seed_and_a_grid()
     {
         string dir = Path.Combine(tmp, "gen");
