@@ -126,6 +126,22 @@ public sealed class CreateService(EngineHost host, SessionLatentStore session) :
         await foreach (var f in Stream(Frames, ct)) yield return f;
     }
 
+    public async Task<PhotoFaces> FindFacesAsync(byte[] photo, CancellationToken ct = default)
+    {
+        if (photo is null || photo.Length == 0) throw new ArgumentException("Choose a photo first.");
+        if (Engine.Inversion.ImageUpload.Sniff(photo) is null) throw new ArgumentException("This is not a PNG, JPEG or WebP image.");
+        var (engine, _) = await host.Ready.WaitAsync(ct);
+        var a = await host.Edits.WaitAsync(ct);
+        if (a.Aligner is null) return new PhotoFaces([], a.AlignerOff);
+        return await host.Scheduler.RunAsync(client + ":faces", _ =>
+        {
+            using var rgb = Engine.Inversion.ImageUpload.DecodeRgb255(photo);              // ArgumentException with the reason
+            var faces = a.Aligner.Align(rgb, engine.Generator.Config.Size, engine.Pack.Framing);
+            try { return new PhotoFaces(faces.Select(f => ImageTensors.ToPng(f.Image)).ToList()); }
+            finally { foreach (var f in faces) f.Dispose(); }
+        }, ct);
+    }
+
     public async IAsyncEnumerable<CreateFrame> InvertAsync(InvertRequest r, [EnumeratorCancellation] CancellationToken ct = default)
     {
         if (r.Photo is null || r.Photo.Length == 0) throw new ArgumentException("Choose a photo first.");
@@ -136,11 +152,12 @@ public sealed class CreateService(EngineHost host, SessionLatentStore session) :
         var g = engine.Generator;
         IEnumerable<CreateFrame> Frames(CancellationToken token)
         {
-            var target = Engine.Inversion.ImageUpload.Decode(r.Photo, g.Config.Size);   // ArgumentException with the reason
+            var target = Target(r, a, engine);                                            // ArgumentException with the reason
             var start = TediGan.MeanStart(g);
             try
             {
-                yield return new CreateFrame(0, ImageTensors.ToPng(target), $"your photo as the generator sees it ({g.Config.Size} px)", 0);
+                yield return new CreateFrame(0, ImageTensors.ToPng(target), r.Face is null ? $"your photo as the generator sees it ({g.Config.Size} px)"
+                    : $"face {r.Face + 1}, aligned to the pack's framing ({g.Config.Size} px)", 0);
                 var options = new Engine.Inversion.ProjectionOptions(r.Steps, FrameEvery: Math.Max(1, r.Steps / 10));
                 foreach (var f in Engine.Inversion.Projector.Run(g, target, start, options, a.Identity, a.Space, token))
                 {
@@ -157,6 +174,22 @@ public sealed class CreateService(EngineHost host, SessionLatentStore session) :
             finally { target.Dispose(); start.Dispose(); }
         }
         await foreach (var f in Stream(Frames, ct)) yield return f;
+    }
+
+    /// <summary>The chosen face aligned (found again: detection is deterministic), or the centre square without a choice.</summary>
+    static Tensor Target(InvertRequest r, EditAssets a, FaceEngine engine)
+    {
+        int size = engine.Generator.Config.Size;
+        if (r.Face is not int k) return Engine.Inversion.ImageUpload.Decode(r.Photo, size);
+        if (a.Aligner is null) throw new ArgumentException(a.AlignerOff ?? "Face detection is off.");
+        using var rgb = Engine.Inversion.ImageUpload.DecodeRgb255(r.Photo);
+        var faces = a.Aligner.Align(rgb, size, engine.Pack.Framing);
+        try
+        {
+            if (k < 0 || k >= faces.Count) throw new ArgumentException(faces.Count == 0 ? "No face was found in this photo." : $"There is no face {k + 1} in this photo.");
+            return faces[k].Image.clone();
+        }
+        finally { foreach (var f in faces) f.Dispose(); }
     }
 
     public async IAsyncEnumerable<CompareResult> CompareAsync(CompareRequest r, [EnumeratorCancellation] CancellationToken ct = default)

@@ -37,6 +37,10 @@ public sealed class EditAssets(ITextImageSpace? space, StyleSpaceStats? stats, T
     public StyleSpaceStats? Stats { get; set; } = stats;
     public Tensor? Fs3 { get; set; } = fs3;
     public System.Collections.Concurrent.ConcurrentDictionary<string, string> MapperFiles { get; } = new(mapperFiles);
+    /// <summary>Face detection, landmarks and alignment for uploads (null when the face-api.js weights are missing: <see cref="AlignerOff"/> says so).</summary>
+    public Engine.Inversion.FaceAligner? Aligner { get; init; }
+    public string? AlignerOff { get; init; }
+
     /// <summary>The loaded pack's folder (null for the placeholder): where jobs save what they make.</summary>
     public string? PackDir { get; init; }
     readonly HashSet<string> jobs = [];
@@ -78,7 +82,18 @@ public sealed class EditAssets(ITextImageSpace? space, StyleSpaceStats? stats, T
         }
         var sliders = SliderRegistry.Load(engine, packDir, space is null ? "Learning a slider needs a text–image space (see above)." : null, log);
         var identity = o.Identity is null ? null : ArcFaceIdentity.Load(o.Identity);
-        return new EditAssets(space, stats, fs3, mappers, sliders, identity, why) { Templates = PromptTemplates.Resolve(o.Templates), PriorFile = priorFile, PackDir = packDir };
+        Engine.Inversion.FaceAligner? aligner = null;
+        string? alignerOff = null;
+        try { aligner = Engine.Inversion.FaceAligner.Load(Engine.Evaluation.FaceApiModels.Directory()); }
+        catch (Exception e) when (e is DirectoryNotFoundException or FileNotFoundException or CheckpointException)
+        {
+            alignerOff = $"Face detection is off ({e.Message}); the centre square of a photo is used as it is.";
+            log.LogWarning("{Why}", alignerOff);
+        }
+        return new EditAssets(space, stats, fs3, mappers, sliders, identity, why)
+        {
+            Templates = PromptTemplates.Resolve(o.Templates), PriorFile = priorFile, PackDir = packDir, Aligner = aligner, AlignerOff = alignerOff,
+        };
     }
 }
 

@@ -5,8 +5,11 @@ namespace FaceWeb.Components.Create;
 public partial class CreatePage
 {
     const int SketchTab = 1, PhotoTab = 2, MaxPhotoBytes = 10 * 1024 * 1024;
+    const string NoFace = "No face was found in this photo. Try one where the face is large, lit and facing the camera.";
     byte[]? photo;
     string? photoName;
+    PhotoFaces? faces;
+    int face;
     CreateCapabilities? caps;
     string caption = "", method = "optimise";
     int tab, count = 3, steps = 100;
@@ -37,7 +40,8 @@ public partial class CreatePage
         if (tab == PhotoTab)
         {
             if (photo is null) { error = "Choose a photo first."; return; }
-            frames = Create.InvertAsync(new InvertRequest(photo, steps), Token());
+            if (faces is { DetectionOff: null, Faces.Count: 0 }) { error = NoFace; return; }
+            frames = Create.InvertAsync(new InvertRequest(photo, steps, faces is { DetectionOff: null } ? face : null), Token());
         }
         else if (tab == SketchTab)
         {
@@ -68,15 +72,18 @@ public partial class CreatePage
 
     async Task OnPhoto(Microsoft.AspNetCore.Components.Forms.InputFileChangeEventArgs e)
     {
-        (photo, photoName, error) = (null, null, null);
+        (photo, photoName, error, faces, face) = (null, null, null, null, 0);
         if (e.File.Size > MaxPhotoBytes) { error = $"The file is {e.File.Size / 1048576.0:0.0} MB; at most 10 MB is accepted."; return; }
         try
         {
             using var ms = new MemoryStream();
             await e.File.OpenReadStream(MaxPhotoBytes, lifetime.Token).CopyToAsync(ms, lifetime.Token);
             (photo, photoName) = (ms.ToArray(), $"{e.File.Name} ({e.File.Size / 1024.0:0} kB)");   // the name is only shown, never used on disk
+            faces = await Create.FindFacesAsync(photo, lifetime.Token);
+            if (faces is { DetectionOff: null, Faces.Count: 0 }) error = NoFace;
         }
         catch (IOException ex) { error = $"The file could not be read: {ex.Message}"; }
+        catch (ArgumentException ex) { (photo, error) = (null, ex.Message); }
     }
 
     CancellationToken Token()

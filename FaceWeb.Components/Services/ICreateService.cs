@@ -11,6 +11,10 @@ public interface ICreateService
     /// <summary>A face from a sketch (grey levels, 1 = white paper) and an optional caption; frames stream.</summary>
     IAsyncEnumerable<CreateFrame> SketchToFaceAsync(SketchToFaceRequest request, CancellationToken ct = default);
 
+    /// <summary>The faces of an uploaded photo, largest first, each aligned to the pack's framing (PNG at the pack's size).
+    /// Empty when there is none. Bad files are refused with an <see cref="ArgumentException"/> saying why.</summary>
+    Task<PhotoFaces> FindFacesAsync(byte[] photo, CancellationToken ct = default);
+
     /// <summary>An uploaded photo → W+ by projection: the first frame is the photo as the generator sees it (slot 0), then
     /// the reconstruction improves (slot 1); its last frame joins the session.</summary>
     IAsyncEnumerable<CreateFrame> InvertAsync(InvertRequest request, CancellationToken ct = default);
@@ -34,8 +38,13 @@ public sealed record SketchToFaceRequest(float[] Sketch, int Size, string? Capti
 
 /// <param name="Only">Re-run just this method (a cell), with <paramref name="Alpha"/> (global direction, InterFaceGAN),
 /// <paramref name="Strength"/> (mapper) or <paramref name="Steps"/> (optimisations).</param>
-/// <param name="Photo">The uploaded file's bytes (PNG, JPEG or WebP, at most 10 MB, an aligned face).</param>
-public sealed record InvertRequest(byte[] Photo, int Steps = 100);
+/// <param name="Photo">The uploaded file's bytes (PNG, JPEG or WebP, at most 10 MB).</param>
+/// <param name="Face">Which face of <see cref="ICreateService.FindFacesAsync"/> to reconstruct; null = the centre square as it is.</param>
+public sealed record InvertRequest(byte[] Photo, int Steps = 100, int? Face = null);
+
+/// <param name="DetectionOff">Why faces cannot be found (face-api.js weights not restored), when they cannot: the centre
+/// square of the photo is used then.</param>
+public sealed record PhotoFaces(IReadOnlyList<byte[]> Faces, string? DetectionOff = null);
 
 public sealed record CompareRequest(long Seed, string Neutral, string Target, int Steps = 60, string? Only = null, double Alpha = 3, double Strength = 1);
 

@@ -98,6 +98,7 @@ public sealed class SketchCanvasTests : BunitContext
         }
         public IAsyncEnumerable<CompareResult> CompareAsync(CompareRequest request, CancellationToken ct = default) => throw new NotSupportedException();
         public IAsyncEnumerable<CreateFrame> InvertAsync(InvertRequest request, CancellationToken ct = default) => throw new NotSupportedException();
+        public Task<PhotoFaces> FindFacesAsync(byte[] photo, CancellationToken ct = default) => throw new NotSupportedException();
         public Task<byte[]> ExportCompareAsync(IReadOnlyList<CompareResult> cells, CancellationToken ct = default) => throw new NotSupportedException();
     }
 }

@@ -1,3 +1,4 @@
+using SixLabors.ImageSharp.Processing;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -52,22 +53,30 @@ public sealed class CreateTests(EditFixture app)
         await page.CloseAsync();
     }
 
-    [Fact]
-    public async Task An_uploaded_photo_is_reconstructed_with_its_identity_and_opens_for_editing()
+    /// <summary>A real photo from a Debian package (.ci/run puts them in .data/debian-photos).</summary>
+    static byte[] Photo(string name)
     {
-        byte[] photo;
-        using (var g = FaceWeb.Engine.Generators.StyleGan2.StyleGan2Generator.Load(app.GeneratorPath))
-        using (TorchSharp.torch.no_grad())
-            photo = FaceWeb.Engine.Generators.ImageTensors.ToPng(g.Synthesize(g.WPlusFromZ(TorchSharp.torch.randn([1, 64], generator: new TorchSharp.torch.Generator(9)), 0.7)));
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+        {
+            string path = Path.Combine(d.FullName, ".data", "debian-photos", name);
+            if (File.Exists(path)) return File.ReadAllBytes(path);
+        }
+        throw new FileNotFoundException($"{name}: .data/debian-photos is missing (.ci/run fetches it)");
+    }
+
+    [Fact]
+    public async Task An_uploaded_photo_is_aligned_reconstructed_with_its_identity_and_opens_for_editing()
+    {
         var page = await app.Browser.NewPageAsync();
         await page.GotoAsync(app.BaseUrl + "/create");
         await page.Locator(".mud-tab", new() { HasText = "Photo → face" }).ClickAsync();
-        await page.Locator("input[type=file]").SetInputFilesAsync(new FilePayload { Name = "../../etc/passwd.png", MimeType = "image/png", Buffer = photo });
+        await page.Locator("input[type=file]").SetInputFilesAsync(new FilePayload { Name = "../../etc/passwd.png", MimeType = "image/png", Buffer = Photo("astronaut.png") });
         await Expect(page.GetByTestId("photo-name")).ToContainTextAsync("kB");
+        await Expect(page.GetByTestId("face-choice")).ToHaveCountAsync(1);
         await page.GetByLabel("Steps").FillAsync("5");
         await page.GetByTestId("create-generate").ClickAsync();
         await Expect(page.GetByTestId("create-slot")).ToHaveCountAsync(2);
-        await Expect(page.GetByTestId("create-slot").Nth(0)).ToContainTextAsync("your photo");
+        await Expect(page.GetByTestId("create-slot").Nth(0)).ToContainTextAsync("aligned");
         await Expect(page.GetByTestId("create-slot").Nth(1)).ToContainTextAsync("identity");
         await page.GetByTestId("create-edit").ClickAsync();
         await Expect(page.GetByTestId("edit-start-latent")).ToContainTextAsync("uploaded photo");
@@ -75,15 +84,46 @@ public sealed class CreateTests(EditFixture app)
         await page.GetByTestId("apply").ClickAsync();
         await Expect(page.GetByTestId("edit-detail")).ToContainTextAsync("channels");         // a global-direction edit of the photo
         await page.CloseAsync();
+    }
 
-        var bad = await app.Browser.NewPageAsync();
-        await bad.GotoAsync(app.BaseUrl + "/create");
-        await bad.Locator(".mud-tab", new() { HasText = "Photo → face" }).ClickAsync();
-        await bad.Locator("input[type=file]").SetInputFilesAsync(new FilePayload { Name = "x.png", MimeType = "image/png", Buffer = "<svg/>"u8.ToArray() });
-        await Expect(bad.GetByTestId("photo-name")).ToBeVisibleAsync();
-        await bad.GetByTestId("create-generate").ClickAsync();
-        await Expect(bad.GetByTestId("create-error")).ToContainTextAsync("not a PNG, JPEG or WebP");
-        await bad.CloseAsync();
+    [Fact]
+    public async Task Several_faces_offer_a_choice_and_none_or_a_bad_file_say_so()
+    {
+        // Two portraits side by side: two faces to pick from.
+        byte[] pair;
+        using (var a = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgb24>(Photo("astronaut.png")))
+        using (var b = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgb24>(Photo("grace_hopper.jpg")))
+        using (var both = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>(a.Width + b.Width, Math.Max(a.Height, b.Height)))
+        using (var ms = new MemoryStream())
+        {
+            both.Mutate(x => x.DrawImage(a, new SixLabors.ImageSharp.Point(0, 0), 1f).DrawImage(b, new SixLabors.ImageSharp.Point(a.Width, 0), 1f));
+            SixLabors.ImageSharp.ImageExtensions.SaveAsJpeg(both, ms);
+            pair = ms.ToArray();
+        }
+        var page = await app.Browser.NewPageAsync();
+        await page.GotoAsync(app.BaseUrl + "/create");
+        await page.Locator(".mud-tab", new() { HasText = "Photo → face" }).ClickAsync();
+        await page.Locator("input[type=file]").SetInputFilesAsync(new FilePayload { Name = "pair.jpg", MimeType = "image/jpeg", Buffer = pair });
+        await Expect(page.GetByTestId("face-choice")).ToHaveCountAsync(2);
+        await Expect(page.GetByTestId("face-choice").Nth(0)).ToHaveAttributeAsync("data-selected", "true");
+        await page.GetByTestId("face-choice").Nth(1).ClickAsync();
+        await Expect(page.GetByTestId("face-choice").Nth(1)).ToHaveAttributeAsync("data-selected", "true");
+        await page.GetByLabel("Steps").FillAsync("2");
+        await page.GetByTestId("create-generate").ClickAsync();
+        await Expect(page.GetByTestId("create-slot").Nth(0)).ToContainTextAsync("face 2, aligned");
+
+        using (var card = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>(200, 160, new SixLabors.ImageSharp.PixelFormats.Rgb24(128, 128, 128)))
+        using (var ms = new MemoryStream())
+        {
+            SixLabors.ImageSharp.ImageExtensions.SaveAsPng(card, ms);
+            await page.Locator("input[type=file]").SetInputFilesAsync(new FilePayload { Name = "card.png", MimeType = "image/png", Buffer = ms.ToArray() });
+        }
+        await Expect(page.GetByTestId("create-error")).ToContainTextAsync("No face was found");
+        await Expect(page.GetByTestId("face-choice")).ToHaveCountAsync(0);
+
+        await page.Locator("input[type=file]").SetInputFilesAsync(new FilePayload { Name = "x.png", MimeType = "image/png", Buffer = "<svg/>"u8.ToArray() });
+        await Expect(page.GetByTestId("create-error")).ToContainTextAsync("not a PNG, JPEG or WebP");
+        await page.CloseAsync();
     }
 
     [Fact]
