@@ -22,13 +22,13 @@ public static class CliApp
             c.AddCommand<ClipCommand>("clip").WithDescription("CLIP text and image features to a safetensors file.");
             c.AddCommand<PrecomputeCommand>("precompute").WithDescription("stylespace | fs3 | boundaries: statistics, StyleCLIP channel directions or the built-in sliders into a pack.");
             c.AddCommand<EditCommand>("edit").WithDescription("global | mapper | optimize | interfacegan: edits of a seed, as PNGs.");
-            c.AddCommand<TrainCommand>("train").WithDescription("mapper | boundary | prior | faceclip | attributes: train a StyleCLIP mapper, an InterFaceGAN boundary, the text→W prior, FaceCLIP-mini or the attribute classifier into a pack.");
+            c.AddCommand<TrainCommand>("train").WithDescription("mapper | boundary | prior | faceclip | attributes | encoder: train a StyleCLIP mapper, an InterFaceGAN boundary, the text→W prior, FaceCLIP-mini, the attribute classifier or the W+ encoder into a pack.");
             c.AddCommand<Text2FaceCommand>("text2face").WithDescription("Faces for a caption: CLIP-guided optimisation (TediGAN-style) or the pack's text→W prior.");
             c.AddCommand<Sketch2FaceCommand>("sketch2face").WithDescription("A face from a sketch (coarse layers) and an optional caption (fine layers).");
             c.AddCommand<CaptionsCommand>("captions").WithDescription("Natural captions from CelebA attributes and UTKFace labels (JSON lines, with a held-out split).");
             c.AddCommand<AlignCommand>("align").WithDescription("Detect a face (face-api.js), find its 68 landmarks and align it to FFHQ's or a pack's framing.");
             c.AddCommand<InvertCommand>("invert").WithDescription("An aligned face photo → W+ (e4e encoder and/or projection), with its reconstruction.");
-            c.AddCommand<EvalCommand>("eval").WithDescription("edits: the pack's age, gender and smile edits judged by face-api.js networks it did not train.");
+            c.AddCommand<EvalCommand>("eval").WithDescription("edits | inversion: the pack's age, gender and smile edits, or its reconstructions of held-out faces, judged by face-api.js networks it did not train.");
             c.AddCommand<CompareCommand>("compare").WithDescription("Every edit method side by side on one seed and prompt: a captioned grid and a JSON metric table.");
         });
         try

@@ -230,10 +230,13 @@ public sealed class InvertCommand : Command<InvertCommand.Settings>
         using var identity = s.Identity is null ? null : ArcFaceIdentity.Load(s.Identity);
         using var space = s.Clip is null ? null : s.OpenSpace();
         using var encoder = s.Encoder is null ? null : Engine.Inversion.Encoder4Editing.Load(s.Encoder);
-        if (encoder is null && s.Refine == 0) throw new ArgumentException("--refine 0 needs --encoder");
+        if (encoder is null && s.Refine == 0 && s.Pack is null) throw new ArgumentException("--refine 0 needs --encoder (or a pack with its own encoder)");
+        using var packEncoder = encoder is null && s.Pack is not null && ModelPack.Load(s.Pack).Manifest.Files.Any(f => f.Role == ModelPack.EncoderRole)
+            ? Engine.Inversion.PackEncoder.Load(ModelPack.Load(s.Pack).PathOf(ModelPack.EncoderRole)) : null;
         Tensor start;
         using (no_grad())
-            start = encoder is null ? TediGan.MeanStart(g)
+            start = packEncoder is not null ? packEncoder.Invert(target)
+                : encoder is null ? TediGan.MeanStart(g)
                 : encoder.Invert(g.Config.Size == 256 ? target : nn.functional.interpolate(target, [256, 256], mode: InterpolationMode.Bilinear, align_corners: false));
         var latent = start;
         if (s.Refine > 0)

@@ -277,7 +277,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [CommandOption("--id-lambda <LAMBDA>"), Description("mapper: λ_ID, 0.1 in the paper (needs --identity)"), DefaultValue(0.0)] public double IdLambda { get; init; }
 
         public override Spectre.Console.ValidationResult Validate() =>
-            What is not ("mapper" or "boundary" or "prior" or "faceclip" or "attributes") ? Spectre.Console.ValidationResult.Error("train mapper|boundary|prior|faceclip|attributes")
+            What is not ("mapper" or "boundary" or "prior" or "faceclip" or "attributes" or "encoder") ? Spectre.Console.ValidationResult.Error("train mapper|boundary|prior|faceclip|attributes|encoder")
             : What is "faceclip" or "attributes" && Datasets is null ? Spectre.Console.ValidationResult.Error("--datasets is required")
             : Pack == "" ? Spectre.Console.ValidationResult.Error("--pack is required")
             : What == "mapper" && Text.Trim() == "" ? Spectre.Console.ValidationResult.Error("--text is required")
@@ -289,6 +289,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
     {
         if (s.What == "faceclip") return DefaultPackCommands.TrainFaceClip(s, ct);
         if (s.What == "attributes") return DefaultPackCommands.TrainAttributes(s, ct);
+        if (s.What == "encoder") return DefaultPackCommands.TrainEncoder(s, ct);
         using var engine = FaceEngine.FromPack(s.Pack);
         using var space = CliSpaces.Open(s.Clip, s.Vocab, s.Pack);
         if (s.What == "boundary") return TrainBoundary(s, engine, space, ct);

@@ -19,7 +19,9 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandArgument(0, "<WHAT>"), Description("edits")] public string What { get; init; } = "";
+        [CommandArgument(0, "<WHAT>"), Description("edits or inversion")] public string What { get; init; } = "";
+        [CommandOption("--datasets <DIR>"), Description("inversion: utkface-128 and celeba10k-89x109 (held-out faces are used)")] public string? Datasets { get; init; }
+        [CommandOption("--refine <STEPS>"), Description("inversion: projection steps after the start"), DefaultValue(100)] public int Refine { get; init; } = 100;
         [CommandOption("--pack <DIR>")] public string Pack { get; init; } = "";
         [CommandOption("--faces <N>"), DefaultValue(200)] public int Faces { get; init; } = 200;
         [CommandOption("--alpha <A>"), Description("slider distance along each unit normal"), DefaultValue(3.0)] public double Alpha { get; init; } = 3;
@@ -31,7 +33,8 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         [CommandOption("--grid <PNG>"), Description("before/after grid of the first seeds")] public string? Grid { get; init; }
 
         public override ValidationResult Validate() =>
-            What != "edits" ? ValidationResult.Error("eval edits is the only evaluation so far")
+            What is not ("edits" or "inversion") ? ValidationResult.Error("eval edits or eval inversion")
+            : What == "inversion" && Datasets is null ? ValidationResult.Error("--datasets is required")
             : Pack == "" ? ValidationResult.Error("--pack is required")
             : Faces < 1 ? ValidationResult.Error("--faces must be at least 1")
             : ValidationResult.Success();
@@ -39,6 +42,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
 
     public override int Execute(CommandContext context, Settings s, CancellationToken ct)
     {
+        if (s.What == "inversion") return Inversion(s, ct);
         using var engine = FaceEngine.FromPack(s.Pack);
         var g = engine.Generator;
         var pack = ModelPack.Load(s.Pack);
@@ -62,6 +66,61 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         foreach (var d in owned) d.Dispose();
         return 0;
     }
+
+    /// <summary>Held-out faces (already in the pack's framing) reconstructed from the encoder alone, the encoder plus
+    /// refinement and the mean latent plus refinement: pixel error and face-api.js identity per start.</summary>
+    static int Inversion(Settings s, CancellationToken ct)
+    {
+        using var engine = FaceEngine.FromPack(s.Pack);
+        var g = engine.Generator;
+        var pack = ModelPack.Load(s.Pack);
+        using var encoder = pack.Manifest.Files.Any(f => f.Role == ModelPack.EncoderRole) ? Engine.Inversion.PackEncoder.Load(pack.PathOf(ModelPack.EncoderRole)) : null;
+        using var identity = Engine.Identity.FaceApiIdentity.Load(s.FaceApi ?? FaceApiModels.Directory());
+        var held = DefaultPackCommands.ReadFaces(s.Datasets!, ct).Where(f => FaceCaptions.IsHeldOut(f.Labels.Image)).OrderBy(f => f.Labels.Image, StringComparer.Ordinal).Take(s.Faces).ToList();
+        var methods = new List<(string Name, Func<Tensor, Tensor> Start, int Steps)>();
+        if (encoder is not null)
+        {
+            methods.Add(("encoder", t => encoder.Invert(t), 0));
+            methods.Add(($"encoder + {s.Refine} steps", t => encoder.Invert(t), s.Refine));
+        }
+        methods.Add(($"mean latent + {s.Refine} steps", _ => Engine.Editing.TediGan.MeanStart(g), s.Refine));
+        var sums = methods.Select(_ => (Pixel: 0.0, Cos: 0.0, Same: 0)).ToArray();
+        CliApp.Progress($"reconstructing {held.Count} held-out faces", held.Count * methods.Count, tick =>
+        {
+            foreach (var face in held)
+            {
+                using var target = FaceDataset.Batch([face]);
+                for (int m = 0; m < methods.Count; m++)
+                {
+                    using var start = methods[m].Start(target);
+                    var latent = start.clone();
+                    if (methods[m].Steps > 0)
+                        foreach (var f in Engine.Inversion.Projector.Run(g, target, start, new Engine.Inversion.ProjectionOptions(methods[m].Steps, FrameEvery: methods[m].Steps), null, null, ct))
+                            if (f.Latent is not null) { latent.Dispose(); latent = f.Latent; f.Image?.Dispose(); }
+                    using var _ = no_grad();
+                    using var image = g.Synthesize(latent);
+                    latent.Dispose();
+                    sums[m].Pixel += (image.clamp(-1, 1) - target).abs().mean().item<float>() / 2;
+                    using var a = identity.Embed(image);
+                    using var b = identity.Embed(target);
+                    double cos = (a * b).sum().item<float>();
+                    sums[m].Cos += cos;
+                    using var da = identity.Descriptor(Up(image)); using var db = identity.Descriptor(Up(target));
+                    sums[m].Same += (da - db).norm().item<float>() < Engine.Identity.FaceApiIdentity.SamePersonDistance ? 1 : 0;
+                    tick();
+                }
+            }
+        });
+        var table = new Table().AddColumns("start", "faces", "pixel error (0–1)", "identity cos (face-api)", "same person (d < 0.6)");
+        var rows = methods.Select((m, i) => new { start = m.Name, faces = held.Count, pixel = sums[i].Pixel / held.Count, identity = sums[i].Cos / held.Count, samePerson = sums[i].Same / (double)held.Count }).ToList();
+        foreach (var r in rows) table.AddRow(r.start, $"{r.faces}", $"{r.pixel:F4}", $"{r.identity:F3}", $"{r.samePerson:P0}");
+        AnsiConsole.Write(table);
+        if (s.Report is not null) File.WriteAllText(s.Report, JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true }));
+        return 0;
+    }
+
+    static Tensor Up(Tensor img) => nn.functional.interpolate((img.clamp(-1, 1) + 1) * 127.5f, [Engine.Identity.FaceApiIdentity.Size, Engine.Identity.FaceApiIdentity.Size],
+        mode: InterpolationMode.Bilinear, align_corners: false, antialias: true);
 
     static List<EditProbe> Probes(Settings s, ModelPack pack, Engine.Generators.StyleGan2.StyleGan2Generator g, ITextImageSpace? space, List<IDisposable> owned)
     {

@@ -153,7 +153,7 @@ public sealed class CreateService(EngineHost host, SessionLatentStore session) :
         IEnumerable<CreateFrame> Frames(CancellationToken token)
         {
             var target = Target(r, a, engine);                                            // ArgumentException with the reason
-            var start = TediGan.MeanStart(g);
+            var start = a.Encoder?.Invert(target) ?? TediGan.MeanStart(g);
             try
             {
                 yield return new CreateFrame(0, ImageTensors.ToPng(target), r.Face is null ? $"your photo as the generator sees it ({g.Config.Size} px)"

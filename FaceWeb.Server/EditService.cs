@@ -39,6 +39,8 @@ public sealed class EditAssets(ITextImageSpace? space, StyleSpaceStats? stats, T
     public System.Collections.Concurrent.ConcurrentDictionary<string, string> MapperFiles { get; } = new(mapperFiles);
     /// <summary>Face detection, landmarks and alignment for uploads (null when the face-api.js weights are missing: <see cref="AlignerOff"/> says so).</summary>
     public Engine.Inversion.FaceAligner? Aligner { get; init; }
+    /// <summary>The pack's W+ encoder: photo reconstructions start from it ("encoder + refine") instead of the mean latent.</summary>
+    public Engine.Inversion.PackEncoder? Encoder { get; init; }
     public string? AlignerOff { get; init; }
 
     /// <summary>The loaded pack's folder (null for the placeholder): where jobs save what they make.</summary>
@@ -64,6 +66,7 @@ public sealed class EditAssets(ITextImageSpace? space, StyleSpaceStats? stats, T
             : "Text edits need a text–image space: this pack has no FaceCLIP-mini, so start the app with --FaceWeb:Clip=ViT-B-32.pt --FaceWeb:ClipVocab=bpe_simple_vocab_16e6.txt.gz.";
         StyleSpaceStats? stats = null; Tensor? fs3 = null;
         string? priorFile = null;
+        Engine.Inversion.PackEncoder? encoder = null;
         var mappers = new Dictionary<string, string>();
         if (packDir is not null)
         {
@@ -79,6 +82,7 @@ public sealed class EditAssets(ITextImageSpace? space, StyleSpaceStats? stats, T
             foreach (var (role, path) in roles.Where(r => r.Key.StartsWith("mapper:", StringComparison.Ordinal)))
                 mappers[role["mapper:".Length..]] = path;
             if (roles.TryGetValue(ModelPack.PriorRole, out var prior)) priorFile = prior;
+            if (roles.TryGetValue(ModelPack.EncoderRole, out var enc)) encoder = Engine.Inversion.PackEncoder.Load(enc);
         }
         var sliders = SliderRegistry.Load(engine, packDir, space is null ? "Learning a slider needs a text–image space (see above)." : null, log);
         var identity = o.Identity is null ? null : ArcFaceIdentity.Load(o.Identity);
@@ -92,7 +96,7 @@ public sealed class EditAssets(ITextImageSpace? space, StyleSpaceStats? stats, T
         }
         return new EditAssets(space, stats, fs3, mappers, sliders, identity, why)
         {
-            Templates = PromptTemplates.Resolve(o.Templates), PriorFile = priorFile, PackDir = packDir, Aligner = aligner, AlignerOff = alignerOff,
+            Templates = PromptTemplates.Resolve(o.Templates), PriorFile = priorFile, PackDir = packDir, Aligner = aligner, AlignerOff = alignerOff, Encoder = encoder,
         };
     }
 }

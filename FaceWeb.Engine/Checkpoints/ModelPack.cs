@@ -102,7 +102,7 @@ public sealed class ModelPack
         .Where(f => f.Role.StartsWith(BoundaryRole, StringComparison.Ordinal))
         .Select(f => (f.Role[BoundaryRole.Length..], PathOf(f.Role)));
 
-    public const string BoundaryRole = "boundary:", PriorRole = "prior:text-to-w", FaceClipRole = "faceclip:image", AttributesRole = "attributes";
+    public const string BoundaryRole = "boundary:", PriorRole = "prior:text-to-w", FaceClipRole = "faceclip:image", AttributesRole = "attributes", EncoderRole = "encoder";
 
     /// <summary>Writes a manifest for files already in <paramref name="directory"/>, hashing each.</summary>
     public static PackManifest WriteManifest(string directory, string name, string kind, bool trained, string description,

@@ -19,23 +19,7 @@ public sealed class FaceClipImageTower : nn.Module<Tensor, Tensor>
 
     public FaceClipImageTower(long embedDim = MiniLmTextEncoder.Dimensions, long width = 32) : base(nameof(FaceClipImageTower))
     {
-        var layers = new List<(string, nn.Module<Tensor, Tensor>)>();
-        long cin = 3;
-        void Block(long cout, long stride)
-        {
-            int k = layers.Count;
-            layers.Add(($"{k}", nn.Conv2d(cin, cout, 3, stride: stride, padding: 1, bias: false)));
-            layers.Add(($"{k + 1}", nn.BatchNorm2d(cout)));
-            layers.Add(($"{k + 2}", nn.GELU()));
-            cin = cout;
-        }
-        for (int i = 0; i < 4; i++)
-        {
-            long cout = width << i;                                   // 32, 64, 128, 256 channels at 32, 16, 8, 4 px
-            Block(cout, 2);
-            Block(cout, 1);
-        }
-        features = nn.Sequential(layers.ToArray());
+        (features, long cin) = ConvTrunk.Build(width);
         proj = nn.Linear(cin, embedDim);
         logit_scale = new Parameter(tensor((float)Math.Log(1 / 0.07)));     // CLIP's initial temperature 0.07
         RegisterComponents();
@@ -82,6 +66,32 @@ public sealed class FaceClipImageTower : nn.Module<Tensor, Tensor>
     }
 
     public void Save(string path) => SafeTensors.Save(path, state_dict(), new Dictionary<string, string> { ["kind"] = "faceclip-mini-image", ["text"] = "all-MiniLM-L6-v2" });
+}
+
+/// <summary>FaceWeb's small 64 px trunk: four stages of a stride-2 and a stride-1 3×3 conv (batch norm, GELU), 64 → 4 px,
+/// width·(1, 2, 4, 8) channels. Keys "N.weight" for N = 0, 3, 6, … (convs) and N+1 (norms).</summary>
+public static class ConvTrunk
+{
+    public static (Sequential Trunk, long Channels) Build(long width)
+    {
+        var layers = new List<(string, nn.Module<Tensor, Tensor>)>();
+        long cin = 3;
+        void Block(long cout, long stride)
+        {
+            int k = layers.Count;
+            layers.Add(($"{k}", nn.Conv2d(cin, cout, 3, stride: stride, padding: 1, bias: false)));
+            layers.Add(($"{k + 1}", nn.BatchNorm2d(cout)));
+            layers.Add(($"{k + 2}", nn.GELU()));
+            cin = cout;
+        }
+        for (int i = 0; i < 4; i++)
+        {
+            long cout = width << i;                                   // 32, 64, 128, 256 channels at 32, 16, 8, 4 px
+            Block(cout, 2);
+            Block(cout, 1);
+        }
+        return (nn.Sequential(layers.ToArray()), cin);
+    }
 }
 
 /// <summary>The pack's space: MiniLM texts, the trained tower for images. Disposes both unless <paramref name="ownsParts"/> is false.</summary>
