@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the editing half of the default pack (issue #7) with FaceWeb's own commands, on CPU:
-# FaceCLIP-mini, the attribute classifier, StyleSpace statistics, fs3, the built-in sliders, three mappers and the
-# text→W prior. Numbers land in .data/*.json; models/faceweb-mini/MODEL_CARD.md reports them.
+# FaceCLIP-mini, the attribute classifier, StyleSpace statistics, fs3, the built-in sliders, three mappers, the
+# text→W prior and the W+ encoder, then the independent checks. Numbers land in .data/*.json;
+# models/faceweb-mini/MODEL_CARD.md reports them. Needs the face-api.js weights for the checks (see README).
 # Usage: training/build_edits.sh [DATASETS] (default ../shared/datasets; utkface-128 and celeba10k-89x109, folders or .tar.gz)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,3 +20,6 @@ for text in "blond hair" "smiling" "old person"; do
   $fw train mapper --pack $PACK --text "$text" --steps "${MAPPER_STEPS:-600}" --batch 8
 done
 $fw train prior --pack $PACK --steps "${PRIOR_STEPS:-300}" --batch 8
+$fw train encoder --pack $PACK --steps "${ENCODER_STEPS:-1500}" --batch 16 --lr 1e-3
+$fw eval edits --pack $PACK --faces 200 --report .data/edit-check.json --grid $PACK/edits.png
+$fw eval inversion --pack $PACK --datasets "$DATASETS" --faces 16 --refine 100 --report .data/inversion.json
