@@ -149,7 +149,7 @@ public sealed class CompareCommand : Command<CompareCommand.Settings>
     {
         using var engine = s.OpenEngine();
         using var space = s.OpenSpace();
-        using var identity = s.Identity is null ? null : ArcFaceIdentity.Load(s.Identity);
+        using var identity = s.Identity is null ? null : IdentityModels.Open(s.Identity);
         var g = engine.Generator;
         StyleSpaceStats? stats = null; Tensor? fs3 = null;
         var mappers = new Dictionary<string, StyleClipMapper>(); var sliders = new Dictionary<string, AttributeDirection>();
@@ -211,7 +211,7 @@ public sealed class InvertCommand : Command<InvertCommand.Settings>
         [CommandOption("--face <K>"), Description("which face when there are several (0 = the largest)"), DefaultValue(0)] public int Face { get; init; }
         [CommandOption("--encoder <CKPT>"), Description("e4e encoder whose W+ starts the refinement (else the mean latent)")] public string? Encoder { get; init; }
         [CommandOption("--refine <STEPS>"), Description("projection steps (0 = encoder only)"), DefaultValue(200)] public int Refine { get; init; } = 200;
-        [CommandOption("--identity <CKPT>"), Description("ArcFace IR-SE50 for the identity term and the similarity report")] public string? Identity { get; init; }
+        [CommandOption("--identity <CKPT>"), Description("ArcFace IR-SE50 (model_ir_se50.pth) or faceapi, for the identity term and the similarity report")] public string? Identity { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken ct)
@@ -227,7 +227,7 @@ public sealed class InvertCommand : Command<InvertCommand.Settings>
             target = face.Image;
         }
         using var _t = target;
-        using var identity = s.Identity is null ? null : ArcFaceIdentity.Load(s.Identity);
+        using var identity = s.Identity is null ? null : IdentityModels.Open(s.Identity);
         using var space = s.Clip is null ? null : s.OpenSpace();
         using var encoder = s.Encoder is null ? null : Engine.Inversion.Encoder4Editing.Load(s.Encoder);
         if (encoder is null && s.Refine == 0 && s.Pack is null) throw new ArgumentException("--refine 0 needs --encoder (or a pack with its own encoder)");

@@ -209,7 +209,7 @@ public sealed class EditCommand : Command<EditCommand.Settings>
                 using (no_grad()) { images.Add(g.Synthesize(start)); names.Add("step0000"); }
                 CliApp.Progress($"optimising {s.Steps} steps", s.Steps, tick =>
                 {
-                    using var identity = s.Identity is null ? null : ArcFaceIdentity.Load(s.Identity);
+                    using var identity = s.Identity is null ? null : IdentityModels.Open(s.Identity);
                     using var encoder = s.Encoder is null ? null : Encoder4Editing.Load(s.Encoder);
                     foreach (var f in LatentOptimizer.Run(g, space, start, text, new OptimizationOptions(s.Steps, L2Lambda: s.L2,
                         FrameEvery: Math.Max(1, s.Steps / 4), IdLambda: s.IdLambda, DomainLambda: s.DomainLambda), ct, identity, encoder: encoder))
@@ -273,7 +273,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [CommandOption("--lr <RATE>"), Description("faceclip/attributes: peak learning rate"), DefaultValue(2e-3)] public double LearningRate { get; init; } = 2e-3;
         [CommandOption("--seed <N>"), DefaultValue(0)] public int Seed { get; init; }
         [CommandOption("--report <FILE>"), Description("faceclip/attributes: the held-out numbers as JSON")] public string? Report { get; init; }
-        [CommandOption("--identity <CKPT>"), Description("mapper: ArcFace IR-SE50 (model_ir_se50.pth) for the identity loss")] public string? Identity { get; init; }
+        [CommandOption("--identity <CKPT>"), Description("mapper: ArcFace IR-SE50 (model_ir_se50.pth) or faceapi, for the identity loss")] public string? Identity { get; init; }
         [CommandOption("--id-lambda <LAMBDA>"), Description("mapper: λ_ID, 0.1 in the paper (needs --identity)"), DefaultValue(0.0)] public double IdLambda { get; init; }
 
         public override Spectre.Console.ValidationResult Validate() =>
@@ -295,7 +295,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         if (s.What == "boundary") return TrainBoundary(s, engine, space, ct);
         if (s.What == "prior") return TrainPrior(s, engine, space, ct);
         var text = space.EmbedTexts([s.Text])[0];
-        using var identity = s.Identity is null ? null : ArcFaceIdentity.Load(s.Identity);
+        using var identity = s.Identity is null ? null : IdentityModels.Open(s.Identity);
         using var mapper = new StyleClipMapper(engine.Generator.Config.StyleDim, fine: engine.Generator.Config.NLatent > 8);
         double before = MapperTrainer.Evaluate(mapper, engine.Generator, space, text);
         CliApp.Progress($"training a mapper for \"{s.Text}\"", s.Steps, tick =>

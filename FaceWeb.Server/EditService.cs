@@ -85,10 +85,15 @@ public sealed class EditAssets(ITextImageSpace? space, StyleSpaceStats? stats, T
             if (roles.TryGetValue(ModelPack.EncoderRole, out var enc)) encoder = Engine.Inversion.PackEncoder.Load(enc);
         }
         var sliders = SliderRegistry.Load(engine, packDir, space is null ? "Learning a slider needs a text–image space (see above)." : null, log);
-        var identity = o.Identity is null ? null : ArcFaceIdentity.Load(o.Identity);
         Engine.Inversion.FaceAligner? aligner = null;
+        IIdentityModel? identity = o.Identity is null ? null : IdentityModels.Open(o.Identity);
         string? alignerOff = null;
-        try { aligner = Engine.Inversion.FaceAligner.Load(Engine.Evaluation.FaceApiModels.Directory()); }
+        try
+        {
+            string faceApi = Engine.Evaluation.FaceApiModels.Directory();
+            aligner = Engine.Inversion.FaceAligner.Load(faceApi);
+            identity ??= FaceApiIdentity.Load(faceApi);                                   // λ_ID and the identity metric without an ArcFace file
+        }
         catch (Exception e) when (e is DirectoryNotFoundException or FileNotFoundException or CheckpointException)
         {
             alignerOff = $"Face detection is off ({e.Message}); the centre square of a photo is used as it is.";

@@ -14,6 +14,12 @@ public interface IIdentityModel : IDisposable
 
 public static class IdentityModels
 {
+    /// <summary>"faceapi" → face-api.js's recognition net from the restored npm package; anything else is an ArcFace
+    /// IR-SE50 checkpoint path (<c>model_ir_se50.pth</c>).</summary>
+    public static IIdentityModel Open(string spec) => spec.Equals("faceapi", StringComparison.OrdinalIgnoreCase)
+        ? FaceApiIdentity.Load(Evaluation.FaceApiModels.Directory())
+        : ArcFaceIdentity.Load(spec);
+
     /// <summary>ID loss as pSp/StyleCLIP define it: 1 − ⟨f(ŷ), f(y)⟩ per image, with the reference side detached. [N]</summary>
     public static Tensor IdLoss(this IIdentityModel model, Tensor generated, Tensor referenceEmbedding) =>
         1 - (model.Embed(generated) * referenceEmbedding.detach()).sum(1);
