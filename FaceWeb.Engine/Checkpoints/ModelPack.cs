@@ -30,7 +30,10 @@ public sealed class ModelPack
     ModelPack(string directory, PackManifest manifest) => (Directory, Manifest) = (directory, manifest);
 
     /// <summary>Reads the manifest and verifies every listed file (exists, size, SHA-256).</summary>
-    public static ModelPack Load(string directory)
+    public static ModelPack Load(string directory) => Load(directory, except: null);
+
+    /// <param name="except">a pack-relative path not to verify (the file a job is replacing).</param>
+    static ModelPack Load(string directory, string? except)
     {
         string manifestPath = Path.Combine(directory, ManifestName);
         if (!File.Exists(manifestPath)) throw new CheckpointException($"{directory}: not a model pack (no {ManifestName}).");
@@ -44,7 +47,7 @@ public sealed class ModelPack
         if (string.IsNullOrWhiteSpace(manifest.Kind) || manifest.Files is null || manifest.Files.Count == 0)
             throw new CheckpointException($"{manifestPath}: the manifest needs a kind and at least one file.");
         var pack = new ModelPack(directory, manifest);
-        foreach (var f in manifest.Files) pack.Verify(f);
+        foreach (var f in manifest.Files.Where(f => f.Path != except)) pack.Verify(f);
         return pack;
     }
 
@@ -80,10 +83,11 @@ public sealed class ModelPack
         return Convert.ToHexStringLower(SHA256.HashData(s));
     }
 
-    /// <summary>Adds (or replaces) the file for <paramref name="role"/> in an existing pack's manifest, hashing it.</summary>
+    /// <summary>Adds (or replaces) the file for <paramref name="role"/> in an existing pack's manifest, hashing it. Every other
+    /// listed file is still verified: a rewritten file (a retrained mapper) is fine, a damaged neighbour is not.</summary>
     public static void AddFile(string directory, string role, string relativePath)
     {
-        var pack = Load(directory);
+        var pack = Load(directory, except: relativePath);
         var files = pack.Manifest.Files.Where(f => f.Role != role)
             .Select(f => (f.Role, f.Path)).Append((role, relativePath)).ToList();
         var m = pack.Manifest;

@@ -188,7 +188,7 @@ public sealed class FaceApiExpressionNet(TfjsNet net) : IDisposable
 }
 
 /// <summary>Where the face-api.js weights are: <c>FACEWEB_FACEAPI</c>, else <c>models/face-api/node_modules/@vladmandic/face-api/model</c>
-/// above the running program (restored with npm, see README). Files are checked against their SHA-256.</summary>
+/// above the running program or the current folder (restored with npm, see README). Files are checked against their SHA-256.</summary>
 public static class FaceApiModels
 {
     public const string Restore = "npm install --prefix models/face-api --no-package-lock --ignore-scripts";
@@ -211,11 +211,12 @@ public static class FaceApiModels
     public static string Directory()
     {
         string? dir = Environment.GetEnvironmentVariable("FACEWEB_FACEAPI");
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); dir is null && d is not null; d = d.Parent)
-        {
-            string candidate = Path.Combine(d.FullName, "models", "face-api", "node_modules", "@vladmandic", "face-api", "model");
-            if (System.IO.Directory.Exists(candidate)) dir = candidate;
-        }
+        foreach (var start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
+            for (var d = new DirectoryInfo(start); dir is null && d is not null; d = d.Parent)
+            {
+                string candidate = Path.Combine(d.FullName, "models", "face-api", "node_modules", "@vladmandic", "face-api", "model");
+                if (System.IO.Directory.Exists(candidate)) dir = candidate;
+            }
         if (dir is null) throw new DirectoryNotFoundException($"the face-api.js weights are not restored: run `{Restore}` in the repository.");
         foreach (var (file, sha) in Sha256)
         {

@@ -113,4 +113,21 @@ public sealed class CheckpointTests : IDisposable
         var e = Assert.Throws<CheckpointException>(() => ModelPack.Load(pack));
         Assert.Contains("SHA-256 of 'generator.safetensors'", e.Message);
     }
+
+    [Fact]
+    public void Replacing_a_packs_file_rehashes_it_but_a_damaged_neighbour_still_fails()
+    {
+        string pack = Path.Combine(tmp, "jobs");
+        Directory.CreateDirectory(pack);
+        File.WriteAllText(Path.Combine(pack, "a.bin"), "first");
+        File.WriteAllText(Path.Combine(pack, "b.bin"), "other");
+        ModelPack.WriteManifest(pack, "p", "stylegan2", trained: false, "test", [("mapper:x", "a.bin"), ("b", "b.bin")]);
+        File.WriteAllText(Path.Combine(pack, "a.bin"), "retrained");                 // a job rewrote its file
+        ModelPack.AddFile(pack, "mapper:x", "a.bin");
+        Assert.Equal(ModelPack.Sha256Of(Path.Combine(pack, "a.bin")), ModelPack.Load(pack).Manifest.Files.Single(f => f.Role == "mapper:x").Sha256);
+
+        File.WriteAllText(Path.Combine(pack, "b.bin"), "damaged");
+        File.WriteAllText(Path.Combine(pack, "a.bin"), "again");
+        Assert.Contains("'b.bin'", Assert.Throws<CheckpointException>(() => ModelPack.AddFile(pack, "mapper:x", "a.bin")).Message);
+    }
 }
