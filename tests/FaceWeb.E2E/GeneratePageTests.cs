@@ -53,11 +53,14 @@ public sealed class GeneratePageTests(BrowserFixture app) : IClassFixture<Browse
     }
 
     [Fact]
-    public async Task Edit_page_explains_when_no_text_image_space_is_configured()
+    public async Task The_default_pack_edits_with_free_text_out_of_the_box()
     {
         var page = await app.Browser.NewPageAsync();
         await page.GotoAsync(app.BaseUrl + "/edit");
-        await Expect(page.GetByTestId("edit-unavailable")).ToContainTextAsync("text–image space");
+        await page.GetByTestId("target").Locator("input").FillAsync("a face with blond hair");
+        await page.GetByTestId("apply").ClickAsync();
+        await Expect(page.GetByTestId("edit-detail")).ToContainTextAsync("channels");       // a global direction in FaceCLIP-mini's space
+        await Expect(page.GetByTestId("edit-unavailable")).ToHaveCountAsync(0);
         await page.CloseAsync();
     }
 }

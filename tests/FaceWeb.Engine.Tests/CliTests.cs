@@ -228,7 +228,7 @@ public sealed class CliTests : IDisposable
         using (var g = Engine.Generators.StyleGan2.StyleGan2Generator.Load(Fixtures.File("stylegan2", "generator.pt")))
         using (no_grad()) File.WriteAllBytes(photo, ImageTensors.ToPng(g.Synthesize(g.WPlusFromZ(randn([1, 64], generator: new Generator(5)), 0.7))));
         var run = Faceweb("invert", photo, "--checkpoint", Fixtures.File("stylegan2", "generator.pt"), "--encoder", Fixtures.File("e4e", "e4e_w4.pt"),
-            "--refine", "5", "--identity", Fixtures.File("arcface", "ir_se50_w4.pth"), "--out", Path.Combine(tmp, "inv", "face.safetensors"));
+            "--refine", "5", "--identity", Fixtures.File("arcface", "ir_se50_w4.pth"), "--no-align", "--out", Path.Combine(tmp, "inv", "face.safetensors"));
         Assert.True(run.Code == 0, run.Err);
         using var doc = System.Text.Json.JsonDocument.Parse(run.Out.Trim().Split('\n')[^1]);
         Assert.InRange(doc.RootElement.GetProperty("identity").GetDouble(), -1, 1);
@@ -238,6 +238,9 @@ public sealed class CliTests : IDisposable
         File.WriteAllText(Path.Combine(tmp, "fake.jpg"), "<html>not a photo</html>");
         var bad = Faceweb("invert", Path.Combine(tmp, "fake.jpg"), "--checkpoint", Fixtures.File("stylegan2", "generator.pt"), "--out", Path.Combine(tmp, "x.safetensors"));
         Assert.Equal(2, bad.Code);
+        var noFace = Faceweb("invert", photo, "--checkpoint", Fixtures.File("stylegan2", "generator.pt"), "--out", Path.Combine(tmp, "y.safetensors"));
+        Assert.Equal(2, noFace.Code);                                                   // the fixture generator draws no face to align
+        Assert.Contains("no face found", noFace.Err);
         Assert.Contains("not a PNG, JPEG or WebP", bad.Err);
     }
 
