@@ -56,15 +56,10 @@ static class CliFaces
         if (!File.Exists(image)) throw new ArgumentException($"{image}: file not found");
         using var aligner = FaceAligner.Load(FaceApiModels.Directory());
         using var photo = ImageUpload.DecodeRgb255(File.ReadAllBytes(image));
-        var faces = aligner.Align(photo, size, framing);
-        if (faces.Count == 0) throw new ArgumentException($"{image}: no face found");
-        if (index >= faces.Count)
-        {
-            foreach (var x in faces) x.Dispose();
-            throw new ArgumentException($"{image}: --face {index}, but only {faces.Count} face(s) were found");
-        }
-        var all = faces.Select((x, i) => (object)new { face = i, x = Math.Round(x.Box.X), y = Math.Round(x.Box.Y), width = Math.Round(x.Box.Width), height = Math.Round(x.Box.Height), score = Math.Round(x.Box.Score, 3) }).ToArray();
-        foreach (var x in faces.Where((_, i) => i != index)) x.Dispose();
-        return (faces[index], all);
+        var face = aligner.AlignOne(photo, size, framing, index, out var found);
+        if (found.Count == 0) throw new ArgumentException($"{image}: no face found");
+        if (face is null) throw new ArgumentException($"{image}: --face {index}, but only {found.Count} face(s) were found");
+        var all = found.Select((b, i) => (object)new { face = i, x = Math.Round(b.X), y = Math.Round(b.Y), width = Math.Round(b.Width), height = Math.Round(b.Height), score = Math.Round(b.Score, 3) }).ToArray();
+        return (face, all);
     }
 }

@@ -101,11 +101,9 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
                     using var image = g.Synthesize(latent);
                     latent.Dispose();
                     sums[m].Pixel += (image.clamp(-1, 1) - target).abs().mean().item<float>() / 2;
-                    using var a = identity.Embed(image);
-                    using var b = identity.Embed(target);
-                    double cos = (a * b).sum().item<float>();
-                    sums[m].Cos += cos;
-                    using var da = identity.Descriptor(Up(image)); using var db = identity.Descriptor(Up(target));
+                    using var scope = NewDisposeScope();
+                    var (da, db) = (identity.DescriptorOfGenerated(image), identity.DescriptorOfGenerated(target));   // one pass each
+                    sums[m].Cos += nn.functional.cosine_similarity(da, db, 1).item<float>();
                     sums[m].Same += (da - db).norm().item<float>() < Engine.Identity.FaceApiIdentity.SamePersonDistance ? 1 : 0;
                     tick();
                 }
@@ -118,9 +116,6 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         if (s.Report is not null) File.WriteAllText(s.Report, JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true }));
         return 0;
     }
-
-    static Tensor Up(Tensor img) => nn.functional.interpolate((img.clamp(-1, 1) + 1) * 127.5f, [Engine.Identity.FaceApiIdentity.Size, Engine.Identity.FaceApiIdentity.Size],
-        mode: InterpolationMode.Bilinear, align_corners: false, antialias: true);
 
     static List<EditProbe> Probes(Settings s, ModelPack pack, Engine.Generators.StyleGan2.StyleGan2Generator g, ITextImageSpace? space, List<IDisposable> owned)
     {

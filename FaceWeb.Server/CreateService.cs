@@ -183,13 +183,9 @@ public sealed class CreateService(EngineHost host, SessionLatentStore session) :
         if (r.Face is not int k) return Engine.Inversion.ImageUpload.Decode(r.Photo, size);
         if (a.Aligner is null) throw new ArgumentException(a.AlignerOff ?? "Face detection is off.");
         using var rgb = Engine.Inversion.ImageUpload.DecodeRgb255(r.Photo);
-        var faces = a.Aligner.Align(rgb, size, engine.Pack.Framing);
-        try
-        {
-            if (k < 0 || k >= faces.Count) throw new ArgumentException(faces.Count == 0 ? "No face was found in this photo." : $"There is no face {k + 1} in this photo.");
-            return faces[k].Image.clone();
-        }
-        finally { foreach (var f in faces) f.Dispose(); }
+        var face = a.Aligner.AlignOne(rgb, size, engine.Pack.Framing, k, out var found)
+            ?? throw new ArgumentException(found.Count == 0 ? "No face was found in this photo." : $"There is no face {k + 1} in this photo.");
+        return face.Image;                                                            // the caller disposes it
     }
 
     public async IAsyncEnumerable<CompareResult> CompareAsync(CompareRequest r, [EnumeratorCancellation] CancellationToken ct = default)

@@ -31,9 +31,7 @@ public sealed class EditJudges(FaceApiAgeGenderNet ageGender, FaceApiExpressionN
         var x112 = FaceApiInput.FromGenerated(images);
         var ag = ageGender.Predict(x112);
         var happy = expression.Happy(x112);
-        var x150 = nn.functional.interpolate((images.clamp(-1, 1) + 1) * 127.5f, [FaceApiIdentity.Size, FaceApiIdentity.Size],
-            mode: InterpolationMode.Bilinear, align_corners: false, antialias: true);
-        var d = identity.Descriptor(x150).MoveToOuterDisposeScope();
+        var d = identity.DescriptorOfGenerated(images).MoveToOuterDisposeScope();
         return (ag.Select(a => a.Age).ToArray(), ag.Select(a => a.MaleProbability).ToArray(), happy, d);
     }
 

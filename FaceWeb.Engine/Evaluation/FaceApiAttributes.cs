@@ -74,13 +74,14 @@ public static class FaceApiInput
 
     public static Tensor Normalise(Tensor rgb255) => (rgb255 - tensor(Mean).view(1, 3, 1, 1)) / 255f;
 
-    /// <summary>Generator output [N,3,S,S] in [−1,1] → [N,3,112,112] in 0..255 (bilinear with antialiasing).</summary>
-    public static Tensor FromGenerated(Tensor images)
+    /// <summary>Generator output [N,3,S,S] in [−1,1] → [N,3,size,size] in 0..255 (bilinear with antialiasing); 112 for the
+    /// age/gender, expression and landmark nets, 150 for recognition.</summary>
+    public static Tensor FromGenerated(Tensor images, int size = Size)
     {
         using var scope = NewDisposeScope();
         var x = ((images.clamp(-1, 1) + 1) * 127.5f);
-        if (x.shape[2] != Size || x.shape[3] != Size)
-            x = nn.functional.interpolate(x, [Size, Size], mode: InterpolationMode.Bilinear, align_corners: false, antialias: true);
+        if (x.shape[2] != size || x.shape[3] != size)
+            x = nn.functional.interpolate(x, [size, size], mode: InterpolationMode.Bilinear, align_corners: false, antialias: true);
         return x.MoveToOuterDisposeScope();
     }
 }

@@ -37,14 +37,18 @@ public sealed class FaceApiIdentity(TfjsNet net) : IIdentityModel
         return d.MoveToOuterDisposeScope();
     }
 
+    /// <summary>Generator output in [−1,1] → raw descriptors [N,128] (upscaled to 150 px).</summary>
+    public Tensor DescriptorOfGenerated(Tensor generated)
+    {
+        using var scope = NewDisposeScope();
+        return Descriptor(FaceApiInput.FromGenerated(generated, Size)).MoveToOuterDisposeScope();
+    }
+
     /// <summary>Generator output in [−1,1] → unit-length descriptors (differentiable).</summary>
     public Tensor Embed(Tensor generated)
     {
         using var scope = NewDisposeScope();
-        var x = (generated.clamp(-1, 1) + 1) * 127.5f;
-        if (x.shape[2] != Size || x.shape[3] != Size)
-            x = nn.functional.interpolate(x, [Size, Size], mode: InterpolationMode.Bilinear, align_corners: false, antialias: true);
-        return nn.functional.normalize(Descriptor(x), dim: 1).MoveToOuterDisposeScope();
+        return nn.functional.normalize(DescriptorOfGenerated(generated), dim: 1).MoveToOuterDisposeScope();
     }
 
     /// <summary>conv (stride 1: TF same; stride 2: valid) + bias, then the folded batch norm (× scale + shift), then ReLU.</summary>

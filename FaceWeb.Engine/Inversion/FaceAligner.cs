@@ -34,6 +34,16 @@ public sealed class FaceAligner(TinyFaceDetector detector, FaceLandmarks68 landm
         return result;
     }
 
+    /// <summary>Face <paramref name="index"/> (0 = the largest) aligned, or null when the photo has fewer faces;
+    /// <paramref name="found"/> lists every face's box. The other faces are not kept.</summary>
+    public AlignedFace? AlignOne(Tensor rgb255, int size, FaceFraming framing, int index, out IReadOnlyList<FaceBox> found)
+    {
+        var faces = Align(rgb255, size, framing);
+        found = faces.Select(f => f.Box).ToList();
+        foreach (var f in faces.Where((_, i) => i != index)) f.Dispose();
+        return index >= 0 && index < faces.Count ? faces[index] : null;
+    }
+
     /// <summary>The pack's framing from its manifest config ("framing": "ffhq" or "utkface"); FFHQ when unnamed, as for
     /// the published FFHQ generators.</summary>
     public static FaceFraming FramingOf(PackManifest? manifest) =>
