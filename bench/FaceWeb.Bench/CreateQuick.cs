@@ -25,14 +25,6 @@ public static class CreateQuick
         });
     }
 
-    static double Ms(Action a, int reps)
-    {
-        a();
-        var sw = Stopwatch.StartNew();
-        for (int i = 0; i < reps; i++) a();
-        return sw.Elapsed.TotalMilliseconds / reps;
-    }
-
     public static void Run(string fixtures)
     {
         Console.WriteLine("what                                              ms");
@@ -41,12 +33,12 @@ public static class CreateQuick
         foreach (int n in new[] { 1, 8 })
         {
             var x = randn(n, 3, 256, 256);
-            double ms = Ms(() => { using var _ = no_grad(); using var s = NewDisposeScope(); identity.Embed(x); }, 3);
+            double ms = Timing.Ms(() => { using var _ = no_grad(); using var s = NewDisposeScope(); identity.Embed(x); }, 3);
             Console.WriteLine($"{$"ArcFace IR-SE50 (ID-loss view of 256 px), batch {n}",-48} {ms,8:F1}");
         }
         using var e4e = Encoder4Editing.Load(Zeros(Path.Combine(fixtures, "e4e", "e4e_ffhq_encoder_keys.json")), zeros(512), "e4e");
         var face = randn(1, 3, 256, 256);
-        Console.WriteLine($"{"e4e Encoder4Editing (FFHQ, 18 styles), batch 1",-48} {Ms(() => { using var _ = no_grad(); using var s = NewDisposeScope(); e4e.Invert(face); }, 3),8:F1}");
+        Console.WriteLine($"{"e4e Encoder4Editing (FFHQ, 18 styles), batch 1",-48} {Timing.Ms(() => { using var _ = no_grad(); using var s = NewDisposeScope(); e4e.Invert(face); }, 3),8:F1}");
 
         using var g = StyleGan2Generator.Load(Path.Combine(fixtures, "stylegan2", "generator.pt"));
         using var clip = ClipSpace.Load(Path.Combine(fixtures, "clip", "clip.safetensors"), Path.Combine(fixtures, "clip", "bpe_simple_vocab_16e6.txt.gz"));
@@ -70,6 +62,6 @@ public static class CreateQuick
         prior.Train(g, clip, TextToWPrior.Captions, new PriorTrainingOptions(Steps: 50, Batch: 8, Samples: 256));
         Console.WriteLine($"{"prior: 256 samples + 50 training steps (fixture)",-48} {sw.Elapsed.TotalMilliseconds,8:F0}");
         var t = clip.EmbedTexts(["a smiling woman"]);
-        Console.WriteLine($"{"prior: text → W+ → image (fixture)",-48} {Ms(() => { using var _ = no_grad(); using var s = NewDisposeScope(); g.Synthesize(prior.WPlus(g, t)); }, 20),8:F2}");
+        Console.WriteLine($"{"prior: text → W+ → image (fixture)",-48} {Timing.Ms(() => { using var _ = no_grad(); using var s = NewDisposeScope(); g.Synthesize(prior.WPlus(g, t)); }, 20),8:F2}");
     }
 }

@@ -10,14 +10,6 @@ namespace FaceWeb.Bench;
 /// <summary>`-- quick-edit FIXTURES_DIR`: StyleCLIP edit latencies at the fixture config and at FFHQ 1024 shapes.</summary>
 public static class EditQuick
 {
-    static double Ms(Action a, int reps)
-    {
-        a();
-        var sw = Stopwatch.StartNew();
-        for (int i = 0; i < reps; i++) a();
-        return sw.Elapsed.TotalMilliseconds / reps;
-    }
-
     public static void Run(string fixtures)
     {
         var fixtureGen = StyleGan2Generator.Load(Path.Combine(fixtures, "stylegan2", "generator.pt"));
@@ -37,7 +29,7 @@ public static class EditQuick
             var dt = nn.functional.normalize(randn(space.EmbedDim), dim: 0);
             var start = g.Broadcast(g.Map(randn(1, g.Config.StyleDim)));
             var styles = g.Styles(start);
-            double global = Ms(() =>
+            double global = Timing.Ms(() =>
             {
                 using var _ = no_grad(); using var s = NewDisposeScope();
                 var (delta, _) = GlobalDirections.Boundary(fs3, dt, 0.1, layers.Select(l => stats.Std[l.Index]).ToList());
@@ -46,8 +38,8 @@ public static class EditQuick
             Console.WriteLine($"{"global-direction edit (fs3 cached)",-39} {name,-10} {global,7:F1}");
 
             using var mapper = new StyleClipMapper(g.Config.StyleDim, fine: g.Config.NLatent > 8);
-            double mapperOnly = Ms(() => { using var _ = no_grad(); using var s = NewDisposeScope(); mapper.Edit(start); }, 20);
-            double mapperFrame = Ms(() => { using var _ = no_grad(); using var s = NewDisposeScope(); g.Synthesize(mapper.Edit(start)); }, name == "ffhq1024" ? 2 : 20);
+            double mapperOnly = Timing.Ms(() => { using var _ = no_grad(); using var s = NewDisposeScope(); mapper.Edit(start); }, 20);
+            double mapperFrame = Timing.Ms(() => { using var _ = no_grad(); using var s = NewDisposeScope(); g.Synthesize(mapper.Edit(start)); }, name == "ffhq1024" ? 2 : 20);
             Console.WriteLine($"{"mapper inference (mapper only)",-39} {name,-10} {mapperOnly,7:F2}");
             Console.WriteLine($"{"mapper edit + render",-39} {name,-10} {mapperFrame,7:F1}");
 

@@ -13,14 +13,6 @@ namespace FaceWeb.Bench;
 /// age/gender, expression) on a real photo, and the default pack's FaceCLIP-mini, classifier and encoder per face.</summary>
 public static class FaceApiQuick
 {
-    static double Ms(Action a, int reps)
-    {
-        a();
-        var sw = Stopwatch.StartNew();
-        for (int i = 0; i < reps; i++) { using var s = NewDisposeScope(); a(); }
-        return sw.Elapsed.TotalMilliseconds / reps;
-    }
-
     public static void Run(string pack, string photo)
     {
         string models = FaceApiModels.Directory();
@@ -37,12 +29,12 @@ public static class FaceApiQuick
         var x150 = rand(1, 3, 150, 150) * 255;
         Console.WriteLine($"torch threads: {get_num_threads()}; photo {rgb.shape[3]}×{rgb.shape[2]}");
         Console.WriteLine("what                                         ms");
-        Console.WriteLine($"tiny face detector, 416 input                {Ms(() => det.Detect(rgb), 5),8:F1}");
-        Console.WriteLine($"68 landmarks (crop + net)                    {Ms(() => lm.Detect(rgb, box), 10),8:F1}");
-        Console.WriteLine($"detect + landmarks + align to 64 px          {Ms(() => { foreach (var f in aligner.Align(rgb, 64, FaceFraming.UtkFace)) f.Dispose(); }, 5),8:F1}");
-        Console.WriteLine($"recognition (150 px, 128-d)                  {Ms(() => id.Descriptor(x150), 10),8:F1}");
-        Console.WriteLine($"age/gender (112 px)                          {Ms(() => ag.Forward(x112), 10),8:F1}");
-        Console.WriteLine($"expression (112 px)                          {Ms(() => ex.Forward(x112), 10),8:F1}");
+        Console.WriteLine($"tiny face detector, 416 input                {Timing.Ms(() => det.Detect(rgb), 5),8:F1}");
+        Console.WriteLine($"68 landmarks (crop + net)                    {Timing.Ms(() => lm.Detect(rgb, box), 10),8:F1}");
+        Console.WriteLine($"detect + landmarks + align to 64 px          {Timing.Ms(() => { foreach (var f in aligner.Align(rgb, 64, FaceFraming.UtkFace)) f.Dispose(); }, 5),8:F1}");
+        Console.WriteLine($"recognition (150 px, 128-d)                  {Timing.Ms(() => id.Descriptor(x150), 10),8:F1}");
+        Console.WriteLine($"age/gender (112 px)                          {Timing.Ms(() => ag.Forward(x112), 10),8:F1}");
+        Console.WriteLine($"expression (112 px)                          {Timing.Ms(() => ex.Forward(x112), 10),8:F1}");
         using var engine = FaceEngine.FromPack(pack);
         using var space = TextImageSpaces.Open(null, null, pack)!;
         var p = Engine.Checkpoints.ModelPack.Load(pack);
@@ -50,9 +42,9 @@ public static class FaceApiQuick
         using var encoder = PackEncoder.Load(p.PathOf(Engine.Checkpoints.ModelPack.EncoderRole));
         var faces = engine.Generator.Synthesize(engine.Generator.WPlusFromZ(randn([16, engine.Generator.Config.StyleDim], generator: new Generator(1)), 0.7));
         var tower = ((FaceClipSpace)space).Tower;
-        Console.WriteLine($"FaceCLIP-mini image embedding, per face (16) {Ms(() => space.EmbedImages(faces), 10) / 16,8:F2}");
-        Console.WriteLine($"FaceCLIP-mini text embedding, one prompt     {Ms(() => space.EmbedTexts(["a smiling old man with glasses"]), 10),8:F2}");
-        Console.WriteLine($"attribute scores, per face (16)              {Ms(() => classifier.forward(tower.Features(faces)), 10) / 16,8:F2}");
-        Console.WriteLine($"encoder W+, per face (16)                    {Ms(() => encoder.Invert(faces), 10) / 16,8:F2}");
+        Console.WriteLine($"FaceCLIP-mini image embedding, per face (16) {Timing.Ms(() => space.EmbedImages(faces), 10) / 16,8:F2}");
+        Console.WriteLine($"FaceCLIP-mini text embedding, one prompt     {Timing.Ms(() => space.EmbedTexts(["a smiling old man with glasses"]), 10),8:F2}");
+        Console.WriteLine($"attribute scores, per face (16)              {Timing.Ms(() => classifier.forward(tower.Features(faces)), 10) / 16,8:F2}");
+        Console.WriteLine($"encoder W+, per face (16)                    {Timing.Ms(() => encoder.Invert(faces), 10) / 16,8:F2}");
     }
 }
