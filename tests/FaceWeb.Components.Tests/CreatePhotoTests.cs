@@ -27,6 +27,7 @@ public sealed class CreatePhotoTests : BunitContext
         var cut = Render<CreatePage>();
         cut.WaitForElement(".mud-tab");
         cut.FindAll(".mud-tab").Single(t => t.TextContent.Contains("Photo")).Click();
+        cut.WaitForState(() => cut.FindComponents<InputFile>().Count == 1);          // the tab's panel renders after the click
         return cut;
     }
 
