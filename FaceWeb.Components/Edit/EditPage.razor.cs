@@ -1,5 +1,6 @@
 using System.Globalization;
 using FaceWeb.Components.Services;
+using FaceWeb.Components.Live;
 using Microsoft.AspNetCore.Components;
 
 namespace FaceWeb.Components.Edit;
@@ -27,8 +28,11 @@ public partial class EditPage
     EditFrame? frame;
     string? error;
     readonly List<EditFrame> history = [];
-    CancellationTokenSource? inFlight, optimisation;
+    CancellationTokenSource? optimisation;
     readonly CancellationTokenSource lifetime = new();
+    readonly FramePump<EditFrame> previews;
+
+    public EditPage() => previews = new(lifetime.Token);
 
     internal IReadOnlyList<EditFrame> History => history;
 
@@ -75,24 +79,14 @@ public partial class EditPage
     Task PreviewMapper(bool live) =>
         Latest(ct => Edits.MapperAsync(new MapperEditRequest(seed, mapper, strength, latent), ct), record: !live);
 
-    /// <summary>Latest wins: a newer request cancels the one in flight; a stale result is never shown.</summary>
-    async Task Latest(Func<CancellationToken, Task<EditFrame>> request, bool record)
-    {
-        inFlight?.Cancel();
-        var mine = inFlight = CancellationTokenSource.CreateLinkedTokenSource(lifetime.Token);
-        try
+    /// <summary>Live previews: one frame in flight, the newest input next (see <see cref="FramePump{T}"/>).</summary>
+    Task Latest(Func<CancellationToken, Task<EditFrame>> request, bool record) =>
+        previews.RequestAsync(request, result =>
         {
-            var result = await request(mine.Token);
-            if (!ReferenceEquals(mine, inFlight)) return;
             (frame, error) = (result, null);
             if (record) Record(result);
-        }
-        catch (OperationCanceledException) { }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
-        {
-            if (ReferenceEquals(mine, inFlight)) error = e.Message;
-        }
-    }
+            return InvokeAsync(StateHasChanged);
+        }, message => error = message);
 
     async Task RunOptimisation()
     {

@@ -1,3 +1,4 @@
+using FaceWeb.Components.Live;
 using System.Globalization;
 using FaceWeb.Components.Services;
 using Microsoft.AspNetCore.Components;
@@ -30,8 +31,11 @@ public partial class SlidersPanel
     int samples = 2000;
     double learnProgress;
     IDisposable? subscription;
-    CancellationTokenSource? inFlight, learnJob;
+    CancellationTokenSource? learnJob;
     readonly CancellationTokenSource lifetime = new();
+    readonly FramePump<EditFrame> previews;
+
+    public SlidersPanel() => previews = new(lifetime.Token);
 
     internal IReadOnlyDictionary<string, double> Values => values;
 
@@ -70,25 +74,17 @@ public partial class SlidersPanel
 
     Task Keep() => last is null ? Task.CompletedTask : OnKeep.InvokeAsync(last);
 
-    /// <summary>Latest wins: a newer request cancels the one in flight; a stale frame is never shown.</summary>
-    async Task Preview()
+    /// <summary>Live previews: one frame in flight, the newest input next (see <see cref="FramePump{T}"/>).</summary>
+    Task Preview()
     {
-        inFlight?.Cancel();
-        var mine = inFlight = CancellationTokenSource.CreateLinkedTokenSource(lifetime.Token);
         (renderedSeed, renderedLatent) = (Seed, Latent);
         var request = new SliderRequest(Seed, new Dictionary<string, double>(values), [.. keepFixed], coarse, middle, fine, Latent);
-        try
+        return previews.RequestAsync(ct => Sliders.RenderAsync(request, ct), async frame =>
         {
-            var frame = await Sliders.RenderAsync(request, mine.Token);
-            if (!ReferenceEquals(mine, inFlight)) return;
             (last, error) = (frame, null);
             await OnPreview.InvokeAsync(frame);
-        }
-        catch (OperationCanceledException) { }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
-        {
-            if (ReferenceEquals(mine, inFlight)) error = e.Message;
-        }
+            await InvokeAsync(StateHasChanged);
+        }, message => error = message);
     }
 
     async Task Learn()

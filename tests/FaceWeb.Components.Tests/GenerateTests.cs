@@ -33,22 +33,25 @@ public sealed class GenerateTests : BunitContext
     }
 
     [Fact]
-    public async Task Moving_the_slider_supersedes_the_frame_in_flight_latest_wins()
+    public async Task Dragging_shows_each_frame_in_flight_and_then_renders_the_newest_input()
     {
         var cut = Render<GeneratePage>();
         renderer.Complete(0, marker: 1);
         var slider = cut.FindComponent<MudSlider<double>>();
         // Handlers finish only when their frame arrives, so they are started here and awaited at the end.
         var drag1 = cut.InvokeAsync(() => slider.Instance.ValueChanged.InvokeAsync(0.8));
-        var drag2 = cut.InvokeAsync(() => slider.Instance.ValueChanged.InvokeAsync(0.9));
+        var drag2 = cut.InvokeAsync(() => slider.Instance.ValueChanged.InvokeAsync(0.85));
+        var drag3 = cut.InvokeAsync(() => slider.Instance.ValueChanged.InvokeAsync(0.9));
+        cut.WaitForState(() => renderer.Calls.Count == 2);
+        Assert.False(renderer.Calls[1].Token.IsCancellationRequested);  // the frame in flight is not thrown away
+        renderer.Complete(1, marker: 2);
+        cut.WaitForAssertion(() => Assert.Equal(Src(2), cut.Find("[data-testid=face]").GetAttribute("src")));
         cut.WaitForState(() => renderer.Calls.Count == 3);
-        Assert.Equal([0.7, 0.8, 0.9], renderer.Calls.Select(c => c.Request.Truncation));
-        Assert.True(renderer.Calls[1].Token.IsCancellationRequested);   // the stale request was cancelled
-        Assert.False(renderer.Calls[2].Token.IsCancellationRequested);
-        renderer.Complete(1, marker: 2);                                // a stale result arriving late is ignored
+        Assert.Equal([0.7, 0.8, 0.9], renderer.Calls.Select(c => c.Request.Truncation));   // 0.85 was coalesced away
         renderer.Complete(2, marker: 3);
-        await Task.WhenAll(drag1, drag2);
+        await Task.WhenAll(drag1, drag2, drag3);
         cut.WaitForAssertion(() => Assert.Equal(Src(3), cut.Find("[data-testid=face]").GetAttribute("src")));
+        Assert.Equal(3, renderer.Calls.Count);
         Assert.Contains("0.90", cut.Markup);
     }
 
@@ -61,6 +64,7 @@ public sealed class GenerateTests : BunitContext
         cut.WaitForState(() => renderer.Calls.Count == 2);
         Assert.Equal(2, renderer.Calls.Count);
         Assert.InRange(renderer.Calls[1].Request.Seed, 0, int.MaxValue);
+        renderer.Complete(1);
         var field = cut.FindComponent<MudNumericField<long>>();
         var typed = cut.InvokeAsync(() => field.Instance.ValueChanged.InvokeAsync(-5));
         cut.WaitForState(() => renderer.Calls.Count == 3);

@@ -32,20 +32,68 @@ public sealed class SchedulerTests
     }
 
     [Fact]
-    public async Task A_new_request_cancels_the_running_one_of_the_same_client()
+    public async Task A_new_request_lets_the_running_one_finish_and_is_served_next()
     {
+        // Coalescing: a frame being rendered is delivered even though newer input arrived (frames while dragging).
         using var s = new EngineScheduler();
         var gate = new Gate();
         var running = s.RunAsync("alice", ct => { gate.Block(ct); return ct.IsCancellationRequested ? 0 : 1; }, T);
         gate.WaitEntered();
-        var next = s.RunAsync("alice", _ => 2, T);
+        var replaced = s.RunAsync("alice", _ => 2, T);
+        var latest = s.RunAsync("alice", _ => 3, T);
+        Assert.True(s.HasWork("alice"));
         gate.Open();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
-        Assert.Equal(2, await next);
+        Assert.Equal(1, await running);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => replaced);
+        Assert.Equal(3, await latest);
+        Assert.Equal(2, s.Turns);
     }
 
     [Fact]
-    public async Task Clients_are_served_round_robin()
+    public async Task The_client_that_waited_longest_since_its_last_turn_goes_first()
+    {
+        using var s = new EngineScheduler();
+        var order = new List<string>();
+        // "a" was served a moment ago; "b" never was but asks now; "c" asks later.
+        await s.RunAsync("a", _ => 0, T);
+        var gate = new Gate();
+        var blocker = s.RunAsync("x", gate.Block, T);
+        gate.WaitEntered();
+        var b = s.RunAsync("b", _ => { order.Add("b"); return 0; }, T);
+        var c = s.RunAsync("c", _ => { order.Add("c"); return 0; }, T);
+        var a = s.RunAsync("a", _ => { order.Add("a"); return 0; }, T);
+        // "x" asks again while it runs: it starts waiting only when its turn ends, so it goes last.
+        var x = s.RunAsync("x", _ => { order.Add("x"); return 0; }, T);
+        gate.Open();
+        await Task.WhenAll(blocker, a, b, c, x);
+        Assert.Equal(["a", "b", "c", "x"], order);
+    }
+
+    [Fact]
+    public async Task A_client_that_keeps_asking_cannot_starve_the_others()
+    {
+        // Two clients resubmit as soon as each frame arrives (the worst case for a queue); a third asks once.
+        using var s = new EngineScheduler();
+        var served = new Dictionary<string, int> { ["a"] = 0, ["b"] = 0, ["c"] = 0 };
+        int total = 0;
+        async Task Loop(string client, int times)
+        {
+            for (int i = 0; i < times; i++) await s.RunAsync(client, _ => { served[client]++; return ++total; }, T);
+        }
+        var gate = new Gate();
+        var blocker = s.RunAsync("x", gate.Block, T);
+        gate.WaitEntered();
+        var a = Loop("a", 50); var b = Loop("b", 50);
+        gate.Open();
+        while (served["a"] < 5) await s.RunAsync("probe", _ => 0, T);
+        int before = total;
+        int position = await s.RunAsync("c", _ => { served["c"]++; return ++total; }, T);
+        await Task.WhenAll(blocker, a, b);
+        Assert.True(position - before <= 3, $"c waited {position - before} turns");
+    }
+
+    [Fact]
+    public async Task Clients_are_served_in_the_order_they_started_waiting()
     {
         using var s = new EngineScheduler();
         var gate = new Gate();
