@@ -11,11 +11,10 @@ using static TorchSharp.torch;
 namespace FaceWeb.Server;
 
 /// <summary>One per circuit: text → face, sketch → face and the compare view, each streamed in scheduler turns.</summary>
-public sealed class CreateService(EngineHost host, SessionLatentStore session) : ICreateService, IDisposable
+public sealed class CreateService(EngineSession engineSession, SessionLatentStore session) : ICreateService
 {
     static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
-    readonly string client = Guid.NewGuid().ToString("N") + ":create";
-    readonly CancellationTokenSource circuit = new();
+    EngineHost host => engineSession.Host;
 
     public async Task<CreateCapabilities> GetCapabilitiesAsync(CancellationToken ct = default)
     {
@@ -79,7 +78,7 @@ public sealed class CreateService(EngineHost host, SessionLatentStore session) :
                 }
                 finally { text.Dispose(); start.Dispose(); }
             }
-            await foreach (var f in Stream(Frames, ct)) yield return f;
+            await foreach (var f in Stream("text → face", Frames, ct)) yield return f;
         }
     }
 
@@ -123,7 +122,7 @@ public sealed class CreateService(EngineHost host, SessionLatentStore session) :
             }
             finally { target.Dispose(); start.Dispose(); text?.Dispose(); }
         }
-        await foreach (var f in Stream(Frames, ct)) yield return f;
+        await foreach (var f in Stream("sketch → face", Frames, ct)) yield return f;
     }
 
     public async Task<PhotoFaces> FindFacesAsync(byte[] photo, CancellationToken ct = default)
@@ -133,7 +132,7 @@ public sealed class CreateService(EngineHost host, SessionLatentStore session) :
         var (engine, _) = await host.Ready.WaitAsync(ct);
         var a = await host.Edits.WaitAsync(ct);
         if (a.Aligner is null) return new PhotoFaces([], a.AlignerOff);
-        return await host.Scheduler.RunAsync(client + ":faces", _ =>
+        return await engineSession.RunAsync("faces", _ =>
         {
             using var rgb = Engine.Inversion.ImageUpload.DecodeRgb255(photo);              // ArgumentException with the reason
             var faces = a.Aligner.Align(rgb, engine.Generator.Config.Size, engine.Pack.Framing);
@@ -173,7 +172,7 @@ public sealed class CreateService(EngineHost host, SessionLatentStore session) :
             }
             finally { target.Dispose(); start.Dispose(); }
         }
-        await foreach (var f in Stream(Frames, ct)) yield return f;
+        await foreach (var f in Stream("photo → face", Frames, ct)) yield return f;
     }
 
     /// <summary>The chosen face aligned (found again: detection is deterministic), or the centre square without a choice.</summary>
@@ -208,7 +207,7 @@ public sealed class CreateService(EngineHost host, SessionLatentStore session) :
                 yield return new CompareResult(c.Method, c.Detail, ImageTensors.ToPng(img), c.TextScore, c.Identity, c.PixelDistance, c.Milliseconds);
             }
         }
-        await foreach (var c in Stream(Cells, ct)) yield return c;
+        await foreach (var c in Stream("compare", Cells, ct)) yield return c;
     }
 
     public Task<byte[]> ExportCompareAsync(IReadOnlyList<CompareResult> cells, CancellationToken ct = default)
@@ -219,12 +218,6 @@ public sealed class CreateService(EngineHost host, SessionLatentStore session) :
         return Task.Run(() => CaptionedGrid.Png(cells.Select(c => c.Png).ToList(), captions, Math.Min(cells.Count, 6)), ct);
     }
 
-    IAsyncEnumerable<T> Stream<T>(Func<CancellationToken, IEnumerable<T?>> make, CancellationToken ct) where T : class =>
-        host.Scheduler.StreamAsync(client, make, circuit.Token, ct);
-
-    public void Dispose()
-    {
-        circuit.Cancel();
-        circuit.Dispose();
-    }
+    IAsyncEnumerable<T> Stream<T>(string kind, Func<CancellationToken, IEnumerable<T?>> make, CancellationToken ct) where T : class =>
+        engineSession.StreamAsync("create", kind, make, ct);
 }

@@ -107,10 +107,9 @@ public sealed class EditAssets(ITextImageSpace? space, StyleSpaceStats? stats, T
 }
 
 /// <summary>One per circuit; every edit runs on the engine thread through the scheduler.</summary>
-public sealed class EditService(EngineHost host, SessionLatentStore session) : IEditService, IDisposable
+public sealed class EditService(EngineSession engineSession, SessionLatentStore session) : IEditService
 {
-    readonly string client = Guid.NewGuid().ToString("N");
-    readonly CancellationTokenSource circuit = new();
+    EngineHost host => engineSession.Host;
 
     public async Task<EditCapabilities> GetCapabilitiesAsync(CancellationToken ct = default)
     {
@@ -128,7 +127,7 @@ public sealed class EditService(EngineHost host, SessionLatentStore session) : I
         var (engine, _) = await host.Ready.WaitAsync(ct);
         var a = await host.Edits.WaitAsync(ct);
         if (a.Space is null || a.Stats is null || a.Fs3 is null) throw new InvalidOperationException("Global directions are not available for this pack (precompute stylespace and fs3).");
-        return await Run(client, ct, () =>
+        return await Run(ct, () =>
         {
             var g = engine.Generator;
             using var _ = no_grad();
@@ -151,7 +150,7 @@ public sealed class EditService(EngineHost host, SessionLatentStore session) : I
         var (engine, _) = await host.Ready.WaitAsync(ct);
         var a = await host.Edits.WaitAsync(ct);
         if (!a.MapperFiles.TryGetValue(r.Mapper, out var file)) throw new ArgumentException($"No mapper named '{r.Mapper}' in this pack.");
-        return await Run(client, ct, () =>
+        return await Run(ct, () =>
         {
             if (!a.Mappers.TryGetValue(r.Mapper, out var mapper)) a.Mappers[r.Mapper] = mapper = StyleClipMapper.Load(file);
             using var _ = no_grad();
@@ -164,7 +163,7 @@ public sealed class EditService(EngineHost host, SessionLatentStore session) : I
     public async Task<EditFrame> RenderStartAsync(long seed, string? latent, CancellationToken ct = default)
     {
         var (engine, _) = await host.Ready.WaitAsync(ct);
-        return await Run(client, ct, () =>
+        return await Run(ct, () =>
         {
             using var _ = no_grad();
             using var scope = NewDisposeScope();
@@ -209,8 +208,7 @@ public sealed class EditService(EngineHost host, SessionLatentStore session) : I
             }
             finally { start.Dispose(); text.Dispose(); region?.Dispose(); }
         }
-        // Its own client id: slider previews must not cancel a running optimisation.
-        await foreach (var f in host.Scheduler.StreamAsync(client + ":optimise", Frames, circuit.Token, ct)) yield return f;
+        await foreach (var f in engineSession.StreamAsync("optimise", "optimisation", Frames, ct)) yield return f;
     }
 
     public async IAsyncEnumerable<JobProgress> TrainMapperAsync(TrainMapperRequest r, [EnumeratorCancellation] CancellationToken ct = default)
@@ -223,7 +221,8 @@ public sealed class EditService(EngineHost host, SessionLatentStore session) : I
         var a = await host.Edits.WaitAsync(ct);
         if (a.Space is null) throw new InvalidOperationException(a.Unavailable ?? "Training a mapper needs a text–image space.");
         if (a.PackDir is null) throw new InvalidOperationException("Mappers are saved into the model pack; the placeholder generator has none.");
-        using var job = a.BeginJob("mapper:" + text.ToLowerInvariant(), $"A mapper for \"{text}\" is already being trained.");
+        using var exclusive = a.BeginJob("mapper:" + text.ToLowerInvariant(), $"A mapper for \"{text}\" is already being trained.");
+        using var job = engineSession.BeginJob("train mapper", "jobs");
         var g = engine.Generator;
         StyleClipMapper? mapper = null;
         IEnumerator<(int Step, double ClipLoss)>? steps = null;
@@ -234,7 +233,7 @@ public sealed class EditService(EngineHost host, SessionLatentStore session) : I
             while (true)
             {
                 // About a quarter of a second of training per scheduler turn, so other clients are served in between.
-                var (step, loss, finished) = await TimeSlice(token =>
+                var (step, loss, finished) = await TimeSlice(job, token =>
                 {
                     if (steps is null)
                     {
@@ -255,7 +254,7 @@ public sealed class EditService(EngineHost host, SessionLatentStore session) : I
                 if (finished) break;
                 yield return new JobProgress((double)step / r.Steps, $"step {step}/{r.Steps}, CLIP loss {loss.ToString("0.000", CultureInfo.InvariantCulture)}");
             }
-            string file = await TimeSlice(_ =>
+            string file = await TimeSlice(job, _ =>
             {
                 string name = $"mapper-{ModelPack.Slug(text)}.safetensors";
                 MapperTrainer.Save(mapper!, Path.Combine(a.PackDir, name), text);
@@ -264,11 +263,12 @@ public sealed class EditService(EngineHost host, SessionLatentStore session) : I
                 a.MapperFiles[text] = Path.Combine(a.PackDir, name);
                 return name;
             }, ct);
+            job.Finish();
             yield return new JobProgress(1, $"mapper for \"{text}\" saved into the pack ({file})", Done: true);
         }
         finally
         {
-            await host.Scheduler.RunAsync(client + ":jobs:dispose", _ => { steps?.Dispose(); mapper?.Dispose(); embedding?.Dispose(); return 0; }, CancellationToken.None);
+            await engineSession.CleanUpAsync("jobs", () => { steps?.Dispose(); mapper?.Dispose(); embedding?.Dispose(); });
         }
     }
 
@@ -278,13 +278,14 @@ public sealed class EditService(EngineHost host, SessionLatentStore session) : I
         var a = await host.Edits.WaitAsync(ct);
         if (a.Space is null) throw new InvalidOperationException(a.Unavailable ?? "Global directions need a text–image space.");
         if (a.PackDir is null) throw new InvalidOperationException("Global directions are saved into the model pack; the placeholder generator has none.");
-        using var job = a.BeginJob("precompute", "Global directions are already being precomputed (by you or someone else).");
+        using var exclusive = a.BeginJob("precompute", "Global directions are already being precomputed (by you or someone else).");
+        using var job = engineSession.BeginJob("precompute global directions", "jobs");
         var g = engine.Generator;
         string packDir = a.PackDir;
         if (a.Stats is null)
         {
             yield return new JobProgress(0, "StyleSpace statistics (10 000 samples)…");
-            await TimeSlice(token =>
+            await TimeSlice(job, token =>
             {
                 var stats = StyleSpaceStats.Compute(g, 10_000, ct: token);
                 stats.Save(Path.Combine(packDir, "stylespace_stats.safetensors"));
@@ -299,7 +300,7 @@ public sealed class EditService(EngineHost host, SessionLatentStore session) : I
         while (a.Fs3 is null)
         {
             // Each turn runs fs3 for about a second and stops; the progress file makes the next turn continue there.
-            var done = await TimeSlice(token =>
+            var done = await TimeSlice(job, token =>
             {
                 using var slice = CancellationTokenSource.CreateLinkedTokenSource(token);
                 slice.CancelAfter(1000);
@@ -317,18 +318,14 @@ public sealed class EditService(EngineHost host, SessionLatentStore session) : I
             }, ct);
             if (!done) yield return new JobProgress(0.05 + 0.95 * fraction, $"fs3: {fraction:P0} of the channels");
         }
+        job.Finish();
         yield return new JobProgress(1, "global directions are ready", Done: true);
     }
 
     sealed class Progress(Action<double> report) : IProgress<double> { public void Report(double value) => report(value); }
 
-    /// <summary>One scheduler turn under this circuit's job id (jobs do not cancel the circuit's previews).</summary>
-    async Task<T> TimeSlice<T>(Func<CancellationToken, T> work, CancellationToken ct)
-    {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, circuit.Token);
-        try { return await host.Scheduler.RunAsync(client + ":jobs", work, linked.Token); }
-        catch (EngineBusyException e) { throw new InvalidOperationException(e.Message, e); }
-    }
+    /// <summary>One turn of a long job in the circuit's "jobs" lane (jobs never replace the circuit's previews).</summary>
+    Task<T> TimeSlice<T>(JobLog.Job job, Func<CancellationToken, T> work, CancellationToken ct) => engineSession.JobTurnAsync(job, "jobs", work, ct);
 
     /// <summary>Engine thread: the start W+ [1,L,D], a session latent when one is named, else the seed's.</summary>
     Tensor Start(FaceEngine e, long seed, string? latent)
@@ -338,25 +335,12 @@ public sealed class EditService(EngineHost host, SessionLatentStore session) : I
         return e.SeedWPlus(seed, 0.7);
     }
 
-    async Task<EditFrame> Run(string id, CancellationToken ct, Func<(byte[] Png, string Method, string Detail, int? Moved)> work)
-    {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, circuit.Token);
-        try
+    Task<EditFrame> Run(CancellationToken ct, Func<(byte[] Png, string Method, string Detail, int? Moved)> work) =>
+        engineSession.RunAsync("edit", token =>
         {
-            return await host.Scheduler.RunAsync(id, token =>
-            {
-                token.ThrowIfCancellationRequested();
-                var sw = Stopwatch.StartNew();
-                var (png, method, detail, moved) = work();
-                return new EditFrame(png, method, detail, sw.Elapsed.TotalMilliseconds, moved);
-            }, linked.Token);
-        }
-        catch (EngineBusyException e) { throw new InvalidOperationException(e.Message, e); }
-    }
-
-    public void Dispose()
-    {
-        circuit.Cancel();
-        circuit.Dispose();
-    }
+            token.ThrowIfCancellationRequested();
+            var sw = Stopwatch.StartNew();
+            var (png, method, detail, moved) = work();
+            return new EditFrame(png, method, detail, sw.Elapsed.TotalMilliseconds, moved);
+        }, ct);
 }

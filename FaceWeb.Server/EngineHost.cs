@@ -14,6 +14,8 @@ public sealed class EngineOptions
     /// <summary>Use the untrained placeholder even if a pack exists (tests).</summary>
     public bool Placeholder { get; set; }
     public int MaxWaitingClients { get; set; } = 64;
+    /// <summary>How long a circuit's jobs wait, paused, for a browser whose connection dropped before they are cancelled.</summary>
+    public double ReconnectGraceSeconds { get; set; } = 10;
     /// <summary>CLIP checkpoint and BPE vocabulary for text edits (optional).</summary>
     public string? Clip { get; set; }
     public string? ClipVocab { get; set; }

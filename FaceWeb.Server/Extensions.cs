@@ -1,4 +1,5 @@
 using FaceWeb.Components.Services;
+using Microsoft.AspNetCore.Components.Server.Circuits;
 using MudBlazor.Services;
 
 namespace FaceWeb.Server;
@@ -13,6 +14,11 @@ public static class Extensions
         builder.Services.Configure<EngineOptions>(builder.Configuration.GetSection(EngineOptions.Section));
         builder.Services.AddSingleton<EngineHost>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EngineHost>());
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<JobLog>();
+        builder.Services.AddScoped<CircuitWork>();
+        builder.Services.AddScoped<CircuitHandler, CircuitEvents>();
+        builder.Services.AddScoped<EngineSession>();
         builder.Services.AddScoped<IFaceRenderService, FaceRenderService>();
         builder.Services.AddScoped<SessionLatentStore>();
         builder.Services.AddScoped<ISessionLatents>(sp => sp.GetRequiredService<SessionLatentStore>());

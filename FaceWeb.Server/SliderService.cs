@@ -119,11 +119,10 @@ public sealed class SliderRegistry(string? packDir, string? learnUnavailable, IL
 }
 
 /// <summary>One per circuit; every slider frame and learning step runs on the engine thread through the scheduler.</summary>
-public sealed class SliderService(EngineHost host, SessionLatentStore session) : ISliderService, IDisposable
+public sealed class SliderService(EngineSession engineSession, SessionLatentStore session) : ISliderService
 {
     public const double Truncation = 0.7;
-    readonly string client = Guid.NewGuid().ToString("N");
-    readonly CancellationTokenSource circuit = new();
+    EngineHost host => engineSession.Host;
 
     public async Task<SliderCatalog> GetCatalogAsync(CancellationToken ct = default) => (await host.Edits.WaitAsync(ct)).Sliders.Catalog;
 
@@ -150,10 +149,7 @@ public sealed class SliderService(EngineHost host, SessionLatentStore session) :
         if (groups == LayerGroups.None) throw new ArgumentException("Choose at least one layer group (coarse, middle or fine).");
         var (engine, _) = await host.Ready.WaitAsync(ct);
         var a = await host.Edits.WaitAsync(ct);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, circuit.Token);
-        try
-        {
-            return await host.Scheduler.RunAsync(client, token =>
+        return await engineSession.RunAsync("sliders", token =>
             {
                 token.ThrowIfCancellationRequested();
                 var sw = Stopwatch.StartNew();
@@ -171,9 +167,7 @@ public sealed class SliderService(EngineHost host, SessionLatentStore session) :
                       + (fixedOnes.Count > 0 ? $" (keeping {string.Join(", ", fixedOnes.Select(f => f.Name))})" : "")
                       + (groups != LayerGroups.All ? $" on {groups.ToString().ToLowerInvariant()} layers" : "");
                 return new EditFrame(png, "sliders", detail, sw.Elapsed.TotalMilliseconds);
-            }, linked.Token);
-        }
-        catch (EngineBusyException e) { throw new InvalidOperationException(e.Message, e); }
+            }, ct);
     }
 
     public async IAsyncEnumerable<LearnProgress> LearnAsync(LearnSliderRequest r, [EnumeratorCancellation] CancellationToken ct = default)
@@ -216,15 +210,8 @@ public sealed class SliderService(EngineHost host, SessionLatentStore session) :
         try
         {
             yield return new LearnProgress(0, $"scoring {r.Samples} samples for \"{name}\"…");
-            // Its own client id: slider previews must not cancel the job.
-            await foreach (var p in host.Scheduler.StreamAsync(client + ":learn", Job, circuit.Token, ct)) yield return p;
+            await foreach (var p in engineSession.StreamAsync("learn", "learn slider", Job, ct)) yield return p;
         }
         finally { a.Sliders.EndLearning(name); }
-    }
-
-    public void Dispose()
-    {
-        circuit.Cancel();
-        circuit.Dispose();
     }
 }

@@ -44,6 +44,11 @@ if (args.Length > 1 && args[0] == "quick-sliders")
     SliderQuick.Run(args[1]);
     return;
 }
+if (args.Length > 1 && args[0] == "quick-live")
+{
+    LiveQuick.Run(args[1], args.Length > 2 ? int.Parse(args[2]) : 8, args.Length > 3 ? int.Parse(args[3]) : 60);
+    return;
+}
 if (args.Length > 1 && args[0] == "quick-edit")
 {
     EditQuick.Run(args[1]);

@@ -12,6 +12,8 @@ public sealed class BrowserFixture : IAsyncLifetime
     IPlaywright? playwright;
 
     public IBrowserContext Browser { get; private set; } = null!;
+    public IPlaywright Playwright => playwright!;
+    public IServiceProvider Services => factory.Services;
     public string BaseUrl { get; private set; } = "";
 
     public async ValueTask InitializeAsync()
@@ -19,7 +21,7 @@ public sealed class BrowserFixture : IAsyncLifetime
         factory.UseKestrel(0);
         factory.StartServer();
         BaseUrl = factory.ClientOptions.BaseAddress.ToString().TrimEnd('/');
-        playwright = await Playwright.CreateAsync();
+        playwright = await Microsoft.Playwright.Playwright.CreateAsync();
         Browser = await LaunchAsync(playwright, profile);
     }
 

@@ -1,0 +1,78 @@
+using System.Runtime.CompilerServices;
+using FaceWeb.Engine.Jobs;
+
+namespace FaceWeb.Server;
+
+/// <summary>One per circuit: how its services reach the engine. Every call runs on the engine thread through the
+/// process's scheduler under this circuit's client id plus a lane ("render", "edit", "jobs" …: a job in one lane never
+/// replaces a preview in another), sees the circuit's cancellation, and turns a full queue into an
+/// <see cref="InvalidOperationException"/> with the scheduler's message. Long jobs pause while the browser's
+/// connection is down and are recorded in the <see cref="JobLog"/>.</summary>
+public sealed class EngineSession(EngineHost host, CircuitWork circuit, JobLog jobs)
+{
+    public EngineHost Host => host;
+    public CircuitWork Circuit => circuit;
+
+    public string Client(string lane) => circuit.Id + ":" + lane;
+
+    /// <summary>One scheduler turn in <paramref name="lane"/>.</summary>
+    public async Task<T> RunAsync<T>(string lane, Func<CancellationToken, T> work, CancellationToken ct)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, circuit.Token);
+        try { return await host.Scheduler.RunAsync(Client(lane), work, linked.Token); }
+        catch (EngineBusyException e) { throw new InvalidOperationException(e.Message, e); }
+    }
+
+    /// <summary>A long job's next turn: waits while the browser is away (the job pauses), then runs one turn.</summary>
+    public async Task<T> JobTurnAsync<T>(JobLog.Job job, string lane, Func<CancellationToken, T> work, CancellationToken ct)
+    {
+        if (!circuit.IsConnected)
+        {
+            job.Paused();
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, circuit.Token);
+            await circuit.WhenConnectedAsync(linked.Token);
+            job.Resumed();
+        }
+        return await RunAsync(lane, work, ct);
+    }
+
+    public JobLog.Job BeginJob(string kind, string lane) => jobs.Begin(kind, circuit, Client(lane));
+
+    /// <summary>Disposes what a job made, on the engine thread, whatever happened to the job.</summary>
+    public Task CleanUpAsync(string lane, Action dispose) =>
+        host.Scheduler.RunAsync(Client(lane) + ":dispose", _ => { dispose(); return 0; }, CancellationToken.None);
+
+    /// <summary>Runs an engine-side sequence as a job, one item per scheduler turn in <paramref name="lane"/> (other
+    /// clients are served in between), and disposes it on the engine thread. A null item is a heartbeat: a turn of work
+    /// with nothing to show.</summary>
+    public async IAsyncEnumerable<T> StreamAsync<T>(string lane, string kind, Func<CancellationToken, IEnumerable<T?>> make,
+        [EnumeratorCancellation] CancellationToken ct = default) where T : class
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, circuit.Token);
+        using var job = BeginJob(kind, lane);
+        IEnumerator<T?>? items = null;
+        try
+        {
+            while (true)
+            {
+                (bool More, T? Item) next;
+                try
+                {
+                    next = await JobTurnAsync(job, lane, _ =>
+                    {
+                        items ??= make(linked.Token).GetEnumerator();
+                        return items.MoveNext() ? (true, items.Current) : (false, null);
+                    }, linked.Token);
+                }
+                catch (Exception e) when (e is not OperationCanceledException) { job.Fail(e); throw; }
+                if (!next.More) break;
+                if (next.Item is not null) yield return next.Item;
+            }
+            job.Finish();
+        }
+        finally
+        {
+            if (items is not null) await CleanUpAsync(lane, items.Dispose);
+        }
+    }
+}
