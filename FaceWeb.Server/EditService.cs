@@ -43,8 +43,8 @@ public sealed class EditAssets(ITextImageSpace? space, StyleSpaceStats? stats, T
     public Engine.Inversion.PackEncoder? Encoder { get; init; }
     public string? AlignerOff { get; init; }
 
-    /// <summary>The loaded pack's folder (null for the placeholder): where jobs save what they make.</summary>
-    public string? PackDir { get; init; }
+    /// <summary>Where jobs save what they make (null for the placeholder): the pack's overlay in the data folder, never the pack.</summary>
+    public PackOverlay? Overlay { get; init; }
     readonly HashSet<string> jobs = [];
 
     /// <summary>One job of a kind at a time across all users (e.g. one precompute, one mapper per text).</summary>
@@ -59,7 +59,7 @@ public sealed class EditAssets(ITextImageSpace? space, StyleSpaceStats? stats, T
     public Dictionary<(string, string), Tensor> DtCache { get; } = [];
     public Dictionary<string, StyleClipMapper> Mappers { get; } = [];
 
-    public static EditAssets Load(FaceEngine engine, string? packDir, EngineOptions o, ILogger log)
+    public static EditAssets Load(FaceEngine engine, string? packDir, PackOverlay? overlay, EngineOptions o, ILogger log)
     {
         var space = TextImageSpaces.Open(o.Clip, o.ClipVocab, packDir);
         string? why = space is not null ? null
@@ -72,6 +72,7 @@ public sealed class EditAssets(ITextImageSpace? space, StyleSpaceStats? stats, T
         {
             var pack = ModelPack.Load(packDir);
             var roles = pack.Manifest.Files.ToDictionary(f => f.Role, f => pack.PathOf(f.Role));
+            if (overlay is not null) foreach (var (role, path) in overlay.Roles()) roles.TryAdd(role, path);
             if (roles.TryGetValue("stylespace-stats", out var s)) stats = StyleSpaceStats.Load(s, engine.Generator);
             if (roles.TryGetValue("fs3", out var f))
             {
@@ -84,7 +85,8 @@ public sealed class EditAssets(ITextImageSpace? space, StyleSpaceStats? stats, T
             if (roles.TryGetValue(ModelPack.PriorRole, out var prior)) priorFile = prior;
             if (roles.TryGetValue(ModelPack.EncoderRole, out var enc)) encoder = Engine.Inversion.PackEncoder.Load(enc);
         }
-        var sliders = SliderRegistry.Load(engine, packDir, space is null ? "Learning a slider needs a text–image space (see above)." : null, log);
+        var sliders = SliderRegistry.Load(engine, packDir, overlay, space is null ? "Learning a slider needs a text–image space (see above)."
+            : o.Training == TrainingMode.Off ? "Learning sliders is turned off on this server (FaceWeb:Training)." : null, log);
         Engine.Inversion.FaceAligner? aligner = null;
         IIdentityModel? identity = o.Identity is null ? null : IdentityModels.Open(o.Identity);
         string? alignerOff = null;
@@ -101,13 +103,13 @@ public sealed class EditAssets(ITextImageSpace? space, StyleSpaceStats? stats, T
         }
         return new EditAssets(space, stats, fs3, mappers, sliders, identity, why)
         {
-            Templates = PromptTemplates.Resolve(o.Templates), PriorFile = priorFile, PackDir = packDir, Aligner = aligner, AlignerOff = alignerOff, Encoder = encoder,
+            Templates = PromptTemplates.Resolve(o.Templates), PriorFile = priorFile, Overlay = overlay, Aligner = aligner, AlignerOff = alignerOff, Encoder = encoder,
         };
     }
 }
 
 /// <summary>One per circuit; every edit runs on the engine thread through the scheduler.</summary>
-public sealed class EditService(EngineSession engineSession, SessionLatentStore session) : IEditService
+public sealed class EditService(EngineSession engineSession, SessionLatentStore session, TrainingPolicy training) : IEditService
 {
     EngineHost host => engineSession.Host;
 
@@ -117,7 +119,7 @@ public sealed class EditService(EngineSession engineSession, SessionLatentStore 
         var a = await host.Edits.WaitAsync(ct);
         return new EditCapabilities(a.Space is not null, a.Space is not null && a.Stats is not null && a.Fs3 is not null,
             a.MapperFiles.Keys.Order().ToList(), a.Unavailable, a.Identity is not null,
-            CanPrecompute: a.Space is not null && (a.Stats is null || a.Fs3 is null) && a.PackDir is not null, Resolution: engine.Generator.Config.Size);
+            CanPrecompute: a.Space is not null && (a.Stats is null || a.Fs3 is null) && a.Overlay is not null && training.Unavailable is null, Resolution: engine.Generator.Config.Size);
     }
 
     public async Task<EditFrame> GlobalAsync(GlobalEditRequest r, CancellationToken ct = default)
@@ -220,8 +222,12 @@ public sealed class EditService(EngineSession engineSession, SessionLatentStore 
         var (engine, _) = await host.Ready.WaitAsync(ct);
         var a = await host.Edits.WaitAsync(ct);
         if (a.Space is null) throw new InvalidOperationException(a.Unavailable ?? "Training a mapper needs a text–image space.");
-        if (a.PackDir is null) throw new InvalidOperationException("Mappers are saved into the model pack; the placeholder generator has none.");
+        if (a.Overlay is not { } overlay) throw new InvalidOperationException("Mappers belong to a model pack; the placeholder generator has none.");
+        if (overlay.Ships("mapper:" + text) || a.MapperFiles.Keys.Any(k => !string.Equals(k, text, StringComparison.Ordinal) && ModelPack.Slug(k) == ModelPack.Slug(text)))
+            throw new ArgumentException($"A mapper for \"{text}\" (or a prompt written the same way) already exists; pick it in the list or type another prompt.");
+        overlay.EnsureRoom();
         using var exclusive = a.BeginJob("mapper:" + text.ToLowerInvariant(), $"A mapper for \"{text}\" is already being trained.");
+        training.Acquire("a mapper");
         using var job = engineSession.BeginJob("train mapper", "jobs");
         var g = engine.Generator;
         StyleClipMapper? mapper = null;
@@ -256,15 +262,15 @@ public sealed class EditService(EngineSession engineSession, SessionLatentStore 
             }
             string file = await TimeSlice(job, _ =>
             {
-                string name = $"mapper-{ModelPack.Slug(text)}.safetensors";
-                MapperTrainer.Save(mapper!, Path.Combine(a.PackDir, name), text);
-                ModelPack.AddFile(a.PackDir, "mapper:" + text, name);
-                a.Mappers.Remove(text);
-                a.MapperFiles[text] = Path.Combine(a.PackDir, name);
+                string name = $"mapper-{ModelPack.Slug(text)}.safetensors", path = overlay.PathFor(name);
+                MapperTrainer.Save(mapper!, path, text);
+                overlay.Add("mapper:" + text, name);
+                if (a.Mappers.Remove(text, out var old)) old.Dispose();
+                a.MapperFiles[text] = path;
                 return name;
             }, ct);
             job.Finish();
-            yield return new JobProgress(1, $"mapper for \"{text}\" saved into the pack ({file})", Done: true);
+            yield return new JobProgress(1, $"mapper for \"{text}\" saved ({file}, beside the pack)", Done: true);
         }
         finally
         {
@@ -277,24 +283,25 @@ public sealed class EditService(EngineSession engineSession, SessionLatentStore 
         var (engine, _) = await host.Ready.WaitAsync(ct);
         var a = await host.Edits.WaitAsync(ct);
         if (a.Space is null) throw new InvalidOperationException(a.Unavailable ?? "Global directions need a text–image space.");
-        if (a.PackDir is null) throw new InvalidOperationException("Global directions are saved into the model pack; the placeholder generator has none.");
+        if (a.Overlay is not { } overlay) throw new InvalidOperationException("Global directions belong to a model pack; the placeholder generator has none.");
         using var exclusive = a.BeginJob("precompute", "Global directions are already being precomputed (by you or someone else).");
+        training.Acquire("precomputing");
+        overlay.EnsureRoom();
         using var job = engineSession.BeginJob("precompute global directions", "jobs");
         var g = engine.Generator;
-        string packDir = a.PackDir;
         if (a.Stats is null)
         {
             yield return new JobProgress(0, "StyleSpace statistics (10 000 samples)…");
             await TimeSlice(job, token =>
             {
                 var stats = StyleSpaceStats.Compute(g, 10_000, ct: token);
-                stats.Save(Path.Combine(packDir, "stylespace_stats.safetensors"));
-                ModelPack.AddFile(packDir, "stylespace-stats", "stylespace_stats.safetensors");
+                stats.Save(overlay.PathFor("stylespace_stats.safetensors"));
+                overlay.Add("stylespace-stats", "stylespace_stats.safetensors");
                 a.Stats = stats;
                 return 0;
             }, ct);
         }
-        string progressFile = Path.Combine(packDir, "fs3.progress.safetensors");
+        string progressFile = overlay.PathFor("fs3.progress.safetensors");
         var options = new Fs3Options(Images: 8, ChannelsPerBlock: 2);      // small blocks: each scheduler turn stays short
         double fraction = 0;
         while (a.Fs3 is null)
@@ -307,9 +314,9 @@ public sealed class EditService(EngineSession engineSession, SessionLatentStore 
                 try
                 {
                     var fs3 = Fs3Job.Run(g, a.Space, a.Stats!, options, progressFile, new Progress(f => fraction = f), slice.Token);
-                    SafeTensors.Save(Path.Combine(packDir, "fs3.safetensors"), new Dictionary<string, Tensor> { ["fs3"] = fs3 },
+                    SafeTensors.Save(overlay.PathFor("fs3.safetensors"), new Dictionary<string, Tensor> { ["fs3"] = fs3 },
                         new Dictionary<string, string> { ["space"] = a.Space.Name, ["images"] = options.Images.ToString(CultureInfo.InvariantCulture) });
-                    ModelPack.AddFile(packDir, "fs3", "fs3.safetensors");
+                    overlay.Add("fs3", "fs3.safetensors");
                     File.Delete(progressFile);
                     a.Fs3 = fs3;
                     return true;

@@ -14,6 +14,13 @@ public sealed class EngineOptions
     /// <summary>Use the untrained placeholder even if a pack exists (tests).</summary>
     public bool Placeholder { get; set; }
     public int MaxWaitingClients { get; set; } = 64;
+    /// <summary>Writable data folder (learned sliders, mappers, precomputed directions). Default: data/ beside the app's content.</summary>
+    public string? Data { get; set; }
+    /// <summary>Cap on the disk the app's own pack additions may use.</summary>
+    public double OverlayMegabytes { get; set; } = 200;
+    /// <summary>Who may train and learn from the UI: Off, Limited (TrainingPerHour for the whole server) or Open.</summary>
+    public TrainingMode Training { get; set; } = TrainingMode.Limited;
+    public int TrainingPerHour { get; set; } = 4;
     /// <summary>How long a circuit's jobs wait, paused, for a browser whose connection dropped before they are cancelled.</summary>
     public double ReconnectGraceSeconds { get; set; } = 10;
     /// <summary>CLIP checkpoint and BPE vocabulary for text edits (optional).</summary>
@@ -60,7 +67,12 @@ public sealed class EngineHost(IOptions<EngineOptions> options, IHostEnvironment
             edits.TrySetException(e);
             return;
         }
-        try { edits.TrySetResult(EditAssets.Load(engine, loadedPack, options.Value, log)); }
+        try
+        {
+            var overlay = loadedPack is null ? null : PackOverlay.For(loadedPack, DataDirectory, (long)(options.Value.OverlayMegabytes * 1_000_000));
+            if (overlay is not null) log.LogInformation("Sliders, mappers and directions made in the app are kept in {Overlay}", overlay.Directory);
+            edits.TrySetResult(EditAssets.Load(engine, loadedPack, overlay, options.Value, log));
+        }
         catch (Exception e) when (e is CheckpointException or ArgumentException)
         {
             log.LogError("Edit assets could not be loaded: {Message}", e.Message);
@@ -94,6 +106,9 @@ public sealed class EngineHost(IOptions<EngineOptions> options, IHostEnvironment
         log.LogWarning("No model pack found; running the untrained placeholder generator");
         return (placeholder, Summary(placeholder.Pack, null));
     }
+
+    /// <summary>The writable data folder (FaceWeb:Data, default data/ under the content root), created on first use.</summary>
+    public string DataDirectory => Path.GetFullPath(options.Value.Data ?? Path.Combine(env.ContentRootPath, "data"));
 
     string? DefaultPack()
     {

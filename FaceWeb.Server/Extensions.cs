@@ -16,6 +16,7 @@ public static class Extensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EngineHost>());
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<JobLog>();
+        builder.Services.AddSingleton<TrainingPolicy>();
         builder.Services.AddScoped<CircuitWork>();
         builder.Services.AddScoped<CircuitHandler, CircuitEvents>();
         builder.Services.AddScoped<EngineSession>();

@@ -12,8 +12,8 @@ using static TorchSharp.torch;
 namespace FaceWeb.Server;
 
 /// <summary>The sliders of the loaded pack, shared by every circuit. Directions are touched only on the engine thread;
-/// the catalog is a snapshot readable anywhere. Learned sliders are saved into the pack when its folder is writable.</summary>
-public sealed class SliderRegistry(string? packDir, string? learnUnavailable, ILogger log)
+/// the catalog is a snapshot readable anywhere. Learned sliders are saved into the pack's overlay (never the pack).</summary>
+public sealed class SliderRegistry(PackOverlay? overlay, string? learnUnavailable, ILogger log)
 {
     readonly object gate = new();
     readonly Dictionary<string, AttributeDirection> directions = new(StringComparer.Ordinal);
@@ -21,15 +21,16 @@ public sealed class SliderRegistry(string? packDir, string? learnUnavailable, IL
     readonly List<string> problems = [];
     event Action<SliderCatalog>? Changed;
 
-    public string? PackDir { get; } = packDir;
-
-    /// <summary>Loads every <c>boundary:NAME</c> of the pack that fits the generator; the rest become catalog problems.</summary>
-    public static SliderRegistry Load(FaceEngine engine, string? packDir, string? learnUnavailable, ILogger log)
+    /// <summary>Loads every <c>boundary:NAME</c> of the pack and its overlay that fits the generator; the rest become catalog problems.</summary>
+    public static SliderRegistry Load(FaceEngine engine, string? packDir, PackOverlay? overlay, string? learnUnavailable, ILogger log)
     {
-        var r = new SliderRegistry(packDir, learnUnavailable, log);
+        var r = new SliderRegistry(overlay, learnUnavailable, log);
         if (packDir is null) return r;
         var c = engine.Generator.Config;
-        foreach (var (name, path) in ModelPack.Load(packDir).Boundaries())
+        var learned = (overlay?.Roles() ?? new Dictionary<string, string>())
+            .Where(kv => kv.Key.StartsWith(ModelPack.BoundaryRole, StringComparison.Ordinal))
+            .Select(kv => (Name: kv.Key[ModelPack.BoundaryRole.Length..], Path: kv.Value));
+        foreach (var (name, path) in ModelPack.Load(packDir).Boundaries().Concat(learned))
         {
             try
             {
@@ -80,26 +81,28 @@ public sealed class SliderRegistry(string? packDir, string? learnUnavailable, IL
     {
         lock (gate)
         {
-            if (directions.Keys.Any(k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase)))
-                throw new ArgumentException($"A slider named '{name}' already exists.");
+            if (directions.Keys.FirstOrDefault(k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase) || ModelPack.Slug(k) == ModelPack.Slug(name)) is { } same)
+                throw new ArgumentException($"A slider named '{same}' already exists.");
             if (!learning.Add(name)) throw new ArgumentException($"'{name}' is already being learned.");
         }
     }
 
     public void EndLearning(string name) { lock (gate) learning.Remove(name); }
 
-    /// <summary>Engine thread: adds a learned slider, saves it into the pack when possible, and tells every subscriber.
+    public void EnsureRoom() => overlay?.EnsureRoom();
+
+    /// <summary>Engine thread: adds a learned slider, saves it into the overlay when possible, and tells every subscriber.
     /// Returns where it was saved (null: kept in memory for this run).</summary>
     public string? Add(string name, TrainedBoundary b)
     {
         string? saved = null;
-        if (PackDir is not null)
+        if (overlay is not null)
         {
             string file = $"boundary-{ModelPack.Slug(name)}.safetensors";
             try
             {
-                BoundaryTrainer.Save(b, name, Path.Combine(PackDir, file));
-                ModelPack.AddFile(PackDir, ModelPack.BoundaryRole + name, file);
+                BoundaryTrainer.Save(b, name, overlay.PathFor(file));
+                overlay.Add(ModelPack.BoundaryRole + name, file);
                 saved = file;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -119,7 +122,7 @@ public sealed class SliderRegistry(string? packDir, string? learnUnavailable, IL
 }
 
 /// <summary>One per circuit; every slider frame and learning step runs on the engine thread through the scheduler.</summary>
-public sealed class SliderService(EngineSession engineSession, SessionLatentStore session) : ISliderService
+public sealed class SliderService(EngineSession engineSession, SessionLatentStore session, TrainingPolicy training) : ISliderService
 {
     public const double Truncation = 0.7;
     EngineHost host => engineSession.Host;
@@ -201,7 +204,7 @@ public sealed class SliderService(EngineSession engineSession, SessionLatentStor
                     saved = a.Sliders.Add(name, boundary);
                 }
                 yield return new LearnProgress(1, $"\"{name}\" learned: validation accuracy {boundary.ValidationAccuracy.ToString("P0", CultureInfo.InvariantCulture)}"
-                    + (saved is null ? " (kept for this run: the pack folder is not writable)" : ""), a.Sliders.Catalog.Sliders.First(s => s.Name == name));
+                    + (saved is null ? " (kept for this run: the data folder is not writable)" : ""), a.Sliders.Catalog.Sliders.First(s => s.Name == name));
             }
             finally { foreach (var t in codes.Concat(scores)) t.Dispose(); }
         }
@@ -209,6 +212,8 @@ public sealed class SliderService(EngineSession engineSession, SessionLatentStor
         a.Sliders.BeginLearning(name);
         try
         {
+            a.Sliders.EnsureRoom();
+            training.Acquire("learning a slider");
             yield return new LearnProgress(0, $"scoring {r.Samples} samples for \"{name}\"…");
             await foreach (var p in engineSession.StreamAsync("learn", "learn slider", Job, ct)) yield return p;
         }

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Playwright;
 
@@ -7,8 +8,11 @@ namespace FaceWeb.E2E;
 public sealed class BrowserFixture : IAsyncLifetime
 {
     public const string ChromiumPath = "/usr/bin/chromium";
-    readonly WebApplicationFactory<Program> factory = new();
     readonly string profile = Directory.CreateTempSubdirectory("faceweb-e2e-").FullName;
+    readonly string data = Directory.CreateTempSubdirectory("faceweb-e2e-data-").FullName;
+    readonly WebApplicationFactory<Program> factory;
+
+    public BrowserFixture() => factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b => b.UseSetting("FaceWeb:Data", data));
     IPlaywright? playwright;
 
     public IBrowserContext Browser { get; private set; } = null!;
@@ -47,6 +51,6 @@ public sealed class BrowserFixture : IAsyncLifetime
         if (Browser is not null) await Browser.DisposeAsync();
         playwright?.Dispose();
         await factory.DisposeAsync();
-        try { Directory.Delete(profile, recursive: true); } catch (IOException) { }
+        foreach (var d in new[] { profile, data }) try { Directory.Delete(d, recursive: true); } catch (IOException) { }
     }
 }

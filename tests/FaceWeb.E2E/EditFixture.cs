@@ -23,6 +23,7 @@ public sealed class EditFixture : IAsyncLifetime
 {
     readonly string pack = Directory.CreateTempSubdirectory("faceweb-e2e-pack-").FullName;
     readonly string profile = Directory.CreateTempSubdirectory("faceweb-e2e-").FullName;
+    readonly string data = Directory.CreateTempSubdirectory("faceweb-e2e-data-").FullName;
     WebApplicationFactory<Program>? factory;
     IPlaywright? playwright;
 
@@ -61,6 +62,8 @@ public sealed class EditFixture : IAsyncLifetime
 
         factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b => b
             .UseSetting("FaceWeb:Pack", pack)
+            .UseSetting("FaceWeb:Data", data)
+            .UseSetting("FaceWeb:Training", "Open")
             .UseSetting("FaceWeb:Clip", Shared("clip/clip.safetensors"))
             .UseSetting("FaceWeb:ClipVocab", Shared("clip/bpe_simple_vocab_16e6.txt.gz"))
             .UseSetting("FaceWeb:Identity", Shared("arcface/ir_se50_w4.pth")));
@@ -76,6 +79,6 @@ public sealed class EditFixture : IAsyncLifetime
         if (Browser is not null) await Browser.DisposeAsync();
         playwright?.Dispose();
         if (factory is not null) await factory.DisposeAsync();
-        foreach (var d in new[] { pack, profile }) try { Directory.Delete(d, true); } catch (IOException) { }
+        foreach (var d in new[] { pack, profile, data }) try { Directory.Delete(d, true); } catch (IOException) { }
     }
 }

@@ -44,7 +44,7 @@ public sealed class EditPageTests(EditFixture app)
         await page.Locator(".mud-tab", new() { HasText = "Mapper" }).ClickAsync();
         await page.GetByLabel("Training steps").FillAsync("4");
         await page.GetByTestId("train-mapper-start").ClickAsync();
-        await Expect(page.GetByTestId("train-mapper-message")).ToContainTextAsync("saved into the pack", new() { Timeout = 60_000 });
+        await Expect(page.GetByTestId("train-mapper-message")).ToContainTextAsync("saved (mapper-", new() { Timeout = 60_000 });
         await Expect(page.GetByTestId("mapper-select")).ToBeVisibleAsync();
         var strength = page.Locator("[data-testid=strength] input[type=range]");
         await strength.FocusAsync();

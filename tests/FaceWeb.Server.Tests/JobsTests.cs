@@ -12,7 +12,17 @@ public sealed class JobsTests : IAsyncLifetime
 {
     static CancellationToken T => TestContext.Current.CancellationToken;
     readonly string pack = Directory.CreateTempSubdirectory("faceweb-jobs-").FullName;
+    readonly string data = Directory.CreateTempSubdirectory("faceweb-jobs-data-").FullName;
+    string? clip, vocab;
     WebApplicationFactory<Program>? factory;
+
+    WebApplicationFactory<Program> Start(string training = "Open") => new WebApplicationFactory<Program>().WithWebHostBuilder(b => b
+        .UseSetting("FaceWeb:Pack", pack).UseSetting("FaceWeb:Clip", clip).UseSetting("FaceWeb:ClipVocab", vocab)
+        .UseSetting("FaceWeb:Data", data).UseSetting("FaceWeb:Training", training));
+
+    /// <summary>SHA-256 of every file in the shipped pack, manifest included.</summary>
+    Dictionary<string, string> PackHashes() =>
+        Directory.EnumerateFiles(pack).Order().ToDictionary(f => Path.GetFileName(f), f => ModelPack.Sha256Of(f));
 
     static string? Shared(string relative)
     {
@@ -27,7 +37,8 @@ public sealed class JobsTests : IAsyncLifetime
 
     public ValueTask InitializeAsync()
     {
-        string? generator = Shared("stylegan2/generator.safetensors"), clip = Shared("clip/clip.safetensors"), vocab = Shared("clip/bpe_simple_vocab_16e6.txt.gz");
+        string? generator = Shared("stylegan2/generator.safetensors");
+        (clip, vocab) = (Shared("clip/clip.safetensors"), Shared("clip/bpe_simple_vocab_16e6.txt.gz"));
         if (generator is null || clip is null || vocab is null)
         {
             if (Environment.GetEnvironmentVariable("FACEWEB_REQUIRE_FIXTURES") == "1") throw new InvalidOperationException("../shared/fixtures is missing");
@@ -35,21 +46,24 @@ public sealed class JobsTests : IAsyncLifetime
         }
         File.Copy(generator, Path.Combine(pack, "generator.safetensors"));
         ModelPack.WriteManifest(pack, "fixture", "stylegan2", trained: false, "jobs", [("generator", "generator.safetensors")]);
-        factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b => b
-            .UseSetting("FaceWeb:Pack", pack).UseSetting("FaceWeb:Clip", clip).UseSetting("FaceWeb:ClipVocab", vocab));
+        factory = Start();
         return ValueTask.CompletedTask;
     }
 
-    IEditService Edits()
+    T Service<T>() where T : notnull
     {
         if (factory is null) Assert.Skip("../shared/fixtures is not beside the repository");
-        return factory.Services.CreateScope().ServiceProvider.GetRequiredService<IEditService>();
+        return factory.Services.CreateScope().ServiceProvider.GetRequiredService<T>();
     }
+
+    IEditService Edits() => Service<IEditService>();
+    string Overlay => Directory.EnumerateDirectories(Path.Combine(data, "packs")).Single();
 
     [Fact]
     public async Task Precompute_can_be_cancelled_and_resumed_and_then_global_directions_work()
     {
         var edits = Edits();
+        var shipped = PackHashes();
         var before = await edits.GetCapabilitiesAsync(T);
         Assert.Equal((false, true), (before.GlobalDirections, before.CanPrecompute));
 
@@ -66,15 +80,16 @@ public sealed class JobsTests : IAsyncLifetime
             });
             Assert.Contains(seen, p => p.Message.StartsWith("fs3", StringComparison.Ordinal));
         }
-        Assert.True(File.Exists(Path.Combine(pack, "fs3.progress.safetensors")), "the cancelled run left its progress");
-        Assert.Contains("stylespace-stats", ModelPack.Load(pack).Manifest.Files.Select(f => f.Role));
+        Assert.True(File.Exists(Path.Combine(Overlay, "fs3.progress.safetensors")), "the cancelled run left its progress");
+        Assert.Contains("stylespace-stats", ModelPack.Load(Overlay).Manifest.Files.Select(f => f.Role));
 
         var resumed = new List<JobProgress>();
         await foreach (var p in edits.PrecomputeGlobalAsync(T)) resumed.Add(p);
         Assert.DoesNotContain(resumed, p => p.Message.StartsWith("StyleSpace", StringComparison.Ordinal));   // statistics were kept
         Assert.True(resumed[^1].Done);
-        Assert.False(File.Exists(Path.Combine(pack, "fs3.progress.safetensors")));
-        Assert.Contains("fs3", ModelPack.Load(pack).Manifest.Files.Select(f => f.Role));
+        Assert.False(File.Exists(Path.Combine(Overlay, "fs3.progress.safetensors")));
+        Assert.Contains("fs3", ModelPack.Load(Overlay).Manifest.Files.Select(f => f.Role));
+        Assert.Equal(shipped, PackHashes());                                                   // the shipped pack is untouched
 
         var after = await edits.GetCapabilitiesAsync(T);
         Assert.Equal((true, false), (after.GlobalDirections, after.CanPrecompute));
@@ -83,22 +98,49 @@ public sealed class JobsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_mapper_trained_in_the_app_is_saved_into_the_pack_and_applies()
+    public async Task Mappers_and_sliders_made_in_the_app_go_to_the_overlay_never_the_pack_and_load_after_a_restart()
     {
         var edits = Edits();
+        var shipped = PackHashes();
         var progress = new List<JobProgress>();
         await foreach (var p in edits.TrainMapperAsync(new TrainMapperRequest("a smiling face", Steps: 8), T)) progress.Add(p);
         Assert.True(progress[^1].Done);
-        Assert.Contains("mapper:a smiling face", ModelPack.Load(pack).Manifest.Files.Select(f => f.Role));
+        Assert.Contains("mapper:a smiling face", ModelPack.Load(Overlay).Manifest.Files.Select(f => f.Role));
         Assert.Contains("a smiling face", (await edits.GetCapabilitiesAsync(T)).Mappers);
         var frame = await edits.MapperAsync(new MapperEditRequest(3, "a smiling face", 1), T);
         Assert.Equal([0x89, (byte)'P'], frame.Png[..2]);
         await Assert.ThrowsAsync<ArgumentException>(async () => { await foreach (var _ in edits.TrainMapperAsync(new TrainMapperRequest(" ", 8), T)) { } });
+
+        var sliders = Service<ISliderService>();
+        await foreach (var _ in sliders.LearnAsync(new LearnSliderRequest("blond hair", Samples: 100), T)) { }
+        var same = await Assert.ThrowsAsync<ArgumentException>(async () => { await foreach (var _ in sliders.LearnAsync(new LearnSliderRequest("Blond-Hair", 100), T)) { } });
+        Assert.Contains("'blond hair' already exists", same.Message);
+        Assert.Equal(shipped, PackHashes());                                                   // SHA-256 of every shipped file, manifest included
+
+        // A restart: what was made comes back from the overlay.
+        await factory!.DisposeAsync();
+        factory = Start();
+        Assert.Contains("a smiling face", (await Edits().GetCapabilitiesAsync(T)).Mappers);
+        Assert.Contains("blond hair", (await Service<ISliderService>().GetCatalogAsync(T)).Sliders.Select(x => x.Name));
+        Assert.Equal(shipped, PackHashes());
+    }
+
+    [Fact]
+    public async Task With_training_off_jobs_are_refused_with_a_reason_and_nothing_is_written()
+    {
+        await factory!.DisposeAsync();
+        factory = Start(training: "Off");
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(async () => { await foreach (var _ in Edits().TrainMapperAsync(new TrainMapperRequest("a smiling face", 8), T)) { } });
+        Assert.Contains("turned off", e.Message);
+        var catalog = await Service<ISliderService>().GetCatalogAsync(T);
+        Assert.False(catalog.CanLearn);
+        Assert.False((await Edits().GetCapabilitiesAsync(T)).CanPrecompute);
+        Assert.False(Directory.Exists(Path.Combine(data, "packs")) && Directory.EnumerateFiles(Path.Combine(data, "packs"), "*", SearchOption.AllDirectories).Any());
     }
 
     public async ValueTask DisposeAsync()
     {
         if (factory is not null) await factory.DisposeAsync();
-        try { Directory.Delete(pack, true); } catch (IOException) { }
+        foreach (var d in new[] { pack, data }) try { Directory.Delete(d, true); } catch (IOException) { }
     }
 }
