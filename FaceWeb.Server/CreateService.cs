@@ -25,10 +25,10 @@ public sealed class CreateService(EngineSession engineSession, SessionLatentStor
 
     public async IAsyncEnumerable<CreateFrame> TextToFaceAsync(TextToFaceRequest r, [EnumeratorCancellation] CancellationToken ct = default)
     {
-        if (string.IsNullOrWhiteSpace(r.Caption)) throw new ArgumentException("Type a caption.");
+        r = r with { Caption = Inputs.Text(r.Caption, "caption") };
         if (r.Count is < 1 or > 6) throw new ArgumentException("Between 1 and 6 faces.");
         if (r.Steps is < 0 or > 1000) throw new ArgumentException("Steps must be between 0 and 1000.");
-        if (r.Seed < 0) throw new ArgumentException("The seed must be zero or positive.");
+        Inputs.Seed(r.Seed, r.Count);
         if (r.Method is not ("optimise" or "prior")) throw new ArgumentException($"Unknown method '{r.Method}'.");
         var (engine, _) = await host.Ready.WaitAsync(ct);
         var a = await host.Edits.WaitAsync(ct);
@@ -90,10 +90,11 @@ public sealed class CreateService(EngineSession engineSession, SessionLatentStor
         if (r.Sketch.Any(v => !float.IsFinite(v))) throw new ArgumentException("The sketch contains values that are not numbers.");
         if (r.Sketch.All(v => v >= 0.99f)) throw new ArgumentException("The sketch is empty: draw something first.");
         if (r.Steps is < 1 or > 1000) throw new ArgumentException("Steps must be between 1 and 1000.");
-        if (r.Seed < 0) throw new ArgumentException("The seed must be zero or positive.");
+        Inputs.Seed(r.Seed);
+        r = r with { Caption = Inputs.OptionalText(r.Caption, "caption") };
         var (engine, _) = await host.Ready.WaitAsync(ct);
         var a = await host.Edits.WaitAsync(ct);
-        bool captioned = !string.IsNullOrWhiteSpace(r.Caption);
+        bool captioned = r.Caption is not null;
         if (captioned && a.Space is null) throw new InvalidOperationException(a.Unavailable ?? "A caption needs a text–image space.");
         var g = engine.Generator;
         IEnumerable<CreateFrame> Frames(CancellationToken token)
@@ -127,7 +128,8 @@ public sealed class CreateService(EngineSession engineSession, SessionLatentStor
 
     public async Task<PhotoFaces> FindFacesAsync(byte[] photo, CancellationToken ct = default)
     {
-        if (photo is null || photo.Length == 0) throw new ArgumentException("Choose a photo first.");
+        if (photo is null) throw new ArgumentException("Choose a photo first.");
+        if (photo.Length == 0) throw new ArgumentException("The file is empty (0 bytes).");
         if (Engine.Inversion.ImageUpload.Sniff(photo) is null) throw new ArgumentException("This is not a PNG, JPEG or WebP image.");
         var (engine, _) = await host.Ready.WaitAsync(ct);
         var a = await host.Edits.WaitAsync(ct);
@@ -143,7 +145,8 @@ public sealed class CreateService(EngineSession engineSession, SessionLatentStor
 
     public async IAsyncEnumerable<CreateFrame> InvertAsync(InvertRequest r, [EnumeratorCancellation] CancellationToken ct = default)
     {
-        if (r.Photo is null || r.Photo.Length == 0) throw new ArgumentException("Choose a photo first.");
+        if (r.Photo is null) throw new ArgumentException("Choose a photo first.");
+        if (r.Photo.Length == 0) throw new ArgumentException("The file is empty (0 bytes).");
         if (r.Steps is < 1 or > 2000) throw new ArgumentException("Steps must be between 1 and 2000.");
         if (Engine.Inversion.ImageUpload.Sniff(r.Photo) is null) throw new ArgumentException("This is not a PNG, JPEG or WebP image.");
         var (engine, _) = await host.Ready.WaitAsync(ct);
@@ -189,9 +192,11 @@ public sealed class CreateService(EngineSession engineSession, SessionLatentStor
 
     public async IAsyncEnumerable<CompareResult> CompareAsync(CompareRequest r, [EnumeratorCancellation] CancellationToken ct = default)
     {
-        if (string.IsNullOrWhiteSpace(r.Target)) throw new ArgumentException("Type a target prompt.");
+        r = r with { Target = Inputs.Text(r.Target, "target prompt"), Neutral = Inputs.Text(r.Neutral, "neutral prompt") };
         if (r.Steps is < 1 or > 1000) throw new ArgumentException("Steps must be between 1 and 1000.");
-        if (r.Seed < 0) throw new ArgumentException("The seed must be zero or positive.");
+        Inputs.Seed(r.Seed);
+        Inputs.Number(r.Alpha, -Inputs.MaxAlpha, Inputs.MaxAlpha, "α");
+        Inputs.Number(r.Strength, -Inputs.MaxStrength, Inputs.MaxStrength, "Strength");
         var (engine, _) = await host.Ready.WaitAsync(ct);
         var a = await host.Edits.WaitAsync(ct);
         if (a.Space is null) throw new InvalidOperationException(a.Unavailable ?? "The compare view needs a text–image space.");

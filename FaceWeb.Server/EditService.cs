@@ -124,8 +124,9 @@ public sealed class EditService(EngineSession engineSession, SessionLatentStore 
 
     public async Task<EditFrame> GlobalAsync(GlobalEditRequest r, CancellationToken ct = default)
     {
-        if (string.IsNullOrWhiteSpace(r.Target)) throw new ArgumentException("Type a target prompt.");
-        if (!double.IsFinite(r.Alpha) || !double.IsFinite(r.Beta) || r.Beta < 0) throw new ArgumentException("α and β must be numbers, β ≥ 0.");
+        r = r with { Target = Inputs.Text(r.Target, "target prompt"), Neutral = Inputs.Text(r.Neutral, "neutral prompt") };
+        Inputs.Number(r.Alpha, -Inputs.MaxAlpha, Inputs.MaxAlpha, "α");
+        Inputs.Number(r.Beta, 0, Inputs.MaxBeta, "β");
         var (engine, _) = await host.Ready.WaitAsync(ct);
         var a = await host.Edits.WaitAsync(ct);
         if (a.Space is null || a.Stats is null || a.Fs3 is null) throw new InvalidOperationException("Global directions are not available for this pack (precompute stylespace and fs3).");
@@ -148,7 +149,7 @@ public sealed class EditService(EngineSession engineSession, SessionLatentStore 
 
     public async Task<EditFrame> MapperAsync(MapperEditRequest r, CancellationToken ct = default)
     {
-        if (!double.IsFinite(r.Strength)) throw new ArgumentException("Strength must be a number.");
+        Inputs.Number(r.Strength, -Inputs.MaxStrength, Inputs.MaxStrength, "Strength");
         var (engine, _) = await host.Ready.WaitAsync(ct);
         var a = await host.Edits.WaitAsync(ct);
         if (!a.MapperFiles.TryGetValue(r.Mapper, out var file)) throw new ArgumentException($"No mapper named '{r.Mapper}' in this pack.");
@@ -175,7 +176,9 @@ public sealed class EditService(EngineSession engineSession, SessionLatentStore 
 
     public async IAsyncEnumerable<EditFrame> OptimizeAsync(OptimizeRequest r, [EnumeratorCancellation] CancellationToken ct = default)
     {
-        if (string.IsNullOrWhiteSpace(r.Target)) throw new ArgumentException("Type a target prompt.");
+        r = r with { Target = Inputs.Text(r.Target, "target prompt") };
+        Inputs.Number(r.L2Lambda, 0, 10, "λ L2");
+        Inputs.Number(r.IdLambda, 0, 10, "λ ID");
         var options = new OptimizationOptions(r.Steps, L2Lambda: r.L2Lambda, FrameEvery: Math.Max(1, r.Steps / 20), IdLambda: r.IdLambda);
         options.Validate();
         var (engine, _) = await host.Ready.WaitAsync(ct);
@@ -215,9 +218,7 @@ public sealed class EditService(EngineSession engineSession, SessionLatentStore 
 
     public async IAsyncEnumerable<JobProgress> TrainMapperAsync(TrainMapperRequest r, [EnumeratorCancellation] CancellationToken ct = default)
     {
-        string text = (r.Text ?? "").Trim();
-        if (text.Length == 0) throw new ArgumentException("Type the target prompt the mapper should learn.");
-        if (text.Length > 200 || text.Any(char.IsControl)) throw new ArgumentException("The prompt is too long or has control characters.");
+        string text = Inputs.Text(r.Text, "target prompt");
         if (r.Steps is < 1 or > 5000) throw new ArgumentException("Steps must be between 1 and 5 000.");
         var (engine, _) = await host.Ready.WaitAsync(ct);
         var a = await host.Edits.WaitAsync(ct);
@@ -338,7 +339,7 @@ public sealed class EditService(EngineSession engineSession, SessionLatentStore 
     Tensor Start(FaceEngine e, long seed, string? latent)
     {
         if (latent is not null) return session.Get(latent, e.Generator.Config.NLatent, e.Generator.Config.StyleDim);
-        if (seed < 0) throw new ArgumentException("The seed must be zero or positive.");
+        Inputs.Seed(seed);
         return e.SeedWPlus(seed, 0.7);
     }
 

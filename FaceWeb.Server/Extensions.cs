@@ -9,7 +9,10 @@ public static class Extensions
     /// <summary>All of FaceWeb's services: Blazor Server, MudBlazor, the engine (one per process) and its scheduler.</summary>
     public static IHostApplicationBuilder AddFaceWeb(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        // 64 KB per message from a browser (SignalR's default is 32 KB): the largest legitimate messages are a prompt field
+        // at its limit (Inputs.PromptLength) and a sketch stroke (at most 2 000 points), both well below it.
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents()
+            .AddHubOptions(o => o.MaximumReceiveMessageSize = 64 * 1024);
         builder.Services.AddMudServices();
         builder.Services.Configure<EngineOptions>(builder.Configuration.GetSection(EngineOptions.Section));
         builder.Services.AddSingleton<EngineHost>();

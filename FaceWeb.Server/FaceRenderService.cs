@@ -11,9 +11,8 @@ public sealed class FaceRenderService(EngineSession session) : IFaceRenderServic
 
     public async Task<FaceFrame> RenderAsync(GenerateRequest request, CancellationToken ct = default)
     {
-        if (request.Seed < 0) throw new ArgumentException("The seed must be zero or positive.");
-        if (!double.IsFinite(request.Truncation) || request.Truncation < 0 || request.Truncation > 2)
-            throw new ArgumentException("Truncation must be a number between 0 and 2.");
+        Inputs.Seed(request.Seed);
+        Inputs.Number(request.Truncation, 0, 2, "Truncation");
         var (engine, pack) = await session.Host.Ready.WaitAsync(ct);
         return await session.RunAsync("render", token =>
         {

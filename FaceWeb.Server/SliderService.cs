@@ -145,9 +145,8 @@ public sealed class SliderService(EngineSession engineSession, SessionLatentStor
 
     public async Task<EditFrame> RenderAsync(SliderRequest r, CancellationToken ct = default)
     {
-        if (r.Seed < 0) throw new ArgumentException("The seed must be zero or positive.");
-        foreach (var (name, v) in r.Values)
-            if (!double.IsFinite(v)) throw new ArgumentException($"The value of '{name}' must be a number.");
+        Inputs.Seed(r.Seed);
+        foreach (var (name, v) in r.Values) Inputs.Number(v, -Inputs.MaxSliderValue, Inputs.MaxSliderValue, $"The value of '{name}'");
         var groups = (r.Coarse ? LayerGroups.Coarse : 0) | (r.Middle ? LayerGroups.Middle : 0) | (r.Fine ? LayerGroups.Fine : 0);
         if (groups == LayerGroups.None) throw new ArgumentException("Choose at least one layer group (coarse, middle or fine).");
         var (engine, _) = await host.Ready.WaitAsync(ct);
@@ -175,9 +174,7 @@ public sealed class SliderService(EngineSession engineSession, SessionLatentStor
 
     public async IAsyncEnumerable<LearnProgress> LearnAsync(LearnSliderRequest r, [EnumeratorCancellation] CancellationToken ct = default)
     {
-        string name = (r.Attribute ?? "").Trim();
-        if (name.Length == 0) throw new ArgumentException("Type the attribute to learn.");
-        if (name.Length > 100 || name.Any(char.IsControl)) throw new ArgumentException("An attribute is a short phrase (at most 100 characters, no control characters).");
+        string name = Inputs.Text(r.Attribute, "attribute", Inputs.AttributeLength);
         if (r.Samples is < 100 or > 20_000) throw new ArgumentException("Samples must be between 100 and 20 000.");
         var (engine, _) = await host.Ready.WaitAsync(ct);
         var a = await host.Edits.WaitAsync(ct);

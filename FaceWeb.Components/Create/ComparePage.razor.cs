@@ -44,8 +44,8 @@ public partial class ComparePage
         if (last is null) return;
         var request = Parameter(method) switch
         {
-            "α" => last with { Only = method, Alpha = rerunValue },
-            "strength" => last with { Only = method, Strength = rerunValue },
+            "α" => last with { Only = method, Alpha = Math.Clamp(rerunValue, -Inputs.MaxAlpha, Inputs.MaxAlpha) },
+            "strength" => last with { Only = method, Strength = Math.Clamp(rerunValue, -Inputs.MaxStrength, Inputs.MaxStrength) },
             _ => last with { Only = method, Steps = (int)Math.Clamp(rerunValue, 1, 1000) },
         };
         job = CancellationTokenSource.CreateLinkedTokenSource(lifetime.Token);

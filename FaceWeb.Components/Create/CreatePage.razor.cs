@@ -52,6 +52,7 @@ public partial class CreatePage
         else
         {
             if (caption.Trim() == "") { error = "Type a caption first."; return; }
+            if (seed > Inputs.MaxSeed - count + 1) seed = Inputs.MaxSeed - count + 1;
             frames = Create.TextToFaceAsync(new TextToFaceRequest(caption.Trim(), method, count, steps, seed), Token());
         }
         (running, progress, error) = (true, 0, null);
@@ -73,6 +74,7 @@ public partial class CreatePage
     async Task OnPhoto(Microsoft.AspNetCore.Components.Forms.InputFileChangeEventArgs e)
     {
         (photo, photoName, error, faces, face) = (null, null, null, null, 0);
+        if (e.File.Size == 0) { error = "The file is empty (0 bytes)."; return; }
         if (e.File.Size > MaxPhotoBytes) { error = $"The file is {e.File.Size / 1048576.0:0.0} MB; at most 10 MB is accepted."; return; }
         try
         {
@@ -84,6 +86,8 @@ public partial class CreatePage
         }
         catch (IOException ex) { error = $"The file could not be read: {ex.Message}"; }
         catch (ArgumentException ex) { (photo, error) = (null, ex.Message); }
+        catch (InvalidOperationException ex) { error = ex.Message; }        // e.g. the engine is busy: the photo is kept, try Generate again
+        catch (OperationCanceledException) { }
     }
 
     CancellationToken Token()

@@ -26,6 +26,8 @@ public partial class SketchCanvas
 
     public IReadOnlyList<SketchStroke> Strokes => strokes;
     public bool IsEmpty => strokes.Count == 0;
+    /// <summary>Limits on what one browser may send: a long stroke has a few hundred points.</summary>
+    internal const int MaxPoints = 4_000, MaxStrokes = 2_000;   // 4 000 numbers = 2 000 points
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
@@ -38,8 +40,11 @@ public partial class SketchCanvas
     [JSInvokable]
     public Task AddStroke(string tool, double size, double[] points)
     {
-        if (points.Length < 2 || points.Length % 2 != 0 || tool is not ("pen" or "eraser") || !double.IsFinite(size) || size <= 0) return Task.CompletedTask;
-        strokes.Add(new SketchStroke(tool, size, points));
+        if (points.Length < 2 || points.Length % 2 != 0 || points.Length > MaxPoints || tool is not ("pen" or "eraser") || !double.IsFinite(size) || size <= 0
+            || strokes.Count >= MaxStrokes || points.Any(p => !double.IsFinite(p)))
+            return Task.CompletedTask;
+        // Points are fractions of the canvas: a stroke dragged far outside it is drawn along its edge, not rasterised out there.
+        strokes.Add(new SketchStroke(tool, Math.Min(size, 0.25), points.Select(p => Math.Clamp(p, 0, 1)).ToArray()));
         redo.Clear();
         return Changed(redraw: false);
     }

@@ -8,10 +8,14 @@ export function attach(canvas, dotnet, mask) {
   const state = { dotnet, tool: 'pen', size: 0.02, points: null, mask: !!mask };
   canvases.set(canvas, state);
   clear(ctx, canvas, state);
+  // Points are fractions of the canvas, kept inside it and rounded to 1/10000 (sub-pixel), so a stroke dragged far
+  // off the canvas stays on its edge and every stroke fits one small message to the server.
+  const clamp01 = v => Math.round(Math.min(1, Math.max(0, v)) * 10000) / 10000;
   const at = e => {
     const r = canvas.getBoundingClientRect();
-    return [(e.clientX - r.left) / r.width, (e.clientY - r.top) / r.height];
+    return [clamp01((e.clientX - r.left) / r.width), clamp01((e.clientY - r.top) / r.height)];
   };
+  const MAX_POINTS = 1500;     // longer strokes are sent in pieces (the server accepts up to 2000 points each)
   canvas.addEventListener('pointerdown', e => {
     canvas.setPointerCapture(e.pointerId);
     state.points = [at(e)];
@@ -20,8 +24,14 @@ export function attach(canvas, dotnet, mask) {
   });
   canvas.addEventListener('pointermove', e => {
     if (!state.points) return;
-    state.points.push(at(e));
+    const p = at(e), last = state.points[state.points.length - 1];
+    if (Math.abs(p[0] - last[0]) + Math.abs(p[1] - last[1]) < 0.002) return;     // no movement worth a point
+    state.points.push(p);
     draw(ctx, canvas, state, { tool: state.tool, size: state.size, points: state.points.slice(-2) });
+    if (state.points.length >= MAX_POINTS) {
+      state.dotnet.invokeMethodAsync('AddStroke', state.tool, state.size, state.points.flat());
+      state.points = [p];
+    }
     e.preventDefault();
   });
   const end = () => {

@@ -72,12 +72,39 @@ public sealed class CreatePhotoTests : BunitContext
     }
 
 
+    [Fact]
+    public void A_busy_engine_during_an_upload_is_said_and_the_photo_is_kept()
+    {
+        fake.FindError = new InvalidOperationException("The engine is busy (64 clients waiting); try again in a moment.");
+        var cut = PhotoTab();
+        cut.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromBinary([0x89, 1, 2], "face.png", contentType: "image/png"));
+        cut.WaitForState(() => cut.FindAll("[data-testid=create-error]").Count == 1);
+        Assert.Contains("The engine is busy", cut.Find("[data-testid=create-error]").TextContent);
+        Assert.Contains("face.png", cut.Find("[data-testid=photo-name]").TextContent);
+    }
+
+    [Fact]
+    public void An_empty_file_gets_a_file_error_not_a_face_error()
+    {
+        var cut = PhotoTab();
+        cut.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromBinary([], "empty.png", contentType: "image/png"));
+        cut.WaitForState(() => cut.FindAll("[data-testid=create-error]").Count == 1);
+        Assert.Equal("The file is empty (0 bytes).", cut.Find("[data-testid=create-error]").TextContent.Trim());
+        Assert.Equal(0, fake.FindCalls);
+    }
+
     sealed class FakeCreate : ICreateService
     {
         public PhotoFaces Faces { get; set; } = new([]);
+        public Exception? FindError { get; set; }
+        public int FindCalls { get; private set; }
         public List<InvertRequest> Inverted { get; } = [];
         public Task<CreateCapabilities> GetCapabilitiesAsync(CancellationToken ct = default) => Task.FromResult(new CreateCapabilities(64, true, false, null));
-        public Task<PhotoFaces> FindFacesAsync(byte[] photo, CancellationToken ct = default) => Task.FromResult(Faces);
+        public Task<PhotoFaces> FindFacesAsync(byte[] photo, CancellationToken ct = default)
+        {
+            FindCalls++;
+            return FindError is null ? Task.FromResult(Faces) : Task.FromException<PhotoFaces>(FindError);
+        }
         public async IAsyncEnumerable<CreateFrame> InvertAsync(InvertRequest request, [EnumeratorCancellation] CancellationToken ct = default)
         {
             Inverted.Add(request);

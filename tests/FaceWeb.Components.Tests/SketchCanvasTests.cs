@@ -20,6 +20,23 @@ public sealed class SketchCanvasTests : BunitContext
     }
 
     [Fact]
+    public async Task A_stroke_dragged_far_off_the_canvas_is_clamped_to_it_and_oversized_strokes_are_refused()
+    {
+        var cut = Render<SketchCanvas>();
+        var c = cut.Instance;
+        await cut.InvokeAsync(() => c.AddStroke("pen", 5, [0.5, 0.5, 1e9 / 256, -3, 0.2, double.MaxValue]));
+        var stroke = Assert.Single(c.Strokes);
+        Assert.All(stroke.Points, p => Assert.InRange(p, 0, 1));
+        Assert.Equal([0.5, 0.5, 1, 0, 0.2, 1], stroke.Points);
+        Assert.True(stroke.Size <= 0.25);
+        var sketch = c.Export(64);                                         // rasterised on the canvas only
+        Assert.Equal(64 * 64, sketch.Length);
+        await cut.InvokeAsync(() => c.AddStroke("pen", 0.02, new double[SketchCanvas.MaxPoints + 2]));
+        await cut.InvokeAsync(() => c.AddStroke("pen", 0.02, [0.1, double.PositiveInfinity]));
+        Assert.Single(c.Strokes);
+    }
+
+    [Fact]
     public async Task Strokes_undo_redo_and_clear_and_clear_is_undoable()
     {
         int changes = 0;

@@ -63,4 +63,22 @@ public sealed class GeneratePageTests(BrowserFixture app) : IClassFixture<Browse
         await Expect(page.GetByTestId("edit-unavailable")).ToHaveCountAsync(0);
         await page.CloseAsync();
     }
+
+    [Fact]
+    public async Task A_20000_character_prompt_is_cut_with_a_message_and_the_page_keeps_working()
+    {
+        var page = await app.Browser.NewPageAsync();
+        var closed = false;
+        page.WebSocket += (_, ws) => ws.Close += (_, _) => closed = true;
+        await page.GotoAsync(app.BaseUrl + "/edit");
+        var target = page.GetByTestId("target").Locator("input");
+        await target.FillAsync(new string('x', 20_000));                  // pasted: the browser keeps the first 500
+        Assert.Equal(500, (await target.InputValueAsync()).Length);
+        await Expect(page.GetByTestId("target")).ToContainTextAsync("At most 500 characters");
+        await target.FillAsync("a face with blond hair");
+        await page.GetByTestId("apply").ClickAsync();
+        await Expect(page.GetByTestId("edit-detail")).ToContainTextAsync("channels");   // the circuit is still up
+        Assert.False(closed, "the websocket was closed");
+        await page.CloseAsync();
+    }
 }

@@ -2,6 +2,8 @@ using FaceWeb.Components.Services;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
+[assembly: CollectionBehavior(DisableTestParallelization = true)]   // WebApplicationFactory hosts starting at once can cross-wire
+
 namespace FaceWeb.Server.Tests;
 
 public sealed class AppTests(WebApplicationFactory<Program> factory) : IClassFixture<WebApplicationFactory<Program>>
@@ -86,5 +88,36 @@ public sealed class AppTests(WebApplicationFactory<Program> factory) : IClassFix
         var e = await Assert.ThrowsAsync<ArgumentException>(() => renderer.RenderAsync(new GenerateRequest(1, double.NaN), T));
         Assert.Contains("Truncation", e.Message);
         await Assert.ThrowsAsync<ArgumentException>(() => renderer.RenderAsync(new GenerateRequest(-1, 0.5), T));
+    }
+
+    /// <summary>#14 item 5: every kind of input a user can get wrong, through the real services, with the message shown.</summary>
+    [Fact]
+    public async Task Inputs_out_of_range_invisible_or_too_long_are_refused_with_a_message()
+    {
+        using var scope = factory.Services.CreateScope();
+        var renderer = scope.ServiceProvider.GetRequiredService<IFaceRenderService>();
+        var edits = scope.ServiceProvider.GetRequiredService<IEditService>();
+        var create = scope.ServiceProvider.GetRequiredService<ICreateService>();
+        var sliders = scope.ServiceProvider.GetRequiredService<ISliderService>();
+        async Task<string> Refused(Func<Task> call) => (await Assert.ThrowsAsync<ArgumentException>(call)).Message;
+        static async Task Drain<TItem>(IAsyncEnumerable<TItem> items) { await foreach (var _ in items) { } }
+
+        // Seeds stay in 0 … 2^31 − 1, also for a strip of consecutive faces.
+        Assert.Contains("between 0 and 2147483647", await Refused(() => renderer.RenderAsync(new GenerateRequest(long.MaxValue, 0.7), T)));
+        Assert.Contains("for 3 faces", await Refused(() => Drain(create.TextToFaceAsync(new TextToFaceRequest("a smiling woman", "prior", 3, 0, Inputs.MaxSeed), T))));
+        // α, β, strength, slider values: clamped ranges, no NaN or infinity.
+        Assert.Contains("α must be a number between -10 and 10", await Refused(() => Drain(create.CompareAsync(new CompareRequest(0, "a face", "a smiling face", Only: "global", Alpha: 1e300), T))));
+        Assert.Contains("β", await Refused(() => edits.GlobalAsync(new GlobalEditRequest(0, "a face", "a smiling face", 3, double.NaN), T)));
+        Assert.Contains("Strength", await Refused(() => edits.MapperAsync(new MapperEditRequest(0, "x", double.PositiveInfinity), T)));
+        Assert.Contains("'age'", await Refused(() => sliders.RenderAsync(new SliderRequest(0, new Dictionary<string, double> { ["age"] = 1e6 }, []), T)));
+        // Text: invisible-only and too long.
+        Assert.Contains("no visible characters", await Refused(() => Drain(create.TextToFaceAsync(new TextToFaceRequest("\u200B \u200B"), T))));
+        Assert.Contains("no visible characters", await Refused(() => edits.GlobalAsync(new GlobalEditRequest(0, "a face", "\u2060\uFEFF", 3, 0.1), T)));
+        Assert.Contains("20000 characters; at most 500", await Refused(() => edits.GlobalAsync(new GlobalEditRequest(0, "a face", new string('a', 20_000), 3, 0.1), T)));
+        Assert.Contains("at most 100", await Refused(() => Drain(sliders.LearnAsync(new LearnSliderRequest(new string('b', 101)), T))));
+        // Uploads: an empty file is a file error; a cut-off PNG says it is damaged, not that there is no face.
+        Assert.Equal("The file is empty (0 bytes).", await Refused(() => create.FindFacesAsync([], T)));
+        byte[] png = (await renderer.RenderAsync(new GenerateRequest(1, 0.7), T)).Png;
+        Assert.Contains("damaged", await Refused(() => create.FindFacesAsync(png[..(png.Length / 2)], T)));
     }
 }
