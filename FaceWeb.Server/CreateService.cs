@@ -25,11 +25,15 @@ public sealed class CreateService(EngineSession engineSession, SessionLatentStor
 
     public async IAsyncEnumerable<CreateFrame> TextToFaceAsync(TextToFaceRequest r, [EnumeratorCancellation] CancellationToken ct = default)
     {
-        r = r with { Caption = Inputs.Text(r.Caption, "caption") };
-        if (r.Count is < 1 or > 6) throw new ArgumentException("Between 1 and 6 faces.");
-        if (r.Steps is < 0 or > 1000) throw new ArgumentException("Steps must be between 0 and 1000.");
-        Inputs.Seed(r.Seed, r.Count);
-        if (r.Method is not ("optimise" or "prior")) throw new ArgumentException($"Unknown method '{r.Method}'.");
+        try
+        {
+            r = r with { Caption = Inputs.Text(r.Caption, "caption") };
+            if (r.Count is < 1 or > 6) throw new ArgumentException("Between 1 and 6 faces.");
+            if (r.Steps is < 0 or > 1000) throw new ArgumentException("Steps must be between 0 and 1000.");
+            Inputs.Seed(r.Seed, r.Count);
+            if (r.Method is not ("optimise" or "prior")) throw new ArgumentException($"Unknown method '{r.Method}'.");
+        }
+        catch (ArgumentException e) when (engineSession.Refused("text → face", e)) { throw; }
         var (engine, _) = await host.Ready.WaitAsync(ct);
         var a = await host.Edits.WaitAsync(ct);
         if (a.Space is null) throw new InvalidOperationException(a.Unavailable ?? "Text → face needs a text–image space.");
@@ -86,12 +90,16 @@ public sealed class CreateService(EngineSession engineSession, SessionLatentStor
 
     public async IAsyncEnumerable<CreateFrame> SketchToFaceAsync(SketchToFaceRequest r, [EnumeratorCancellation] CancellationToken ct = default)
     {
-        if (r.Size is < 16 or > 1024 || r.Sketch is null || r.Sketch.Length != r.Size * r.Size) throw new ArgumentException("The sketch must be Size×Size grey levels.");
-        if (r.Sketch.Any(v => !float.IsFinite(v))) throw new ArgumentException("The sketch contains values that are not numbers.");
-        if (r.Sketch.All(v => v >= 0.99f)) throw new ArgumentException("The sketch is empty: draw something first.");
-        if (r.Steps is < 1 or > 1000) throw new ArgumentException("Steps must be between 1 and 1000.");
-        Inputs.Seed(r.Seed);
-        r = r with { Caption = Inputs.OptionalText(r.Caption, "caption") };
+        try
+        {
+            if (r.Size is < 16 or > 1024 || r.Sketch is null || r.Sketch.Length != r.Size * r.Size) throw new ArgumentException("The sketch must be Size×Size grey levels.");
+            if (r.Sketch.Any(v => !float.IsFinite(v))) throw new ArgumentException("The sketch contains values that are not numbers.");
+            if (r.Sketch.All(v => v >= 0.99f)) throw new ArgumentException("The sketch is empty: draw something first.");
+            if (r.Steps is < 1 or > 1000) throw new ArgumentException("Steps must be between 1 and 1000.");
+            Inputs.Seed(r.Seed);
+            r = r with { Caption = Inputs.OptionalText(r.Caption, "caption") };
+        }
+        catch (ArgumentException e) when (engineSession.Refused("sketch → face", e)) { throw; }
         var (engine, _) = await host.Ready.WaitAsync(ct);
         var a = await host.Edits.WaitAsync(ct);
         bool captioned = r.Caption is not null;
@@ -128,27 +136,37 @@ public sealed class CreateService(EngineSession engineSession, SessionLatentStor
 
     public async Task<PhotoFaces> FindFacesAsync(byte[] photo, CancellationToken ct = default)
     {
-        if (photo is null) throw new ArgumentException("Choose a photo first.");
-        if (photo.Length == 0) throw new ArgumentException("The file is empty (0 bytes).");
-        if (Engine.Inversion.ImageUpload.Sniff(photo) is null) throw new ArgumentException("This is not a PNG, JPEG or WebP image.");
-        var (engine, _) = await host.Ready.WaitAsync(ct);
-        var a = await host.Edits.WaitAsync(ct);
-        if (a.Aligner is null) return new PhotoFaces([], a.AlignerOff);
-        return await engineSession.RunAsync("faces", _ =>
+        try
         {
-            using var rgb = Engine.Inversion.ImageUpload.DecodeRgb255(photo);              // ArgumentException with the reason
-            var faces = a.Aligner.Align(rgb, engine.Generator.Config.Size, engine.Pack.Framing);
-            try { return new PhotoFaces(faces.Select(f => ImageTensors.ToPng(f.Image)).ToList()); }
-            finally { foreach (var f in faces) f.Dispose(); }
-        }, ct);
+            if (photo is null) throw new ArgumentException("Choose a photo first.");
+            if (photo.Length == 0) throw new ArgumentException("The file is empty (0 bytes).");
+            if (Engine.Inversion.ImageUpload.Sniff(photo) is null) throw new ArgumentException("This is not a PNG, JPEG or WebP image.");
+            var (engine, _) = await host.Ready.WaitAsync(ct);
+            var a = await host.Edits.WaitAsync(ct);
+            if (a.Aligner is null) return new PhotoFaces([], a.AlignerOff);
+            var found = await engineSession.RunAsync("faces", _ =>
+            {
+                using var rgb = Engine.Inversion.ImageUpload.DecodeRgb255(photo);              // ArgumentException with the reason
+                var faces = a.Aligner.Align(rgb, engine.Generator.Config.Size, engine.Pack.Framing);
+                try { return new PhotoFaces(faces.Select(f => ImageTensors.ToPng(f.Image)).ToList()); }
+                finally { foreach (var f in faces) f.Dispose(); }
+            }, ct);
+            NativeMemory.Trim();                                  // the decoded photo was large: give its pages back
+            return found;
+        }
+        catch (ArgumentException e) when (engineSession.Refused("upload", e)) { throw; }
     }
 
     public async IAsyncEnumerable<CreateFrame> InvertAsync(InvertRequest r, [EnumeratorCancellation] CancellationToken ct = default)
     {
-        if (r.Photo is null) throw new ArgumentException("Choose a photo first.");
-        if (r.Photo.Length == 0) throw new ArgumentException("The file is empty (0 bytes).");
-        if (r.Steps is < 1 or > 2000) throw new ArgumentException("Steps must be between 1 and 2000.");
-        if (Engine.Inversion.ImageUpload.Sniff(r.Photo) is null) throw new ArgumentException("This is not a PNG, JPEG or WebP image.");
+        try
+        {
+            if (r.Photo is null) throw new ArgumentException("Choose a photo first.");
+            if (r.Photo.Length == 0) throw new ArgumentException("The file is empty (0 bytes).");
+            if (r.Steps is < 1 or > 2000) throw new ArgumentException("Steps must be between 1 and 2000.");
+            if (Engine.Inversion.ImageUpload.Sniff(r.Photo) is null) throw new ArgumentException("This is not a PNG, JPEG or WebP image.");
+        }
+        catch (ArgumentException e) when (engineSession.Refused("upload", e)) { throw; }
         var (engine, _) = await host.Ready.WaitAsync(ct);
         var a = await host.Edits.WaitAsync(ct);
         var g = engine.Generator;
@@ -192,11 +210,15 @@ public sealed class CreateService(EngineSession engineSession, SessionLatentStor
 
     public async IAsyncEnumerable<CompareResult> CompareAsync(CompareRequest r, [EnumeratorCancellation] CancellationToken ct = default)
     {
-        r = r with { Target = Inputs.Text(r.Target, "target prompt"), Neutral = Inputs.Text(r.Neutral, "neutral prompt") };
-        if (r.Steps is < 1 or > 1000) throw new ArgumentException("Steps must be between 1 and 1000.");
-        Inputs.Seed(r.Seed);
-        Inputs.Number(r.Alpha, -Inputs.MaxAlpha, Inputs.MaxAlpha, "α");
-        Inputs.Number(r.Strength, -Inputs.MaxStrength, Inputs.MaxStrength, "Strength");
+        try
+        {
+            r = r with { Target = Inputs.Text(r.Target, "target prompt"), Neutral = Inputs.Text(r.Neutral, "neutral prompt") };
+            if (r.Steps is < 1 or > 1000) throw new ArgumentException("Steps must be between 1 and 1000.");
+            Inputs.Seed(r.Seed);
+            Inputs.Number(r.Alpha, -Inputs.MaxAlpha, Inputs.MaxAlpha, "α");
+            Inputs.Number(r.Strength, -Inputs.MaxStrength, Inputs.MaxStrength, "Strength");
+        }
+        catch (ArgumentException e) when (engineSession.Refused("compare", e)) { throw; }
         var (engine, _) = await host.Ready.WaitAsync(ct);
         var a = await host.Edits.WaitAsync(ct);
         if (a.Space is null) throw new InvalidOperationException(a.Unavailable ?? "The compare view needs a text–image space.");

@@ -124,9 +124,13 @@ public sealed class EditService(EngineSession engineSession, SessionLatentStore 
 
     public async Task<EditFrame> GlobalAsync(GlobalEditRequest r, CancellationToken ct = default)
     {
-        r = r with { Target = Inputs.Text(r.Target, "target prompt"), Neutral = Inputs.Text(r.Neutral, "neutral prompt") };
-        Inputs.Number(r.Alpha, -Inputs.MaxAlpha, Inputs.MaxAlpha, "α");
-        Inputs.Number(r.Beta, 0, Inputs.MaxBeta, "β");
+        try
+        {
+            r = r with { Target = Inputs.Text(r.Target, "target prompt"), Neutral = Inputs.Text(r.Neutral, "neutral prompt") };
+            Inputs.Number(r.Alpha, -Inputs.MaxAlpha, Inputs.MaxAlpha, "α");
+            Inputs.Number(r.Beta, 0, Inputs.MaxBeta, "β");
+        }
+        catch (ArgumentException e) when (engineSession.Refused("global direction", e)) { throw; }
         var (engine, _) = await host.Ready.WaitAsync(ct);
         var a = await host.Edits.WaitAsync(ct);
         if (a.Space is null || a.Stats is null || a.Fs3 is null) throw new InvalidOperationException("Global directions are not available for this pack (precompute stylespace and fs3).");
@@ -149,7 +153,11 @@ public sealed class EditService(EngineSession engineSession, SessionLatentStore 
 
     public async Task<EditFrame> MapperAsync(MapperEditRequest r, CancellationToken ct = default)
     {
-        Inputs.Number(r.Strength, -Inputs.MaxStrength, Inputs.MaxStrength, "Strength");
+        try
+        {
+            Inputs.Number(r.Strength, -Inputs.MaxStrength, Inputs.MaxStrength, "Strength");
+        }
+        catch (ArgumentException e) when (engineSession.Refused("mapper", e)) { throw; }
         var (engine, _) = await host.Ready.WaitAsync(ct);
         var a = await host.Edits.WaitAsync(ct);
         if (!a.MapperFiles.TryGetValue(r.Mapper, out var file)) throw new ArgumentException($"No mapper named '{r.Mapper}' in this pack.");
@@ -176,11 +184,15 @@ public sealed class EditService(EngineSession engineSession, SessionLatentStore 
 
     public async IAsyncEnumerable<EditFrame> OptimizeAsync(OptimizeRequest r, [EnumeratorCancellation] CancellationToken ct = default)
     {
-        r = r with { Target = Inputs.Text(r.Target, "target prompt") };
-        Inputs.Number(r.L2Lambda, 0, 10, "λ L2");
-        Inputs.Number(r.IdLambda, 0, 10, "λ ID");
+        try
+        {
+            r = r with { Target = Inputs.Text(r.Target, "target prompt") };
+            Inputs.Number(r.L2Lambda, 0, 10, "λ L2");
+            Inputs.Number(r.IdLambda, 0, 10, "λ ID");
+            new OptimizationOptions(r.Steps, L2Lambda: r.L2Lambda, IdLambda: r.IdLambda).Validate();
+        }
+        catch (ArgumentException e) when (engineSession.Refused("optimisation", e)) { throw; }
         var options = new OptimizationOptions(r.Steps, L2Lambda: r.L2Lambda, FrameEvery: Math.Max(1, r.Steps / 20), IdLambda: r.IdLambda);
-        options.Validate();
         var (engine, _) = await host.Ready.WaitAsync(ct);
         var a = await host.Edits.WaitAsync(ct);
         if (a.Space is null) throw new InvalidOperationException(a.Unavailable ?? "No text–image space.");

@@ -122,7 +122,14 @@ public sealed class EngineHost(IOptions<EngineOptions> options, IHostEnvironment
 
     static PackSummary Summary(PackInfo p, string? warning) => new(p.Name, p.Trained, p.Resolution, p.Description, warning);
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>SIGTERM: every pending and running turn is cancelled (jobs end at their next step) and the engine
+    /// thread is joined before the engine is disposed.</summary>
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        log.LogInformation("Stopping: {Waiting} clients waiting; cancelling their work", Scheduler.Waiting);
+        Scheduler.Dispose();
+        return Task.CompletedTask;
+    }
 
     public void Dispose()
     {

@@ -8,8 +8,16 @@ namespace FaceWeb.Server;
 /// replaces a preview in another), sees the circuit's cancellation, and turns a full queue into an
 /// <see cref="InvalidOperationException"/> with the scheduler's message. Long jobs pause while the browser's
 /// connection is down and are recorded in the <see cref="JobLog"/>.</summary>
-public sealed class EngineSession(EngineHost host, CircuitWork circuit, JobLog jobs)
+public sealed class EngineSession(EngineHost host, CircuitWork circuit, JobLog jobs, ILogger<EngineSession> log)
 {
+    /// <summary>Logs a refused input or upload (use as an exception filter: it returns false, so the exception goes on
+    /// to the caller unchanged).</summary>
+    public bool Refused(string what, ArgumentException e)
+    {
+        log.LogInformation("Refused {What} input from circuit {Circuit}: {Reason}", what, circuit.Id, e.Message);
+        return false;
+    }
+
     public EngineHost Host => host;
     public CircuitWork Circuit => circuit;
 
@@ -39,8 +47,11 @@ public sealed class EngineSession(EngineHost host, CircuitWork circuit, JobLog j
     public JobLog.Job BeginJob(string kind, string lane) => jobs.Begin(kind, circuit, Client(lane));
 
     /// <summary>Disposes what a job made, on the engine thread, whatever happened to the job.</summary>
-    public Task CleanUpAsync(string lane, Action dispose) =>
-        host.Scheduler.RunAsync(Client(lane) + ":dispose", _ => { dispose(); return 0; }, CancellationToken.None);
+    public async Task CleanUpAsync(string lane, Action dispose)
+    {
+        try { await host.Scheduler.RunAsync(Client(lane) + ":dispose", _ => { dispose(); return 0; }, CancellationToken.None); }
+        catch (Exception e) when (e is ObjectDisposedException or OperationCanceledException) { }   // shutting down: the engine goes with it
+    }
 
     /// <summary>Runs an engine-side sequence as a job, one item per scheduler turn in <paramref name="lane"/> (other
     /// clients are served in between), and disposes it on the engine thread. A null item is a heartbeat: a turn of work

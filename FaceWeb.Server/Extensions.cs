@@ -7,8 +7,11 @@ namespace FaceWeb.Server;
 public static class Extensions
 {
     /// <summary>All of FaceWeb's services: Blazor Server, MudBlazor, the engine (one per process) and its scheduler.</summary>
-    public static IHostApplicationBuilder AddFaceWeb(this IHostApplicationBuilder builder)
+    public static WebApplicationBuilder AddFaceWeb(this WebApplicationBuilder builder)
     {
+        builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
+        // SIGTERM: running jobs get this long to notice their cancellation before the host stops.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
         // 64 KB per message from a browser (SignalR's default is 32 KB): the largest legitimate messages are a prompt field
         // at its limit (Inputs.PromptLength) and a sketch stroke (at most 2 000 points), both well below it.
         builder.Services.AddRazorComponents().AddInteractiveServerComponents()

@@ -11,8 +11,12 @@ public sealed class FaceRenderService(EngineSession session) : IFaceRenderServic
 
     public async Task<FaceFrame> RenderAsync(GenerateRequest request, CancellationToken ct = default)
     {
-        Inputs.Seed(request.Seed);
-        Inputs.Number(request.Truncation, 0, 2, "Truncation");
+        try
+        {
+            Inputs.Seed(request.Seed);
+            Inputs.Number(request.Truncation, 0, 2, "Truncation");
+        }
+        catch (ArgumentException e) when (session.Refused("frame", e)) { throw; }
         var (engine, pack) = await session.Host.Ready.WaitAsync(ct);
         return await session.RunAsync("render", token =>
         {

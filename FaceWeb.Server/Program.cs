@@ -10,10 +10,11 @@ if (!app.Environment.IsDevelopment())
 {
     app.UseExceptionHandler("/error", createScopeForErrors: true);
 }
+app.UseFaceWebHardening();
 app.UseAntiforgery();
 app.MapStaticAssets();
 app.MapRazorComponents<App>()
-   .AddInteractiveServerRenderMode()
+   .AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null)   // our one CSP says frame-ancestors 'none' (Hardening)
    .AddAdditionalAssemblies(typeof(FaceWeb.Components.Generate.GeneratePage).Assembly);
 app.MapGet("/healthz", (EngineHost host) => Results.Ok(new { ready = host.Ready.IsCompletedSuccessfully }));
 

@@ -145,8 +145,12 @@ public sealed class SliderService(EngineSession engineSession, SessionLatentStor
 
     public async Task<EditFrame> RenderAsync(SliderRequest r, CancellationToken ct = default)
     {
-        Inputs.Seed(r.Seed);
-        foreach (var (name, v) in r.Values) Inputs.Number(v, -Inputs.MaxSliderValue, Inputs.MaxSliderValue, $"The value of '{name}'");
+        try
+        {
+            Inputs.Seed(r.Seed);
+            foreach (var (name, v) in r.Values) Inputs.Number(v, -Inputs.MaxSliderValue, Inputs.MaxSliderValue, $"The value of '{name}'");
+        }
+        catch (ArgumentException e) when (engineSession.Refused("sliders", e)) { throw; }
         var groups = (r.Coarse ? LayerGroups.Coarse : 0) | (r.Middle ? LayerGroups.Middle : 0) | (r.Fine ? LayerGroups.Fine : 0);
         if (groups == LayerGroups.None) throw new ArgumentException("Choose at least one layer group (coarse, middle or fine).");
         var (engine, _) = await host.Ready.WaitAsync(ct);

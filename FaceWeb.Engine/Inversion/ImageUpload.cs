@@ -10,6 +10,14 @@ namespace FaceWeb.Engine.Inversion;
 public static class ImageUpload
 {
     public const int MaxBytes = 10 * 1024 * 1024, MaxSide = 4096;
+    /// <summary>The face detector and the aligner read photos at most this large (a 4096² photo is 200 MB as floats).</summary>
+    public const int MaxDetectSide = 2048;
+
+    /// <summary>Decoding uses a small buffer pool of its own, so a large upload's pixels go back to the system instead of
+    /// staying pooled for the life of the process.</summary>
+    static readonly Configuration Decoding = Configuration.Default.Clone();
+    static ImageUpload() => Decoding.MemoryAllocator = SixLabors.ImageSharp.Memory.MemoryAllocator.Create(
+        new SixLabors.ImageSharp.Memory.MemoryAllocatorOptions { MaximumPoolSizeMegabytes = 8 });
 
     /// <summary>"png", "jpeg" or "webp" from the first bytes, or null.</summary>
     public static string? Sniff(ReadOnlySpan<byte> b) =>
@@ -29,10 +37,17 @@ public static class ImageUpload
         return (ToTensor(img) / 127.5 - 1).contiguous().MoveToOuterDisposeScope();
     }
 
-    /// <summary>The same checks, then the whole photo as [1,3,H,W] RGB in 0..255 (what the face detector reads).</summary>
+    /// <summary>The same checks, then the whole photo as [1,3,H,W] RGB in 0..255 (what the face detector reads), scaled
+    /// down to <see cref="MaxDetectSide"/> on its long side when larger.</summary>
     public static Tensor DecodeRgb255(byte[] bytes)
     {
         using var img = Load(bytes);
+        int side = Math.Max(img.Width, img.Height);
+        if (side > MaxDetectSide)
+        {
+            double f = (double)MaxDetectSide / side;
+            img.Mutate(c => c.Resize(Math.Max(1, (int)Math.Round(img.Width * f)), Math.Max(1, (int)Math.Round(img.Height * f)), KnownResamplers.Lanczos3));
+        }
         return ToTensor(img);
     }
 
@@ -55,7 +70,7 @@ public static class ImageUpload
         if (info is null) throw new ArgumentException($"The {kind.ToUpperInvariant()} header could not be read.");
         if (info.Width < 16 || info.Height < 16) throw new ArgumentException($"The image is {info.Width}×{info.Height}; at least 16×16 is needed.");
         if (info.Width > MaxSide || info.Height > MaxSide) throw new ArgumentException($"The image is {info.Width}×{info.Height}; at most {MaxSide}×{MaxSide} is accepted.");
-        try { return Image.Load<Rgb24>(bytes); }
+        try { return Image.Load<Rgb24>(Decoding, bytes); }
         catch (Exception e) when (e is not OutOfMemoryException) { throw new ArgumentException($"The {kind.ToUpperInvariant()} data is damaged ({e.GetType().Name})."); }
     }
 }

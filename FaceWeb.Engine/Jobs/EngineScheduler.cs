@@ -38,6 +38,7 @@ public sealed class EngineScheduler : IDisposable
     readonly Thread worker;
     readonly int maxWaitingClients;
     long turns;
+    bool disposed;
 
     public EngineScheduler(int maxWaitingClients = 64)
     {
@@ -154,13 +155,14 @@ public sealed class EngineScheduler : IDisposable
     {
         lock (gate)
         {
-            if (shutdown.IsCancellationRequested) return;
+            if (shutdown.IsCancellationRequested || disposed) return;
+            disposed = true;
             shutdown.Cancel();
             foreach (var item in pending.Values) Cancel(item);
             foreach (var item in running.Values) item.Cts.Cancel();
             pending.Clear();
         }
-        worker.Join(TimeSpan.FromSeconds(30));
+        worker.Join(TimeSpan.FromSeconds(10));          // a turn is short (a frame, a step, a slice of a job)
         signal.Dispose();
         shutdown.Dispose();
     }

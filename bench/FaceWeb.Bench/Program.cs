@@ -44,6 +44,11 @@ if (args.Length > 1 && args[0] == "quick-sliders")
     SliderQuick.Run(args[1]);
     return;
 }
+if (args.Length > 2 && args[0] == "quick-memory")
+{
+    MemoryQuick.Run(args[1], args[2], args.Length > 3 ? int.Parse(args[3]) : 200, args.Length > 4 ? int.Parse(args[4]) : 2000);
+    return;
+}
 if (args.Length > 1 && args[0] == "quick-live")
 {
     LiveQuick.Run(args[1], args.Length > 2 ? int.Parse(args[2]) : 8, args.Length > 3 ? int.Parse(args[3]) : 60);

@@ -38,6 +38,8 @@ public sealed class GeneratePageTests(BrowserFixture app) : IClassFixture<Browse
     public async Task Random_seed_changes_the_face_and_download_offers_a_png()
     {
         var page = await app.Browser.NewPageAsync();
+        var consoleErrors = new List<string>();
+        page.Console += (_, m) => { if (m.Type == "error") consoleErrors.Add(m.Text); };
         await page.GotoAsync(app.BaseUrl + "/");
         var face = page.GetByTestId("face");
         await Expect(face).ToBeVisibleAsync();
@@ -49,6 +51,7 @@ public sealed class GeneratePageTests(BrowserFixture app) : IClassFixture<Browse
         // The README's screenshot comes from this run (bin/.../generate-page.png).
         await page.SetViewportSizeAsync(1000, 680);
         await page.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, "generate-page.png") });
+        Assert.Empty(consoleErrors);                                        // e.g. nothing the Content-Security-Policy blocked
         await page.CloseAsync();
     }
 

@@ -120,4 +120,31 @@ public sealed class AppTests(WebApplicationFactory<Program> factory) : IClassFix
         byte[] png = (await renderer.RenderAsync(new GenerateRequest(1, 0.7), T)).Png;
         Assert.Contains("damaged", await Refused(() => create.FindFacesAsync(png[..(png.Length / 2)], T)));
     }
+
+    /// <summary>#14 item 8: security headers, loopback host names only, and the hub refuses other sites' pages.</summary>
+    [Fact]
+    public async Task Responses_carry_security_headers_and_foreign_hosts_and_origins_are_refused()
+    {
+        using var client = factory.CreateClient();
+        var page = await client.GetAsync("/", T);
+        Assert.Equal("nosniff", Assert.Single(page.Headers.GetValues("X-Content-Type-Options")));
+        Assert.Equal("no-referrer", Assert.Single(page.Headers.GetValues("Referrer-Policy")));
+        var csp = Assert.Single(page.Headers.GetValues("Content-Security-Policy"));
+        Assert.Contains("script-src 'self';", csp);
+        Assert.Contains("frame-ancestors 'none'", csp);
+        Assert.False(page.Headers.Contains("Server"));
+
+        using var foreignHost = new HttpRequestMessage(HttpMethod.Get, "/");
+        foreignHost.Headers.Host = "faceweb.example";
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, (await client.SendAsync(foreignHost, T)).StatusCode);
+
+        async Task<System.Net.HttpStatusCode> Negotiate(string origin)
+        {
+            using var r = new HttpRequestMessage(HttpMethod.Post, "/_blazor/negotiate?negotiateVersion=1");
+            r.Headers.Add("Origin", origin);
+            return (await client.SendAsync(r, T)).StatusCode;
+        }
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, await Negotiate("http://faceweb.example"));
+        Assert.Equal(System.Net.HttpStatusCode.OK, await Negotiate(client.BaseAddress!.GetLeftPart(UriPartial.Authority)));
+    }
 }
