@@ -22,6 +22,9 @@ public static class Extensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EngineHost>());
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<JobLog>();
+        builder.Services.AddSingleton(sp => new Persistence.Database(builder.Configuration.GetConnectionString("Postgres"),
+            sp.GetRequiredService<EngineHost>().DataDirectory));
+        builder.Services.AddHostedService<Persistence.DatabaseMigrator>();
         builder.Services.AddSingleton<TrainingPolicy>();
         builder.Services.AddScoped<CircuitWork>();
         builder.Services.AddScoped<CircuitHandler, CircuitEvents>();

@@ -11,6 +11,7 @@ if (!app.Environment.IsDevelopment())
     app.UseExceptionHandler("/error", createScopeForErrors: true);
 }
 app.UseFaceWebHardening();
+app.UseSessionCookie();
 app.UseAntiforgery();
 app.MapStaticAssets();
 app.MapRazorComponents<App>()

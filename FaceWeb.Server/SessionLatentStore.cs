@@ -1,20 +1,69 @@
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
 using FaceWeb.Components.Services;
+using FaceWeb.Server.Persistence;
+using Microsoft.EntityFrameworkCore;
 using static TorchSharp.torch;
 
 namespace FaceWeb.Server;
 
-/// <summary>One per circuit: W+ latents the user made, kept as plain arrays (so no tensor crosses threads) and turned
-/// back into tensors on the engine thread. At most <see cref="Limit"/>; the oldest go first.</summary>
-public sealed class SessionLatentStore : ISessionLatents
+/// <summary>One per circuit: the browser session's latents, Edit history and start. Held in memory for the circuit
+/// (latents as plain arrays, so no tensor crosses threads, turned back into tensors on the engine thread) and written
+/// through to the database under the session's cookie key, so a reload or a server restart finds it again.
+/// At most <see cref="Limit"/> latents and <see cref="HistoryLimit"/> history entries; the oldest go first.</summary>
+public sealed class SessionLatentStore(Database database, ILogger<SessionLatentStore> log) : ISessionLatents, IAsyncDisposable, IDisposable
 {
-    public const int Limit = 32;
+    public const int Limit = 32, HistoryLimit = 20;
     readonly object gate = new();
     readonly List<SessionLatent> items = [];
     readonly Dictionary<string, (float[] Data, long[] Shape)> latents = [];
+    readonly List<EditFrame> history = [];
+    Guid? session;
+    Task writes = Task.CompletedTask;
 
     public event Action? Changed;
 
     public IReadOnlyList<SessionLatent> Items { get { lock (gate) return [.. items]; } }
+    public IReadOnlyList<EditFrame> History { get { lock (gate) return [.. history]; } }
+    public (long Seed, string? Latent) Start { get; private set; }
+    public string? NotKept { get; private set; } = "This page is not linked to a browser session; nothing is kept after a reload.";
+
+    /// <summary>Loads (or starts) the session of the browser's cookie key. Without a key, or when the database cannot
+    /// be reached, the session lives in this circuit only and <see cref="NotKept"/> says so.</summary>
+    public async Task AttachAsync(string? key, CancellationToken ct)
+    {
+        if (key is null) return;
+        try
+        {
+            string hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(key)));
+            await using var db = database.Open();
+            var s = await db.Sessions.SingleOrDefaultAsync(x => x.KeyHash == hash, ct);
+            var now = DateTime.UtcNow;
+            if (s is null) db.Sessions.Add(s = new BrowserSession { Id = Guid.NewGuid(), KeyHash = hash, Created = now });
+            s.LastSeen = now;
+            await db.SaveChangesAsync(ct);
+            var stored = await db.Latents.AsNoTracking().Where(l => l.SessionId == s.Id).OrderByDescending(l => l.Created).Take(Limit).ToListAsync(ct);
+            var edits = await db.Edits.AsNoTracking().Where(x => x.SessionId == s.Id).OrderByDescending(x => x.Created).ThenByDescending(x => x.Id).Take(HistoryLimit).ToListAsync(ct);
+            lock (gate)
+            {
+                session = s.Id;
+                foreach (var l in stored)
+                {
+                    items.Add(new SessionLatent(l.Id, l.Label, l.Thumbnail));
+                    latents[l.Id] = (MemoryMarshal.Cast<byte, float>(l.Data).ToArray(), [1, l.Layers, l.Width]);
+                }
+                history.AddRange(edits.Select(x => new EditFrame(x.Png, x.Method, x.Detail, x.Milliseconds, x.ChannelsMoved)));
+                Start = (s.StartSeed, s.StartLatent is { } id && latents.ContainsKey(id) ? id : null);
+                NotKept = null;
+            }
+        }
+        catch (Exception e) when (e is DbUpdateException or InvalidOperationException or System.Data.Common.DbException)
+        {
+            log.LogError(e, "The session store is unavailable; this circuit's session is kept in memory only");
+            NotKept = "The server cannot store this session right now; results are kept until you close or reload the page.";
+        }
+    }
 
     /// <summary>Engine thread: copies <paramref name="wplus"/> [1,L,D] and returns its id.</summary>
     public string Add(Tensor wplus, string label, byte[] thumbnail)
@@ -22,12 +71,24 @@ public sealed class SessionLatentStore : ISessionLatents
         if (wplus.dim() != 3 || wplus.shape[0] != 1) throw new ArgumentException("a session latent is one W+ [1,L,D]");
         string id = Guid.NewGuid().ToString("N")[..12];
         var data = wplus.detach().cpu().to(float32).contiguous().data<float>().ToArray();
+        var shape = wplus.shape;
         lock (gate)
         {
-            latents[id] = (data, wplus.shape);
+            latents[id] = (data, shape);
             items.Insert(0, new SessionLatent(id, label, thumbnail));
             while (items.Count > Limit) { latents.Remove(items[^1].Id); items.RemoveAt(items.Count - 1); }
         }
+        Write(async (db, s) =>
+        {
+            db.Latents.Add(new StoredLatent
+            {
+                Id = id, SessionId = s, Label = label, Thumbnail = thumbnail, Data = MemoryMarshal.AsBytes(data.AsSpan()).ToArray(),
+                Layers = (int)shape[1], Width = (int)shape[2], Created = DateTime.UtcNow,
+            });
+            await db.SaveChangesAsync();
+            var old = await db.Latents.Where(l => l.SessionId == s).OrderByDescending(l => l.Created).Skip(Limit).Select(l => l.Id).ToListAsync();
+            if (old.Count > 0) await db.Latents.Where(l => old.Contains(l.Id)).ExecuteDeleteAsync();
+        });
         Changed?.Invoke();
         return id;
     }
@@ -41,4 +102,64 @@ public sealed class SessionLatentStore : ISessionLatents
         if (l.Shape[1] != nLatent || l.Shape[2] != styleDim) throw new ArgumentException("That latent belongs to another generator.");
         return tensor(l.Data, l.Shape);
     }
+
+    public void Record(EditFrame frame)
+    {
+        lock (gate)
+        {
+            history.Insert(0, frame);
+            if (history.Count > HistoryLimit) history.RemoveAt(history.Count - 1);
+        }
+        Write(async (db, s) =>
+        {
+            db.Edits.Add(new StoredEdit
+            {
+                SessionId = s, Png = frame.Png, Method = frame.Method, Detail = frame.Detail, Milliseconds = frame.Milliseconds,
+                ChannelsMoved = frame.ChannelsMoved, Created = DateTime.UtcNow,
+            });
+            await db.SaveChangesAsync();
+            var old = await db.Edits.Where(x => x.SessionId == s).OrderByDescending(x => x.Created).ThenByDescending(x => x.Id).Skip(HistoryLimit).Select(x => x.Id).ToListAsync();
+            if (old.Count > 0) await db.Edits.Where(x => old.Contains(x.Id)).ExecuteDeleteAsync();
+        });
+    }
+
+    public void SetStart(long seed, string? latent)
+    {
+        Start = (seed, latent);
+        Write(async (db, s) => await db.Sessions.Where(x => x.Id == s)
+            .ExecuteUpdateAsync(u => u.SetProperty(x => x.StartSeed, seed).SetProperty(x => x.StartLatent, latent)));
+    }
+
+    /// <summary>Queues a write after the earlier ones (in order, off the caller's thread); a failure is logged and
+    /// noted in <see cref="NotKept"/>, never thrown at the page.</summary>
+    void Write(Func<FaceWebDb, Guid, Task> write)
+    {
+        Guid s;
+        lock (gate)
+        {
+            if (session is not { } id) return;
+            s = id;
+            writes = writes.ContinueWith(async _ =>
+            {
+                try
+                {
+                    await using var db = database.Open();
+                    await write(db, s);
+                }
+                catch (Exception e) when (e is DbUpdateException or InvalidOperationException or System.Data.Common.DbException)
+                {
+                    log.LogError(e, "Could not store a change to session {Session}", s);
+                    NotKept = "The server could not store your latest results; they are kept until you close or reload the page.";
+                }
+            }, TaskScheduler.Default).Unwrap();
+        }
+    }
+
+    /// <summary>Completes when every queued write is stored.</summary>
+    public Task FlushAsync() { lock (gate) return writes; }
+
+    public async ValueTask DisposeAsync() => await FlushAsync();
+
+    /// <summary>A synchronous scope end: queued writes finish on their own.</summary>
+    public void Dispose() { }
 }

@@ -8,7 +8,6 @@ namespace FaceWeb.Components.Edit;
 public partial class EditPage
 {
     static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
-    internal const int HistoryLimit = 20;
     const int SlidersTab = 3;
 
     [SupplyParameterFromQuery(Name = "latent")] public string? LatentQuery { get; set; }
@@ -27,18 +26,27 @@ public partial class EditPage
     bool optimising;
     EditFrame? frame;
     string? error;
-    readonly List<EditFrame> history = [];
+    string? notice;
     CancellationTokenSource? optimisation;
     readonly CancellationTokenSource lifetime = new();
     readonly FramePump<EditFrame> previews;
 
     public EditPage() => previews = new(lifetime.Token);
 
-    internal IReadOnlyList<EditFrame> History => history;
+    internal IReadOnlyList<EditFrame> History => Session.History;
 
     protected override async Task OnInitializedAsync()
     {
-        if (LatentQuery is not null && Session.Items.Any(l => l.Id == LatentQuery)) latent = LatentQuery;
+        // Where this browser session left off (kept server-side: a reload or a restart comes back here).
+        (seed, latent) = Session.Start;
+        frame = Session.History.FirstOrDefault();
+        if (LatentQuery is not null)
+        {
+            if (Session.Items.Any(l => l.Id == LatentQuery)) (latent, frame) = (LatentQuery, null);
+            else notice = $"The face in this link ({LatentQuery}) is not in this browser's session (it was made in another browser, or has been "
+                          + $"replaced by newer ones), so the page starts from {(latent is null ? $"seed {seed}" : "your last start")} instead.";
+            Session.SetStart(seed, latent);
+        }
         Session.Changed += OnSessionChanged;
         caps = await Edits.GetCapabilitiesAsync(lifetime.Token);
         if (!caps.GlobalDirections) tab = !caps.TextEdits ? SlidersTab : caps.Mappers.Count > 0 ? 1 : 2;
@@ -62,8 +70,8 @@ public partial class EditPage
         catch (Exception e) when (e is ArgumentException or InvalidOperationException) { (error, regionOn) = (e.Message, false); }
     }
 
-    Task OnSeedChanged(long value) { seed = Math.Max(0, value); return Task.CompletedTask; }
-    Task OnStartChanged(string id) { latent = id == "" ? null : id; return Task.CompletedTask; }
+    Task OnSeedChanged(long value) { seed = Math.Clamp(value, 0, Inputs.MaxSeed); Session.SetStart(seed, latent); return Task.CompletedTask; }
+    Task OnStartChanged(string id) { latent = id == "" ? null : id; Session.SetStart(seed, latent); return Task.CompletedTask; }
     void OnSessionChanged() => _ = InvokeAsync(StateHasChanged);
     Task OnAlphaChanged(double v) { alpha = v; return target.Trim() == "" ? Task.CompletedTask : Preview(live: true); }
     Task OnBetaChanged(double v) { beta = v; return target.Trim() == "" ? Task.CompletedTask : Preview(live: true); }
@@ -113,11 +121,7 @@ public partial class EditPage
 
     void OnSliderFrame(EditFrame f) => (frame, error) = (f, null);
 
-    void Record(EditFrame f)
-    {
-        history.Insert(0, f);
-        if (history.Count > HistoryLimit) history.RemoveAt(history.Count - 1);
-    }
+    void Record(EditFrame f) => Session.Record(f);
 
     public void Dispose()
     {

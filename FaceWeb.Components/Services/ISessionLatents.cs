@@ -6,9 +6,22 @@ public sealed record SessionLatent(string Id, string Label, byte[] Thumbnail)
     public string DataUrl => "data:image/png;base64," + Convert.ToBase64String(Thumbnail);
 }
 
-/// <summary>The session's latents (one store per circuit, so they follow the user from page to page).</summary>
+/// <summary>The browser session's state: its latents, the Edit page's history and start. One store per circuit, so it
+/// follows the user from page to page; the host keeps it server-side, so a reload or a server restart finds it again.</summary>
 public interface ISessionLatents
 {
+    /// <summary>Newest first.</summary>
     IReadOnlyList<SessionLatent> Items { get; }
     event Action? Changed;
+
+    /// <summary>The Edit page's kept results, newest first.</summary>
+    IReadOnlyList<EditFrame> History { get; }
+    void Record(EditFrame frame);
+
+    /// <summary>Where the Edit page starts: a seed, or one of <see cref="Items"/>.</summary>
+    (long Seed, string? Latent) Start { get; }
+    void SetStart(long seed, string? latent);
+
+    /// <summary>Why this session will not survive a reload (the store is unavailable), or null.</summary>
+    string? NotKept { get; }
 }

@@ -127,7 +127,10 @@ public sealed class EditPageTests : BunitContext
 
         nav.NavigateTo("/edit?latent=gone");
         var other = Render<EditPage>();
-        Assert.Single(other.FindAll("[data-testid=edit-seed]"));      // an unknown latent falls back to a seed
+        // An unknown latent is said, and the page starts where this session left off (abc123), not silently at seed 0.
+        Assert.Contains("(gone) is not in this browser's session", other.Find("[data-testid=edit-notice]").TextContent);
+        Assert.Contains("a smiling woman", other.Find("[data-testid=edit-start-latent]").TextContent);
+        Assert.Single(other.FindAll("[data-testid=history-item]"));    // the history of the session, with the applied edit
     }
 
     [Fact]

@@ -8,4 +8,10 @@ sealed class FakeSession(params SessionLatent[] items) : ISessionLatents
 #pragma warning disable CS0067 // never raised by the fake
     public event Action? Changed;
 #pragma warning restore CS0067
+    readonly List<EditFrame> history = [];
+    public IReadOnlyList<EditFrame> History => history;
+    public void Record(EditFrame frame) => history.Insert(0, frame);
+    public (long Seed, string? Latent) Start { get; set; }
+    public void SetStart(long seed, string? latent) => Start = (seed, latent);
+    public string? NotKept => null;
 }

@@ -1,0 +1,67 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Design;
+
+namespace FaceWeb.Server.Persistence;
+
+/// <summary>Opens FaceWeb's database: PostgreSQL when <c>ConnectionStrings:Postgres</c> is set, else SQLite in
+/// <c>{FaceWeb:Data}/faceweb.db</c> (created, with the data folder, on first start). Migrations run at start.</summary>
+public sealed class Database
+{
+    readonly DbContextOptions<SqliteFaceWebDb>? sqlite;
+    readonly DbContextOptions<PostgresFaceWebDb>? postgres;
+
+    public string Provider { get; }
+    /// <summary>Where the data is, for the log (no password).</summary>
+    public string Location { get; }
+
+    public Database(string? postgresConnection, string dataDirectory)
+    {
+        if (postgresConnection is { Length: > 0 } cs)
+        {
+            postgres = new DbContextOptionsBuilder<PostgresFaceWebDb>().UseNpgsql(cs).Options;
+            var b = new Npgsql.NpgsqlConnectionStringBuilder(cs);
+            (Provider, Location) = ("PostgreSQL", $"{b.Host}:{b.Port}/{b.Database}");
+        }
+        else
+        {
+            Directory.CreateDirectory(dataDirectory);
+            string file = Path.Combine(dataDirectory, "faceweb.db");
+            sqlite = new DbContextOptionsBuilder<SqliteFaceWebDb>().UseSqlite($"Data Source={file}").Options;
+            (Provider, Location) = ("SQLite", file);
+        }
+    }
+
+    public FaceWebDb Open() => postgres is not null ? new PostgresFaceWebDb(postgres) : new SqliteFaceWebDb(sqlite!);
+
+    public async Task MigrateAsync(CancellationToken ct)
+    {
+        await using var db = Open();
+        await db.Database.MigrateAsync(ct);
+    }
+}
+
+/// <summary>Brings the database to the current schema before the app serves anyone.</summary>
+public sealed class DatabaseMigrator(Database database, ILogger<DatabaseMigrator> log) : IHostedService
+{
+    public async Task StartAsync(CancellationToken ct)
+    {
+        await database.MigrateAsync(ct);
+        log.LogInformation("Database: {Provider} at {Location}", database.Provider, database.Location);
+    }
+
+    public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+}
+
+/// <summary>For `dotnet ef migrations add NAME --context SqliteFaceWebDb --output-dir Persistence/Migrations/Sqlite`.</summary>
+public sealed class SqliteDesignFactory : IDesignTimeDbContextFactory<SqliteFaceWebDb>
+{
+    public SqliteFaceWebDb CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<SqliteFaceWebDb>().UseSqlite("Data Source=design.db").Options);
+}
+
+/// <summary>For `dotnet ef migrations add NAME --context PostgresFaceWebDb --output-dir Persistence/Migrations/Postgres`.</summary>
+public sealed class PostgresDesignFactory : IDesignTimeDbContextFactory<PostgresFaceWebDb>
+{
+    public PostgresFaceWebDb CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<PostgresFaceWebDb>().UseNpgsql("Host=localhost;Database=faceweb_design").Options);
+}
