@@ -16,6 +16,14 @@ public sealed class BrowserFixture : IAsyncLifetime
     IPlaywright? playwright;
 
     public IBrowserContext Browser { get; private set; } = null!;
+
+    /// <summary>A page in a browser session of its own: the session cookie is cleared first, so what one test keeps
+    /// (faces, Edit history, start) does not show up in the next.</summary>
+    public async Task<IPage> NewPageAsync()
+    {
+        await Browser.ClearCookiesAsync();
+        return await Browser.NewPageAsync();
+    }
     public IPlaywright Playwright => playwright!;
     public IServiceProvider Services => factory.Services;
     public string BaseUrl { get; private set; } = "";

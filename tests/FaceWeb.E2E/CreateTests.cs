@@ -10,7 +10,7 @@ public sealed class CreateTests(EditFixture app)
     [Fact]
     public async Task Drawing_a_stroke_and_typing_a_caption_generates_a_face()
     {
-        var page = await app.Browser.NewPageAsync();
+        var page = await app.NewPageAsync();
         await page.GotoAsync(app.BaseUrl + "/create");
         await page.GetByTestId("caption").Locator("input").FillAsync("a smiling face");
         await page.Locator(".mud-tab", new() { HasText = "Sketch → face" }).ClickAsync();
@@ -34,7 +34,7 @@ public sealed class CreateTests(EditFixture app)
     [Fact]
     public async Task A_face_made_from_text_opens_in_the_edit_page_and_the_sliders_move_it()
     {
-        var page = await app.Browser.NewPageAsync();
+        var page = await app.NewPageAsync();
         await page.GotoAsync(app.BaseUrl + "/create");
         await page.GetByTestId("caption").Locator("input").FillAsync("a smiling woman with blond hair");
         await page.GetByLabel("Faces").FillAsync("2");
@@ -67,7 +67,7 @@ public sealed class CreateTests(EditFixture app)
     [Fact]
     public async Task An_uploaded_photo_is_aligned_reconstructed_with_its_identity_and_opens_for_editing()
     {
-        var page = await app.Browser.NewPageAsync();
+        var page = await app.NewPageAsync();
         await page.GotoAsync(app.BaseUrl + "/create");
         await page.Locator(".mud-tab", new() { HasText = "Photo → face" }).ClickAsync();
         await page.Locator("input[type=file]").SetInputFilesAsync(new FilePayload { Name = "../../etc/passwd.png", MimeType = "image/png", Buffer = Photo("astronaut.png") });
@@ -100,7 +100,7 @@ public sealed class CreateTests(EditFixture app)
             SixLabors.ImageSharp.ImageExtensions.SaveAsJpeg(both, ms);
             pair = ms.ToArray();
         }
-        var page = await app.Browser.NewPageAsync();
+        var page = await app.NewPageAsync();
         await page.GotoAsync(app.BaseUrl + "/create");
         await page.Locator(".mud-tab", new() { HasText = "Photo → face" }).ClickAsync();
         await page.Locator("input[type=file]").SetInputFilesAsync(new FilePayload { Name = "pair.jpg", MimeType = "image/jpeg", Buffer = pair });
@@ -129,7 +129,7 @@ public sealed class CreateTests(EditFixture app)
     [Fact]
     public async Task The_compare_view_fills_every_applicable_method_and_offers_the_grid()
     {
-        var page = await app.Browser.NewPageAsync();
+        var page = await app.NewPageAsync();
         await page.GotoAsync(app.BaseUrl + "/compare");
         await page.GetByTestId("compare-target").Locator("input").FillAsync("a face with tilt");
         await page.GetByLabel("Optimisation steps").FillAsync("3");

@@ -9,7 +9,7 @@ public sealed class EditPageTests(EditFixture app)
     [Fact]
     public async Task Typing_a_target_and_applying_shows_the_edit_and_dragging_alpha_streams_frames()
     {
-        var page = await app.Browser.NewPageAsync();
+        var page = await app.NewPageAsync();
         await page.GotoAsync(app.BaseUrl + "/edit");
         await page.GetByTestId("target").Locator("input").FillAsync("a smiling face");
         await page.GetByTestId("apply").ClickAsync();
@@ -38,7 +38,7 @@ public sealed class EditPageTests(EditFixture app)
     [Fact]
     public async Task A_mapper_trained_from_the_edit_page_appears_and_its_strength_previews_live()
     {
-        var page = await app.Browser.NewPageAsync();
+        var page = await app.NewPageAsync();
         await page.GotoAsync(app.BaseUrl + "/edit");
         await page.GetByTestId("target").Locator("input").FillAsync("a face with a beard");
         await page.Locator(".mud-tab", new() { HasText = "Mapper" }).ClickAsync();
@@ -57,7 +57,7 @@ public sealed class EditPageTests(EditFixture app)
     [Fact]
     public async Task Painting_a_region_restricts_an_optimisation_that_still_runs_to_the_end()
     {
-        var page = await app.Browser.NewPageAsync();
+        var page = await app.NewPageAsync();
         await page.GotoAsync(app.BaseUrl + "/edit");
         await page.GetByTestId("target").Locator("input").FillAsync("a face with red hair");
         await page.Locator(".mud-tab", new() { HasText = "Optimisation" }).ClickAsync();

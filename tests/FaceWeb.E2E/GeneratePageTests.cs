@@ -8,7 +8,7 @@ public sealed class GeneratePageTests(BrowserFixture app) : IClassFixture<Browse
     [Fact]
     public async Task Moving_the_truncation_slider_streams_new_frames()
     {
-        var page = await app.Browser.NewPageAsync();
+        var page = await app.NewPageAsync();
         await page.GotoAsync(app.BaseUrl + "/");
         var face = page.GetByTestId("face");
         await Expect(face).ToBeVisibleAsync();
@@ -37,7 +37,7 @@ public sealed class GeneratePageTests(BrowserFixture app) : IClassFixture<Browse
     [Fact]
     public async Task Random_seed_changes_the_face_and_download_offers_a_png()
     {
-        var page = await app.Browser.NewPageAsync();
+        var page = await app.NewPageAsync();
         var consoleErrors = new List<string>();
         page.Console += (_, m) => { if (m.Type == "error") consoleErrors.Add(m.Text); };
         await page.GotoAsync(app.BaseUrl + "/");
@@ -58,7 +58,7 @@ public sealed class GeneratePageTests(BrowserFixture app) : IClassFixture<Browse
     [Fact]
     public async Task The_default_pack_edits_with_free_text_out_of_the_box()
     {
-        var page = await app.Browser.NewPageAsync();
+        var page = await app.NewPageAsync();
         await page.GotoAsync(app.BaseUrl + "/edit");
         await page.GetByTestId("target").Locator("input").FillAsync("a face with blond hair");
         await page.GetByTestId("apply").ClickAsync();
@@ -70,7 +70,7 @@ public sealed class GeneratePageTests(BrowserFixture app) : IClassFixture<Browse
     [Fact]
     public async Task A_20000_character_prompt_is_cut_with_a_message_and_the_page_keeps_working()
     {
-        var page = await app.Browser.NewPageAsync();
+        var page = await app.NewPageAsync();
         var closed = false;
         page.WebSocket += (_, ws) => ws.Close += (_, _) => closed = true;
         await page.GotoAsync(app.BaseUrl + "/edit");

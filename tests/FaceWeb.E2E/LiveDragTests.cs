@@ -47,7 +47,7 @@ public sealed class LiveDragTests(BrowserFixture app) : IClassFixture<BrowserFix
     [Fact]
     public async Task Dragging_truncation_on_Generate_streams_frames_during_the_drag()
     {
-        var page = await app.Browser.NewPageAsync();
+        var page = await app.NewPageAsync();
         await page.GotoAsync(app.BaseUrl + "/");
         await Expect(page.GetByTestId("face")).ToBeVisibleAsync();
         await WatchFrames(page, "face");
@@ -60,7 +60,7 @@ public sealed class LiveDragTests(BrowserFixture app) : IClassFixture<BrowserFix
     [Fact]
     public async Task Dragging_a_built_in_slider_streams_frames_during_the_drag()
     {
-        var page = await app.Browser.NewPageAsync();
+        var page = await app.NewPageAsync();
         await page.GotoAsync(app.BaseUrl + "/edit");
         await page.Locator(".mud-tab", new() { HasText = "Sliders" }).ClickAsync();
         var range = page.Locator("[data-testid=slider-age] input[type=range]");
@@ -77,7 +77,7 @@ public sealed class LiveDragTests(BrowserFixture app) : IClassFixture<BrowserFix
     [Fact]
     public async Task Dragging_global_direction_alpha_streams_frames_during_the_drag()
     {
-        var page = await app.Browser.NewPageAsync();
+        var page = await app.NewPageAsync();
         await page.GotoAsync(app.BaseUrl + "/edit");
         await page.GetByTestId("target").Locator("input").FillAsync("a smiling face");
         await page.GetByTestId("apply").ClickAsync();

@@ -8,7 +8,7 @@ public sealed class SlidersTests(EditFixture app)
 {
     async Task<IPage> OpenSliders()
     {
-        var page = await app.Browser.NewPageAsync();
+        var page = await app.NewPageAsync();
         await page.GotoAsync(app.BaseUrl + "/edit");
         await page.Locator(".mud-tab", new() { HasText = "Sliders" }).ClickAsync();
         return page;
