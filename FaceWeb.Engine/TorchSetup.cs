@@ -11,6 +11,8 @@ public static partial class TorchSetup
     /// 3×3 convs and transposed convs off by ~1 %); AVX2 kernels match the reference. Users may set it themselves.</summary>
     public const string OneDnnIsaVariable = "ONEDNN_MAX_CPU_ISA";
     public const string OneDnnIsaDefault = "AVX2_VNNI";
+    /// <summary>OpenMP's wait policy for libtorch's intra-op workers; OMP_WAIT_POLICY=ACTIVE in the environment wins.</summary>
+    public const string OmpWaitPolicyVariable = "OMP_WAIT_POLICY", OmpWaitPolicyDefault = "PASSIVE";
 
 #pragma warning disable CA2255 // a library must set this before any caller touches libtorch
     [ModuleInitializer]
@@ -20,6 +22,9 @@ public static partial class TorchSetup
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) return;
         // .NET keeps its own copy of the environment; oneDNN reads the C library's, so set it there.
         _ = setenv(OneDnnIsaVariable, OneDnnIsaDefault, 0);
+        // libtorch's OpenMP workers sleep between parallel regions instead of spinning (ADR 0002): on a machine that also
+        // runs the web server, its circuits and, in tests, the browser, spinning workers take the CPU those need.
+        _ = setenv(OmpWaitPolicyVariable, OmpWaitPolicyDefault, 0);
         if (OperatingSystem.IsLinux() && Environment.GetEnvironmentVariable("MALLOC_MMAP_MAX_") is null) KeepFreedMemory();
         if (Environment.GetEnvironmentVariable("TORCH_CPP_LOG_LEVEL") is null) QuietNativeWarnings();
     }

@@ -1,46 +1,40 @@
 namespace FaceWeb.Components.Live;
 
-/// <summary>Live previews for one control (a slider, a seed): at most one request in flight. Input that arrives while
-/// a frame renders replaces any input waiting behind it; when the frame arrives it is shown and the newest waiting
-/// input is sent. A user dragging continuously therefore sees a steady stream of frames of recent positions instead
-/// of a cancelled frame per input event (which showed nothing until the drag stopped). Only the frame of the newest
-/// input may show an error; the pump stops when <paramref name="lifetime"/> ends.</summary>
+/// <summary>Live previews for one control (a slider, a seed). Every input is handed to the service at once; the engine
+/// coalesces (ADR 0005): a frame that is rendering finishes, and of the inputs that arrived meanwhile only the newest
+/// is rendered next, the others are cancelled. The engine therefore never waits for a round trip to the browser, and
+/// a user dragging continuously sees a steady stream of frames of recent positions. A frame is shown unless a newer
+/// one is already on screen; only the newest input may show an error.</summary>
 /// <remarks>Used from a component's event handlers (one synchronisation context), so it needs no lock.</remarks>
 public sealed class FramePump<T>(CancellationToken lifetime)
 {
-    (Func<CancellationToken, Task<T>> Work, Func<T, Task> Show, Action<string> Fail)? waiting;
-    bool pumping;
+    long sent, shown;
 
-    /// <summary>Frames delivered and inputs replaced before they were sent (for tests and logs).</summary>
+    /// <summary>Frames shown, and inputs replaced by newer ones before they were rendered.</summary>
     public int Delivered { get; private set; }
     public int Coalesced { get; private set; }
 
-    /// <summary>Asks for a frame; completes when the pump has nothing more to send (or at once if one is in flight).
-    /// <paramref name="show"/> runs for each frame delivered for this request; <paramref name="fail"/> gets the message
-    /// of an <see cref="ArgumentException"/> or <see cref="InvalidOperationException"/> when no newer input waits.</summary>
+    /// <summary>Asks for a frame; completes when it is shown, replaced or refused. <paramref name="show"/> runs if the
+    /// frame is not older than the one on screen; <paramref name="fail"/> gets the message of an
+    /// <see cref="ArgumentException"/> or <see cref="InvalidOperationException"/> when no newer input was sent.</summary>
     public async Task RequestAsync(Func<CancellationToken, Task<T>> work, Func<T, Task> show, Action<string> fail)
     {
-        if (waiting is not null) Coalesced++;
-        waiting = (work, show, fail);
-        if (pumping) return;
-        pumping = true;
-        try
+        long mine = ++sent;
+        T frame;
+        try { frame = await work(lifetime); }
+        catch (OperationCanceledException)
         {
-            while (waiting is { } next && !lifetime.IsCancellationRequested)
-            {
-                waiting = null;
-                T frame;
-                try { frame = await next.Work(lifetime); }
-                catch (OperationCanceledException) { return; }
-                catch (Exception e) when (e is ArgumentException or InvalidOperationException)
-                {
-                    if (waiting is null) next.Fail(e.Message);
-                    continue;
-                }
-                Delivered++;
-                await next.Show(frame);
-            }
+            if (!lifetime.IsCancellationRequested) Coalesced++;          // replaced by newer input before it rendered
+            return;
         }
-        finally { pumping = false; }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            if (mine == sent) fail(e.Message);
+            return;
+        }
+        if (mine < shown) return;
+        shown = mine;
+        Delivered++;
+        await show(frame);
     }
 }

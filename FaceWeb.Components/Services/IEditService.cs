@@ -5,7 +5,7 @@ public interface IEditService
 {
     Task<EditCapabilities> GetCapabilitiesAsync(CancellationToken ct = default);
 
-    /// <summary>Global direction (α·Δs with relevance threshold β). Newer calls from the circuit supersede older ones.</summary>
+    /// <summary>Global direction (α·Δs with relevance threshold β). A newer call from the circuit replaces this one if it has not started (ADR 0005).</summary>
     Task<EditFrame> GlobalAsync(GlobalEditRequest request, CancellationToken ct = default);
 
     Task<EditFrame> MapperAsync(MapperEditRequest request, CancellationToken ct = default);

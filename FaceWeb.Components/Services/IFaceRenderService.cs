@@ -7,7 +7,8 @@ public interface IFaceRenderService
     /// <summary>The loaded model pack (waits for start-up loading to finish).</summary>
     Task<PackSummary> GetPackAsync(CancellationToken ct = default);
 
-    /// <summary>Renders one frame. A newer call from the same circuit supersedes this one (it is cancelled).</summary>
+    /// <summary>Renders one frame. A newer call from the same circuit replaces this one if it has not started rendering
+    /// (it is cancelled); one already rendering finishes (ADR 0005).</summary>
     Task<FaceFrame> RenderAsync(GenerateRequest request, CancellationToken ct = default);
 }
 

@@ -9,7 +9,7 @@ public interface ISliderService
     /// <summary>Called (on any thread) with the new catalog whenever a slider is added; dispose to stop.</summary>
     IDisposable Subscribe(Action<SliderCatalog> changed);
 
-    /// <summary>Renders the seed with every slider at its value. Newer calls from the circuit supersede older ones.</summary>
+    /// <summary>Renders the seed with every slider at its value. A newer call from the circuit replaces this one if it has not started (ADR 0005).</summary>
     Task<EditFrame> RenderAsync(SliderRequest request, CancellationToken ct = default);
 
     /// <summary>Learns a boundary for a typed attribute (sample, score, fit a linear SVM); streams progress and ends

@@ -5,7 +5,7 @@ using FaceWeb.Engine.Jobs;
 namespace FaceWeb.Bench;
 
 /// <summary>`quick-live PACK [sessions] [seconds]`: simulated users dragging at once. Each session sends input at
-/// random 60–140 ms intervals and keeps one frame in flight, the newest input next (what the app's FramePump does), through
+/// random 60–140 ms intervals the way the app's FramePump does (each input at once; the scheduler coalesces), through
 /// one <see cref="EngineScheduler"/> that renders the pack's generator to PNG like the Generate page. Reports frames per
 /// session (min/max), input→frame latency (p50/p95), each session's longest wait between frames, and CPU use.</summary>
 public static class LiveQuick
@@ -15,8 +15,8 @@ public static class LiveQuick
         public readonly string Client = $"session-{id}";
         public readonly Random Rng = new(id);
         public readonly object Gate = new();
-        public (long Seed, double Psi, long Ticks)? Newest;
-        public bool InFlight;
+        public long Sent, Shown;
+        public int Replaced;
         public readonly List<double> LatencyMs = [];
         public long LastFrame = Stopwatch.GetTimestamp();
         public double LongestGapMs;
@@ -32,43 +32,31 @@ public static class LiveQuick
         var clock = Stopwatch.StartNew();
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
 
-        async Task Pump(Session s)
+        // One input, as FramePump sends it: at once; the scheduler replaces it if newer input arrives before it renders.
+        async Task Send(Session s, long seq, long seed, double psi, long asked)
         {
-            while (true)
+            try { await scheduler.RunAsync(s.Client, _ => engine.RenderSeedPng(seed, psi)); }
+            catch (OperationCanceledException) { lock (s.Gate) s.Replaced++; return; }
+            long now = Stopwatch.GetTimestamp();
+            lock (s.Gate)
             {
-                (long Seed, double Psi, long Ticks) input;
-                lock (s.Gate)
-                {
-                    if (s.Newest is null || stop.IsCancellationRequested) { s.InFlight = false; return; }
-                    input = s.Newest.Value;
-                    s.Newest = null;
-                }
-                await scheduler.RunAsync(s.Client, _ => engine.RenderSeedPng(input.Seed, input.Psi));
-                long now = Stopwatch.GetTimestamp();
-                lock (s.Gate)
-                {
-                    s.LatencyMs.Add(Stopwatch.GetElapsedTime(input.Ticks, now).TotalMilliseconds);
-                    s.LongestGapMs = Math.Max(s.LongestGapMs, Stopwatch.GetElapsedTime(s.LastFrame, now).TotalMilliseconds);
-                    s.LastFrame = now;
-                }
+                if (seq < s.Shown) return;
+                s.Shown = seq;
+                s.LatencyMs.Add(Stopwatch.GetElapsedTime(asked, now).TotalMilliseconds);
+                s.LongestGapMs = Math.Max(s.LongestGapMs, Stopwatch.GetElapsedTime(s.LastFrame, now).TotalMilliseconds);
+                s.LastFrame = now;
             }
         }
 
         async Task User(Session s)
         {
-            var pumps = new List<Task>();
+            var sends = new List<Task>();
             while (!stop.IsCancellationRequested)
             {
                 try { await Task.Delay(s.Rng.Next(60, 141), stop.Token); } catch (OperationCanceledException) { break; }
-                lock (s.Gate)
-                {
-                    s.Newest = (s.Rng.Next(0, 1000), s.Rng.NextDouble() * 1.2, Stopwatch.GetTimestamp());
-                    if (s.InFlight) continue;
-                    s.InFlight = true;
-                }
-                pumps.Add(Pump(s));
+                sends.Add(Send(s, ++s.Sent, s.Rng.Next(0, 1000), s.Rng.NextDouble() * 1.2, Stopwatch.GetTimestamp()));
             }
-            await Task.WhenAll(pumps);
+            await Task.WhenAll(sends);
         }
 
         Task.WaitAll(all.Select(User).ToArray());
@@ -80,6 +68,7 @@ public static class LiveQuick
         Console.WriteLine($"min {all.Min(s => s.LatencyMs.Count)}, max {all.Max(s => s.LatencyMs.Count)}, total {latencies.Length} ({latencies.Length / wall:0.0}/s)");
         Console.WriteLine($"input→frame latency: p50 {P(0.5):0} ms, p95 {P(0.95):0} ms, max {P(1):0} ms");
         Console.WriteLine($"longest wait between frames per session: {string.Join(" ", all.Select(s => s.LongestGapMs.ToString("0")))} ms");
+        Console.WriteLine($"inputs replaced before they rendered: {all.Sum(s => s.Replaced)} of {all.Sum(s => s.Sent)}");
         Console.WriteLine($"CPU {cpu / wall * 100:0} % of one core");
     }
 }

@@ -72,11 +72,10 @@ public sealed class EditPageTests : BunitContext
         var slider = cut.FindComponents<MudSlider<double>>()[0];
         var d1 = cut.InvokeAsync(() => slider.Instance.ValueChanged.InvokeAsync(2.5));
         var d2 = cut.InvokeAsync(() => slider.Instance.ValueChanged.InvokeAsync(2.0));
-        cut.WaitForState(() => edits.Global.Count == 2);
+        cut.WaitForState(() => edits.Global.Count == 3);
         Assert.False(edits.Global[1].Token.IsCancellationRequested);      // finished, not thrown away
         Assert.Equal(2.5, edits.Global[1].Request.Alpha);
         edits.Complete(1, "in flight");
-        cut.WaitForState(() => edits.Global.Count == 3);
         Assert.Equal(2.0, edits.Global[2].Request.Alpha);
         Assert.Equal("a smiling face", edits.Global[2].Request.Target);
         edits.Complete(2, "live");

@@ -33,7 +33,7 @@ public sealed class GenerateTests : BunitContext
     }
 
     [Fact]
-    public async Task Dragging_shows_each_frame_in_flight_and_then_renders_the_newest_input()
+    public async Task Dragging_sends_every_input_without_cancelling_and_a_late_older_frame_never_replaces_a_newer_one()
     {
         var cut = Render<GeneratePage>();
         renderer.Complete(0, marker: 1);
@@ -42,16 +42,17 @@ public sealed class GenerateTests : BunitContext
         var drag1 = cut.InvokeAsync(() => slider.Instance.ValueChanged.InvokeAsync(0.8));
         var drag2 = cut.InvokeAsync(() => slider.Instance.ValueChanged.InvokeAsync(0.85));
         var drag3 = cut.InvokeAsync(() => slider.Instance.ValueChanged.InvokeAsync(0.9));
-        cut.WaitForState(() => renderer.Calls.Count == 2);
-        Assert.False(renderer.Calls[1].Token.IsCancellationRequested);  // the frame in flight is not thrown away
+        cut.WaitForState(() => renderer.Calls.Count == 4);
+        Assert.Equal([0.7, 0.8, 0.85, 0.9], renderer.Calls.Select(c => c.Request.Truncation));
+        Assert.DoesNotContain(renderer.Calls, c => c.Token.IsCancellationRequested);   // the engine coalesces, the page cancels nothing
         renderer.Complete(1, marker: 2);
         cut.WaitForAssertion(() => Assert.Equal(Src(2), cut.Find("[data-testid=face]").GetAttribute("src")));
-        cut.WaitForState(() => renderer.Calls.Count == 3);
-        Assert.Equal([0.7, 0.8, 0.9], renderer.Calls.Select(c => c.Request.Truncation));   // 0.85 was coalesced away
-        renderer.Complete(2, marker: 3);
+        renderer.Complete(3, marker: 4);
+        cut.WaitForAssertion(() => Assert.Equal(Src(4), cut.Find("[data-testid=face]").GetAttribute("src")));
+        renderer.Calls[2].Result.TrySetCanceled(Xunit.TestContext.Current.CancellationToken);   // 0.85 was replaced at the engine before it rendered
         await Task.WhenAll(drag1, drag2, drag3);
-        cut.WaitForAssertion(() => Assert.Equal(Src(3), cut.Find("[data-testid=face]").GetAttribute("src")));
-        Assert.Equal(3, renderer.Calls.Count);
+        Assert.Equal(Src(4), cut.Find("[data-testid=face]").GetAttribute("src"));
+        Assert.Empty(cut.FindAll("[data-testid=error]"));
         Assert.Contains("0.90", cut.Markup);
     }
 
