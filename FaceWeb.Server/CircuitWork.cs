@@ -17,11 +17,16 @@ public sealed class CircuitWork : IDisposable
     TaskCompletionSource connected = Connected();
     ITimer? abandon;
 
-    public CircuitWork(Microsoft.Extensions.Options.IOptions<EngineOptions> options, TimeProvider time, ILogger<CircuitWork> log)
+    readonly CancellationTokenRegistration stopping;
+
+    public CircuitWork(Microsoft.Extensions.Options.IOptions<EngineOptions> options, TimeProvider time, ILogger<CircuitWork> log,
+        IHostApplicationLifetime? lifetime = null)
     {
         grace = TimeSpan.FromSeconds(Math.Max(0, options.Value.ReconnectGraceSeconds));
         (this.time, this.log) = (time, log);
         connected.SetResult();
+        // SIGTERM: nobody waits for a reconnection; every job of the circuit ends now.
+        if (lifetime is not null) stopping = lifetime.ApplicationStopping.Register(() => Stop("server stopping"));
     }
 
     static TaskCompletionSource Connected() => new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -32,7 +37,7 @@ public sealed class CircuitWork : IDisposable
     /// <summary>Fires when the circuit ends or its connection stayed down longer than the grace period.</summary>
     public CancellationToken Token => cts.Token;
 
-    /// <summary>Why <see cref="Token"/> fired: "connection lost" or "page closed"; null while it has not.</summary>
+    /// <summary>Why <see cref="Token"/> fired: "connection lost", "server stopping" or "page closed"; null while it has not.</summary>
     public string? StopReason { get; private set; }
 
     public bool IsConnected { get { lock (gate) return connected.Task.IsCompleted; } }
@@ -83,6 +88,7 @@ public sealed class CircuitWork : IDisposable
 
     public void Dispose()
     {
+        stopping.Dispose();
         Stop("page closed");
         lock (gate) abandon?.Dispose();
         cts.Dispose();

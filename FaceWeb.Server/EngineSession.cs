@@ -29,6 +29,7 @@ public sealed class EngineSession(EngineHost host, CircuitWork circuit, JobLog j
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, circuit.Token);
         try { return await host.Scheduler.RunAsync(Client(lane), work, linked.Token); }
         catch (EngineBusyException e) { throw new InvalidOperationException(e.Message, e); }
+        catch (ObjectDisposedException e) { throw new OperationCanceledException("The server is stopping.", e); }   // SIGTERM: the scheduler is gone
     }
 
     /// <summary>A long job's next turn: waits while the browser is away (the job pauses), then runs one turn.</summary>

@@ -39,6 +39,10 @@ public sealed class EditFixture : IAsyncLifetime
     public string BaseUrl { get; private set; } = "";
     public string GeneratorPath => Path.Combine(pack, "generator.safetensors");
 
+    /// <summary>SHA-256 of every file of the shipped pack, manifest included.</summary>
+    public Dictionary<string, string> PackHashes() =>
+        Directory.EnumerateFiles(pack).Order().ToDictionary(f => Path.GetFileName(f), f => ModelPack.Sha256Of(f));
+
     static string Shared(string relative)
     {
         for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)

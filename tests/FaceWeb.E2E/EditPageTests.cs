@@ -43,8 +43,10 @@ public sealed class EditPageTests(EditFixture app)
         await page.GetByTestId("target").Locator("input").FillAsync("a face with a beard");
         await page.Locator(".mud-tab", new() { HasText = "Mapper" }).ClickAsync();
         await page.GetByLabel("Training steps").FillAsync("4");
+        var shipped = app.PackHashes();
         await page.GetByTestId("train-mapper-start").ClickAsync();
         await Expect(page.GetByTestId("train-mapper-message")).ToContainTextAsync("saved (mapper-", new() { Timeout = 60_000 });
+        Assert.Equal(shipped, app.PackHashes());                        // trained from the UI: the shipped pack is untouched
         await Expect(page.GetByTestId("mapper-select")).ToBeVisibleAsync();
         var strength = page.Locator("[data-testid=strength] input[type=range]");
         await strength.FocusAsync();
