@@ -53,15 +53,15 @@ public sealed class CreateTests(EditFixture app)
         await page.CloseAsync();
     }
 
-    /// <summary>A real photo from a Debian package (.ci/run puts them in .data/debian-photos).</summary>
+    /// <summary>A real public-domain photo from tests/data/photos (see its README).</summary>
     static byte[] Photo(string name)
     {
         for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
         {
-            string path = Path.Combine(d.FullName, ".data", "debian-photos", name);
+            string path = Path.Combine(d.FullName, "tests", "data", "photos", name);
             if (File.Exists(path)) return File.ReadAllBytes(path);
         }
-        throw new FileNotFoundException($"{name}: .data/debian-photos is missing (.ci/run fetches it)");
+        throw new FileNotFoundException($"{name}: tests/data/photos/{name} is missing from the checkout");
     }
 
     [Fact]

@@ -7,8 +7,8 @@ using static TorchSharp.torch;
 namespace FaceWeb.Engine.Tests;
 
 /// <summary>
-/// face-api.js recognition on real photos from Debian packages (scikit-image's astronaut, matplotlib's Grace Hopper;
-/// .ci/run fetches them into .data/debian-photos): augmented crops of one person stay within face-api.js's same-person
+/// face-api.js recognition on real public-domain photos (scikit-image's astronaut, matplotlib's Grace Hopper, as Debian
+/// packages them; kept in tests/data/photos): augmented crops of one person stay within face-api.js's same-person
 /// distance, the two people stay outside it.
 /// </summary>
 public sealed class FaceApiIdentityTests(ITestOutputHelper output)
@@ -17,12 +17,10 @@ public sealed class FaceApiIdentityTests(ITestOutputHelper output)
     {
         for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
         {
-            string dir = Path.Combine(d.FullName, ".data", "debian-photos");
+            string dir = Path.Combine(d.FullName, "tests", "data", "photos");
             if (File.Exists(Path.Combine(dir, "astronaut.png")) && File.Exists(Path.Combine(dir, "grace_hopper.jpg"))) return dir;
         }
-        if (Environment.GetEnvironmentVariable("FACEWEB_REQUIRE_FIXTURES") == "1") throw new InvalidOperationException(".data/debian-photos is missing (.ci/run fetches it)");
-        Assert.Skip(".data/debian-photos is missing: .ci/run fetches the two portraits from Debian packages");
-        return "";
+        throw new InvalidOperationException("tests/data/photos (astronaut.png, grace_hopper.jpg) is missing from the checkout");
     }
 
     // Hand-measured square face boxes (forehead to chin, ear to ear) in each photo.
