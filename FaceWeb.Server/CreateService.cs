@@ -138,21 +138,16 @@ public sealed class CreateService(EngineSession engineSession, SessionLatentStor
     {
         try
         {
-            if (photo is null) throw new ArgumentException("Choose a photo first.");
-            if (photo.Length == 0) throw new ArgumentException("The file is empty (0 bytes).");
-            if (Engine.Inversion.ImageUpload.Sniff(photo) is null) throw new ArgumentException("This is not a PNG, JPEG or WebP image.");
+            Engine.Inversion.ImageUpload.CheckFile(photo);
             var (engine, _) = await host.Ready.WaitAsync(ct);
             var a = await host.Edits.WaitAsync(ct);
             if (a.Aligner is null) return new PhotoFaces([], a.AlignerOff);
-            var found = await engineSession.RunAsync("faces", _ =>
+            return await engineSession.RunAsync("faces", _ =>
             {
-                using var rgb = Engine.Inversion.ImageUpload.DecodeRgb255(photo);              // ArgumentException with the reason
-                var faces = a.Aligner.Align(rgb, engine.Generator.Config.Size, engine.Pack.Framing);
+                var faces = a.Aligner.AlignUpload(photo, engine.Generator.Config.Size, engine.Pack.Framing);   // ArgumentException with the reason
                 try { return new PhotoFaces(faces.Select(f => ImageTensors.ToPng(f.Image)).ToList()); }
                 finally { foreach (var f in faces) f.Dispose(); }
             }, ct);
-            NativeMemory.Trim();                                  // the decoded photo was large: give its pages back
-            return found;
         }
         catch (ArgumentException e) when (engineSession.Refused("upload", e)) { throw; }
     }
@@ -161,10 +156,8 @@ public sealed class CreateService(EngineSession engineSession, SessionLatentStor
     {
         try
         {
-            if (r.Photo is null) throw new ArgumentException("Choose a photo first.");
-            if (r.Photo.Length == 0) throw new ArgumentException("The file is empty (0 bytes).");
+            Engine.Inversion.ImageUpload.CheckFile(r.Photo);
             if (r.Steps is < 1 or > 2000) throw new ArgumentException("Steps must be between 1 and 2000.");
-            if (Engine.Inversion.ImageUpload.Sniff(r.Photo) is null) throw new ArgumentException("This is not a PNG, JPEG or WebP image.");
         }
         catch (ArgumentException e) when (engineSession.Refused("upload", e)) { throw; }
         var (engine, _) = await host.Ready.WaitAsync(ct);

@@ -68,6 +68,7 @@ public sealed class EditAssets(ITextImageSpace? space, StyleSpaceStats? stats, T
         string? priorFile = null;
         Engine.Inversion.PackEncoder? encoder = null;
         var mappers = new Dictionary<string, string>();
+        var boundaries = new List<(string Name, string Path)>();
         if (packDir is not null)
         {
             var pack = ModelPack.Load(packDir);
@@ -82,10 +83,12 @@ public sealed class EditAssets(ITextImageSpace? space, StyleSpaceStats? stats, T
             }
             foreach (var (role, path) in roles.Where(r => r.Key.StartsWith("mapper:", StringComparison.Ordinal)))
                 mappers[role["mapper:".Length..]] = path;
+            foreach (var (role, path) in roles.Where(r => r.Key.StartsWith(ModelPack.BoundaryRole, StringComparison.Ordinal)))
+                boundaries.Add((role[ModelPack.BoundaryRole.Length..], path));
             if (roles.TryGetValue(ModelPack.PriorRole, out var prior)) priorFile = prior;
             if (roles.TryGetValue(ModelPack.EncoderRole, out var enc)) encoder = Engine.Inversion.PackEncoder.Load(enc);
         }
-        var sliders = SliderRegistry.Load(engine, packDir, overlay, space is null ? "Learning a slider needs a text–image space (see above)."
+        var sliders = SliderRegistry.Load(engine, boundaries, overlay, space is null ? "Learning a slider needs a text–image space (see above)."
             : o.Training == TrainingMode.Off ? "Learning sliders is turned off on this server (FaceWeb:Training)." : null, log);
         Engine.Inversion.FaceAligner? aligner = null;
         IIdentityModel? identity = o.Identity is null ? null : IdentityModels.Open(o.Identity);
@@ -297,9 +300,9 @@ public sealed class EditService(EngineSession engineSession, SessionLatentStore 
         var a = await host.Edits.WaitAsync(ct);
         if (a.Space is null) throw new InvalidOperationException(a.Unavailable ?? "Global directions need a text–image space.");
         if (a.Overlay is not { } overlay) throw new InvalidOperationException("Global directions belong to a model pack; the placeholder generator has none.");
+        overlay.EnsureRoom();
         using var exclusive = a.BeginJob("precompute", "Global directions are already being precomputed (by you or someone else).");
         training.Acquire("precomputing");
-        overlay.EnsureRoom();
         using var job = engineSession.BeginJob("precompute global directions", "jobs");
         var g = engine.Generator;
         if (a.Stats is null)

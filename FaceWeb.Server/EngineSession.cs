@@ -47,10 +47,19 @@ public sealed class EngineSession(EngineHost host, CircuitWork circuit, JobLog j
 
     public JobLog.Job BeginJob(string kind, string lane) => jobs.Begin(kind, circuit, Client(lane));
 
-    /// <summary>Disposes what a job made, on the engine thread, whatever happened to the job.</summary>
+    /// <summary>Disposes what a job made, on the engine thread, whatever happened to the job, and gives the freed native
+    /// memory back to the system (ADR 0002's allocator settings keep it otherwise).</summary>
     public async Task CleanUpAsync(string lane, Action dispose)
     {
-        try { await host.Scheduler.RunAsync(Client(lane) + ":dispose", _ => { dispose(); return 0; }, CancellationToken.None); }
+        try
+        {
+            await host.Scheduler.RunAsync(Client(lane) + ":dispose", _ =>
+            {
+                dispose();
+                FaceWeb.Engine.NativeMemory.Trim();
+                return 0;
+            }, CancellationToken.None);
+        }
         catch (Exception e) when (e is ObjectDisposedException or OperationCanceledException) { }   // shutting down: the engine goes with it
     }
 

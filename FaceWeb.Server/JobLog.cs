@@ -70,7 +70,6 @@ public sealed class JobLog(ILogger<JobLog> logger, TimeProvider time)
 
         void Set(JobState state, string? reason)
         {
-            if (state is not (JobState.Running or JobState.Paused)) FaceWeb.Engine.NativeMemory.Trim();   // a job's tensors are gone
             var next = current with { State = state, Milliseconds = Ms, Reason = reason };
             owner.Update(current, next);
             current = next;

@@ -21,16 +21,13 @@ public sealed class SliderRegistry(PackOverlay? overlay, string? learnUnavailabl
     readonly List<string> problems = [];
     event Action<SliderCatalog>? Changed;
 
-    /// <summary>Loads every <c>boundary:NAME</c> of the pack and its overlay that fits the generator; the rest become catalog problems.</summary>
-    public static SliderRegistry Load(FaceEngine engine, string? packDir, PackOverlay? overlay, string? learnUnavailable, ILogger log)
+    /// <summary>Loads every <c>boundary:NAME</c> file (of the pack and its overlay, as <see cref="EditAssets.Load"/> read
+    /// them) that fits the generator; the rest become catalog problems.</summary>
+    public static SliderRegistry Load(FaceEngine engine, IEnumerable<(string Name, string Path)> boundaries, PackOverlay? overlay, string? learnUnavailable, ILogger log)
     {
         var r = new SliderRegistry(overlay, learnUnavailable, log);
-        if (packDir is null) return r;
         var c = engine.Generator.Config;
-        var learned = (overlay?.Roles() ?? new Dictionary<string, string>())
-            .Where(kv => kv.Key.StartsWith(ModelPack.BoundaryRole, StringComparison.Ordinal))
-            .Select(kv => (Name: kv.Key[ModelPack.BoundaryRole.Length..], Path: kv.Value));
-        foreach (var (name, path) in ModelPack.Load(packDir).Boundaries().Concat(learned))
+        foreach (var (name, path) in boundaries)
         {
             try
             {

@@ -87,7 +87,7 @@ public partial class EditPage
     Task PreviewMapper(bool live) =>
         Latest(ct => Edits.MapperAsync(new MapperEditRequest(seed, mapper, strength, latent), ct), record: !live);
 
-    /// <summary>Live previews: one frame in flight, the newest input next (see <see cref="FramePump{T}"/>).</summary>
+    /// <summary>Live previews: every input goes to the engine, which coalesces (see <see cref="FramePump{T}"/>).</summary>
     Task Latest(Func<CancellationToken, Task<EditFrame>> request, bool record) =>
         previews.RequestAsync(request, result =>
         {

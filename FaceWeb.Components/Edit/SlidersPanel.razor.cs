@@ -74,7 +74,7 @@ public partial class SlidersPanel
 
     Task Keep() => last is null ? Task.CompletedTask : OnKeep.InvokeAsync(last);
 
-    /// <summary>Live previews: one frame in flight, the newest input next (see <see cref="FramePump{T}"/>).</summary>
+    /// <summary>Live previews: every input goes to the engine, which coalesces (see <see cref="FramePump{T}"/>).</summary>
     Task Preview()
     {
         (renderedSeed, renderedLatent) = (Seed, Latent);

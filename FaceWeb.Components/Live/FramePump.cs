@@ -10,10 +10,6 @@ public sealed class FramePump<T>(CancellationToken lifetime)
 {
     long sent, shown;
 
-    /// <summary>Frames shown, and inputs replaced by newer ones before they were rendered.</summary>
-    public int Delivered { get; private set; }
-    public int Coalesced { get; private set; }
-
     /// <summary>Asks for a frame; completes when it is shown, replaced or refused. <paramref name="show"/> runs if the
     /// frame is not older than the one on screen; <paramref name="fail"/> gets the message of an
     /// <see cref="ArgumentException"/> or <see cref="InvalidOperationException"/> when no newer input was sent.</summary>
@@ -22,11 +18,7 @@ public sealed class FramePump<T>(CancellationToken lifetime)
         long mine = ++sent;
         T frame;
         try { frame = await work(lifetime); }
-        catch (OperationCanceledException)
-        {
-            if (!lifetime.IsCancellationRequested) Coalesced++;          // replaced by newer input before it rendered
-            return;
-        }
+        catch (OperationCanceledException) { return; }                   // replaced by newer input before it rendered, or the page closed
         catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {
             if (mine == sent) fail(e.Message);
@@ -34,7 +26,6 @@ public sealed class FramePump<T>(CancellationToken lifetime)
         }
         if (mine < shown) return;
         shown = mine;
-        Delivered++;
         await show(frame);
     }
 }

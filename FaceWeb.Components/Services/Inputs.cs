@@ -39,6 +39,7 @@ public static class Inputs
 
     /// <summary>The prompt fields' validation (MudTextField.Validation).</summary>
     public static readonly Func<string, string?> PromptAtLimit = t => AtLimit(t, PromptLength);
+    public static readonly Func<string, string?> AttributeAtLimit = t => AtLimit(t, AttributeLength);
 
     /// <summary>A seed, or <paramref name="count"/> consecutive seeds from it, inside 0 … <see cref="MaxSeed"/>.</summary>
     public static long Seed(long seed, int count = 1)

@@ -34,6 +34,17 @@ public sealed class FaceAligner(TinyFaceDetector detector, FaceLandmarks68 landm
         return result;
     }
 
+    /// <summary>Every face of an uploaded file (checked and decoded by <see cref="ImageUpload.DecodeRgb255"/>), as
+    /// <see cref="Align"/>. The decoded photo is released at once and its native memory handed back: a large upload
+    /// does not raise the process's memory for good.</summary>
+    public List<AlignedFace> AlignUpload(byte[] photo, int size, FaceFraming framing)
+    {
+        List<AlignedFace> faces;
+        using (var rgb = ImageUpload.DecodeRgb255(photo)) faces = Align(rgb, size, framing);
+        NativeMemory.Trim();
+        return faces;
+    }
+
     /// <summary>Face <paramref name="index"/> (0 = the largest) aligned, or null when the photo has fewer faces;
     /// <paramref name="found"/> lists every face's box. The other faces are not kept.</summary>
     public AlignedFace? AlignOne(Tensor rgb255, int size, FaceFraming framing, int index, out IReadOnlyList<FaceBox> found)

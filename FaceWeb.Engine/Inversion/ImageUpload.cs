@@ -59,11 +59,19 @@ public static class ImageUpload
         return tensor(rgb, [img.Height, img.Width, 3]).to(float32).permute(2, 0, 1).unsqueeze(0).contiguous().MoveToOuterDisposeScope();
     }
 
+    /// <summary>The checks that need no parsing (present, not empty, at most <see cref="MaxBytes"/>, PNG/JPEG/WebP magic
+    /// bytes), so a caller can refuse a file before it waits for the engine; returns the kind. Decoding repeats them.</summary>
+    public static string CheckFile(byte[]? bytes)
+    {
+        if (bytes is null) throw new ArgumentException("Choose a photo first.");
+        if (bytes.Length == 0) throw new ArgumentException("The file is empty (0 bytes).");
+        if (bytes.Length > MaxBytes) throw new ArgumentException($"The file is {bytes.Length / 1048576.0:0.0} MB; at most 10 MB is accepted.");
+        return Sniff(bytes) ?? throw new ArgumentException("This is not a PNG, JPEG or WebP image.");
+    }
+
     static Image<Rgb24> Load(byte[] bytes)
     {
-        if (bytes.Length == 0) throw new ArgumentException("The file is empty.");
-        if (bytes.Length > MaxBytes) throw new ArgumentException($"The file is {bytes.Length / 1048576.0:0.0} MB; at most 10 MB is accepted.");
-        string kind = Sniff(bytes) ?? throw new ArgumentException("This is not a PNG, JPEG or WebP image.");
+        string kind = CheckFile(bytes);
         IImageInfo? info;
         try { info = Image.Identify(bytes); }
         catch (Exception e) when (e is not OutOfMemoryException) { throw new ArgumentException($"The {kind.ToUpperInvariant()} header is damaged ({e.GetType().Name})."); }

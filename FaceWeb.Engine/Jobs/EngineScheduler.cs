@@ -38,7 +38,6 @@ public sealed class EngineScheduler : IDisposable
     readonly Thread worker;
     readonly int maxWaitingClients;
     long turns;
-    bool disposed;
 
     public EngineScheduler(int maxWaitingClients = 64)
     {
@@ -155,8 +154,7 @@ public sealed class EngineScheduler : IDisposable
     {
         lock (gate)
         {
-            if (shutdown.IsCancellationRequested || disposed) return;
-            disposed = true;
+            if (shutdown.IsCancellationRequested) return;
             shutdown.Cancel();
             foreach (var item in pending.Values) Cancel(item);
             foreach (var item in running.Values) item.Cts.Cancel();

@@ -37,9 +37,7 @@ public static class MemoryQuick
         int size = engine.Generator.Config.Size;
         void Upload()
         {
-            using var rgb = ImageUpload.DecodeRgb255(upload);
-            foreach (var f in aligner.Align(rgb, size, engine.Pack.Framing)) f.Dispose();
-            NativeMemory.Trim();                                  // as the app does after an upload
+            foreach (var f in aligner.AlignUpload(upload, size, engine.Pack.Framing)) f.Dispose();   // what the app's upload runs
         }
         Upload();
         for (int i = 0; i < 10; i++) engine.RenderSeedPng(i, 0.7);
