@@ -1,3 +1,4 @@
+using FaceWeb.Engine.FaceApi;
 using System.ComponentModel;
 using System.Text.Json;
 using FaceWeb.Engine;

@@ -21,7 +21,15 @@ public static class CliApp
             c.AddCommand<TokenizeCommand>("tokenize").WithDescription("CLIP BPE token ids (77 per text) as JSON arrays.");
             c.AddCommand<ClipCommand>("clip").WithDescription("CLIP text and image features to a safetensors file.");
             c.AddCommand<PrecomputeCommand>("precompute").WithDescription("stylespace | fs3 | boundaries: statistics, StyleCLIP channel directions or the built-in sliders into a pack.");
-            c.AddCommand<EditCommand>("edit").WithDescription("global | mapper | optimize | interfacegan: edits of a seed, as PNGs.");
+            c.AddBranch<EditSettings>("edit", edit =>
+            {
+                edit.SetDescription("Edits of a seed as PNG strips, one verb per method (the engine's PackEditor runs each).");
+                edit.AddCommand<GlobalEditCommand>("global").WithDescription("StyleCLIP global direction for a prompt pair, over a range of α.");
+                edit.AddCommand<MapperEditCommand>("mapper").WithDescription("A StyleCLIP mapper (a file or one of the pack's), over a range of strengths.");
+                edit.AddCommand<OptimiseEditCommand>("optimise").WithAlias("optimize").WithDescription("StyleCLIP latent optimisation towards a prompt.");
+                edit.AddCommand<InterFaceGanEditCommand>("interfacegan").WithDescription("An InterFaceGAN attribute boundary of the pack, over a range of α.");
+                edit.AddCommand<GanSpaceEditCommand>("ganspace").WithDescription("GANSpace: a principal direction of W (no labels, no text), over a range of α.");
+            });
             c.AddCommand<TrainCommand>("train").WithDescription("mapper | boundary | prior | faceclip | attributes | encoder: train a StyleCLIP mapper, an InterFaceGAN boundary, the text→W prior, FaceCLIP-mini, the attribute classifier or the W+ encoder into a pack.");
             c.AddCommand<Text2FaceCommand>("text2face").WithDescription("Faces for a caption: CLIP-guided optimisation (TediGAN-style) or the pack's text→W prior.");
             c.AddCommand<Sketch2FaceCommand>("sketch2face").WithDescription("A face from a sketch (coarse layers) and an optional caption (fine layers).");

@@ -1,3 +1,4 @@
+using FaceWeb.Engine.FaceApi;
 using System.ComponentModel;
 using System.Text.Json;
 using FaceWeb.Engine;
@@ -45,11 +46,9 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         if (s.What == "inversion") return Inversion(s, ct);
         using var engine = FaceEngine.FromPack(s.Pack);
         var g = engine.Generator;
-        var pack = ModelPack.Load(s.Pack);
         using var judges = EditJudges.Load(s.FaceApi ?? FaceApiModels.Directory());
-        using var space = TextImageSpaces.Open(null, null, s.Pack);
-        var owned = new List<IDisposable>();
-        var probes = Probes(s, pack, g, space, owned);
+        using var editor = PackEditor.Open(engine, s.Pack);
+        var probes = EditCheck.PackProbes(editor, s.Alpha, s.GlobalAlpha, s.Beta);
         if (probes.Count == 0) throw new ArgumentException($"{s.Pack}: no age, male or smiling slider, mapper or global directions to check");
         List<EditCheckRow> rows = [];
         CliApp.Progress($"judging {probes.Count} edits on {s.Faces} faces with face-api.js", 100, tick =>
@@ -63,7 +62,6 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         AnsiConsole.Write(table);
         if (s.Report is not null) File.WriteAllText(s.Report, JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true }));
         if (s.Grid is not null) WriteGrid(s.Grid, g, probes);
-        foreach (var d in owned) d.Dispose();
         return 0;
     }
 
@@ -75,7 +73,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         var g = engine.Generator;
         var pack = ModelPack.Load(s.Pack);
         using var encoder = pack.Manifest.Files.Any(f => f.Role == ModelPack.EncoderRole) ? Engine.Inversion.PackEncoder.Load(pack.PathOf(ModelPack.EncoderRole)) : null;
-        using var identity = Engine.Identity.FaceApiIdentity.Load(s.FaceApi ?? FaceApiModels.Directory());
+        using var identity = Engine.FaceApi.FaceApiIdentity.Load(s.FaceApi ?? FaceApiModels.Directory());
         var held = DefaultPackCommands.ReadFaces(s.Datasets!, ct).Where(f => FaceCaptions.IsHeldOut(f.Labels.Image)).OrderBy(f => f.Labels.Image, StringComparer.Ordinal).Take(s.Faces).ToList();
         var methods = new List<(string Name, Func<Tensor, Tensor> Start, int Steps)>();
         if (encoder is not null)
@@ -104,7 +102,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
                     using var scope = NewDisposeScope();
                     var (da, db) = (identity.DescriptorOfGenerated(image), identity.DescriptorOfGenerated(target));   // one pass each
                     sums[m].Cos += nn.functional.cosine_similarity(da, db, 1).item<float>();
-                    sums[m].Same += (da - db).norm().item<float>() < Engine.Identity.FaceApiIdentity.SamePersonDistance ? 1 : 0;
+                    sums[m].Same += (da - db).norm().item<float>() < Engine.FaceApi.FaceApiIdentity.SamePersonDistance ? 1 : 0;
                     tick();
                 }
             }
@@ -115,56 +113,6 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         AnsiConsole.Write(table);
         if (s.Report is not null) File.WriteAllText(s.Report, JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true }));
         return 0;
-    }
-
-    static List<EditProbe> Probes(Settings s, ModelPack pack, Engine.Generators.StyleGan2.StyleGan2Generator g, ITextImageSpace? space, List<IDisposable> owned)
-    {
-        var probes = new List<EditProbe>();
-        var sliders = pack.Boundaries().ToDictionary(b => b.Name, b => b.Path);
-        foreach (var (slider, judge) in new[] { ("age", Judge.Age), ("male", Judge.Male), ("smiling", Judge.Happy) })
-        {
-            if (!sliders.TryGetValue(slider, out var path)) continue;
-            var dir = BoundaryTrainer.LoadDirection(slider, path);
-            if (dir.Space != LatentSpace.W) continue;
-            var n = dir.Normal.view(1, 1, -1);
-            foreach (int sign in new[] { 1, -1 })
-            {
-                double a = sign * s.Alpha;
-                probes.Add(new EditProbe($"slider {slider} {a:+0.#;-0.#}", judge, sign, w => g.Synthesize(w + a * n)));
-            }
-        }
-        var mappers = pack.Manifest.Files.Where(f => f.Role.StartsWith("mapper:", StringComparison.Ordinal)).ToDictionary(f => f.Role[7..], f => pack.PathOf(f.Role));
-        foreach (var (text, judge) in new[] { ("old person", Judge.Age), ("smiling", Judge.Happy), ("man", Judge.Male) })
-        {
-            if (!mappers.TryGetValue(text, out var path)) continue;
-            var m = StyleClipMapper.Load(path);
-            owned.Add(m);
-            probes.Add(new EditProbe($"mapper \"{text}\"", judge, 1, w => g.Synthesize(m.Edit(w))));
-        }
-        var roles = pack.Manifest.Files.Select(f => f.Role).ToHashSet();
-        if (space is not null && roles.Contains("stylespace-stats") && roles.Contains("fs3"))
-        {
-            var stats = StyleSpaceStats.Load(pack.PathOf("stylespace-stats"), g);
-            owned.Add(stats);
-            using var sd = CheckpointReader.Load(pack.PathOf("fs3"));
-            var fs3 = sd["fs3"].clone();
-            owned.Add(fs3);
-            var layers = Fs3Job.ManipulableLayers(g);
-            foreach (var (target, judge) in new[] { ("a smiling face", Judge.Happy), ("the face of an old person", Judge.Age), ("the face of a man", Judge.Male) })
-            {
-                var dt = GlobalDirections.Dt(space.EmbedTexts(PromptTemplates.Fill(PromptTemplates.Faces, target)), space.EmbedTexts(PromptTemplates.Fill(PromptTemplates.Faces, "a face")));
-                var (delta, _) = GlobalDirections.Boundary(fs3, dt, s.Beta, layers.Select(l => stats.Std[l.Index]).ToList());
-                foreach (var d in delta) owned.Add(d);
-                owned.Add(dt);
-                probes.Add(new EditProbe($"global \"{target}\"", judge, 1, w => g.SynthesizeStyles(StyleEdits.Apply(g.Styles(w), layers, delta, s.GlobalAlpha))));
-            }
-        }
-        // Control: one fixed random unit direction in W at the slider distance; a judge should call it a coin toss.
-        var r = nn.functional.normalize(randn([1, 1, g.Config.StyleDim], generator: new Generator(20261126)), dim: -1);
-        owned.Add(r);
-        foreach (var judge in new[] { Judge.Age, Judge.Male, Judge.Happy })
-            probes.Add(new EditProbe($"control: random W direction +{s.Alpha:0.#}", judge, 1, w => g.Synthesize(w + s.Alpha * r)));
-        return probes;
     }
 
     static void WriteGrid(string file, Engine.Generators.StyleGan2.StyleGan2Generator g, List<EditProbe> probes)

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using FaceWeb.Components.Services;
-using FaceWeb.Engine;
 using FaceWeb.Engine.Editing;
 using FaceWeb.Engine.Evaluation;
 using FaceWeb.Engine.Generators;
@@ -14,13 +13,13 @@ namespace FaceWeb.Server;
 public sealed class CreateService(EngineSession engineSession, SessionLatentStore session) : ICreateService
 {
     static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
-    EngineHost host => engineSession.Host;
+    /// <summary>The last upload's aligned faces, so that reconstructing one does not detect and align it again.</summary>
+    (byte[] Photo, IReadOnlyList<byte[]> Faces)? aligned;
 
     public async Task<CreateCapabilities> GetCapabilitiesAsync(CancellationToken ct = default)
     {
-        var (engine, _) = await host.Ready.WaitAsync(ct);
-        var a = await host.Edits.WaitAsync(ct);
-        return new CreateCapabilities(engine.Generator.Config.Size, a.Space is not null, a.Space is not null && a.PriorFile is not null, a.Unavailable);
+        var a = await engineSession.PackAsync(ct);
+        return new CreateCapabilities(a.Engine.Generator.Config.Size, a.Editor.Space is not null, a.Editor.HasPrior, a.Unavailable);
     }
 
     public async IAsyncEnumerable<CreateFrame> TextToFaceAsync(TextToFaceRequest r, [EnumeratorCancellation] CancellationToken ct = default)
@@ -34,11 +33,11 @@ public sealed class CreateService(EngineSession engineSession, SessionLatentStor
             if (r.Method is not ("optimise" or "prior")) throw new ArgumentException($"Unknown method '{r.Method}'.");
         }
         catch (ArgumentException e) when (engineSession.Refused("text → face", e)) { throw; }
-        var (engine, _) = await host.Ready.WaitAsync(ct);
-        var a = await host.Edits.WaitAsync(ct);
-        if (a.Space is null) throw new InvalidOperationException(a.Unavailable ?? "Text → face needs a text–image space.");
-        if (r.Method == "prior" && a.PriorFile is null) throw new InvalidOperationException("This pack has no text → W prior (faceweb train prior).");
-        var g = engine.Generator;
+        var a = await engineSession.PackAsync(ct);
+        if (a.Editor.Space is not { } space) throw new InvalidOperationException(a.Unavailable ?? "Text → face needs a text–image space.");
+        if (r.Method == "prior" && !a.Editor.HasPrior) throw new InvalidOperationException("This pack has no text → W prior (faceweb train prior).");
+        var g = a.Engine.Generator;
+        double psi = session.Truncation;
         for (int slot = 0; slot < r.Count; slot++)
         {
             long seed = r.Seed + slot;
@@ -46,19 +45,16 @@ public sealed class CreateService(EngineSession engineSession, SessionLatentStor
             IEnumerable<CreateFrame> Frames(CancellationToken token)
             {
                 // No torch scope may span a yield (other clients run on this thread between turns).
-                Tensor text, start;
+                Tensor start;
                 byte[]? priorPng = null;
                 using (no_grad())
                 using (var scope = NewDisposeScope())
                 {
-                    text = a.Space.EmbedTexts([r.Caption])[0].MoveToOuterDisposeScope();
-                    if (r.Method == "optimise") start = TediGan.BestStart(g, a.Space, text, 8, seed).MoveToOuterDisposeScope();
+                    var text = a.Editor.EmbedText(r.Caption);
+                    if (r.Method == "optimise") start = TediGan.BestStart(g, space, text, 8, seed, psi).MoveToOuterDisposeScope();
                     else
                     {
-                        a.Prior ??= TextToWPrior.Load(a.PriorFile!);
-                        int split = TediGan.DefaultSplit(g.Config.NLatent);
-                        start = cat([a.Prior.WPlus(g, text.unsqueeze(0))[.., TensorIndex.Slice(0, split)],
-                            engine.SeedWPlus(seed, 0.7)[.., TensorIndex.Slice(split, null)]], 1).MoveToOuterDisposeScope();
+                        start = a.Editor.PriorStart(text, seed, psi).MoveToOuterDisposeScope();
                         priorPng = ImageTensors.ToPng(g.Synthesize(start));
                     }
                 }
@@ -68,19 +64,20 @@ public sealed class CreateService(EngineSession engineSession, SessionLatentStor
                 try
                 {
                     if (r.Steps == 0) yield break;
-                    var options = new OptimizationOptions(r.Steps, L2Lambda: r.Method == "prior" ? 0.008 : 0, FrameEvery: Math.Max(1, r.Steps / 10));
-                    foreach (var f in LatentOptimizer.Run(g, a.Space, start, text, options, token))
+                    var edit = new OptimiseEdit(r.Caption, r.Steps, L2Lambda: r.Method == "prior" ? 0.008 : 0, Frames: 10);
+                    foreach (var f in a.Editor.Optimise(start, edit, token))
                     {
-                        if (f.Image is null) continue;
-                        using var img = f.Image;
-                        using var latent = f.Latent;
-                        var png = ImageTensors.ToPng(img);
-                        string? id = f.Step == r.Steps ? session.Add(latent!, $"\"{r.Caption}\" (seed {seed})", png) : null;
-                        yield return new CreateFrame(i, png,
-                            $"seed {seed}: step {f.Step}/{r.Steps}, text loss {f.ClipLoss.ToString("0.000", Inv)}", Progress(i, (double)f.Step / r.Steps, r), id);
+                        if (f is null) continue;
+                        using (f)
+                        {
+                            var png = ImageTensors.ToPng(f.Image);
+                            int step = (int)Math.Round(f.Progress * r.Steps);
+                            string? id = step == r.Steps ? session.Add(f.Latent!, $"\"{r.Caption}\" (seed {seed})", png) : null;
+                            yield return new CreateFrame(i, png, $"seed {seed}: step {step}/{r.Steps}, text loss {f.Loss.ToString("0.000", Inv)}", Progress(i, f.Progress, r), id);
+                        }
                     }
                 }
-                finally { text.Dispose(); start.Dispose(); }
+                finally { start.Dispose(); }
             }
             await foreach (var f in Stream("text → face", Frames, ct)) yield return f;
         }
@@ -100,11 +97,11 @@ public sealed class CreateService(EngineSession engineSession, SessionLatentStor
             r = r with { Caption = Inputs.OptionalText(r.Caption, "caption") };
         }
         catch (ArgumentException e) when (engineSession.Refused("sketch → face", e)) { throw; }
-        var (engine, _) = await host.Ready.WaitAsync(ct);
-        var a = await host.Edits.WaitAsync(ct);
+        var a = await engineSession.PackAsync(ct);
         bool captioned = r.Caption is not null;
-        if (captioned && a.Space is null) throw new InvalidOperationException(a.Unavailable ?? "A caption needs a text–image space.");
-        var g = engine.Generator;
+        if (captioned && a.Editor.Space is null) throw new InvalidOperationException(a.Unavailable ?? "A caption needs a text–image space.");
+        var g = a.Engine.Generator;
+        double psi = session.Truncation;
         IEnumerable<CreateFrame> Frames(CancellationToken token)
         {
             Tensor target, start; Tensor? text = null;
@@ -112,13 +109,13 @@ public sealed class CreateService(EngineSession engineSession, SessionLatentStor
             using (var scope = NewDisposeScope())
             {
                 target = TediGan.SketchTarget(tensor(r.Sketch, [1, 1, r.Size, r.Size]), g.Config.Size).MoveToOuterDisposeScope();
-                start = engine.SeedWPlus(r.Seed, 0.7).MoveToOuterDisposeScope();
-                if (captioned) text = a.Space!.EmbedTexts([r.Caption!.Trim()])[0].MoveToOuterDisposeScope();
+                start = a.Editor.SeedStart(r.Seed, psi).MoveToOuterDisposeScope();
+                if (captioned) text = a.Editor.EmbedText(r.Caption!).MoveToOuterDisposeScope();
             }
             try
             {
                 var options = new SketchOptions(r.Steps, FrameEvery: Math.Max(1, r.Steps / 10));
-                foreach (var f in TediGan.SketchToFace(g, target, captioned ? a.Space : null, text, start, options, token))
+                foreach (var f in TediGan.SketchToFace(g, target, captioned ? a.Editor.Space : null, text, start, options, token))
                 {
                     if (f.Image is null) continue;
                     using var img = f.Image;
@@ -139,15 +136,16 @@ public sealed class CreateService(EngineSession engineSession, SessionLatentStor
         try
         {
             Engine.Inversion.ImageUpload.CheckFile(photo);
-            var (engine, _) = await host.Ready.WaitAsync(ct);
-            var a = await host.Edits.WaitAsync(ct);
-            if (a.Aligner is null) return new PhotoFaces([], a.AlignerOff);
-            return await engineSession.RunAsync("faces", _ =>
+            var a = await engineSession.PackAsync(ct);
+            if (a.Editor.Aligner is not { } aligner) return new PhotoFaces([], a.Editor.AlignerOff);
+            var found = await engineSession.RunAsync("faces", _ =>
             {
-                var faces = a.Aligner.AlignUpload(photo, engine.Generator.Config.Size, engine.Pack.Framing);   // ArgumentException with the reason
+                var faces = aligner.AlignUpload(photo, a.Engine.Generator.Config.Size, a.Engine.Pack.Framing);   // ArgumentException with the reason
                 try { return new PhotoFaces(faces.Select(f => ImageTensors.ToPng(f.Image)).ToList()); }
                 finally { foreach (var f in faces) f.Dispose(); }
             }, ct);
+            aligned = (photo, found.Faces);
+            return found;
         }
         catch (ArgumentException e) when (engineSession.Refused("upload", e)) { throw; }
     }
@@ -160,19 +158,18 @@ public sealed class CreateService(EngineSession engineSession, SessionLatentStor
             if (r.Steps is < 1 or > 2000) throw new ArgumentException("Steps must be between 1 and 2000.");
         }
         catch (ArgumentException e) when (engineSession.Refused("upload", e)) { throw; }
-        var (engine, _) = await host.Ready.WaitAsync(ct);
-        var a = await host.Edits.WaitAsync(ct);
-        var g = engine.Generator;
+        var a = await engineSession.PackAsync(ct);
+        var g = a.Engine.Generator;
         IEnumerable<CreateFrame> Frames(CancellationToken token)
         {
-            var target = Target(r, a, engine);                                            // ArgumentException with the reason
-            var start = a.Encoder?.Invert(target) ?? TediGan.MeanStart(g);
+            var target = Target(r, a);                                                    // ArgumentException with the reason
+            var start = a.Editor.Encoder?.Invert(target) ?? TediGan.MeanStart(g);
             try
             {
                 yield return new CreateFrame(0, ImageTensors.ToPng(target), r.Face is null ? $"your photo as the generator sees it ({g.Config.Size} px)"
                     : $"face {r.Face + 1}, aligned to the pack's framing ({g.Config.Size} px)", 0);
                 var options = new Engine.Inversion.ProjectionOptions(r.Steps, FrameEvery: Math.Max(1, r.Steps / 10));
-                foreach (var f in Engine.Inversion.Projector.Run(g, target, start, options, a.Identity, a.Space, token))
+                foreach (var f in Engine.Inversion.Projector.Run(g, target, start, options, a.Editor.Identity, a.Editor.Space, token))
                 {
                     if (f.Image is null) continue;
                     using var img = f.Image;
@@ -189,14 +186,18 @@ public sealed class CreateService(EngineSession engineSession, SessionLatentStor
         await foreach (var f in Stream("photo → face", Frames, ct)) yield return f;
     }
 
-    /// <summary>The chosen face aligned (found again: detection is deterministic), or the centre square without a choice.</summary>
-    static Tensor Target(InvertRequest r, EditAssets a, FaceEngine engine)
+    /// <summary>The chosen face as <see cref="FindFacesAsync"/> aligned it (kept for this photo; found again only for
+    /// another photo), or the centre square without a choice.</summary>
+    Tensor Target(InvertRequest r, LoadedPack a)
     {
-        int size = engine.Generator.Config.Size;
+        int size = a.Engine.Generator.Config.Size;
         if (r.Face is not int k) return Engine.Inversion.ImageUpload.Decode(r.Photo, size);
-        if (a.Aligner is null) throw new ArgumentException(a.AlignerOff ?? "Face detection is off.");
+        if (aligned is { } known && known.Photo.AsSpan().SequenceEqual(r.Photo))
+            return k >= 0 && k < known.Faces.Count ? Engine.Inversion.ImageUpload.Decode(known.Faces[k], size)
+                : throw new ArgumentException(known.Faces.Count == 0 ? "No face was found in this photo." : $"There is no face {k + 1} in this photo.");
+        if (a.Editor.Aligner is not { } aligner) throw new ArgumentException(a.Editor.AlignerOff ?? "Face detection is off.");
         using var rgb = Engine.Inversion.ImageUpload.DecodeRgb255(r.Photo);
-        var face = a.Aligner.AlignOne(rgb, size, engine.Pack.Framing, k, out var found)
+        var face = aligner.AlignOne(rgb, size, a.Engine.Pack.Framing, k, out var found)
             ?? throw new ArgumentException(found.Count == 0 ? "No face was found in this photo." : $"There is no face {k + 1} in this photo.");
         return face.Image;                                                            // the caller disposes it
     }
@@ -212,19 +213,22 @@ public sealed class CreateService(EngineSession engineSession, SessionLatentStor
             Inputs.Number(r.Strength, -Inputs.MaxStrength, Inputs.MaxStrength, "Strength");
         }
         catch (ArgumentException e) when (engineSession.Refused("compare", e)) { throw; }
-        var (engine, _) = await host.Ready.WaitAsync(ct);
-        var a = await host.Edits.WaitAsync(ct);
-        if (a.Space is null) throw new InvalidOperationException(a.Unavailable ?? "The compare view needs a text–image space.");
+        EditMethod? only;
+        try { only = r.Only is null ? null : EditMethods.Parse(r.Only); }
+        catch (ArgumentException e) when (engineSession.Refused("compare", e)) { throw; }
+        var a = await engineSession.PackAsync(ct);
+        if (a.Editor.Space is null) throw new InvalidOperationException(a.Unavailable ?? "The compare view needs a text–image space.");
+        double psi = session.Truncation;
         IEnumerable<CompareResult?> Cells(CancellationToken token)
         {
-            var assets = new CompareAssets(engine.Generator, a.Space, a.Identity, a.Stats, a.Fs3, a.AllMappers(), a.Sliders.All(), a.Templates);
-            using var start = engine.SeedWPlus(r.Seed, 0.7);
-            foreach (var c in Compare.Steps(assets, start, r.Neutral, r.Target.Trim(), new CompareRunOptions(GlobalAlpha: r.Alpha, OptimisationSteps: r.Steps,
-                SliderAlpha: r.Alpha, MapperStrength: r.Strength, Only: r.Only), token))
+            using var start = a.Editor.SeedStart(r.Seed, psi);
+            foreach (var c in Compare.Steps(a.Editor, start, r.Neutral, r.Target.Trim(), new CompareRunOptions(GlobalAlpha: r.Alpha, OptimisationSteps: r.Steps,
+                SliderAlpha: r.Alpha, MapperStrength: r.Strength, PrincipalAlpha: r.Alpha, Only: only), token))
             {
                 if (c is null) { yield return null; continue; }       // one optimisation step: let other clients in
                 using var img = c.Image;
-                yield return new CompareResult(c.Method, c.Detail, ImageTensors.ToPng(img), c.TextScore, c.Identity, c.PixelDistance, c.Milliseconds);
+                yield return new CompareResult(c.Method.Title(), c.Detail, ImageTensors.ToPng(img), c.TextScore, c.Identity, c.PixelDistance, c.Milliseconds,
+                    c.Method.Verb(), c.Method.Knob());
             }
         }
         await foreach (var c in Stream("compare", Cells, ct)) yield return c;
@@ -233,8 +237,7 @@ public sealed class CreateService(EngineSession engineSession, SessionLatentStor
     public Task<byte[]> ExportCompareAsync(IReadOnlyList<CompareResult> cells, CancellationToken ct = default)
     {
         if (cells.Count == 0) throw new ArgumentException("Nothing to export yet.");
-        var captions = cells.Select(c => (IReadOnlyList<string>)[c.Method, c.Detail,
-            $"text {c.TextScore.ToString("0.000", Inv)} · px {c.PixelDistance.ToString("0.000", Inv)}" + (c.Identity is { } id ? $" · id {id.ToString("0.000", Inv)}" : "")]).ToList();
+        var captions = cells.Select(c => (IReadOnlyList<string>)[c.Method, c.Detail, Compare.Scores(c.TextScore, c.PixelDistance, c.Identity)]).ToList();
         return Task.Run(() => CaptionedGrid.Png(cells.Select(c => c.Png).ToList(), captions, Math.Min(cells.Count, 6)), ct);
     }
 

@@ -37,12 +37,12 @@ public sealed class EngineOptions
 public sealed class EngineHost(IOptions<EngineOptions> options, IHostEnvironment env, ILogger<EngineHost> log) : IHostedService, IDisposable
 {
     readonly TaskCompletionSource<(FaceEngine Engine, PackSummary Pack)> ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    readonly TaskCompletionSource<EditAssets> edits = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    readonly TaskCompletionSource<LoadedPack> edits = new(TaskCreationOptions.RunContinuationsAsynchronously);
     string? loadedPack;
     public EngineScheduler Scheduler { get; } = new(options.Value.MaxWaitingClients);
     public Task<(FaceEngine Engine, PackSummary Pack)> Ready => ready.Task;
-    /// <summary>Text–image space, StyleSpace statistics, fs3 and mappers; loaded after the generator.</summary>
-    public Task<EditAssets> Edits => edits.Task;
+    /// <summary>The pack's editor (text–image space, StyleSpace statistics, fs3, mappers, sliders …); loaded after the generator.</summary>
+    public Task<LoadedPack> Edits => edits.Task;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -71,13 +71,12 @@ public sealed class EngineHost(IOptions<EngineOptions> options, IHostEnvironment
         {
             var overlay = loadedPack is null ? null : PackOverlay.For(loadedPack, DataDirectory, (long)(options.Value.OverlayMegabytes * 1_000_000));
             if (overlay is not null) log.LogInformation("Sliders, mappers and directions made in the app are kept in {Overlay}", overlay.Directory);
-            edits.TrySetResult(EditAssets.Load(engine, loadedPack, overlay, options.Value, log));
+            edits.TrySetResult(LoadedPack.Load(engine, loadedPack, overlay, options.Value, log));
         }
         catch (Exception e) when (e is CheckpointException or ArgumentException)
         {
             log.LogError("Edit assets could not be loaded: {Message}", e.Message);
-            edits.TrySetResult(new EditAssets(null, null, null, new Dictionary<string, string>(), new SliderRegistry(null, e.Message, log), null,
-                $"Editing is unavailable: {e.Message}"));
+            edits.TrySetResult(LoadedPack.Bare(engine, $"Editing is unavailable: {e.Message}", log));
         }
         catch (Exception e) { edits.TrySetException(e); }
     }
@@ -134,6 +133,7 @@ public sealed class EngineHost(IOptions<EngineOptions> options, IHostEnvironment
     public void Dispose()
     {
         Scheduler.Dispose();
+        if (edits.Task.IsCompletedSuccessfully) edits.Task.Result.Editor.Dispose();
         if (ready.Task.IsCompletedSuccessfully) ready.Task.Result.Engine.Dispose();
     }
 }

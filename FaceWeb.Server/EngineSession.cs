@@ -23,6 +23,13 @@ public sealed class EngineSession(EngineHost host, CircuitWork circuit, JobLog j
 
     public string Client(string lane) => circuit.Id + ":" + lane;
 
+    /// <summary>The loaded pack, once the engine has started (the generator first, then the editor).</summary>
+    public async Task<LoadedPack> PackAsync(CancellationToken ct)
+    {
+        await host.Ready.WaitAsync(ct);
+        return await host.Edits.WaitAsync(ct);
+    }
+
     /// <summary>One scheduler turn in <paramref name="lane"/>.</summary>
     public async Task<T> RunAsync<T>(string lane, Func<CancellationToken, T> work, CancellationToken ct)
     {

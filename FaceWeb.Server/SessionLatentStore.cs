@@ -27,6 +27,7 @@ public sealed class SessionLatentStore(Database database, ILogger<SessionLatentS
     public IReadOnlyList<SessionLatent> Items { get { lock (gate) return [.. items]; } }
     public IReadOnlyList<EditFrame> History { get { lock (gate) return [.. history]; } }
     public (long Seed, string? Latent) Start { get; private set; }
+    public double Truncation { get; private set; } = 0.7;
     public string? NotKept { get; private set; } = "This page is not linked to a browser session; nothing is kept after a reload.";
 
     /// <summary>Loads (or starts) the session of the browser's cookie key. Without a key, or when the database cannot
@@ -55,6 +56,7 @@ public sealed class SessionLatentStore(Database database, ILogger<SessionLatentS
                 }
                 history.AddRange(edits.Select(x => new EditFrame(x.Png, x.Method, x.Detail, x.Milliseconds, x.ChannelsMoved)));
                 Start = (s.StartSeed, s.StartLatent is { } id && latents.ContainsKey(id) ? id : null);
+                Truncation = s.StartTruncation;
                 NotKept = null;
             }
         }
@@ -128,6 +130,13 @@ public sealed class SessionLatentStore(Database database, ILogger<SessionLatentS
         Start = (seed, latent);
         Write(async (db, s) => await db.Sessions.Where(x => x.Id == s)
             .ExecuteUpdateAsync(u => u.SetProperty(x => x.StartSeed, seed).SetProperty(x => x.StartLatent, latent)));
+    }
+
+    public void SetTruncation(double psi)
+    {
+        if (!double.IsFinite(psi) || psi is < 0 or > 2) throw new ArgumentException("ψ must be between 0 and 2.");
+        Truncation = psi;
+        Write(async (db, s) => await db.Sessions.Where(x => x.Id == s).ExecuteUpdateAsync(u => u.SetProperty(x => x.StartTruncation, psi)));
     }
 
     /// <summary>Queues a write after the earlier ones (in order, off the caller's thread); a failure is logged and

@@ -1,10 +1,13 @@
 using FaceWeb.Components.Services;
+using FaceWeb.Components.Shared;
 
 namespace FaceWeb.Components.Create;
 
 public partial class CreatePage
 {
-    const int SketchTab = 1, PhotoTab = 2, MaxPhotoBytes = 10 * 1024 * 1024;
+    /// <summary>The tabs, in the order the page shows them.</summary>
+    internal enum CreateTab { Text, Sketch, Photo }
+    const int MaxPhotoBytes = 10 * 1024 * 1024;
     const string NoFace = "No face was found in this photo. Try one where the face is large, lit and facing the camera.";
     byte[]? photo;
     string? photoName;
@@ -25,7 +28,7 @@ public partial class CreatePage
     protected override async Task OnInitializedAsync()
     {
         caps = await Create.GetCapabilitiesAsync(lifetime.Token);
-        if (!caps.Text) tab = SketchTab;
+        if (!caps.Text) tab = (int)CreateTab.Sketch;
     }
 
     Task RandomiseRest()
@@ -37,13 +40,13 @@ public partial class CreatePage
     async Task Generate()
     {
         IAsyncEnumerable<CreateFrame> frames;
-        if (tab == PhotoTab)
+        if ((CreateTab)tab == CreateTab.Photo)
         {
             if (photo is null) { error = "Choose a photo first."; return; }
             if (faces is { DetectionOff: null, Faces.Count: 0 }) { error = NoFace; return; }
             frames = Create.InvertAsync(new InvertRequest(photo, steps, faces is { DetectionOff: null } ? face : null), Token());
         }
-        else if (tab == SketchTab)
+        else if ((CreateTab)tab == CreateTab.Sketch)
         {
             if (sketch is null || sketch.IsEmpty) { error = "Draw a sketch first."; return; }
             frames = Create.SketchToFaceAsync(new SketchToFaceRequest(sketch.Export(caps!.Resolution), caps.Resolution,

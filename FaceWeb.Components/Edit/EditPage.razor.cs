@@ -1,5 +1,6 @@
 using System.Globalization;
 using FaceWeb.Components.Services;
+using FaceWeb.Components.Shared;
 using FaceWeb.Components.Live;
 using Microsoft.AspNetCore.Components;
 
@@ -8,7 +9,9 @@ namespace FaceWeb.Components.Edit;
 public partial class EditPage
 {
     static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
-    const int SlidersTab = 3;
+    /// <summary>The tabs, in the order the page shows them.</summary>
+    internal enum EditTab { Global, Mapper, Optimisation, Sliders, Directions }
+    EditTab Tab => (EditTab)tab;
 
     [SupplyParameterFromQuery(Name = "latent")] public string? LatentQuery { get; set; }
 
@@ -21,7 +24,7 @@ public partial class EditPage
     int steps = 100, mapperSteps = 200;
     bool regionOn;
     string? regionBackground;
-    Create.SketchCanvas? region;
+    SketchCanvas? region;
     string mapper = "";
     bool optimising;
     EditFrame? frame;
@@ -49,7 +52,7 @@ public partial class EditPage
         }
         Session.Changed += OnSessionChanged;
         caps = await Edits.GetCapabilitiesAsync(lifetime.Token);
-        if (!caps.GlobalDirections) tab = !caps.TextEdits ? SlidersTab : caps.Mappers.Count > 0 ? 1 : 2;
+        if (!caps.GlobalDirections) tab = (int)(!caps.TextEdits ? EditTab.Sliders : caps.Mappers.Count > 0 ? EditTab.Mapper : EditTab.Optimisation);
         mapper = caps.Mappers.FirstOrDefault() ?? "";
     }
 

@@ -36,8 +36,6 @@ public sealed record TextToFaceRequest(string Caption, string Method = "optimise
 /// <param name="Sketch">Size×Size grey levels in [0,1], row-major; 1 is white paper.</param>
 public sealed record SketchToFaceRequest(float[] Sketch, int Size, string? Caption, int Steps = 100, long Seed = 0);
 
-/// <param name="Only">Re-run just this method (a cell), with <paramref name="Alpha"/> (global direction, InterFaceGAN),
-/// <paramref name="Strength"/> (mapper) or <paramref name="Steps"/> (optimisations).</param>
 /// <param name="Photo">The uploaded file's bytes (PNG, JPEG or WebP, at most 10 MB).</param>
 /// <param name="Face">Which face of <see cref="ICreateService.FindFacesAsync"/> to reconstruct; null = the centre square as it is.</param>
 public sealed record InvertRequest(byte[] Photo, int Steps = 100, int? Face = null);
@@ -46,16 +44,22 @@ public sealed record InvertRequest(byte[] Photo, int Steps = 100, int? Face = nu
 /// square of the photo is used then.</param>
 public sealed record PhotoFaces(IReadOnlyList<byte[]> Faces, string? DetectionOff = null);
 
+/// <param name="Only">Re-run just this method (a cell's <see cref="CompareResult.Key"/>), with <paramref name="Alpha"/> (global direction, InterFaceGAN),
+/// <paramref name="Strength"/> (mapper) or <paramref name="Steps"/> (optimisations).</param>
 public sealed record CompareRequest(long Seed, string Neutral, string Target, int Steps = 60, string? Only = null, double Alpha = 3, double Strength = 1);
 
 /// <param name="Slot">Which face of the strip this frame belongs to.</param>
 /// <param name="Latent">On a slot's last frame: the session latent it was saved as (edit it from there).</param>
 public sealed record CreateFrame(int Slot, byte[] Png, string Detail, double Progress, string? Latent = null)
 {
-    public string DataUrl => "data:image/png;base64," + Convert.ToBase64String(Png);
+    public string DataUrl => Images.DataUrl(Png);
 }
 
-public sealed record CompareResult(string Method, string Detail, byte[] Png, double TextScore, double? Identity, double PixelDistance, double Milliseconds)
+/// <param name="Method">The method's name as people read it.</param>
+/// <param name="Key">What <see cref="CompareRequest.Only"/> takes to run this cell again.</param>
+/// <param name="Knob">The parameter a re-run changes ("α", "strength" or "steps"), or null when there is none.</param>
+public sealed record CompareResult(string Method, string Detail, byte[] Png, double TextScore, double? Identity, double PixelDistance, double Milliseconds,
+    string Key = "", string? Knob = null)
 {
-    public string DataUrl => "data:image/png;base64," + Convert.ToBase64String(Png);
+    public string DataUrl => Images.DataUrl(Png);
 }

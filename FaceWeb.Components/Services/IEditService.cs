@@ -10,6 +10,10 @@ public interface IEditService
 
     Task<EditFrame> MapperAsync(MapperEditRequest request, CancellationToken ct = default);
 
+    /// <summary>GANSpace: α standard deviations along one of the pack's principal directions of W (discovered without
+    /// labels or text), on the ticked layer groups. Latest call wins, as for the other previews.</summary>
+    Task<EditFrame> PrincipalAsync(PrincipalEditRequest request, CancellationToken ct = default);
+
     /// <summary>The unedited start image (a seed's or a session latent's), e.g. to paint a region over.</summary>
     Task<EditFrame> RenderStartAsync(long seed, string? latent, CancellationToken ct = default);
 
@@ -38,12 +42,15 @@ public sealed record EditCapabilities(bool TextEdits, bool GlobalDirections, IRe
 /// <param name="Latent">A session latent to start from instead of the seed (<see cref="ISessionLatents"/>).</param>
 public sealed record GlobalEditRequest(long Seed, string Neutral, string Target, double Alpha, double Beta, string? Latent = null);
 public sealed record MapperEditRequest(long Seed, string Mapper, double Strength, string? Latent = null);
+/// <param name="Component">0 is the direction along which W varies most.</param>
+public sealed record PrincipalEditRequest(long Seed, int Component, double Alpha, string? Latent = null, bool Coarse = true, bool Middle = true, bool Fine = true);
 /// <param name="Region">Optional RegionSize×RegionSize mask (1 = may change): changes outside it are penalised.</param>
 public sealed record OptimizeRequest(long Seed, string Target, int Steps, double L2Lambda, double IdLambda = 0, string? Latent = null,
     float[]? Region = null, int RegionSize = 0);
 
+/// <param name="Method">The method's name as people read it ("global direction", "GANSpace" …), from the engine.</param>
 /// <param name="Detail">What the frame is, e.g. "α 2.0, β 0.10: 312 channels" or "step 40/100, CLIP loss 0.71".</param>
 public sealed record EditFrame(byte[] Png, string Method, string Detail, double Milliseconds, int? ChannelsMoved = null, double? Progress = null)
 {
-    public string DataUrl => "data:image/png;base64," + Convert.ToBase64String(Png);
+    public string DataUrl => Images.DataUrl(Png);
 }

@@ -18,7 +18,7 @@ public sealed record GenerateRequest(long Seed, double Truncation);
 /// <param name="Png">The image, PNG-encoded.</param>
 public sealed record FaceFrame(byte[] Png, GenerateRequest Request, int Resolution, double Milliseconds)
 {
-    public string DataUrl => "data:image/png;base64," + Convert.ToBase64String(Png);
+    public string DataUrl => Images.DataUrl(Png);
 }
 
 /// <param name="Trained">False for the untrained placeholder generator.</param>

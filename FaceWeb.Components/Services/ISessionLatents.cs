@@ -3,7 +3,7 @@ namespace FaceWeb.Components.Services;
 /// <summary>A latent this session made (a text → face result, a sketch → face result …) that any edit can start from.</summary>
 public sealed record SessionLatent(string Id, string Label, byte[] Thumbnail)
 {
-    public string DataUrl => "data:image/png;base64," + Convert.ToBase64String(Thumbnail);
+    public string DataUrl => Images.DataUrl(Thumbnail);
 }
 
 /// <summary>The browser session's state: its latents, the Edit page's history and start. One store per circuit, so it
@@ -21,6 +21,10 @@ public interface ISessionLatents
     /// <summary>Where the Edit page starts: a seed, or one of <see cref="Items"/>.</summary>
     (long Seed, string? Latent) Start { get; }
     void SetStart(long seed, string? latent);
+
+    /// <summary>ψ for every seed the session starts from (Edit, sliders, Create, Compare), as last chosen on Generate.</summary>
+    double Truncation { get; }
+    void SetTruncation(double psi);
 
     /// <summary>Why this session will not survive a reload (the store is unavailable), or null.</summary>
     string? NotKept { get; }

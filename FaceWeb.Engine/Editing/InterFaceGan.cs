@@ -89,13 +89,13 @@ public static class InterFaceGan
         return AddWMoves(w, moves, keepFixed, mask).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Sliders on any W+ start [1,L,D] (an inverted or optimised latent: no z exists, so only W moves apply).</summary>
+    /// <summary>Sliders on any W+ start [N,L,D] (an inverted or optimised latent: no z exists, so only W moves apply).</summary>
     public static Tensor Sliders(StyleGan2Generator g, Tensor wplus, IReadOnlyList<(AttributeDirection Direction, double Alpha)> moves,
         IReadOnlyList<AttributeDirection> keepFixed, LayerGroups rows)
     {
         int l = g.Config.NLatent, d = g.Config.StyleDim;
-        if (wplus.dim() != 3 || wplus.shape[0] != 1 || wplus.shape[1] != l || wplus.shape[2] != d)
-            throw new ArgumentException($"the start must be one W+ latent [1,{l},{d}]");
+        if (wplus.dim() != 3 || wplus.shape[0] < 1 || wplus.shape[1] != l || wplus.shape[2] != d)
+            throw new ArgumentException($"the start must be W+ latents [N,{l},{d}]");
         var z = moves.FirstOrDefault(m => m.Direction.Space == LatentSpace.Z && m.Alpha != 0);
         if (z.Direction is not null) throw new ArgumentException($"'{z.Direction.Name}' is a Z-space slider; it needs a seed's z, not a W+ latent");
         CheckMoves(g, moves, keepFixed);

@@ -1,5 +1,7 @@
 // The independent check of a pack's edits (issue #7): judges FaceWeb did not train (face-api.js age/gender, expression
 // and recognition nets) say whether an edit moved age, gender or smile the intended way, and whether the person stayed.
+using FaceWeb.Engine.FaceApi;
+using FaceWeb.Engine.Editing;
 using FaceWeb.Engine.Generators.StyleGan2;
 using FaceWeb.Engine.Identity;
 using static TorchSharp.torch;
@@ -76,6 +78,30 @@ public static class EditCheck
         }
         return probes.Select((p, i) => new EditCheckRow(p.Name, p.Judge.ToString().ToLowerInvariant(), p.Sign, faces,
             acc[i].Right / (double)faces, acc[i].Change / faces, acc[i].Cos / faces, acc[i].Same / (double)faces)).ToList();
+    }
+
+    /// <summary>The pack's age, gender and smile edits as probes: W-space sliders both ways at ±<paramref name="alpha"/>, the
+    /// mappers and global directions of the matching prompts, GANSpace's first direction both ways, and a control (one
+    /// fixed random unit direction in W at the slider distance, which a judge should call a coin toss).</summary>
+    public static List<EditProbe> PackProbes(PackEditor editor, double alpha = 3, double globalAlpha = 4, double beta = 0.08)
+    {
+        var probes = new List<EditProbe>();
+        Func<Tensor, Tensor> Edit(EditRequest request) => w => { var r = editor.Apply(w, request); r.Latent?.Dispose(); return r.Image; };
+        foreach (var (slider, judge) in new[] { ("age", Judge.Age), ("male", Judge.Male), ("smiling", Judge.Happy) })
+        {
+            if (!editor.Sliders.TryGetValue(slider, out var dir) || dir.Space != LatentSpace.W) continue;
+            foreach (int sign in new[] { 1, -1 })
+                probes.Add(new EditProbe($"slider {slider} {sign * alpha:+0.#;-0.#}", judge, sign, Edit(new SliderEdit([(slider, sign * alpha)]))));
+        }
+        foreach (var (text, judge) in new[] { ("old person", Judge.Age), ("smiling", Judge.Happy), ("man", Judge.Male) })
+            if (editor.MapperFor(text) is { } mapper) probes.Add(new EditProbe($"mapper \"{text}\"", judge, 1, Edit(new MapperEdit(mapper))));
+        if (editor.HasGlobalDirections)
+            foreach (var (target, judge) in new[] { ("a smiling face", Judge.Happy), ("the face of an old person", Judge.Age), ("the face of a man", Judge.Male) })
+                probes.Add(new EditProbe($"global \"{target}\"", judge, 1, Edit(new GlobalDirectionEdit("a face", target, globalAlpha, beta))));
+        var control = nn.functional.normalize(randn([1, 1, editor.Generator.Config.StyleDim], generator: new Generator(20261126)), dim: -1);
+        foreach (var judge in new[] { Judge.Age, Judge.Male, Judge.Happy })
+            probes.Add(new EditProbe($"control: random W direction +{alpha:0.#}", judge, 1, w => editor.Generator.Synthesize(w + alpha * control)));
+        return probes;
     }
 
     static float[] Pick((float[] Age, float[] Male, float[] Happy, Tensor Descriptors) j, Judge judge) =>

@@ -1,4 +1,5 @@
 // Identity models: what the ID loss of StyleCLIP (λ_ID), TediGAN's instance optimisation and the identity metric measure in.
+using FaceWeb.Engine.FaceApi;
 using static TorchSharp.torch;
 
 namespace FaceWeb.Engine.Identity;
@@ -17,7 +18,7 @@ public static class IdentityModels
     /// <summary>"faceapi" → face-api.js's recognition net from the restored npm package; anything else is an ArcFace
     /// IR-SE50 checkpoint path (<c>model_ir_se50.pth</c>).</summary>
     public static IIdentityModel Open(string spec) => spec.Equals("faceapi", StringComparison.OrdinalIgnoreCase)
-        ? FaceApiIdentity.Load(Evaluation.FaceApiModels.Directory())
+        ? FaceApiIdentity.Load(FaceApi.FaceApiModels.Directory())
         : ArcFaceIdentity.Load(spec);
 
     /// <summary>ID loss as pSp/StyleCLIP define it: 1 − ⟨f(ŷ), f(y)⟩ per image, with the reference side detached. [N]</summary>

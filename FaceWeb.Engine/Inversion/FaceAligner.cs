@@ -1,4 +1,5 @@
 // Upload → faces: detect (tiny face detector), 68 landmarks, then each face aligned to the pack's framing.
+using FaceWeb.Engine.FaceApi;
 using FaceWeb.Engine.Checkpoints;
 using FaceWeb.Engine.Evaluation;
 using static TorchSharp.torch;

@@ -12,6 +12,8 @@ public sealed class BrowserSession
     public DateTime LastSeen { get; set; }
     public long StartSeed { get; set; }
     public string? StartLatent { get; set; }
+    /// <summary>ψ for seeds, as last chosen on Generate.</summary>
+    public double StartTruncation { get; set; } = 0.7;
 }
 
 /// <summary>A W+ latent the session made (text → face, sketch → face, photo …), as float32 little-endian bytes.</summary>
@@ -56,6 +58,7 @@ public abstract class FaceWebDb(DbContextOptions options) : DbContext(options)
             e.Property(s => s.KeyHash).HasMaxLength(64);
             e.HasIndex(s => s.KeyHash).IsUnique();
             e.Property(s => s.StartLatent).HasMaxLength(32);
+            e.Property(s => s.StartTruncation).HasDefaultValue(0.7);
         });
         b.Entity<StoredLatent>(e =>
         {

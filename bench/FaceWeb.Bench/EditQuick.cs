@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using FaceWeb.Engine.Checkpoints;
+using FaceWeb.Engine;
 using FaceWeb.Engine.Editing;
 using FaceWeb.Engine.Generators.StyleGan2;
 using FaceWeb.Engine.TextImage;
@@ -22,31 +22,30 @@ public static class EditQuick
         Console.WriteLine("what                                    config      ms");
         foreach (var (name, g, space) in new[] { ("fixture64", fixtureGen, (ITextImageSpace)fixtureClip), ("ffhq1024", ffhq, vitSpace) })
         {
-            using var stats = StyleSpaceStats.Compute(g, 1000, batch: 250);
-            var layers = Fs3Job.ManipulableLayers(g);
-            long channels = layers.Sum(l => (long)l.Channels);
+            var stats = StyleSpaceStats.Compute(g, 1000, batch: 250);
+            long channels = Fs3Job.ManipulableLayers(g).Sum(l => (long)l.Channels);
             var fs3 = nn.functional.normalize(randn(channels, space.EmbedDim), dim: -1);
-            var dt = nn.functional.normalize(randn(space.EmbedDim), dim: 0);
+            var engine = new FaceEngine(g, new PackInfo(name, false, g.Config.Size, "bench", "random"));   // not disposed: the generator and space are used after the loop
+            var editor = PackEditor.FromParts(engine, space, stats, fs3);
             var start = g.Broadcast(g.Map(randn(1, g.Config.StyleDim)));
-            var styles = g.Styles(start);
-            double global = Timing.Ms(() =>
-            {
-                using var _ = no_grad(); using var s = NewDisposeScope();
-                var (delta, _) = GlobalDirections.Boundary(fs3, dt, 0.1, layers.Select(l => stats.Std[l.Index]).ToList());
-                g.SynthesizeStyles(StyleEdits.Apply(styles, layers, delta, 3));
-            }, name == "ffhq1024" ? 2 : 20);
-            Console.WriteLine($"{"global-direction edit (fs3 cached)",-39} {name,-10} {global,7:F1}");
+            var global = new GlobalDirectionEdit("a face", "a smiling face", 3, 0.1);
+            editor.Apply(start, global).Dispose();                                    // Δt computed once and cached, as in the app
+            double globalMs = Timing.Ms(() => editor.Apply(start, global).Dispose(), name == "ffhq1024" ? 2 : 20);
+            Console.WriteLine($"{"global-direction edit (fs3 cached)",-39} {name,-10} {globalMs,7:F1}");
 
-            using var mapper = new StyleClipMapper(g.Config.StyleDim, fine: g.Config.NLatent > 8);
+            string mapperFile = Path.Combine(Path.GetTempPath(), $"mapper-bench-{Guid.NewGuid():N}.safetensors");
+            using (var random = new StyleClipMapper(g.Config.StyleDim, fine: g.Config.NLatent > 8)) MapperTrainer.Save(random, mapperFile, "bench");
+            editor.AddMapper("bench", mapperFile);
+            var mapper = editor.Mapper("bench");
             double mapperOnly = Timing.Ms(() => { using var _ = no_grad(); using var s = NewDisposeScope(); mapper.Edit(start); }, 20);
-            double mapperFrame = Timing.Ms(() => { using var _ = no_grad(); using var s = NewDisposeScope(); g.Synthesize(mapper.Edit(start)); }, name == "ffhq1024" ? 2 : 20);
+            double mapperFrame = Timing.Ms(() => editor.Apply(start, new MapperEdit("bench")).Dispose(), name == "ffhq1024" ? 2 : 20);
+            File.Delete(mapperFile);
             Console.WriteLine($"{"mapper inference (mapper only)",-39} {name,-10} {mapperOnly,7:F2}");
             Console.WriteLine($"{"mapper edit + render",-39} {name,-10} {mapperFrame,7:F1}");
 
-            var text = space.EmbedTexts(["a smiling face"])[0];
             int steps = name == "ffhq1024" ? 2 : 20;
             var sw = Stopwatch.StartNew();
-            foreach (var f in LatentOptimizer.Run(g, space, start, text, new OptimizationOptions(steps, FrameEvery: steps))) { f.Image?.Dispose(); f.Latent?.Dispose(); }
+            foreach (var f in editor.Optimise(start, new OptimiseEdit("a smiling face", steps, Frames: 1))) f?.Dispose();
             Console.WriteLine($"{"optimisation step (fwd+bwd, CLIP loss)",-39} {name,-10} {sw.Elapsed.TotalMilliseconds / steps,7:F1}");
         }
 

@@ -1,3 +1,4 @@
+using FaceWeb.Engine.FaceApi;
 using System.Diagnostics;
 using FaceWeb.Engine;
 using FaceWeb.Engine.Editing;

@@ -1,3 +1,4 @@
+using FaceWeb.Engine.FaceApi;
 using FaceWeb.Engine;
 using FaceWeb.Engine.Inversion;
 using SixLabors.ImageSharp;
@@ -33,7 +34,7 @@ public static class MemoryQuick
             upload = ms.ToArray();
         }
         using var engine = FaceEngine.FromPack(pack);
-        var aligner = FaceAligner.Load(FaceWeb.Engine.Evaluation.FaceApiModels.Directory());
+        var aligner = FaceAligner.Load(FaceWeb.Engine.FaceApi.FaceApiModels.Directory());
         int size = engine.Generator.Config.Size;
         void Upload()
         {

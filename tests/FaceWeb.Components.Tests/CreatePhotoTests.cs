@@ -5,7 +5,6 @@ using FaceWeb.Components.Services;
 using Microsoft.AspNetCore.Components.Forms;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
-using MudBlazor.Services;
 
 namespace FaceWeb.Components.Tests;
 
@@ -16,10 +15,8 @@ public sealed class CreatePhotoTests : BunitContext
 
     public CreatePhotoTests()
     {
-        JSInterop.Mode = JSRuntimeMode.Loose;
-        Services.AddMudServices();
-        Services.AddSingleton<ICreateService>(fake);
-        Render<MudPopoverProvider>();
+        Pages.SetUp(this, s => s
+            .AddSingleton<ICreateService>(fake));
     }
 
     IRenderedComponent<CreatePage> PhotoTab()

@@ -3,7 +3,6 @@ using FaceWeb.Components.Edit;
 using FaceWeb.Components.Services;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
-using MudBlazor.Services;
 
 namespace FaceWeb.Components.Tests;
 
@@ -22,6 +21,12 @@ public sealed class EditPageTests : BunitContext
             return tcs.Task;
         }
         public Task<EditFrame> MapperAsync(MapperEditRequest request, CancellationToken ct = default) => throw new NotSupportedException();
+        public List<PrincipalEditRequest> Principal { get; } = [];
+        public Task<EditFrame> PrincipalAsync(PrincipalEditRequest request, CancellationToken ct = default)
+        {
+            Principal.Add(request);
+            return Task.FromResult(new EditFrame([7], "GANSpace", $"direction {request.Component}, α {request.Alpha}σ", 2));
+        }
         public Task<EditFrame> RenderStartAsync(long seed, string? latent, CancellationToken ct = default) => Task.FromResult(new EditFrame([9], "start", $"seed {seed}", 1));
         public List<OptimizeRequest> Optimisations { get; } = [];
         public async IAsyncEnumerable<EditFrame> OptimizeAsync(OptimizeRequest request, [EnumeratorCancellation] CancellationToken ct = default)
@@ -50,12 +55,10 @@ public sealed class EditPageTests : BunitContext
 
     public EditPageTests()
     {
-        JSInterop.Mode = JSRuntimeMode.Loose;
-        Services.AddMudServices();
-        Services.AddSingleton<IEditService>(edits);
-        Services.AddSingleton<ISliderService>(new SlidersPanelTests.FakeSliders(new SliderCatalog([new("smiling", "W", 0.9)], null, [])));
-        Services.AddSingleton<ISessionLatents>(session);
-        Render<MudPopoverProvider>();
+        Pages.SetUp(this, s => s
+            .AddSingleton<IEditService>(edits)
+            .AddSingleton<ISliderService>(new SlidersPanelTests.FakeSliders(new SliderCatalog([new("smiling", "W", 0.9)], null, [])))
+            .AddSingleton<ISessionLatents>(session));
     }
 
     [Fact]
@@ -85,6 +88,22 @@ public sealed class EditPageTests : BunitContext
     }
 
     [Fact]
+    public async Task Discover_directions_previews_each_move_of_a_principal_direction_and_keeps_one_on_request()
+    {
+        var cut = Render<EditPage>();
+        await cut.InvokeAsync(() => cut.FindComponent<MudTabs>().Instance.ActivatePanelAsync((int)EditPage.EditTab.Directions, false));
+        Assert.Empty(cut.FindAll("[data-testid=target]"));                      // no prompt: the directions need no text
+        var panel = cut.FindComponent<DirectionsPanel>();
+        await cut.InvokeAsync(() => panel.FindComponents<MudNumericField<int>>()[0].Instance.ValueChanged.InvokeAsync(2));
+        await cut.InvokeAsync(() => panel.FindComponent<MudSlider<double>>().Instance.ValueChanged.InvokeAsync(-1.5));
+        cut.WaitForAssertion(() => Assert.Contains("direction 2, α -1.5σ", cut.Find("[data-testid=edit-detail]").TextContent));
+        Assert.Equal([(2, 0.0), (2, -1.5)], edits.Principal.Select(r => (r.Component, r.Alpha)));
+        Assert.Empty(cut.FindAll("[data-testid=history-item]"));                // previews are not history
+        cut.Find("[data-testid=direction-keep]").Click();
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=history-item]")));
+    }
+
+    [Fact]
     public async Task Identity_weight_is_offered_only_with_an_identity_model_and_goes_into_the_optimisation()
     {
         var cut = Render<EditPage>();
@@ -92,14 +111,11 @@ public sealed class EditPageTests : BunitContext
         await cut.InvokeAsync(() => cut.FindComponent<MudTabs>().Instance.ActivatePanelAsync(2, false));
         Assert.True(cut.Find("[data-testid=id-lambda] input").HasAttribute("disabled"));
 
-        await using var ctx = new BunitContext();
-        ctx.JSInterop.Mode = JSRuntimeMode.Loose;
-        ctx.Services.AddMudServices();
         var withId = new FakeEdits(new EditCapabilities(true, true, [], null, Identity: true));
-        ctx.Services.AddSingleton<IEditService>(withId);
-        ctx.Services.AddSingleton<ISliderService>(new SlidersPanelTests.FakeSliders(new SliderCatalog([], null, [])));
-        ctx.Services.AddSingleton<ISessionLatents>(new FakeSession());
-        ctx.Render<MudPopoverProvider>();
+        await using var ctx = Pages.New(s => s
+            .AddSingleton<IEditService>(withId)
+            .AddSingleton<ISliderService>(new SlidersPanelTests.FakeSliders(new SliderCatalog([], null, [])))
+            .AddSingleton<ISessionLatents>(new FakeSession()));
         var page = ctx.Render<EditPage>();
         page.Find("[data-testid=target] input").Input("a smiling face");
         await page.InvokeAsync(() => page.FindComponent<MudTabs>().Instance.ActivatePanelAsync(2, false));
@@ -135,13 +151,10 @@ public sealed class EditPageTests : BunitContext
     [Fact]
     public async Task Precomputing_global_directions_streams_progress_and_then_offers_the_edit()
     {
-        await using var ctx = new BunitContext();
-        ctx.JSInterop.Mode = JSRuntimeMode.Loose;
-        ctx.Services.AddMudServices();
-        ctx.Services.AddSingleton<IEditService>(new FakeEdits(new EditCapabilities(true, false, [], null, CanPrecompute: true)));
-        ctx.Services.AddSingleton<ISliderService>(new SlidersPanelTests.FakeSliders(new SliderCatalog([], null, [])));
-        ctx.Services.AddSingleton<ISessionLatents>(new FakeSession());
-        ctx.Render<MudPopoverProvider>();
+        await using var ctx = Pages.New(s => s
+            .AddSingleton<IEditService>(new FakeEdits(new EditCapabilities(true, false, [], null, CanPrecompute: true)))
+            .AddSingleton<ISliderService>(new SlidersPanelTests.FakeSliders(new SliderCatalog([], null, [])))
+            .AddSingleton<ISessionLatents>(new FakeSession()));
         var page = ctx.Render<EditPage>();
         await page.InvokeAsync(() => page.FindComponent<MudTabs>().Instance.ActivatePanelAsync(0, false));
         Assert.Empty(page.FindAll("[data-testid=apply]"));
@@ -152,19 +165,16 @@ public sealed class EditPageTests : BunitContext
     [Fact]
     public async Task A_painted_region_goes_with_the_optimisation_as_a_mask_at_the_pack_resolution()
     {
-        await using var ctx = new BunitContext();
-        ctx.JSInterop.Mode = JSRuntimeMode.Loose;
-        ctx.Services.AddMudServices();
         var fake = new FakeEdits(new EditCapabilities(true, true, [], null, Resolution: 64));
-        ctx.Services.AddSingleton<IEditService>(fake);
-        ctx.Services.AddSingleton<ISliderService>(new SlidersPanelTests.FakeSliders(new SliderCatalog([], null, [])));
-        ctx.Services.AddSingleton<ISessionLatents>(new FakeSession());
-        ctx.Render<MudPopoverProvider>();
+        await using var ctx = Pages.New(s => s
+            .AddSingleton<IEditService>(fake)
+            .AddSingleton<ISliderService>(new SlidersPanelTests.FakeSliders(new SliderCatalog([], null, [])))
+            .AddSingleton<ISessionLatents>(new FakeSession()));
         var page = ctx.Render<EditPage>();
         page.Find("[data-testid=target] input").Input("red hair");
         await page.InvokeAsync(() => page.FindComponent<MudTabs>().Instance.ActivatePanelAsync(2, false));
         await page.InvokeAsync(() => page.FindComponent<MudSwitch<bool>>().Instance.ValueChanged.InvokeAsync(true));
-        var canvas = page.FindComponent<FaceWeb.Components.Create.SketchCanvas>();
+        var canvas = page.FindComponent<FaceWeb.Components.Shared.SketchCanvas>();
         Assert.Equal("data:image/png;base64,CQ==", canvas.Instance.Background);          // painted over the start image
         await page.InvokeAsync(() => canvas.Instance.AddStroke("pen", 0.3, [0.5, 0.1, 0.5, 0.2]));
         await page.InvokeAsync(() => page.Find("[data-testid=optimize]").Click());
@@ -187,13 +197,10 @@ public sealed class EditPageTests : BunitContext
     [Fact]
     public async Task Unavailable_editing_says_why()
     {
-        await using var ctx = new BunitContext();
-        ctx.JSInterop.Mode = JSRuntimeMode.Loose;
-        ctx.Services.AddMudServices();
-        ctx.Services.AddSingleton<IEditService>(new FakeEdits(new EditCapabilities(false, false, [], "no text–image space configured")));
-        ctx.Services.AddSingleton<ISliderService>(new SlidersPanelTests.FakeSliders(new SliderCatalog([new("smiling", "W", 0.9)], "needs a space", [])));
-        ctx.Services.AddSingleton<ISessionLatents>(new FakeSession());
-        ctx.Render<MudPopoverProvider>();
+        await using var ctx = Pages.New(s => s
+            .AddSingleton<IEditService>(new FakeEdits(new EditCapabilities(false, false, [], "no text–image space configured")))
+            .AddSingleton<ISliderService>(new SlidersPanelTests.FakeSliders(new SliderCatalog([new("smiling", "W", 0.9)], "needs a space", [])))
+            .AddSingleton<ISessionLatents>(new FakeSession()));
         var cut = ctx.Render<EditPage>();
         Assert.Contains("no text–image space configured", cut.Find("[data-testid=edit-unavailable]").TextContent);
         cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=slider-smiling]")));   // the sliders still work

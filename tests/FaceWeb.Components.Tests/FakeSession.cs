@@ -13,5 +13,7 @@ sealed class FakeSession(params SessionLatent[] items) : ISessionLatents
     public void Record(EditFrame frame) => history.Insert(0, frame);
     public (long Seed, string? Latent) Start { get; set; }
     public void SetStart(long seed, string? latent) => Start = (seed, latent);
+    public double Truncation { get; set; } = 0.7;
+    public void SetTruncation(double psi) => Truncation = psi;
     public string? NotKept => null;
 }

@@ -2,7 +2,6 @@ using FaceWeb.Components.Generate;
 using FaceWeb.Components.Services;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
-using MudBlazor.Services;
 
 namespace FaceWeb.Components.Tests;
 
@@ -12,10 +11,9 @@ public sealed class GenerateTests : BunitContext
 
     public GenerateTests()
     {
-        JSInterop.Mode = JSRuntimeMode.Loose;
-        Services.AddMudServices();
-        Services.AddSingleton<IFaceRenderService>(renderer);
-        Render<MudPopoverProvider>();
+        Pages.SetUp(this, s => s
+            .AddSingleton<IFaceRenderService>(renderer)
+            .AddSingleton<ISessionLatents>(new FakeSession()));
     }
 
     static string Src(byte marker) => "data:image/png;base64," + Convert.ToBase64String([0x89, (byte)'P', (byte)'N', (byte)'G', marker]);
@@ -30,6 +28,24 @@ public sealed class GenerateTests : BunitContext
         Assert.Contains("faceweb-seed0-psi0.70.png", cut.Find("[data-testid=download]").OuterHtml);
         Assert.Contains("faceweb-mini", cut.Find("[data-testid=pack]").TextContent);
         Assert.Empty(cut.FindAll("[data-testid=untrained-banner]"));
+    }
+
+    [Fact]
+    public async Task Psi_comes_from_the_session_and_Edit_this_face_hands_the_seed_and_psi_to_the_Edit_page()
+    {
+        var session = new FakeSession { Truncation = 0.55 };
+        var own = new FakeRenderer();
+        await using var ctx = Pages.New(s => s
+            .AddSingleton<IFaceRenderService>(own)
+            .AddSingleton<ISessionLatents>(session));
+        var cut = ctx.Render<GeneratePage>();
+        Assert.Equal(new GenerateRequest(0, 0.55), Assert.Single(own.Calls).Request);
+        own.Complete(0, marker: 3);
+        cut.WaitForAssertion(() => cut.Find("[data-testid=edit-this]"));
+        cut.Find("[data-testid=edit-this]").Click();
+        Assert.Equal((0L, (string?)null), session.Start);
+        Assert.Equal(0.55, session.Truncation);
+        Assert.EndsWith("/edit", ctx.Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().Uri);
     }
 
     [Fact]
@@ -91,11 +107,9 @@ public sealed class GenerateTests : BunitContext
     [Fact]
     public async Task Untrained_placeholder_shows_a_banner()
     {
-        await using var ctx = new BunitContext();
-        ctx.JSInterop.Mode = JSRuntimeMode.Loose;
-        ctx.Services.AddMudServices();
-        ctx.Services.AddSingleton<IFaceRenderService>(new FakeRenderer(trained: false));
-        ctx.Render<MudPopoverProvider>();
+        await using var ctx = Pages.New(s => s
+            .AddSingleton<IFaceRenderService>(new FakeRenderer(trained: false))
+            .AddSingleton<ISessionLatents>(new FakeSession()));
         var cut = ctx.Render<GeneratePage>();
         Assert.Contains("untrained placeholder", cut.Find("[data-testid=untrained-banner]").TextContent);
     }

@@ -1,9 +1,9 @@
 using System.Runtime.CompilerServices;
 using FaceWeb.Components.Create;
+using FaceWeb.Components.Shared;
 using FaceWeb.Components.Services;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
-using MudBlazor.Services;
 
 namespace FaceWeb.Components.Tests;
 
@@ -13,10 +13,8 @@ public sealed class SketchCanvasTests : BunitContext
 
     public SketchCanvasTests()
     {
-        JSInterop.Mode = JSRuntimeMode.Loose;
-        Services.AddMudServices();
-        Services.AddSingleton<ICreateService>(fake);
-        Render<MudPopoverProvider>();
+        Pages.SetUp(this, s => s
+            .AddSingleton<ICreateService>(fake));
     }
 
     [Fact]

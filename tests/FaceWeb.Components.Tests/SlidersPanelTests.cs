@@ -3,7 +3,6 @@ using FaceWeb.Components.Edit;
 using FaceWeb.Components.Services;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
-using MudBlazor.Services;
 
 namespace FaceWeb.Components.Tests;
 
@@ -49,10 +48,8 @@ public sealed class SlidersPanelTests : BunitContext
 
     public SlidersPanelTests()
     {
-        JSInterop.Mode = JSRuntimeMode.Loose;
-        Services.AddMudServices();
-        Services.AddSingleton<ISliderService>(sliders);
-        Render<MudPopoverProvider>();
+        Pages.SetUp(this, s => s
+            .AddSingleton<ISliderService>(sliders));
     }
 
     IRenderedComponent<SlidersPanel> RenderPanel(long seed = 3) => Render<SlidersPanel>(p => p
@@ -143,11 +140,8 @@ public sealed class SlidersPanelTests : BunitContext
         Assert.Contains("Type the attribute", cut.Find("[data-testid=sliders-error]").TextContent);
         Assert.Empty(sliders.Learned);
 
-        await using var ctx = new BunitContext();
-        ctx.JSInterop.Mode = JSRuntimeMode.Loose;
-        ctx.Services.AddMudServices();
-        ctx.Services.AddSingleton<ISliderService>(new FakeSliders(new SliderCatalog([], "needs a text–image space", ["'x' was skipped: wrong width"])));
-        ctx.Render<MudPopoverProvider>();
+        await using var ctx = Pages.New(s => s
+            .AddSingleton<ISliderService>(new FakeSliders(new SliderCatalog([], "needs a text–image space", ["'x' was skipped: wrong width"]))));
         var empty = ctx.Render<SlidersPanel>();
         Assert.Contains("no attribute sliders", empty.Find("[data-testid=no-sliders]").TextContent);
         Assert.Contains("text–image space", empty.Find("[data-testid=learn-unavailable]").TextContent);

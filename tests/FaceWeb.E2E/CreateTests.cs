@@ -134,19 +134,24 @@ public sealed class CreateTests(EditFixture app)
         await page.GetByTestId("compare-target").Locator("input").FillAsync("a face with tilt");
         await page.GetByLabel("Optimisation steps").FillAsync("3");
         await page.GetByTestId("compare-run").ClickAsync();
-        // source, global direction (the fixture pack has fs3), StyleCLIP and TediGAN optimisation, InterFaceGAN ("tilt")
-        await Expect(page.GetByTestId("compare-cell")).ToHaveCountAsync(5);
-        await Expect(page.GetByTestId("compare-export")).ToBeVisibleAsync();
-        foreach (var method in new[] { "source", "global direction", "StyleCLIP optimisation", "TediGAN optimisation", "InterFaceGAN" })
+        // source, global direction (the fixture pack has fs3), StyleCLIP and TediGAN optimisation, InterFaceGAN ("tilt"), GANSpace
+        await Expect(page.GetByTestId("compare-cell")).ToHaveCountAsync(6);
+        foreach (var method in new[] { "source", "global direction", "StyleCLIP optimisation", "TediGAN optimisation", "InterFaceGAN", "GANSpace" })
             await Expect(page.GetByTestId("compare-cell").Filter(new() { HasText = method })).ToHaveCountAsync(1);
         await Expect(page.GetByTestId("compare-cell").First).ToContainTextAsync("identity 1.000");
+
+        // The captioned grid is made when someone downloads it, not after every run.
+        var download = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("compare-export").ClickAsync());
+        Assert.Equal("faceweb-compare.png", download.SuggestedFilename);
+        var png = await File.ReadAllBytesAsync(await download.PathAsync(), TestContext.Current.CancellationToken);
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
 
         var global = page.GetByTestId("compare-cell").Filter(new() { HasText = "global direction" });
         await global.GetByTestId("rerun").ClickAsync();
         await global.GetByTestId("rerun-value").Locator("input").FillAsync("5");
         await global.GetByTestId("rerun-go").ClickAsync();
         await Expect(global).ToContainTextAsync("α 5");
-        await Expect(page.GetByTestId("compare-cell")).ToHaveCountAsync(5);
+        await Expect(page.GetByTestId("compare-cell")).ToHaveCountAsync(6);
         await page.CloseAsync();
     }
 }

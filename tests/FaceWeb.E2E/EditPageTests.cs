@@ -36,6 +36,22 @@ public sealed class EditPageTests(EditFixture app)
     }
 
     [Fact]
+    public async Task Discover_directions_moves_the_face_along_a_principal_direction_of_w()
+    {
+        var page = await app.NewPageAsync();
+        await page.GotoAsync(app.BaseUrl + "/edit");
+        await page.Locator(".mud-tab", new() { HasText = "Discover directions" }).ClickAsync();
+        var alpha = page.Locator("[data-testid=direction-alpha] input[type=range]");
+        await alpha.FocusAsync();
+        for (int i = 0; i < 5; i++) await alpha.PressAsync("ArrowRight");
+        await Expect(page.GetByTestId("edit-detail")).ToContainTextAsync("GANSpace · direction 0");
+        await Expect(page.GetByTestId("edit-detail")).ToContainTextAsync("α +0.5σ");
+        await page.GetByTestId("direction-keep").ClickAsync();
+        await Expect(page.GetByTestId("history-item").First).ToContainTextAsync("GANSpace");
+        await page.CloseAsync();
+    }
+
+    [Fact]
     public async Task A_mapper_trained_from_the_edit_page_appears_and_its_strength_previews_live()
     {
         var page = await app.NewPageAsync();

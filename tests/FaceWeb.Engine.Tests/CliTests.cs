@@ -139,6 +139,14 @@ public sealed class CliTests : IDisposable
         Assert.Matches(@"moves \d+ channels", global.Out);
         Assert.Equal(4, Directory.GetFiles(Path.Combine(tmp, "g")).Length);
 
+        var ganspace = Faceweb("edit", "ganspace", "--checkpoint", Fixtures.File("stylegan2", "generator.pt"), "--alpha", "-2:2:3", "--layers", "coarse", "--out", Path.Combine(tmp, "pc"));
+        Assert.True(ganspace.Code == 0, $"exit {ganspace.Code}: {ganspace.Err}");
+        Assert.Contains("GANSpace, direction 0", ganspace.Out);
+        Assert.Equal(4, Directory.GetFiles(Path.Combine(tmp, "pc")).Length);
+        var noSuchDirection = Faceweb("edit", "ganspace", "--checkpoint", Fixtures.File("stylegan2", "generator.pt"), "--component", "99", "--out", Path.Combine(tmp, "pc2"));
+        Assert.Equal(2, noSuchDirection.Code);
+        Assert.Contains("principal directions", noSuchDirection.Err);
+
         var mapper = Faceweb("edit", "mapper", "--checkpoint", Fixtures.File("stylegan2", "generator.pt"), "--mapper", Fixtures.File("styleclip", "mapper.pt"), "--out", Path.Combine(tmp, "m"));
         Assert.True(mapper.Code == 0, $"exit {mapper.Code}: {mapper.Err}");
         var opt = Faceweb(["edit", "optimize", "--pack", pack, .. ClipArgs, "--target", "a smiling face", "--steps", "4", "--out", Path.Combine(tmp, "o")]);
@@ -212,13 +220,14 @@ public sealed class CliTests : IDisposable
         Assert.True(compare.Code == 0, compare.Err);
         using var table = System.Text.Json.JsonDocument.Parse(compare.Out.Trim().Split('\n')[^1]);
         var methods = table.RootElement.EnumerateArray().Select(r => r.GetProperty("method").GetString()).ToList();
-        Assert.Equal(2 * 3, methods.Count);                        // source, StyleCLIP and TediGAN optimisation per seed: no fs3, mapper or slider here
+        Assert.Equal(2 * 4, methods.Count);                        // source, StyleCLIP and TediGAN optimisation, GANSpace per seed: no fs3, mapper or slider here
         Assert.Contains("TediGAN optimisation", methods);
+        Assert.Contains("GANSpace", methods);
         var source = table.RootElement[0];
         Assert.Equal(0, source.GetProperty("pixel_distance").GetDouble());
         Assert.Equal(1, source.GetProperty("identity").GetDouble(), 3);
         var grid = SixLabors.ImageSharp.Image.Identify(File.ReadAllBytes(Path.Combine(tmp, "cmp.png")));
-        Assert.Equal((3 * 256, 2), (grid.Width, grid.Height / 256));   // 3 columns, 2 rows of cell + caption
+        Assert.Equal((4 * 256, 2), (grid.Width, grid.Height / 256));   // 4 columns, 2 rows of cell + caption
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using FaceWeb.Engine.FaceApi;
 using FaceWeb.Engine.Inversion;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;

@@ -1,3 +1,4 @@
+using FaceWeb.Engine.FaceApi;
 using FaceWeb.Engine.Checkpoints;
 using FaceWeb.Engine.Evaluation;
 using static TorchSharp.torch;
@@ -28,7 +29,7 @@ public sealed class FaceApiTests
     [Fact]
     public void Recognition_descriptors_match_the_npm_package()
     {
-        using var net = Engine.Identity.FaceApiIdentity.Load(Models());
+        using var net = Engine.FaceApi.FaceApiIdentity.Load(Models());
         using var _ = no_grad();
         var d = net.Descriptor(Pattern(150));
         Assert.Equal([1, 128], d.shape);

@@ -123,17 +123,18 @@ public sealed class TediGanTests : IDisposable
     [Fact]
     public void Compare_runs_every_applicable_method_or_just_one_and_measures_each()
     {
-        var assets = new CompareAssets(g, space);
+        using var engine = new FaceEngine(g, new PackInfo("fixture", false, 64, "test", "fixture"));
+        using var editor = PackEditor.FromParts(engine, space);
         Tensor start;
         using (no_grad()) start = g.WPlusFromZ(randn([1, 64], generator: new Generator(2)), 0.7);
-        var all = Compare.Run(assets, start, "a face", "a smiling face", new CompareRunOptions(OptimisationSteps: 3), Ct).ToList();
-        Assert.Equal(["source", "StyleCLIP optimisation", "TediGAN optimisation"], all.Select(c => c.Method));
+        var all = Compare.Run(editor, start, "a face", "a smiling face", new CompareRunOptions(OptimisationSteps: 3), Ct).ToList();
+        Assert.Equal([EditMethod.Source, EditMethod.Optimisation, EditMethod.TediGan, EditMethod.PrincipalDirections], all.Select(c => c.Method));
         Assert.Equal(0, all[0].PixelDistance);
         Assert.All(all.Skip(1), c => Assert.True(c.PixelDistance > 0));
-        var one = Compare.Run(assets, start, "a face", "a smiling face", new CompareRunOptions(OptimisationSteps: 5, Only: "TediGAN optimisation"), Ct).ToList();
-        Assert.Equal("TediGAN optimisation", Assert.Single(one).Method);
+        var one = Compare.Run(editor, start, "a face", "a smiling face", new CompareRunOptions(OptimisationSteps: 5, Only: EditMethods.Parse("TediGAN optimisation")), Ct).ToList();
+        Assert.Equal(EditMethod.TediGan, Assert.Single(one).Method);
         Assert.Contains("5 steps", one[0].Detail);
-        Assert.Throws<ArgumentException>(() => Compare.Run(assets, start, "a face", "x", new CompareRunOptions(Only: "magic"), Ct).ToList());
+        Assert.Throws<ArgumentException>(() => EditMethods.Parse("magic"));
     }
 
     [Fact]

@@ -66,6 +66,20 @@ public sealed class AppTests(WebApplicationFactory<Program> factory) : IClassFix
         Assert.NotEqual(start.Png, global.Png);
         var mapped = await edits.MapperAsync(new MapperEditRequest(5, caps.Mappers[0], 1), T);
         Assert.NotEqual(start.Png, mapped.Png);
+        var principal = await edits.PrincipalAsync(new PrincipalEditRequest(5, 0, 3), T);
+        Assert.Equal("GANSpace", principal.Method);
+        Assert.Contains("direction 0", principal.Detail);
+        Assert.NotEqual(start.Png, principal.Png);
+        Assert.Equal(start.Png, (await edits.PrincipalAsync(new PrincipalEditRequest(5, 0, 0), T)).Png);   // α 0 is the start itself
+
+        // ψ travels with the session: a seed start at the session's ψ is Generate's image at that ψ.
+        var session = scope.ServiceProvider.GetRequiredService<ISessionLatents>();
+        session.SetTruncation(0.4);
+        var generated = await scope.ServiceProvider.GetRequiredService<IFaceRenderService>().RenderAsync(new GenerateRequest(5, 0.4), T);
+        Assert.Equal(generated.Png, (await edits.RenderStartAsync(5, null, T)).Png);
+        Assert.NotEqual(start.Png, generated.Png);
+        session.SetTruncation(0.7);
+
         var frames = new List<EditFrame>();
         await foreach (var f in edits.OptimizeAsync(new OptimizeRequest(5, "a smiling old man", Steps: 3, L2Lambda: 0.008), T)) frames.Add(f);
         Assert.Contains(frames, f => f.Detail.Contains("step 3", StringComparison.Ordinal));

@@ -97,9 +97,10 @@ public sealed class StyleGan2Generator : nn.Module
     public void EstimateLatentAvg(int samples = 4096, long seed = 0)
     {
         using var _ = no_grad();
-        using var scope = NewDisposeScope();
-        var z = randn([samples, Config.StyleDim], generator: new Generator((ulong)seed));
-        SetLatentAvg(Map(z).mean([0]));
+        Tensor mean;
+        using (var scope = NewDisposeScope())
+            mean = Map(randn([samples, Config.StyleDim], generator: new Generator((ulong)seed))).mean([0]).MoveToOuterDisposeScope();
+        using (mean) SetLatentAvg(mean);                       // the kept copy is made outside the scope, so it outlives it
     }
 
     // ---------------------------------------------------------------- latent space

@@ -46,6 +46,11 @@ namespace FaceWeb.Server.Persistence.Migrations.Postgres
                     b.Property<long>("StartSeed")
                         .HasColumnType("bigint");
 
+                    b.Property<double>("StartTruncation")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("double precision")
+                        .HasDefaultValue(0.69999999999999996);
+
                     b.HasKey("Id");
 
                     b.HasIndex("KeyHash")

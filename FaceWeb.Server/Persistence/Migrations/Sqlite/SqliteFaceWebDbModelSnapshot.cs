@@ -41,6 +41,11 @@ namespace FaceWeb.Server.Persistence.Migrations.Sqlite
                     b.Property<long>("StartSeed")
                         .HasColumnType("INTEGER");
 
+                    b.Property<double>("StartTruncation")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("REAL")
+                        .HasDefaultValue(0.69999999999999996);
+
                     b.HasKey("Id");
 
                     b.HasIndex("KeyHash")

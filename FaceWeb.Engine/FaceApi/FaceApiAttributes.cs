@@ -1,68 +1,9 @@
 // face-api.js's age/gender and expression networks (V. Mühler, face-api.js; the maintained npm package
-// @vladmandic/face-api, MIT), read from their TensorFlow.js weight manifests. FaceWeb uses them as judges it did not
-// train: the independent check of the default pack's age, gender and smile edits (issue #7).
-// Layout: tfjs NHWC kernels are permuted to torch NCHW once at load; TF "same" padding is applied explicitly
-// (a 3×3 stride-2 conv on an even input pads 0 before and 1 after), which PyTorch's symmetric padding would not match.
-using FaceWeb.Engine.Checkpoints;
+// @vladmandic/face-api, MIT). FaceWeb uses them as judges it did not train: the independent check of a pack's age,
+// gender and smile edits (issue #7).
 using static TorchSharp.torch;
 
-namespace FaceWeb.Engine.Evaluation;
-
-/// <summary>Weights of one tfjs network in torch layouts, looked up strictly by their tfjs names.</summary>
-public sealed class TfjsNet : IDisposable
-{
-    readonly Dictionary<string, Tensor> w = new(StringComparer.Ordinal);
-    readonly HashSet<string> used = [];
-    public string Source { get; }
-
-    public TfjsNet(string manifest)
-    {
-        Source = manifest;
-        using var sd = TfjsWeights.Load(manifest);
-        foreach (var (name, t) in sd.Tensors)
-            w[name] = name.EndsWith("filters", StringComparison.Ordinal) || name.EndsWith("pointwise_filter", StringComparison.Ordinal)
-                ? t.permute(3, 2, 0, 1).contiguous()                          // [kh,kw,in,out] → [out,in,kh,kw]
-                : name.EndsWith("depthwise_filter", StringComparison.Ordinal)
-                    ? t.permute(2, 3, 0, 1).contiguous()                      // [kh,kw,C,1] → [C,1,kh,kw]
-                    : name.EndsWith("weights", StringComparison.Ordinal) ? t.t().contiguous() : t.clone();   // FC [in,out] → [out,in]
-    }
-
-    public Tensor this[string name] => w.TryGetValue(name, out var t) ? Use(name, t)
-        : throw new CheckpointException($"{Source}: no weight named '{name}'.");
-
-    Tensor Use(string name, Tensor t) { used.Add(name); return t; }
-
-    /// <summary>After one forward pass: every weight of the manifest was used (no unknown keys).</summary>
-    public void CheckAllUsed()
-    {
-        var unused = w.Keys.Where(k => !used.Contains(k)).ToList();
-        if (unused.Count > 0) throw new CheckpointException($"{Source}: weights not part of the network: {string.Join(", ", unused.Take(5))}.");
-    }
-
-    /// <summary>TF "same" padding for kernel k and stride s: the extra row/column goes after (bottom/right).</summary>
-    public static Tensor PadSame(Tensor x, int k, int s, double value = 0)
-    {
-        long h = x.shape[2], wd = x.shape[3];
-        long Total(long n) => Math.Max(0, ((n + s - 1) / s - 1) * s + k - n);
-        long th = Total(h), tw = Total(wd);
-        return th == 0 && tw == 0 ? x : nn.functional.pad(x, [tw / 2, tw - tw / 2, th / 2, th - th / 2], value: value);
-    }
-
-    public Tensor Conv(Tensor x, string p, int k, int stride) =>
-        nn.functional.conv2d(PadSame(x, k, stride), this[p + "/filters"], this[p + "/bias"], strides: [stride, stride]);
-
-    /// <summary>Depthwise 3×3 (stride s, same) → pointwise 1×1 → + bias, as tf.separableConv2d plus face-api's bias.</summary>
-    public Tensor Sep(Tensor x, string p, int stride = 1)
-    {
-        var dw = this[p + "/depthwise_filter"];
-        var d = nn.functional.conv2d(PadSame(x, 3, stride), dw, strides: [stride, stride], groups: dw.shape[0]);
-        return nn.functional.conv2d(d, this[p + "/pointwise_filter"], this[p + "/bias"]);
-    }
-
-    public Tensor Fc(Tensor x, string p) => nn.functional.linear(x, this[p + "/weights"], this[p + "/bias"]);
-
-    public void Dispose() { foreach (var t in w.Values) t.Dispose(); }
-}
+namespace FaceWeb.Engine.FaceApi;
 
 public sealed record FaceApiAgeGender(float Age, float MaleProbability);
 
@@ -186,45 +127,4 @@ public sealed class FaceApiExpressionNet(TfjsNet net) : IDisposable
     }
 
     public void Dispose() => net.Dispose();
-}
-
-/// <summary>Where the face-api.js weights are: <c>FACEWEB_FACEAPI</c>, else <c>models/face-api/node_modules/@vladmandic/face-api/model</c>
-/// above the running program or the current folder (restored with npm, see README). Files are checked against their SHA-256.</summary>
-public static class FaceApiModels
-{
-    public const string Restore = "npm install --prefix models/face-api --no-package-lock --ignore-scripts";
-
-    // @vladmandic/face-api 1.7.15: the manifests and shards FaceWeb reads.
-    static readonly Dictionary<string, string> Sha256 = new()
-    {
-        ["age_gender_model-weights_manifest.json"] = "74b60bf3ebf981bf4e661e9cca3a185614e10b25d797118b62e2a68d3ff2569f",
-        ["age_gender_model.bin"] = "49f92bbc0afef2342c4385e4a2b0acb6d7a727c6f0aa539499719a81acf9abaa",
-        ["face_expression_model-weights_manifest.json"] = "5b349c17c7836da506e03422cd6461c74085d8bb2713ad4114647dc5d28174c8",
-        ["face_expression_model.bin"] = "9a9840f2cf1f4c7eab95f197512569345c00d2426754d4608b92af30e0300f3d",
-        ["face_recognition_model-weights_manifest.json"] = "cbaffa501b0b9275a12b63357a6843e7e30c054e1c9151e1a5f879b26e32986b",
-        ["face_recognition_model.bin"] = "b413e420d6840b2775fba32008db6f3cddb07d485967fb42cfcf379c16a8c589",
-        ["face_landmark_68_model-weights_manifest.json"] = "ca4886639f86e99b39fed0c155f81b63317225773bd9616716e887b0153389c9",
-        ["face_landmark_68_model.bin"] = "4611ef65c87d836d03d684b30eec4d195d8b219fa1dd58fc58945831c6b9299b",
-        ["tiny_face_detector_model-weights_manifest.json"] = "5d1af4849ac48d5b985f4a9b16010c512353ddd6fcc63d50fd0bc9e9e64296e5",
-        ["tiny_face_detector_model.bin"] = "b7503ce7df31039b1c43316a9b865cab6a70dd748cc602d3fa28b551503c3871",
-    };
-
-    public static string Directory()
-    {
-        string? dir = Environment.GetEnvironmentVariable("FACEWEB_FACEAPI");
-        foreach (var start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
-            for (var d = new DirectoryInfo(start); dir is null && d is not null; d = d.Parent)
-            {
-                string candidate = Path.Combine(d.FullName, "models", "face-api", "node_modules", "@vladmandic", "face-api", "model");
-                if (System.IO.Directory.Exists(candidate)) dir = candidate;
-            }
-        if (dir is null) throw new DirectoryNotFoundException($"the face-api.js weights are not restored: run `{Restore}` in the repository.");
-        foreach (var (file, sha) in Sha256)
-        {
-            string path = Path.Combine(dir, file);
-            if (!File.Exists(path)) throw new FileNotFoundException($"{path} is missing: run `{Restore}`.");
-            if (ModelPack.Sha256Of(path) != sha) throw new CheckpointException($"{path}: SHA-256 differs from @vladmandic/face-api 1.7.15's.");
-        }
-        return dir;
-    }
 }

@@ -1,10 +1,9 @@
 // Face detection and 68 landmarks with face-api.js's tiny face detector (a Tiny-YOLOv2 variant with separable
 // convolutions; Redmon & Farhadi 2017) and its 68-point landmark net (iBUG 300-W point order), read from the npm
 // package @vladmandic/face-api (MIT). Upload → detect → landmarks → alignment (Alignment.cs).
-using FaceWeb.Engine.Evaluation;
 using static TorchSharp.torch;
 
-namespace FaceWeb.Engine.Inversion;
+namespace FaceWeb.Engine.FaceApi;
 
 /// <summary>A detected face in image pixels (top-left origin).</summary>
 public sealed record FaceBox(double X, double Y, double Width, double Height, double Score)

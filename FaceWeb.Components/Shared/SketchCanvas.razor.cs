@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.JSInterop;
 
-namespace FaceWeb.Components.Create;
+namespace FaceWeb.Components.Shared;
 
 /// <summary>One stroke in canvas-relative coordinates (0–1); <see cref="Size"/> is the line width as a fraction of the width.</summary>
 public sealed record SketchStroke(string Tool, double Size, double[] Points);

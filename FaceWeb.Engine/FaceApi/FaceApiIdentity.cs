@@ -1,10 +1,10 @@
 // face-api.js's face recognition network (a dlib-style ResNet-34 at 150 px, 128-d descriptors; npm
 // @vladmandic/face-api, MIT). Two faces whose descriptors are closer than 0.6 (Euclidean) count as the same person
 // in face-api.js. FaceWeb uses it as an identity judge it did not train.
-using FaceWeb.Engine.Evaluation;
+using FaceWeb.Engine.Identity;
 using static TorchSharp.torch;
 
-namespace FaceWeb.Engine.Identity;
+namespace FaceWeb.Engine.FaceApi;
 
 public sealed class FaceApiIdentity(TfjsNet net) : IIdentityModel
 {

@@ -1,0 +1,75 @@
+using System.ComponentModel;
+using System.Globalization;
+using FaceWeb.Engine;
+using FaceWeb.Engine.Checkpoints;
+using FaceWeb.Engine.Editing;
+using FaceWeb.Engine.Generators;
+using FaceWeb.Engine.Identity;
+using FaceWeb.Engine.Inversion;
+using FaceWeb.Engine.TextImage;
+using Spectre.Console.Cli;
+using static TorchSharp.torch;
+
+namespace FaceWeb.Cli;
+
+/// <summary>faceweb precompute stylespace|fs3 --pack DIR …: statistics and StyleCLIP channel directions stored in the pack.</summary>
+public sealed class PrecomputeCommand : Command<PrecomputeCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandArgument(0, "<WHAT>"), Description("stylespace, fs3 or boundaries")] public string What { get; init; } = "";
+        [CommandOption("--ratio <R>"), Description("boundaries: the fraction of samples per side"), DefaultValue(0.02)] public double Ratio { get; init; } = 0.02;
+        [CommandOption("--report <FILE>"), Description("boundaries: accuracies as JSON")] public string? Report { get; init; }
+        [CommandOption("--pack <DIR>")] public string Pack { get; init; } = "";
+        [CommandOption("--samples <N>"), DefaultValue(100_000)] public int Samples { get; init; } = 100_000;
+        [CommandOption("--clip <CKPT>")] public string? Clip { get; init; }
+        [CommandOption("--vocab <FILE>")] public string? Vocab { get; init; }
+        [CommandOption("--images <K>"), DefaultValue(100)] public int Images { get; init; } = 100;
+        [CommandOption("--alpha <A>"), DefaultValue(5.0)] public double Alpha { get; init; } = 5;
+
+        public override Spectre.Console.ValidationResult Validate() =>
+            What is not ("stylespace" or "fs3" or "boundaries") ? Spectre.Console.ValidationResult.Error("WHAT must be stylespace, fs3 or boundaries")
+            : Pack == "" ? Spectre.Console.ValidationResult.Error("--pack is required")
+            : Spectre.Console.ValidationResult.Success();
+    }
+
+    public const string StatsFile = "stylespace_stats.safetensors", Fs3File = "fs3.safetensors";
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken ct)
+    {
+        if (s.What == "boundaries") return DefaultPackCommands.PrecomputeBoundaries(s, ct);
+        using var engine = FaceEngine.FromPack(s.Pack);
+        var g = engine.Generator;
+        if (s.What == "stylespace")
+        {
+            StyleSpaceStats? stats = null;
+            CliApp.Progress($"StyleSpace statistics over {s.Samples} samples", 100, tick =>
+            {
+                int shown = 0;
+                stats = StyleSpaceStats.Compute(g, s.Samples, progress: new Ticks(f => { while (shown < (int)(f * 100)) { shown++; tick(); } }), ct: ct);
+            });
+            stats!.Save(Path.Combine(s.Pack, StatsFile));
+            ModelPack.AddFile(s.Pack, "stylespace-stats", StatsFile);
+            Console.WriteLine($"wrote {StatsFile} ({s.Samples} samples) and updated the manifest");
+            return 0;
+        }
+        string statsPath = Path.Combine(s.Pack, StatsFile);
+        if (!File.Exists(statsPath)) throw new ArgumentException($"run 'faceweb precompute stylespace --pack {s.Pack}' first");
+        using var statsLoaded = StyleSpaceStats.Load(statsPath, g);
+        using var space = CliSpaces.Open(s.Clip, s.Vocab, s.Pack);
+        string progressFile = Path.Combine(s.Pack, "fs3.progress.safetensors");
+        Tensor? fs3 = null;
+        CliApp.Progress("fs3 (resumable: Ctrl-C keeps what is done)", 100, tick =>
+        {
+            int shown = 0;
+            fs3 = Fs3Job.Run(g, space, statsLoaded, new Fs3Options(s.Images, s.Alpha), progressFile,
+                new Ticks(f => { while (shown < (int)(f * 100)) { shown++; tick(); } }), ct);
+        });
+        SafeTensors.Save(Path.Combine(s.Pack, Fs3File), new Dictionary<string, Tensor> { ["fs3"] = fs3! },
+            new Dictionary<string, string> { ["space"] = space.Name, ["images"] = s.Images.ToString(CultureInfo.InvariantCulture), ["alpha"] = s.Alpha.ToString(CultureInfo.InvariantCulture) });
+        File.Delete(progressFile);
+        ModelPack.AddFile(s.Pack, "fs3", Fs3File);
+        Console.WriteLine($"wrote {Fs3File} [{string.Join(",", fs3!.shape)}] and updated the manifest");
+        return 0;
+    }
+}

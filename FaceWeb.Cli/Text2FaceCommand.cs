@@ -1,0 +1,63 @@
+using System.ComponentModel;
+using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using FaceWeb.Engine;
+using FaceWeb.Engine.Checkpoints;
+using FaceWeb.Engine.Editing;
+using FaceWeb.Engine.Evaluation;
+using FaceWeb.Engine.Generators;
+using FaceWeb.Engine.Identity;
+using FaceWeb.Engine.TextImage;
+using Spectre.Console.Cli;
+using static TorchSharp.torch;
+
+namespace FaceWeb.Cli;
+
+/// <summary>faceweb text2face --pack DIR $C --text "…" --method optimise|prior --seeds 0-3 --out DIR</summary>
+public sealed class Text2FaceCommand : Command<Text2FaceCommand.Settings>
+{
+    public sealed class Settings : EditSettings
+    {
+        [CommandOption("--text <TEXT>")] public string Text { get; init; } = "";
+        [CommandOption("--method <M>"), Description("optimise (CLIP-guided optimisation from the best start) or prior (the pack's text→W prior)"), DefaultValue("optimise")]
+        public string Method { get; init; } = "optimise";
+        [CommandOption("--seeds <SEEDS>"), DefaultValue("0-3")] public string Seeds { get; init; } = "0-3";
+        [CommandOption("--steps <N>"), Description("optimise: optimisation steps (default 200); prior: refinement steps (default 0)"), DefaultValue(-1)] public int Steps { get; init; } = -1;
+        [CommandOption("--starts <K>"), Description("optimise: random starts tried per seed, best kept"), DefaultValue(8)] public int Starts { get; init; } = 8;
+
+        public override Spectre.Console.ValidationResult Validate() =>
+            Text.Trim() == "" ? Spectre.Console.ValidationResult.Error("--text is required") : base.Validate();
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken ct)
+    {
+        var method = TextToFaceMethods.Parse(s.Method);
+        using var engine = s.OpenEngine();
+        using var editor = s.OpenEditor(engine);
+        var space = EditSettings.RequireSpace(editor);
+        if (method == TextToFaceMethod.Prior && !editor.HasPrior) throw new ArgumentException("--method prior needs a pack with a trained prior (faceweb train prior)");
+        var seeds = CliApp.ParseSeeds(s.Seeds);
+        int steps = s.Steps >= 0 ? s.Steps : method == TextToFaceMethod.Optimise ? 200 : 0;
+        using var text = editor.EmbedText(s.Text);
+        var images = new List<Tensor>(); var names = new List<string>();
+        var scores = new List<double>();
+        CliApp.Progress($"text → face ({method.Verb()}) for {seeds.Count} seeds", seeds.Count, tick =>
+        {
+            foreach (var seed in seeds)
+            {
+                EditResult? last = null;
+                foreach (var f in editor.TextToFace(s.Text, seed, method, steps, s.Truncation, s.Starts, frames: 1, ct))
+                    if (f is not null) { last?.Dispose(); last = f; }
+                last!.Latent?.Dispose();
+                using (no_grad()) scores.Add(1 - space.ClipLoss(last.Image, text).item<float>());
+                images.Add(last.Image); names.Add($"seed{seed:D4}");
+                tick();
+            }
+        });
+        EditSettings.WriteStrip(s.Out, images, names);
+        Console.WriteLine(JsonSerializer.Serialize(new { text = s.Text, method = method.Verb(), steps, seeds, text_score = scores }));
+        foreach (var t in images) t.Dispose();
+        return 0;
+    }
+}

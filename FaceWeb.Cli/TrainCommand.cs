@@ -1,0 +1,116 @@
+using System.ComponentModel;
+using System.Globalization;
+using FaceWeb.Engine;
+using FaceWeb.Engine.Checkpoints;
+using FaceWeb.Engine.Editing;
+using FaceWeb.Engine.Generators;
+using FaceWeb.Engine.Identity;
+using FaceWeb.Engine.Inversion;
+using FaceWeb.Engine.TextImage;
+using Spectre.Console.Cli;
+using static TorchSharp.torch;
+
+namespace FaceWeb.Cli;
+
+/// <summary>faceweb train mapper --pack DIR --clip … --vocab … --text "…" [--steps N] [--out FILE]</summary>
+public sealed class TrainCommand : Command<TrainCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandArgument(0, "<WHAT>"), Description("mapper or boundary")] public string What { get; init; } = "";
+        [CommandOption("--attribute <NAME>"), Description("boundary: any attribute, scored by the text–image space")] public string Attribute { get; init; } = "";
+        [CommandOption("--samples <N>"), DefaultValue(10_000)] public int Samples { get; init; } = 10_000;
+        [CommandOption("--ratio <R>"), DefaultValue(0.02)] public double Ratio { get; init; } = 0.02;
+        [CommandOption("--pack <DIR>")] public string Pack { get; init; } = "";
+        [CommandOption("--clip <CKPT>")] public string? Clip { get; init; }
+        [CommandOption("--vocab <FILE>")] public string? Vocab { get; init; }
+        [CommandOption("--text <TEXT>")] public string Text { get; init; } = "";
+        [CommandOption("--steps <N>"), DefaultValue(500)] public int Steps { get; init; } = 500;
+        [CommandOption("--batch <N>"), DefaultValue(4)] public int Batch { get; init; } = 4;
+        [CommandOption("--datasets <DIR>"), Description("faceclip/attributes: folder with utkface-128 and celeba10k-89x109 (folders or .tar.gz)")] public string? Datasets { get; init; }
+        [CommandOption("--per-image <N>"), Description("faceclip: captions per image"), DefaultValue(3)] public int PerImage { get; init; } = 3;
+        [CommandOption("--cache <FILE>"), Description("faceclip: caption-embedding cache")] public string? Cache { get; init; }
+        [CommandOption("--lr <RATE>"), Description("faceclip/attributes: peak learning rate"), DefaultValue(2e-3)] public double LearningRate { get; init; } = 2e-3;
+        [CommandOption("--seed <N>"), DefaultValue(0)] public int Seed { get; init; }
+        [CommandOption("--report <FILE>"), Description("faceclip/attributes: the held-out numbers as JSON")] public string? Report { get; init; }
+        [CommandOption("--identity <CKPT>"), Description("mapper: ArcFace IR-SE50 (model_ir_se50.pth) or faceapi, for the identity loss")] public string? Identity { get; init; }
+        [CommandOption("--id-lambda <LAMBDA>"), Description("mapper: λ_ID, 0.1 in the paper (needs --identity)"), DefaultValue(0.0)] public double IdLambda { get; init; }
+
+        public override Spectre.Console.ValidationResult Validate() =>
+            What is not ("mapper" or "boundary" or "prior" or "faceclip" or "attributes" or "encoder") ? Spectre.Console.ValidationResult.Error("train mapper|boundary|prior|faceclip|attributes|encoder")
+            : What is "faceclip" or "attributes" && Datasets is null ? Spectre.Console.ValidationResult.Error("--datasets is required")
+            : Pack == "" ? Spectre.Console.ValidationResult.Error("--pack is required")
+            : What == "mapper" && Text.Trim() == "" ? Spectre.Console.ValidationResult.Error("--text is required")
+            : What == "boundary" && Attribute.Trim() == "" ? Spectre.Console.ValidationResult.Error("--attribute is required")
+            : Spectre.Console.ValidationResult.Success();
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken ct)
+    {
+        if (s.What == "faceclip") return DefaultPackCommands.TrainFaceClip(s, ct);
+        if (s.What == "attributes") return DefaultPackCommands.TrainAttributes(s, ct);
+        if (s.What == "encoder") return DefaultPackCommands.TrainEncoder(s, ct);
+        using var engine = FaceEngine.FromPack(s.Pack);
+        using var space = CliSpaces.Open(s.Clip, s.Vocab, s.Pack);
+        if (s.What == "boundary") return TrainBoundary(s, engine, space, ct);
+        if (s.What == "prior") return TrainPrior(s, engine, space, ct);
+        var text = space.EmbedTexts([s.Text])[0];
+        using var identity = s.Identity is null ? null : IdentityModels.Open(s.Identity);
+        using var mapper = new StyleClipMapper(engine.Generator.Config.StyleDim, fine: engine.Generator.Config.NLatent > 8);
+        double before = MapperTrainer.Evaluate(mapper, engine.Generator, space, text);
+        CliApp.Progress($"training a mapper for \"{s.Text}\"", s.Steps, tick =>
+        {
+            int shown = 0;
+            MapperTrainer.Train(mapper, engine.Generator, space, text, new MapperTrainingOptions(s.Steps, s.Batch, IdLambda: s.IdLambda),
+                new MapperTicks(f => { while (shown < (int)Math.Round(f * s.Steps)) { shown++; tick(); } }), ct, identity);
+        });
+        double after = MapperTrainer.Evaluate(mapper, engine.Generator, space, text);
+        string file = $"mapper-{ModelPack.Slug(s.Text)}.safetensors";
+        MapperTrainer.Save(mapper, Path.Combine(s.Pack, file), s.Text);
+        ModelPack.AddFile(s.Pack, $"mapper:{s.Text}", file);
+        Console.WriteLine($"held-out CLIP loss {before:F4} → {after:F4}; wrote {file} and updated the manifest");
+        return 0;
+    }
+
+    public const string PriorFile = "prior_text_to_w.safetensors";
+
+    static int TrainPrior(Settings s, FaceEngine engine, ITextImageSpace space, CancellationToken ct)
+    {
+        var g = engine.Generator;
+        using var prior = new TextToWPrior(space.EmbedDim, g.Config.StyleDim);
+        double loss = double.NaN;
+        CliApp.Progress($"training the text→W prior ({s.Steps} steps)", s.Steps, tick =>
+        {
+            int shown = 0;
+            prior.Train(g, space, TextToWPrior.Captions, new PriorTrainingOptions(s.Steps, Math.Max(2, s.Batch)),
+                new MapperTicks(f => { while (shown < (int)Math.Round(f * s.Steps)) { shown++; tick(); } }, l => loss = l), ct);
+        });
+        prior.Save(Path.Combine(s.Pack, PriorFile), space.Name);
+        ModelPack.AddFile(s.Pack, ModelPack.PriorRole, PriorFile);
+        Console.WriteLine($"final loss {loss:F4}; wrote {PriorFile} and updated the manifest");
+        return 0;
+    }
+
+    static int TrainBoundary(Settings s, FaceEngine engine, ITextImageSpace space, CancellationToken ct)
+    {
+        var scorer = new TextAttributeScorer(space, s.Attribute);
+        var o = new BoundaryOptions(s.Samples, s.Ratio);
+        (Tensor Codes, Tensor[] Scores) sampled = default;
+        CliApp.Progress($"scoring {s.Samples} samples for \"{scorer.Attribute}\"", 100, tick =>
+        {
+            int shown = 0;
+            sampled = BoundaryTrainer.Sample(engine.Generator, [scorer], o, new Ticks(f => { while (shown < (int)(f * 100)) { shown++; tick(); } }), ct);
+        });
+        var b = BoundaryTrainer.Fit(sampled.Codes!, sampled.Scores![0], o);
+        string file = $"boundary-{ModelPack.Slug(scorer.Attribute)}.safetensors";
+        BoundaryTrainer.Save(b, scorer.Attribute, Path.Combine(s.Pack, file));
+        ModelPack.AddFile(s.Pack, $"boundary:{scorer.Attribute}", file);
+        Console.WriteLine($"validation accuracy {b.ValidationAccuracy:P1} (train {b.TrainAccuracy:P1}, {b.TrainPerSide}+{b.ValidationPerSide} per side); wrote {file}");
+        return 0;
+    }
+
+    sealed class MapperTicks(Action<double> report, Action<double>? loss = null) : IProgress<(double Fraction, double ClipLoss)>
+    {
+        public void Report((double Fraction, double ClipLoss) value) { report(value.Fraction); loss?.Invoke(value.ClipLoss); }
+    }
+}

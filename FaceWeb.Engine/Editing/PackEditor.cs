@@ -1,0 +1,436 @@
+// One object per loaded pack: it owns what the edit methods need (text–image space, StyleSpace statistics, fs3, mappers,
+// sliders, principal directions, prior, encoder, identity, face detection) and runs every method from a request record
+// to a result record. The app, the CLI, Compare, the edit check and the benchmarks all call it; none of them repeats a
+// method's steps. Confined to the thread that opened it (the app's engine thread): a call from any other thread throws.
+using FaceWeb.Engine.FaceApi;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using FaceWeb.Engine.Checkpoints;
+using FaceWeb.Engine.Generators.StyleGan2;
+using FaceWeb.Engine.Identity;
+using FaceWeb.Engine.Inversion;
+using FaceWeb.Engine.TextImage;
+using static TorchSharp.torch;
+
+namespace FaceWeb.Engine.Editing;
+
+/// <param name="Clip">an OpenAI CLIP checkpoint (with <paramref name="ClipVocab"/>) instead of the pack's FaceCLIP-mini.</param>
+/// <param name="Identity">ArcFace IR-SE50 checkpoint or "faceapi"; null: face-api.js's recognition net when <paramref name="Faces"/> loads it.</param>
+/// <param name="Templates">prompt ensembling for Δt: "faces" (default), "none" or a file.</param>
+/// <param name="Faces">load face-api.js detection and landmarks (photo uploads) from <paramref name="FaceApi"/> or the restored npm package.</param>
+public sealed record EditorOptions(string? Clip = null, string? ClipVocab = null, string? Identity = null, string? Templates = null,
+    bool Faces = false, string? FaceApi = null);
+
+public sealed class PackEditor : IDisposable
+{
+    readonly int owner = Environment.CurrentManagedThreadId;
+    readonly ConcurrentDictionary<string, string> mapperFiles;
+    readonly Dictionary<string, StyleClipMapper> mappers = [];
+    readonly ConcurrentDictionary<string, AttributeDirection> sliders = new(StringComparer.Ordinal);
+    readonly Dictionary<(string, string), Tensor> dtCache = [];
+    readonly string? priorFile;
+    TextToWPrior? prior;
+    PrincipalDirections? principal;
+    bool ownsParts = true;
+
+    public FaceEngine Engine { get; }
+    public StyleGan2Generator Generator => Engine.Generator;
+    public ITextImageSpace? Space { get; }
+    /// <summary>Why text-driven methods are off (no text–image space), when they are.</summary>
+    public string? SpaceMissing { get; }
+    public IIdentityModel? Identity { get; }
+    public IReadOnlyList<string> Templates { get; }
+    public StyleSpaceStats? Stats { get; private set; }
+    public Tensor? Fs3 { get; private set; }
+    public PackEncoder? Encoder { get; }
+    public FaceAligner? Aligner { get; }
+    /// <summary>Why faces are not detected in uploads (face-api.js weights missing), when they are not.</summary>
+    public string? AlignerOff { get; }
+    /// <summary>Files of the pack that could not be used (e.g. a slider of another width), each with the reason.</summary>
+    public IReadOnlyList<string> Problems { get; }
+
+    public bool HasGlobalDirections => Space is not null && Stats is not null && Fs3 is not null;
+    public bool HasPrior => Space is not null && priorFile is not null;
+    public IReadOnlyList<string> MapperNames => mapperFiles.Keys.Order(StringComparer.Ordinal).ToList();
+    /// <summary>The sliders (InterFaceGAN directions) by name; readable from any thread.</summary>
+    public IReadOnlyDictionary<string, AttributeDirection> Sliders => sliders;
+
+    PackEditor(FaceEngine engine, ITextImageSpace? space, string? spaceMissing, IIdentityModel? identity, IReadOnlyList<string> templates,
+        StyleSpaceStats? stats, Tensor? fs3, IDictionary<string, string> mapperFiles, string? priorFile, PackEncoder? encoder,
+        FaceAligner? aligner, string? alignerOff, List<string> problems)
+    {
+        (Engine, Space, SpaceMissing, Identity, Templates, Stats, Fs3, Encoder, Aligner, AlignerOff, Problems) =
+            (engine, space, spaceMissing, identity, templates, stats, fs3, encoder, aligner, alignerOff, problems);
+        this.mapperFiles = new(mapperFiles);
+        this.priorFile = priorFile;
+    }
+
+    /// <summary>Everything the pack in <paramref name="packDir"/> (null: none, e.g. a bare checkpoint) and the files of
+    /// <paramref name="extraRoles"/> (an overlay of files made later, which never replace the pack's) provide.</summary>
+    public static PackEditor Open(FaceEngine engine, string? packDir, IReadOnlyDictionary<string, string>? extraRoles = null, EditorOptions? options = null)
+    {
+        var o = options ?? new EditorOptions();
+        var g = engine.Generator;
+        var problems = new List<string>();
+        var space = TextImageSpaces.Open(o.Clip, o.ClipVocab, packDir);
+        string? spaceMissing = space is not null ? null
+            : "Text edits need a text–image space: this pack has no FaceCLIP-mini, so give a CLIP checkpoint and its vocabulary (--FaceWeb:Clip=ViT-B-32.pt --FaceWeb:ClipVocab=bpe_simple_vocab_16e6.txt.gz, or --clip/--vocab).";
+        var roles = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (packDir is not null)
+        {
+            var pack = ModelPack.Load(packDir);
+            foreach (var f in pack.Manifest.Files) roles[f.Role] = pack.PathOf(f.Role);
+        }
+        foreach (var (role, path) in extraRoles ?? new Dictionary<string, string>()) roles.TryAdd(role, path);
+
+        StyleSpaceStats? stats = roles.TryGetValue(ModelPack.StatsRole, out var s) ? StyleSpaceStats.Load(s, g) : null;
+        Tensor? fs3 = null;
+        if (roles.TryGetValue(ModelPack.Fs3Role, out var f3))
+        {
+            using var sd = CheckpointReader.Load(f3);
+            if (space is not null && sd["fs3"].shape[1] != space.EmbedDim)
+                problems.Add($"fs3 was computed in another text–image space ({sd["fs3"].shape[1]} wide, this one is {space.EmbedDim}): precompute it again.");
+            else fs3 = sd["fs3"].clone();
+        }
+        var mapperFiles = roles.Where(r => r.Key.StartsWith(ModelPack.MapperRole, StringComparison.Ordinal))
+            .ToDictionary(r => r.Key[ModelPack.MapperRole.Length..], r => r.Value);
+        roles.TryGetValue(ModelPack.PriorRole, out var priorFile);
+        var encoder = roles.TryGetValue(ModelPack.EncoderRole, out var enc) ? PackEncoder.Load(enc) : null;
+
+        IIdentityModel? identity = o.Identity is null ? null : IdentityModels.Open(o.Identity);
+        FaceAligner? aligner = null; string? alignerOff = null;
+        if (o.Faces)
+        {
+            try
+            {
+                string dir = o.FaceApi ?? FaceApiModels.Directory();
+                aligner = FaceAligner.Load(dir);
+                identity ??= FaceApiIdentity.Load(dir);                  // λ_ID and the identity metric without an ArcFace file
+            }
+            catch (Exception e) when (e is DirectoryNotFoundException or FileNotFoundException or CheckpointException)
+            {
+                alignerOff = $"Face detection is off ({e.Message}); the centre square of a photo is used as it is.";
+                problems.Add(alignerOff);
+            }
+        }
+        var editor = new PackEditor(engine, space, spaceMissing, identity, PromptTemplates.Resolve(o.Templates), stats, fs3, mapperFiles,
+            priorFile, encoder, aligner, alignerOff, problems);
+        foreach (var (role, path) in roles.Where(r => r.Key.StartsWith(ModelPack.BoundaryRole, StringComparison.Ordinal)))
+            editor.LoadSlider(role[ModelPack.BoundaryRole.Length..], path);
+        return editor;
+    }
+
+    /// <summary>An editor with nothing but the generator (what the app runs when the pack's extras cannot be read).</summary>
+    public static PackEditor Bare(FaceEngine engine, string why) =>
+        new(engine, null, why, null, PromptTemplates.Faces, null, null, new Dictionary<string, string>(), null, null, null, why, [why]);
+
+    /// <summary>An editor over parts made elsewhere (benchmarks, tests): random or fixture weights instead of a pack. The
+    /// parts stay their maker's: disposing the editor frees only what it made itself (caches, principal directions).</summary>
+    public static PackEditor FromParts(FaceEngine engine, ITextImageSpace? space, StyleSpaceStats? stats = null, Tensor? fs3 = null,
+        IReadOnlyDictionary<string, AttributeDirection>? sliders = null, IIdentityModel? identity = null, IReadOnlyList<string>? templates = null)
+    {
+        var editor = new PackEditor(engine, space, space is null ? "no text–image space" : null, identity, templates ?? PromptTemplates.Faces, stats, fs3,
+            new Dictionary<string, string>(), null, null, null, null, []);
+        foreach (var (name, d) in sliders ?? new Dictionary<string, AttributeDirection>()) editor.sliders[name] = d;
+        editor.ownsParts = false;
+        return editor;
+    }
+
+    void CheckThread()
+    {
+        if (Environment.CurrentManagedThreadId != owner)
+            throw new InvalidOperationException("The pack editor runs on the engine thread only (the thread that opened it); go through the scheduler.");
+    }
+
+    // ---- starts -------------------------------------------------------------------------------------------------
+
+    /// <summary>The W+ of a seed at truncation ψ. [1,L,D]</summary>
+    public Tensor SeedStart(long seed, double truncation)
+    {
+        CheckThread();
+        if (!double.IsFinite(truncation) || truncation is < 0 or > 2) throw new ArgumentException("ψ must be between 0 and 2");
+        using var _ = no_grad();
+        return Engine.SeedWPlus(seed, truncation);
+    }
+
+    /// <summary>Text → face starts: the pack's text→W prior sets the coarse rows (below TediGAN's split) and the seed's
+    /// own W+ the fine rows. [1,L,D]</summary>
+    public Tensor PriorStart(Tensor text, long seed, double truncation = 0.7)
+    {
+        CheckThread();
+        if (priorFile is null || Space is null) throw new InvalidOperationException("This pack has no text → W prior (faceweb train prior).");
+        prior ??= TextToWPrior.Load(priorFile);
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        int split = TediGan.DefaultSplit(Generator.Config.NLatent);
+        return cat([prior.WPlus(Generator, text.unsqueeze(0))[.., TensorIndex.Slice(0, split)],
+            Engine.SeedWPlus(seed, truncation)[.., TensorIndex.Slice(split, null)]], 1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Text → [E] (one prompt, no ensembling), as optimisation and the text scores use it.</summary>
+    public Tensor EmbedText(string text)
+    {
+        CheckThread();
+        var space = Space ?? throw new InvalidOperationException(SpaceMissing);
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        return space.EmbedTexts([text.Trim()])[0].MoveToOuterDisposeScope();
+    }
+
+    // ---- one-pass methods -----------------------------------------------------------------------------------------
+
+    /// <summary>Runs a one-pass method on W+ <paramref name="start"/> [N,L,D] (N ≥ 1). Optimisations go through <see cref="Optimise"/>.</summary>
+    public EditResult Apply(Tensor start, EditRequest request)
+    {
+        CheckThread();
+        var sw = Stopwatch.StartNew();
+        // What a method loads on first use is loaded before the scope, so the scope does not take it.
+        var mapper = request is MapperEdit m ? Mapper(m.Mapper) : null;
+        var principal = request is PrincipalEdit ? Principal : null;
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var g = Generator;
+        EditResult result = request switch
+        {
+            GlobalDirectionEdit r => Global(start, r),
+            MapperEdit r => Finish(r.Method, mapper!.Edit(start, Finite(r.Strength, "strength")), $"strength {F(r.Strength, "0.00")}"),
+            SliderEdit r => Finish(r.Method, Slide(start, r), SliderDetail(r)),
+            PrincipalEdit r => Finish(r.Method, principal!.Move(start, r.Component, r.Alpha, r.Layers),
+                $"direction {r.Component} ({principal.Explained[r.Component].item<float>().ToString("P1", CultureInfo.InvariantCulture)} of W's variance), α {F(r.Alpha, "+0.0;-0.0")}σ"
+                + (r.Layers != LayerGroups.All ? $" on {r.Layers.ToString().ToLowerInvariant()} layers" : "")),
+            OptimiseEdit => throw new ArgumentException("optimisations stream their frames: call Optimise"),
+            _ => throw new ArgumentException($"unknown request {request.GetType().Name}"),
+        };
+        return result with { Image = result.Image.MoveToOuterDisposeScope(), Latent = result.Latent?.MoveToOuterDisposeScope(), Milliseconds = sw.Elapsed.TotalMilliseconds };
+
+        EditResult Finish(EditMethod m, Tensor latent, string detail) => new(m, g.Synthesize(latent), detail, 0, latent);
+    }
+
+    /// <summary>The unedited image of a start, as a result (Compare's source cell, the Edit page's start).</summary>
+    public EditResult Render(Tensor start, string detail = "")
+    {
+        CheckThread();
+        var sw = Stopwatch.StartNew();
+        using var _ = no_grad();
+        return new EditResult(EditMethod.Source, Generator.Synthesize(start), detail, sw.Elapsed.TotalMilliseconds, start.clone());
+    }
+
+    EditResult Global(Tensor start, GlobalDirectionEdit r)
+    {
+        if (!HasGlobalDirections) throw new InvalidOperationException(Space is null ? SpaceMissing
+            : "Global directions are not available for this pack (precompute stylespace and fs3).");
+        Finite(r.Alpha, "α");
+        var g = Generator;
+        var layers = Fs3Job.ManipulableLayers(g);
+        var (delta, moved) = GlobalDirections.Boundary(Fs3!, Dt(r.Neutral, r.Target), r.Beta, layers.Select(l => Stats!.Std[l.Index]).ToList());
+        var image = g.SynthesizeStyles(StyleEdits.Apply(g.Styles(start), layers, delta, r.Alpha));
+        return new EditResult(r.Method, image, $"α {F(r.Alpha, "0.0")}, β {F(r.Beta, "0.00")}: moves {moved} channels", 0, null, moved);
+    }
+
+    /// <summary>Δt of a prompt pair over the pack's templates (CLIP's prompt ensembling, as StyleCLIP's GetDt); cached. [E]</summary>
+    public Tensor Dt(string neutral, string target)
+    {
+        CheckThread();
+        var space = Space ?? throw new InvalidOperationException(SpaceMissing);
+        var key = (neutral.Trim(), target.Trim());
+        if (key.Item2 == "") throw new ArgumentException("a target prompt is needed");
+        if (!dtCache.TryGetValue(key, out var dt))
+        {
+            if (dtCache.Count >= 256) { foreach (var t in dtCache.Values) t.Dispose(); dtCache.Clear(); }
+            using var _ = no_grad();
+            using var scope = NewDisposeScope();
+            dt = nn.functional.normalize(space.EmbedEnsemble(key.Item2, Templates) - space.EmbedEnsemble(key.Item1, Templates), dim: 0);
+            dtCache[key] = dt = dt.DetachFromDisposeScope();
+        }
+        return dt;
+    }
+
+    Tensor Slide(Tensor start, SliderEdit r)
+    {
+        var moves = r.Moves.Select(m => (Slider(m.Attribute), m.Alpha)).ToList();
+        var keep = (r.KeepFixed ?? []).Select(Slider).ToList();
+        return r.Seed is long seed
+            ? InterFaceGan.Sliders(Generator, Engine.SeedLatent(seed), r.Truncation, moves, keep, r.Layers)
+            : InterFaceGan.Sliders(Generator, start, moves, keep, r.Layers);
+    }
+
+    static string SliderDetail(SliderEdit r) =>
+        (r.Moves.All(m => m.Alpha == 0) ? "no slider moved" : string.Join(", ", r.Moves.Where(m => m.Alpha != 0).Select(m => $"{m.Attribute} {F(m.Alpha, "+0.0;-0.0")}")))
+        + (r.KeepFixed is { Count: > 0 } k ? $" (keeping {string.Join(", ", k)})" : "")
+        + (r.Layers != LayerGroups.All ? $" on {r.Layers.ToString().ToLowerInvariant()} layers" : "");
+
+    // ---- optimisations ----------------------------------------------------------------------------------------------
+
+    /// <summary>StyleCLIP latent optimisation (or TediGAN's fine-row optimisation) from W+ <paramref name="start"/> [1,L,D]:
+    /// null after each step without a frame (so a scheduler can serve others between steps), a result with the image
+    /// and latent on frame steps; the last result is the final step's.</summary>
+    public IEnumerable<EditResult?> Optimise(Tensor start, OptimiseEdit r, CancellationToken ct = default)
+    {
+        CheckThread();
+        var space = Space ?? throw new InvalidOperationException(SpaceMissing);
+        if (r.IdLambda > 0 && Identity is null) throw new ArgumentException("λ ID needs an identity model (an ArcFace checkpoint or face-api.js).");
+        if (r.Frames < 1) throw new ArgumentException("at least one frame");
+        var text = EmbedText(r.Target);
+        var sw = Stopwatch.StartNew();
+        int every = Math.Max(1, r.Steps / r.Frames);
+        try
+        {
+            if (r.FineRowsOnly)
+            {
+                using var blank = zeros(1, 1, Generator.Config.Size, Generator.Config.Size);
+                foreach (var f in TediGan.SketchToFace(Generator, blank, space, text, start,
+                    new SketchOptions(r.Steps, SketchLambda: 0, FrameEvery: every, L2Lambda: r.L2Lambda), ct))
+                    yield return f.Image is null ? null : Frame(f.Image, f.Latent, f.Step, f.TextLoss,
+                        $"step {f.Step}/{r.Steps}, rows {TediGan.DefaultSplit(Generator.Config.NLatent)}+, text loss {F(f.TextLoss, "0.000")}");
+            }
+            else
+            {
+                foreach (var f in LatentOptimizer.Run(Generator, space, start, text, new OptimizationOptions(r.Steps, L2Lambda: r.L2Lambda,
+                    FrameEvery: every, IdLambda: r.IdLambda, DomainLambda: r.DomainLambda), ct, Identity, r.Region, r.Encoder))
+                    yield return f.Image is null ? null : Frame(f.Image, f.Latent, f.Step, f.ClipLoss,
+                        $"step {f.Step}/{r.Steps}, CLIP loss {F(f.ClipLoss, "0.000")}" + (r.IdLambda > 0 ? $", ID loss {F(f.IdLoss, "0.000")}" : ""));
+            }
+        }
+        finally { text.Dispose(); }
+
+        EditResult Frame(Tensor image, Tensor? latent, int step, double loss, string detail)
+        {
+            var result = new EditResult(r.Method, image, detail, sw.Elapsed.TotalMilliseconds, latent, null, (double)step / r.Steps, loss);
+            sw.Restart();
+            return result;
+        }
+    }
+
+    /// <summary>Text → face for one seed: the start (<see cref="TextToFaceMethod"/>), shown first when it is the prior's or
+    /// when there are no steps, then <paramref name="steps"/> of CLIP-guided optimisation (frames as <see cref="Optimise"/>;
+    /// λ_L2 keeps the prior's start, none for the best random start).</summary>
+    public IEnumerable<EditResult?> TextToFace(string caption, long seed, TextToFaceMethod method, int steps, double truncation = 0.7,
+        int starts = 8, int frames = 10, CancellationToken ct = default)
+    {
+        CheckThread();
+        var space = Space ?? throw new InvalidOperationException(SpaceMissing);
+        if (steps < 0) throw new ArgumentException("steps must be ≥ 0");
+        Tensor start;
+        using (no_grad())
+        using (var text = EmbedText(caption))
+            start = method == TextToFaceMethod.Prior ? PriorStart(text, seed, truncation) : TediGan.BestStart(Generator, space, text, starts, seed, truncation);
+        try
+        {
+            if (method == TextToFaceMethod.Prior || steps == 0)
+                yield return Render(start, method == TextToFaceMethod.Prior ? "prior" : $"best of {starts} starts") with { Progress = steps == 0 ? 1 : 0 };
+            if (steps == 0) yield break;
+            var edit = new OptimiseEdit(caption, steps, L2Lambda: method == TextToFaceMethod.Prior ? 0.008 : 0, Frames: frames);
+            foreach (var f in Optimise(start, edit, ct)) yield return f;
+        }
+        finally { start.Dispose(); }
+    }
+
+    // ---- assets -------------------------------------------------------------------------------------------------------
+
+    /// <summary>A mapper of the pack by its text (loaded on first use).</summary>
+    public StyleClipMapper Mapper(string name)
+    {
+        CheckThread();
+        if (!mappers.TryGetValue(name, out var m))
+        {
+            if (!mapperFiles.TryGetValue(name, out var file)) throw new ArgumentException($"No mapper named '{name}' in this pack.");
+            mappers[name] = m = StyleClipMapper.Load(file);
+        }
+        return m;
+    }
+
+    /// <summary>The mapper trained for this text, if any (case and outer spaces ignored).</summary>
+    public string? MapperFor(string text) =>
+        mapperFiles.Keys.FirstOrDefault(k => string.Equals(k.Trim(), text.Trim(), StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>A mapper saved after start-up (trained in the app): replaces one of the same text.</summary>
+    public void AddMapper(string name, string file)
+    {
+        CheckThread();
+        if (mappers.Remove(name, out var old)) old.Dispose();
+        mapperFiles[name] = file;
+    }
+
+    public AttributeDirection Slider(string name) => sliders.TryGetValue(name, out var d) ? d
+        : throw new ArgumentException($"This pack has no slider named '{name}' (no {ModelPack.BoundaryRole}{name} file).");
+
+    /// <summary>The first W-space slider whose name the text mentions (Compare's InterFaceGAN cell), or null.</summary>
+    public AttributeDirection? SliderMentionedIn(string text) =>
+        sliders.Values.OrderBy(s => s.Name, StringComparer.Ordinal).FirstOrDefault(s => s.Space == LatentSpace.W && text.Contains(s.Name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>A slider learned after start-up.</summary>
+    public void AddSlider(AttributeDirection direction) => sliders[direction.Name] = direction;
+
+    /// <summary>A boundary file that fits this generator becomes a slider; one that does not becomes a problem.</summary>
+    void LoadSlider(string name, string path)
+    {
+        var c = Generator.Config;
+        try
+        {
+            var d = BoundaryTrainer.LoadDirection(name, path);
+            long width = d.Normal.shape[^1];
+            if (width != c.StyleDim || (d.Normal.dim() == 3 && d.Normal.shape[1] != c.NLatent) || d.Normal.dim() is < 2 or > 3)
+            {
+                ((List<string>)Problems).Add($"Slider '{name}' was skipped: its direction is [{string.Join(",", d.Normal.shape)}], this generator's latents are {c.StyleDim} wide.");
+                d.Normal.Dispose();
+                return;
+            }
+            sliders[name] = d;
+        }
+        catch (CheckpointException e) { ((List<string>)Problems).Add($"Slider '{name}' was skipped: {e.Message}"); }
+    }
+
+    /// <summary>GANSpace's principal directions of this generator's W (10 000 samples, 20 directions), computed on first use.</summary>
+    public PrincipalDirections Principal
+    {
+        get
+        {
+            CheckThread();
+            return principal ??= PrincipalDirections.Compute(Generator);
+        }
+    }
+
+    /// <summary>GANSpace for a text (Compare's cell): of the first <paramref name="candidates"/> principal directions, both
+    /// ways at |α| standard deviations, the move whose image is closest to <paramref name="text"/> [E] in the text–image space.
+    /// The directions are discovered without labels; the text only picks one.</summary>
+    public PrincipalEdit DiscoverFor(Tensor start, Tensor text, double alpha, int candidates = 10)
+    {
+        CheckThread();
+        var space = Space ?? throw new InvalidOperationException(SpaceMissing);
+        var p = Principal;
+        var moves = Enumerable.Range(0, Math.Min(candidates, p.Count)).SelectMany(k => new[] { (k, Math.Abs(alpha)), (k, -Math.Abs(alpha)) }).ToList();
+        var losses = new List<float>();
+        using var _ = no_grad();
+        foreach (var chunk in moves.Chunk(8))
+        {
+            using var scope = NewDisposeScope();
+            var w = cat(chunk.Select(m => p.Move(start, m.Item1, m.Item2)).ToArray(), 0);          // [n,L,D]
+            losses.AddRange(space.ClipLoss(Generator.Synthesize(w), text).data<float>().ToArray());
+        }
+        var best = moves[losses.IndexOf(losses.Min())];
+        return new PrincipalEdit(best.Item1, best.Item2);
+    }
+
+    /// <summary>Statistics and fs3 computed after start-up (the app's precompute job).</summary>
+    public void SetGlobalDirections(StyleSpaceStats? stats, Tensor? fs3)
+    {
+        CheckThread();
+        if (stats is not null) Stats = stats;
+        if (fs3 is not null) Fs3 = fs3;
+    }
+
+    static double Finite(double v, string what) => double.IsFinite(v) ? v : throw new ArgumentException($"{what} must be a finite number");
+    static string F(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
+
+    public void Dispose()
+    {
+        foreach (var m in mappers.Values) m.Dispose();
+        foreach (var t in dtCache.Values) t.Dispose();
+        principal?.Dispose(); prior?.Dispose();
+        if (!ownsParts) return;
+        foreach (var d in sliders.Values) d.Normal.Dispose();
+        Stats?.Dispose(); Fs3?.Dispose(); Encoder?.Dispose(); Aligner?.Dispose();
+        Space?.Dispose(); Identity?.Dispose();
+    }
+}

@@ -1,0 +1,26 @@
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+using MudBlazor.Services;
+
+namespace FaceWeb.Components.Tests;
+
+/// <summary>How every page test sets up bUnit: loose JS interop (the pages' modules are not under test here),
+/// MudBlazor's services, the test's fakes, and MudBlazor's popover host rendered.</summary>
+static class Pages
+{
+    public static void SetUp(BunitContext ctx, Action<IServiceCollection> fakes)
+    {
+        ctx.JSInterop.Mode = JSRuntimeMode.Loose;
+        ctx.Services.AddMudServices();
+        fakes(ctx.Services);
+        ctx.Render<MudPopoverProvider>();
+    }
+
+    /// <summary>A second context (another configuration in the same test), set up the same way.</summary>
+    public static BunitContext New(Action<IServiceCollection> fakes)
+    {
+        var ctx = new BunitContext();
+        SetUp(ctx, fakes);
+        return ctx;
+    }
+}
