@@ -51,20 +51,6 @@ public static class GlobalDirections
         }
         return (result, channels);
     }
-
-    /// <summary>The largest β on a grid in [lo, hi] that still moves at least <paramref name="minChannels"/> channels.</summary>
-    public static (double Beta, int Channels) AutoBeta(Tensor fs3, Tensor dt, int minChannels, double lo = 0.05, double hi = 0.3, int steps = 26)
-    {
-        using var scope = NewDisposeScope();
-        var r = fs3.matmul(dt).abs();
-        for (int i = steps - 1; i >= 0; i--)
-        {
-            double beta = lo + (hi - lo) * i / (steps - 1);
-            int n = (int)(r >= beta).sum().item<long>();
-            if (n >= minChannels) return (beta, n);
-        }
-        return (lo, (int)(r >= lo).sum().item<long>());
-    }
 }
 
 public static class StyleEdits

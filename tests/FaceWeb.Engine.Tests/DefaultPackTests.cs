@@ -9,21 +9,14 @@ namespace FaceWeb.Engine.Tests;
 /// sample grid that the training code rendered on the GPU (seeds 0–63, ψ = 1, constant noise).</summary>
 public sealed class DefaultPackTests
 {
-    internal static string PackDir()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "FaceWeb.sln"))) return Path.Combine(d.FullName, "models", "faceweb-mini");
-        throw new InvalidOperationException("repository root not found");
-    }
-
     [Fact]
     public void Engine_reproduces_the_model_cards_sample_grid()
     {
-        using var engine = FaceEngine.FromPack(PackDir());
+        using var engine = FaceEngine.FromPack(Repository.DefaultPack());
         Assert.True(engine.Pack.Trained);
         Assert.Equal(64, engine.Generator.Config.Size);
         Assert.Equal(256, engine.Generator.Config.StyleDim);
-        using var grid = Image.Load<Rgb24>(Path.Combine(PackDir(), "samples.png"));
+        using var grid = Image.Load<Rgb24>(Path.Combine(Repository.DefaultPack(), "samples.png"));
         using var _ = no_grad();
         foreach (int seed in new[] { 0, 9, 27, 63 })
         {

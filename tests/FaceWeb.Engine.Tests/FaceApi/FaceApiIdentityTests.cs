@@ -14,16 +14,6 @@ namespace FaceWeb.Engine.Tests;
 /// </summary>
 public sealed class FaceApiIdentityTests(ITestOutputHelper output)
 {
-    internal static string Photos()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-        {
-            string dir = Path.Combine(d.FullName, "tests", "data", "photos");
-            if (File.Exists(Path.Combine(dir, "astronaut.png")) && File.Exists(Path.Combine(dir, "grace_hopper.jpg"))) return dir;
-        }
-        throw new InvalidOperationException("tests/data/photos (astronaut.png, grace_hopper.jpg) is missing from the checkout");
-    }
-
     // Hand-measured square face boxes (forehead to chin, ear to ear) in each photo.
     static readonly (string File, Rectangle Face)[] People = [("astronaut.png", new(165, 70, 120, 120)), ("grace_hopper.jpg", new(160, 125, 205, 205))];
 
@@ -53,8 +43,8 @@ public sealed class FaceApiIdentityTests(ITestOutputHelper output)
     [Fact]
     public void Augmented_crops_of_one_person_match_and_two_people_do_not()
     {
-        string dir = Photos();
-        using var net = FaceApiIdentity.Load(FaceApiTests.Models());
+        string dir = Repository.Photos();
+        using var net = FaceApiIdentity.Load(Repository.FaceApiModels());
         using var _ = no_grad();
         var descriptors = new List<(int Person, string Name, Tensor D)>();
         for (int p = 0; p < People.Length; p++)

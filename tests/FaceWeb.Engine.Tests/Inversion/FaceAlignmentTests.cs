@@ -18,12 +18,12 @@ public sealed class FaceAlignmentTests(ITestOutputHelper output)
         return tensor(px, [1, img.Height, img.Width, 3]).permute(0, 3, 1, 2).to(float32);
     }
 
-    static string Photo(string name) => Path.Combine(FaceApiIdentityTests.Photos(), name);
+    static string Photo(string name) => Path.Combine(Repository.Photos(), name);
 
     [Fact]
     public void The_tiny_detector_matches_the_npm_package_on_the_astronaut()
     {
-        using var det = TinyFaceDetector.Load(FaceApiTests.Models());
+        using var det = TinyFaceDetector.Load(Repository.FaceApiModels());
         var x = Load(Photo("astronaut.png"));
         var raw = det.Forward(x);
         Assert.Equal([1, 25, 16, 16], raw.shape);
@@ -39,7 +39,7 @@ public sealed class FaceAlignmentTests(ITestOutputHelper output)
     [Fact]
     public void Landmarks_match_the_npm_package()
     {
-        using var net = FaceLandmarks68.Load(FaceApiTests.Models());
+        using var net = FaceLandmarks68.Load(Repository.FaceApiModels());
         var d = new float[3 * 112 * 112];
         for (int y = 0; y < 112; y++)
             for (int x = 0; x < 112; x++) { d[y * 112 + x] = (2 * x + y) % 256; d[112 * 112 + y * 112 + x] = 2 * y % 256; d[2 * 112 * 112 + y * 112 + x] = x * y % 256; }
@@ -56,7 +56,7 @@ public sealed class FaceAlignmentTests(ITestOutputHelper output)
     [InlineData("grace_hopper.jpg", FaceFraming.Ffhq, 256)]
     public void Aligned_faces_have_their_landmarks_where_the_framing_puts_them(string file, FaceFraming framing, int size)
     {
-        string models = FaceApiTests.Models();
+        string models = Repository.FaceApiModels();
         using var det = TinyFaceDetector.Load(models);
         using var lm = FaceLandmarks68.Load(models);
         var photo = Load(Photo(file));

@@ -29,7 +29,7 @@ public sealed class FaceApiTests
     [Fact]
     public void Recognition_descriptors_match_the_npm_package()
     {
-        using var net = Engine.FaceApi.FaceApiIdentity.Load(Models());
+        using var net = Engine.FaceApi.FaceApiIdentity.Load(Repository.FaceApiModels());
         using var _ = no_grad();
         var d = net.Descriptor(Pattern(150));
         Assert.Equal([1, 128], d.shape);
@@ -37,21 +37,10 @@ public sealed class FaceApiTests
         Assert.Equal(1.3267, d.norm().item<float>(), 3);
     }
 
-    /// <summary>The restored weights; a skip with the restore command when they are not there (a failure in CI).</summary>
-    internal static string Models()
-    {
-        try { return FaceApiModels.Directory(); }
-        catch (DirectoryNotFoundException e) when (Environment.GetEnvironmentVariable("FACEWEB_REQUIRE_FIXTURES") != "1")
-        {
-            Assert.Skip(e.Message);
-            throw;
-        }
-    }
-
     [Fact]
     public void Age_and_gender_match_the_npm_package()
     {
-        using var net = FaceApiAgeGenderNet.Load(Models());
+        using var net = FaceApiAgeGenderNet.Load(Repository.FaceApiModels());
         var (age, gender) = net.Forward(Pattern());
         Assert.Equal(45.66550064086914, age.item<float>(), 3);
         Fixtures.AssertClose(tensor(new[] { 2.025096893310547f, -1.7771602869033813f }).view(1, 2), gender, "gender logits", 1e-3);
@@ -62,7 +51,7 @@ public sealed class FaceApiTests
     [Fact]
     public void Expressions_match_the_npm_package()
     {
-        using var net = FaceApiExpressionNet.Load(Models());
+        using var net = FaceApiExpressionNet.Load(Repository.FaceApiModels());
         var logits = net.Forward(Pattern());
         float[] expected = [-2.870682716369629f, 0.02024286985397339f, -1.715956687927246f, -3.7158663272857666f, -4.637534141540527f, -5.297055721282959f, -2.26763653755188f];
         Fixtures.AssertClose(tensor(expected).view(1, 7), logits, "expression logits", 1e-3);

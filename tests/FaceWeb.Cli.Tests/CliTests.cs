@@ -3,7 +3,9 @@ using FaceWeb.Engine.Checkpoints;
 using FaceWeb.Engine.Generators;
 using static TorchSharp.torch;
 
-namespace FaceWeb.Engine.Tests;
+namespace FaceWeb.Cli.Tests;
+
+using FaceWeb.Engine.Tests;
 
 /// <summary>Runs the built `faceweb` (FaceWeb.Cli) as a separate process.</summary>
 public sealed class CliTests : IDisposable
@@ -67,9 +69,9 @@ public sealed class CliTests : IDisposable
     [Fact]
     public void Align_writes_the_pack_framed_face_and_refuses_a_photo_without_one()
     {
-        FaceApiTests.Models();
-        string photo = Path.Combine(FaceApiIdentityTests.Photos(), "astronaut.png"), png = Path.Combine(tmp, "aligned.png");
-        var (code, stdout, err) = Faceweb("align", photo, "--pack", DefaultPackTests.PackDir(), "--out", png);
+        Repository.FaceApiModels();
+        string photo = Path.Combine(Repository.Photos(), "astronaut.png"), png = Path.Combine(tmp, "aligned.png");
+        var (code, stdout, err) = Faceweb("align", photo, "--pack", Repository.DefaultPack(), "--out", png);
         Assert.True(code == 0, err);
         Assert.Contains("\"framing\":\"utkface\"", stdout);
         using (var img = SixLabors.ImageSharp.Image.Load(png)) Assert.Equal((64, 64), (img.Width, img.Height));

@@ -10,7 +10,7 @@ public sealed class PackEncoderTests
     [Fact]
     public void Training_lowers_both_losses_and_the_encoder_round_trips()
     {
-        using var engine = FaceEngine.FromPack(DefaultPackTests.PackDir());
+        using var engine = FaceEngine.FromPack(Repository.DefaultPack());
         var g = engine.Generator;
         using var e = new PackEncoder(g.Config.NLatent, g.Config.StyleDim, width: 8);
         // A fixed evaluation set: how far the encoder's W+ is from the true one, before and after training.
@@ -37,6 +37,6 @@ public sealed class PackEncoderTests
         finally { File.Delete(file); }
         using var wrong = new PackEncoder(3, g.Config.StyleDim, width: 8);
         Assert.Throws<ArgumentException>(() => wrong.Train(g, new EncoderTrainingOptions(Steps: 1), TestContext.Current.CancellationToken).ToList());
-        Assert.Contains("not a FaceWeb pack encoder", Assert.Throws<CheckpointException>(() => PackEncoder.Load(Path.Combine(DefaultPackTests.PackDir(), "generator.safetensors"))).Message);
+        Assert.Contains("not a FaceWeb pack encoder", Assert.Throws<CheckpointException>(() => PackEncoder.Load(Path.Combine(Repository.DefaultPack(), "generator.safetensors"))).Message);
     }
 }

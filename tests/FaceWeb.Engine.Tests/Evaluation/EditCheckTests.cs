@@ -9,9 +9,9 @@ public sealed class EditCheckTests
     [Fact]
     public void A_no_op_edit_keeps_the_person_and_another_face_does_not()
     {
-        using var engine = FaceEngine.FromPack(DefaultPackTests.PackDir());
+        using var engine = FaceEngine.FromPack(Repository.DefaultPack());
         var g = engine.Generator;
-        using var judges = EditJudges.Load(FaceApiTests.Models());
+        using var judges = EditJudges.Load(Repository.FaceApiModels());
         var rows = EditCheck.Run(g,
         [
             new EditProbe("none", Judge.Age, 1, w => g.Synthesize(w)),
