@@ -26,12 +26,12 @@ static class DefaultPackCommands
         var (emb, trainRows, heldRows) = EmbedCaptions(textEnc, train, held, s.Cache, ct);
         using var _ = emb;
         using var tower = new FaceClipImageTower();
-        var o = new FaceClipTrainingOptions(s.Steps, s.Batch, s.LearningRate, Seed: s.Seed);
+        var o = new FaceClipTrainingOptions(s.TrainSteps, s.TrainBatch, s.LearningRate, Seed: s.Seed);
         FaceClipStep last = default;
         AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .Start(ctx =>
             {
-                var task = ctx.AddTask("training FaceCLIP-mini", maxValue: s.Steps);
+                var task = ctx.AddTask("training FaceCLIP-mini", maxValue: s.TrainSteps);
                 foreach (var step in FaceClipTraining.Train(tower, train.Select(t => t.Sample).ToList(), trainRows, emb, o, ct))
                 {
                     last = step;
@@ -70,7 +70,7 @@ static class DefaultPackCommands
         var labels = train.Concat(train).Select(x => x.Labels).ToList();
         var (targets, mask, ages) = AttributeClassifier.Targets(labels, names);
         using var classifier = new AttributeClassifier(names, tower.FeatureDim);
-        var o = new AttributeTrainingOptions(s.Steps, s.Batch, s.LearningRate, Seed: s.Seed);
+        var o = new AttributeTrainingOptions(s.TrainSteps, s.TrainBatch, s.LearningRate, Seed: s.Seed);
         AnsiConsole.Progress().Start(ctx =>
         {
             var task = ctx.AddTask("training the attribute head", maxValue: o.Steps);
@@ -139,13 +139,13 @@ static class DefaultPackCommands
         return 0;
     }
 
-    /// <summary>faceweb train encoder --pack DIR [--steps 2000] [--batch 16]: the pack's own W+ encoder.</summary>
+    /// <summary>faceweb train encoder --pack DIR [--steps 1200] [--batch 16]: the pack's own W+ encoder.</summary>
     public static int TrainEncoder(TrainCommand.Settings s, CancellationToken ct)
     {
         using var engine = FaceEngine.FromPack(s.Pack);
         var g = engine.Generator;
         using var encoder = new Engine.Inversion.PackEncoder(g.Config.NLatent, g.Config.StyleDim);
-        var o = new Engine.Inversion.EncoderTrainingOptions(s.Steps, s.Batch, s.LearningRate, Seed: s.Seed);
+        var o = new Engine.Inversion.EncoderTrainingOptions(s.TrainSteps, s.TrainBatch, s.LearningRate, Seed: s.Seed);
         Engine.Inversion.EncoderStep last = default;
         AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn()).Start(ctx =>
         {

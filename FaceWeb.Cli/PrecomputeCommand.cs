@@ -21,7 +21,10 @@ public sealed class PrecomputeCommand : Command<PrecomputeCommand.Settings>
         [CommandOption("--ratio <R>"), Description("boundaries: the fraction of samples per side"), DefaultValue(0.02)] public double Ratio { get; init; } = 0.02;
         [CommandOption("--report <FILE>"), Description("boundaries: accuracies as JSON")] public string? Report { get; init; }
         [CommandOption("--pack <DIR>")] public string Pack { get; init; } = "";
-        [CommandOption("--samples <N>"), DefaultValue(100_000)] public int Samples { get; init; } = 100_000;
+        [CommandOption("--samples <N>"), Description("default: stylespace 100 000, boundaries 10 000")] public int? SamplesOption { get; init; }
+
+        /// <summary>--samples, else the verb's own default (the default pack's recipe).</summary>
+        public int Samples => SamplesOption ?? (What == "boundaries" ? 10_000 : 100_000);
         [CommandOption("--clip <CKPT>")] public string? Clip { get; init; }
         [CommandOption("--vocab <FILE>")] public string? Vocab { get; init; }
         [CommandOption("--images <K>"), DefaultValue(100)] public int Images { get; init; } = 100;

@@ -25,8 +25,12 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [CommandOption("--clip <CKPT>")] public string? Clip { get; init; }
         [CommandOption("--vocab <FILE>")] public string? Vocab { get; init; }
         [CommandOption("--text <TEXT>")] public string Text { get; init; } = "";
-        [CommandOption("--steps <N>"), DefaultValue(500)] public int Steps { get; init; } = 500;
-        [CommandOption("--batch <N>"), DefaultValue(4)] public int Batch { get; init; } = 4;
+        [CommandOption("--steps <N>"), Description("default: mapper 500, prior 300, faceclip 2500, attributes 3000, encoder 1200")] public int? Steps { get; init; }
+        [CommandOption("--batch <N>"), Description("default: mapper 4, prior 8, faceclip 256, attributes 512, encoder 16")] public int? Batch { get; init; }
+
+        /// <summary>--steps, else the verb's own default (the default pack's recipe, training/build_edits.sh).</summary>
+        public int TrainSteps => Steps ?? What switch { "prior" => 300, "faceclip" => 2500, "attributes" => 3000, "encoder" => 1200, _ => 500 };
+        public int TrainBatch => Batch ?? What switch { "prior" => 8, "faceclip" => 256, "attributes" => 512, "encoder" => 16, _ => 4 };
         [CommandOption("--datasets <DIR>"), Description("faceclip/attributes: folder with utkface-128 and celeba10k-89x109 (folders or .tar.gz)")] public string? Datasets { get; init; }
         [CommandOption("--per-image <N>"), Description("faceclip: captions per image"), DefaultValue(3)] public int PerImage { get; init; } = 3;
         [CommandOption("--cache <FILE>"), Description("faceclip: caption-embedding cache")] public string? Cache { get; init; }
@@ -58,11 +62,11 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         using var identity = s.Identity is null ? null : IdentityModels.Open(s.Identity);
         using var mapper = new StyleClipMapper(engine.Generator.Config.StyleDim, fine: engine.Generator.Config.NLatent > 8);
         double before = MapperTrainer.Evaluate(mapper, engine.Generator, space, text);
-        CliApp.Progress($"training a mapper for \"{s.Text}\"", s.Steps, tick =>
+        CliApp.Progress($"training a mapper for \"{s.Text}\"", s.TrainSteps, tick =>
         {
             int shown = 0;
-            MapperTrainer.Train(mapper, engine.Generator, space, text, new MapperTrainingOptions(s.Steps, s.Batch, IdLambda: s.IdLambda),
-                new MapperTicks(f => { while (shown < (int)Math.Round(f * s.Steps)) { shown++; tick(); } }), ct, identity);
+            MapperTrainer.Train(mapper, engine.Generator, space, text, new MapperTrainingOptions(s.TrainSteps, s.TrainBatch, IdLambda: s.IdLambda),
+                new MapperTicks(f => { while (shown < (int)Math.Round(f * s.TrainSteps)) { shown++; tick(); } }), ct, identity);
         });
         double after = MapperTrainer.Evaluate(mapper, engine.Generator, space, text);
         string file = $"mapper-{ModelPack.Slug(s.Text)}.safetensors";
@@ -79,11 +83,11 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         var g = engine.Generator;
         using var prior = new TextToWPrior(space.EmbedDim, g.Config.StyleDim);
         double loss = double.NaN;
-        CliApp.Progress($"training the text→W prior ({s.Steps} steps)", s.Steps, tick =>
+        CliApp.Progress($"training the text→W prior ({s.TrainSteps} steps)", s.TrainSteps, tick =>
         {
             int shown = 0;
-            prior.Train(g, space, TextToWPrior.Captions, new PriorTrainingOptions(s.Steps, Math.Max(2, s.Batch)),
-                new MapperTicks(f => { while (shown < (int)Math.Round(f * s.Steps)) { shown++; tick(); } }, l => loss = l), ct);
+            prior.Train(g, space, TextToWPrior.Captions, new PriorTrainingOptions(s.TrainSteps, Math.Max(2, s.TrainBatch)),
+                new MapperTicks(f => { while (shown < (int)Math.Round(f * s.TrainSteps)) { shown++; tick(); } }, l => loss = l), ct);
         });
         prior.Save(Path.Combine(s.Pack, PriorFile), space.Name);
         ModelPack.AddFile(s.Pack, ModelPack.PriorRole, PriorFile);

@@ -8,7 +8,7 @@ namespace FaceWeb.Server.Tests;
 
 /// <summary>A browser session's latents, Edit history and start survive the circuit (a reload, a server restart: a
 /// new store over the same database finds them), on both real databases: SQLite in a temporary data folder, and
-/// PostgreSQL from <c>FACEWEB_POSTGRES</c> (a connection string; .ci/run starts Debian's server on loopback and sets it).</summary>
+/// PostgreSQL (<see cref="PostgresServer"/>: FACEWEB_POSTGRES, else a private server started from Debian's package).</summary>
 public sealed class SessionStoreTests : IDisposable
 {
     static CancellationToken T => TestContext.Current.CancellationToken;
@@ -18,16 +18,7 @@ public sealed class SessionStoreTests : IDisposable
 
     async Task<Database> Open(string provider)
     {
-        string? pg = null;
-        if (provider == "postgres")
-        {
-            pg = Environment.GetEnvironmentVariable("FACEWEB_POSTGRES");
-            if (string.IsNullOrEmpty(pg))
-            {
-                if (Environment.GetEnvironmentVariable("FACEWEB_REQUIRE_POSTGRES") == "1") throw new InvalidOperationException("FACEWEB_POSTGRES is not set");
-                Assert.Skip("FACEWEB_POSTGRES is not set (.ci/run starts PostgreSQL and sets it)");
-            }
-        }
+        string? pg = provider == "postgres" ? PostgresServer.Connection() : null;
         var db = new Database(pg, data);
         await db.MigrateAsync(T);
         return db;
