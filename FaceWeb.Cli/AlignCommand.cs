@@ -2,11 +2,9 @@ using FaceWeb.Engine.FaceApi;
 using System.ComponentModel;
 using System.Text.Json;
 using FaceWeb.Engine;
-using FaceWeb.Engine.Evaluation;
 using FaceWeb.Engine.Generators;
 using FaceWeb.Engine.Inversion;
 using Spectre.Console.Cli;
-using static TorchSharp.torch;
 
 namespace FaceWeb.Cli;
 

@@ -1,14 +1,4 @@
-using System.ComponentModel;
-using System.Globalization;
-using FaceWeb.Engine;
-using FaceWeb.Engine.Checkpoints;
-using FaceWeb.Engine.Editing;
-using FaceWeb.Engine.Generators;
-using FaceWeb.Engine.Identity;
-using FaceWeb.Engine.Inversion;
 using FaceWeb.Engine.TextImage;
-using Spectre.Console.Cli;
-using static TorchSharp.torch;
 
 namespace FaceWeb.Cli;
 

@@ -1,4 +1,3 @@
-using System.ComponentModel;
 using FaceWeb.Engine.Checkpoints;
 using FaceWeb.Engine.TextImage;
 using Spectre.Console.Cli;

@@ -1,13 +1,6 @@
 using System.ComponentModel;
-using System.Globalization;
-using System.Text.Encodings.Web;
 using System.Text.Json;
-using FaceWeb.Engine;
-using FaceWeb.Engine.Checkpoints;
 using FaceWeb.Engine.Editing;
-using FaceWeb.Engine.Evaluation;
-using FaceWeb.Engine.Generators;
-using FaceWeb.Engine.Identity;
 using FaceWeb.Engine.TextImage;
 using Spectre.Console.Cli;
 using static TorchSharp.torch;

@@ -4,7 +4,6 @@ using FaceWeb.Components.Services;
 using FaceWeb.Engine.Editing;
 using FaceWeb.Engine.Evaluation;
 using FaceWeb.Engine.Generators;
-using FaceWeb.Engine.Jobs;
 using static TorchSharp.torch;
 
 namespace FaceWeb.Server;

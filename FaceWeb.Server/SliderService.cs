@@ -1,12 +1,9 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using FaceWeb.Components.Services;
-using FaceWeb.Engine;
 using FaceWeb.Engine.Checkpoints;
 using FaceWeb.Engine.Editing;
 using FaceWeb.Engine.Generators;
-using FaceWeb.Engine.Jobs;
 using static TorchSharp.torch;
 
 namespace FaceWeb.Server;

@@ -5,7 +5,6 @@ using FaceWeb.Engine.Checkpoints;
 using FaceWeb.Engine.Generators.StyleGan2;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Microsoft.ML.Trainers;
 using static TorchSharp.torch;
 
 namespace FaceWeb.Engine.Editing;

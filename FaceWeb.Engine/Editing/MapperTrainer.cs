@@ -4,7 +4,6 @@ using FaceWeb.Engine.Checkpoints;
 using FaceWeb.Engine.Generators.StyleGan2;
 using FaceWeb.Engine.Identity;
 using FaceWeb.Engine.TextImage;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FaceWeb.Engine.Editing;

@@ -2,7 +2,6 @@
 // (LevelsMapper); field names equal the checkpoint's `mapper.*` keys.
 using FaceWeb.Engine.Checkpoints;
 using FaceWeb.Engine.Generators.StyleGan2;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

@@ -3,7 +3,6 @@
 using FaceWeb.Engine.FaceApi;
 using FaceWeb.Engine.Editing;
 using FaceWeb.Engine.Generators.StyleGan2;
-using FaceWeb.Engine.Identity;
 using static TorchSharp.torch;
 
 namespace FaceWeb.Engine.Evaluation;

@@ -2,7 +2,6 @@
 // (IR) with squeeze-and-excitation (Hu et al. 2018), as the ID loss of pSp/e4e/StyleCLIP uses it (model_ir_se50.pth,
 // TreB1nk/InsightFace_Pytorch model_irse.py). Field names equal the state-dict keys; widths come from the shapes.
 using FaceWeb.Engine.Checkpoints;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

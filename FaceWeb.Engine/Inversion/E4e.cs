@@ -5,7 +5,6 @@
 using FaceWeb.Engine.Checkpoints;
 using FaceWeb.Engine.Generators.StyleGan2;
 using FaceWeb.Engine.Identity;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

@@ -1,7 +1,6 @@
 // Upload → faces: detect (tiny face detector), 68 landmarks, then each face aligned to the pack's framing.
 using FaceWeb.Engine.FaceApi;
 using FaceWeb.Engine.Checkpoints;
-using FaceWeb.Engine.Evaluation;
 using static TorchSharp.torch;
 
 namespace FaceWeb.Engine.Inversion;

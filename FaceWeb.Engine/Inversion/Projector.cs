@@ -5,7 +5,6 @@ using FaceWeb.Engine.Editing;
 using FaceWeb.Engine.Generators.StyleGan2;
 using FaceWeb.Engine.Identity;
 using FaceWeb.Engine.TextImage;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FaceWeb.Engine.Inversion;

@@ -2,7 +2,6 @@
 // Port of openai/CLIP clip/model.py (ViT variants); field names equal the OpenAI / open_clip `openai` state-dict keys,
 // the config is inferred from shapes as build_model does. Facts it must match: ../shared/specs/clip.md.
 using FaceWeb.Engine.Checkpoints;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

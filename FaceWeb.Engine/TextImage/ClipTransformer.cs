@@ -1,6 +1,5 @@
 // CLIP's transformer blocks — openai/CLIP clip/model.py (ResidualAttentionBlock, Transformer). Batch-first here
 // ([N,L,D]) where the reference is sequence-first; the arithmetic is the same.
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

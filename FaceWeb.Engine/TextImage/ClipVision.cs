@@ -1,5 +1,4 @@
 // CLIP's image tower — openai/CLIP clip/model.py VisionTransformer (ViT, Dosovitskiy et al. 2021).
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

@@ -2,7 +2,6 @@
 // to land on the caption embeddings with CLIP's symmetric InfoNCE and a learned temperature (Radford et al. 2021 §2.5),
 // the text tower locked as in LiT (Zhai et al. 2022). Field names are the safetensors keys.
 using FaceWeb.Engine.Checkpoints;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using FaceWeb.Engine.Checkpoints;
 using FaceWeb.Engine.Editing;
 using FaceWeb.Engine.Generators.StyleGan2;
 using FaceWeb.Engine.Identity;

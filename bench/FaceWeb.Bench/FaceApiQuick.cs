@@ -1,9 +1,6 @@
 using FaceWeb.Engine.FaceApi;
-using System.Diagnostics;
 using FaceWeb.Engine;
 using FaceWeb.Engine.Editing;
-using FaceWeb.Engine.Evaluation;
-using FaceWeb.Engine.Identity;
 using FaceWeb.Engine.Inversion;
 using FaceWeb.Engine.TextImage;
 using static TorchSharp.torch;

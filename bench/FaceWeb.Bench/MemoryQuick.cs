@@ -1,4 +1,3 @@
-using FaceWeb.Engine.FaceApi;
 using FaceWeb.Engine;
 using FaceWeb.Engine.Inversion;
 using SixLabors.ImageSharp;

@@ -1,10 +1,8 @@
 using System.Runtime.CompilerServices;
-using Bunit;
 using FaceWeb.Components.Create;
 using FaceWeb.Components.Services;
 using Microsoft.AspNetCore.Components.Forms;
 using Microsoft.Extensions.DependencyInjection;
-using MudBlazor;
 
 namespace FaceWeb.Components.Tests;
 

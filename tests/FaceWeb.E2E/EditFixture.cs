@@ -2,7 +2,6 @@ using FaceWeb.Engine.Checkpoints;
 using FaceWeb.Engine.Editing;
 using FaceWeb.Engine.Generators.StyleGan2;
 using FaceWeb.Engine.TextImage;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Playwright;
 using static TorchSharp.torch;

@@ -1,5 +1,3 @@
-using FaceWeb.Engine.Checkpoints;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FaceWeb.Engine.Tests;

@@ -1,4 +1,3 @@
-using FaceWeb.Engine.FaceApi;
 
 namespace FaceWeb.Engine.Tests;
 

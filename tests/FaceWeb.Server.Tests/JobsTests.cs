@@ -1,6 +1,5 @@
 using FaceWeb.Components.Services;
 using FaceWeb.Engine.Checkpoints;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 

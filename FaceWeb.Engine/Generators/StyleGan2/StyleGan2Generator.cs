@@ -2,7 +2,6 @@
 // Port of rosinality/stylegan2-pytorch model.py `Generator` (the layout of stylegan2-ffhq-config-f.pt);
 // module and field names equal the state-dict keys. Facts it must match: ../shared/specs/stylegan2.md.
 using FaceWeb.Engine.Checkpoints;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

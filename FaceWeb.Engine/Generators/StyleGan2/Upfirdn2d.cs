@@ -1,4 +1,3 @@
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FaceWeb.Engine.Generators.StyleGan2;

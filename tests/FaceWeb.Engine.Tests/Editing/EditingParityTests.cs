@@ -1,4 +1,3 @@
-using System.Text.Json;
 using FaceWeb.Engine.Checkpoints;
 using FaceWeb.Engine.Editing;
 using FaceWeb.Engine.Generators.StyleGan2;

@@ -1,5 +1,4 @@
 using FaceWeb.Engine.Evaluation;
-using static TorchSharp.torch;
 
 namespace FaceWeb.Engine.Tests;
 

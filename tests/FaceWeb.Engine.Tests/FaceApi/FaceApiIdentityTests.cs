@@ -1,5 +1,4 @@
 using FaceWeb.Engine.FaceApi;
-using FaceWeb.Engine.Identity;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;

@@ -1,6 +1,5 @@
 using FaceWeb.Engine.FaceApi;
 using FaceWeb.Engine.Checkpoints;
-using FaceWeb.Engine.Evaluation;
 using static TorchSharp.torch;
 
 namespace FaceWeb.Engine.Tests;

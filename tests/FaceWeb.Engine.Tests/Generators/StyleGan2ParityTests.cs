@@ -1,6 +1,5 @@
 using FaceWeb.Engine.Checkpoints;
 using FaceWeb.Engine.Generators.StyleGan2;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FaceWeb.Engine.Tests;

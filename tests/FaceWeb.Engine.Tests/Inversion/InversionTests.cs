@@ -1,9 +1,7 @@
 using System.Diagnostics;
-using FaceWeb.Engine.Generators;
 using FaceWeb.Engine.Generators.StyleGan2;
 using FaceWeb.Engine.Identity;
 using FaceWeb.Engine.Inversion;
-using FaceWeb.Engine.TextImage;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using static TorchSharp.torch;
