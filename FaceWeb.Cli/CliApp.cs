@@ -82,6 +82,15 @@ public static class CliApp
         return seeds;
     }
 
+    /// <summary>A progress bar for work that reports the fraction done (0 to 1) through the <see cref="IProgress{T}"/> it is given.</summary>
+    internal static void Fraction(string title, Action<IProgress<double>> body) =>
+        AnsiConsole.Progress().AutoClear(true).Start(ctx =>
+        {
+            var task = ctx.AddTask(title, maxValue: 1);
+            body(new Ticks(f => task.Value = Math.Clamp(f, 0, 1)));
+        });
+
+    /// <summary>A progress bar for work that ticks once per item of <paramref name="total"/>.</summary>
     internal static void Progress(string title, int total, Action<Action> body) =>
         AnsiConsole.Progress().AutoClear(true).Start(ctx =>
         {

@@ -116,10 +116,9 @@ static class DefaultPackCommands
         var scorers = ClassifierScorer.BuiltIn.Select(b => new ClassifierScorer(tower, classifier, b.Slider, b.Attribute, b.Sign)).ToList();
         var o = new BoundaryOptions(s.Samples, s.Ratio);
         (Tensor Codes, Tensor[] Scores) sampled = default;
-        CliApp.Progress($"rendering and scoring {s.Samples} samples for {scorers.Count} attributes", 100, tick =>
+        CliApp.Fraction($"rendering and scoring {s.Samples} samples for {scorers.Count} attributes", progress =>
         {
-            int shown = 0;
-            sampled = BoundaryTrainer.Sample(engine.Generator, scorers, o, new Ticks(f => { while (shown < (int)(f * 100)) { shown++; tick(); } }), ct);
+            sampled = BoundaryTrainer.Sample(engine.Generator, scorers, o, progress, ct);
         });
         var table = new Table().AddColumns("slider", "classifier output", "SVM validation", "train", "per side");
         var report = new List<object>();

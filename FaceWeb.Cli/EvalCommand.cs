@@ -51,10 +51,9 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         var probes = EditCheck.PackProbes(editor, s.Alpha, s.GlobalAlpha, s.Beta);
         if (probes.Count == 0) throw new ArgumentException($"{s.Pack}: no age, male or smiling slider, mapper or global directions to check");
         List<EditCheckRow> rows = [];
-        CliApp.Progress($"judging {probes.Count} edits on {s.Faces} faces with face-api.js", 100, tick =>
+        CliApp.Fraction($"judging {probes.Count} edits on {s.Faces} faces with face-api.js", progress =>
         {
-            int shown = 0;
-            rows = EditCheck.Run(g, probes, judges, s.Faces, s.Truncation, progress: new Ticks(f => { while (shown < (int)(f * 100)) { shown++; tick(); } }), ct: ct);
+            rows = EditCheck.Run(g, probes, judges, s.Faces, s.Truncation, progress: progress, ct: ct);
         });
         var table = new Table().AddColumns("edit", "judge", "intended", "moved the right way", "mean change", "identity cos", "same person (d < 0.6)");
         foreach (var r in rows)

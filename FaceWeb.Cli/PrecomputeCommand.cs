@@ -42,10 +42,9 @@ public sealed class PrecomputeCommand : Command<PrecomputeCommand.Settings>
         if (s.What == "stylespace")
         {
             StyleSpaceStats? stats = null;
-            CliApp.Progress($"StyleSpace statistics over {s.Samples} samples", 100, tick =>
+            CliApp.Fraction($"StyleSpace statistics over {s.Samples} samples", progress =>
             {
-                int shown = 0;
-                stats = StyleSpaceStats.Compute(g, s.Samples, progress: new Ticks(f => { while (shown < (int)(f * 100)) { shown++; tick(); } }), ct: ct);
+                stats = StyleSpaceStats.Compute(g, s.Samples, progress: progress, ct: ct);
             });
             stats!.Save(Path.Combine(s.Pack, StatsFile));
             ModelPack.AddFile(s.Pack, "stylespace-stats", StatsFile);
@@ -58,11 +57,10 @@ public sealed class PrecomputeCommand : Command<PrecomputeCommand.Settings>
         using var space = CliSpaces.Open(s.Clip, s.Vocab, s.Pack);
         string progressFile = Path.Combine(s.Pack, "fs3.progress.safetensors");
         Tensor? fs3 = null;
-        CliApp.Progress("fs3 (resumable: Ctrl-C keeps what is done)", 100, tick =>
+        CliApp.Fraction("fs3 (resumable: Ctrl-C keeps what is done)", progress =>
         {
-            int shown = 0;
             fs3 = Fs3Job.Run(g, space, statsLoaded, new Fs3Options(s.Images, s.Alpha), progressFile,
-                new Ticks(f => { while (shown < (int)(f * 100)) { shown++; tick(); } }), ct);
+                progress, ct);
         });
         SafeTensors.Save(Path.Combine(s.Pack, Fs3File), new Dictionary<string, Tensor> { ["fs3"] = fs3! },
             new Dictionary<string, string> { ["space"] = space.Name, ["images"] = s.Images.ToString(CultureInfo.InvariantCulture), ["alpha"] = s.Alpha.ToString(CultureInfo.InvariantCulture) });

@@ -59,11 +59,10 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         using var identity = s.Identity is null ? null : IdentityModels.Open(s.Identity);
         using var mapper = new StyleClipMapper(engine.Generator.Config.StyleDim, fine: engine.Generator.Config.NLatent > 8);
         double before = MapperTrainer.Evaluate(mapper, engine.Generator, space, text);
-        CliApp.Progress($"training a mapper for \"{s.Text}\"", s.TrainSteps, tick =>
+        CliApp.Fraction($"training a mapper for \"{s.Text}\"", progress =>
         {
-            int shown = 0;
             MapperTrainer.Train(mapper, engine.Generator, space, text, new MapperTrainingOptions(s.TrainSteps, s.TrainBatch, IdLambda: s.IdLambda),
-                new MapperTicks(f => { while (shown < (int)Math.Round(f * s.TrainSteps)) { shown++; tick(); } }), ct, identity);
+                new MapperTicks(progress.Report), ct, identity);
         });
         double after = MapperTrainer.Evaluate(mapper, engine.Generator, space, text);
         string file = $"mapper-{ModelPack.Slug(s.Text)}.safetensors";
@@ -80,11 +79,10 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         var g = engine.Generator;
         using var prior = new TextToWPrior(space.EmbedDim, g.Config.StyleDim);
         double loss = double.NaN;
-        CliApp.Progress($"training the text→W prior ({s.TrainSteps} steps)", s.TrainSteps, tick =>
+        CliApp.Fraction($"training the text→W prior ({s.TrainSteps} steps)", progress =>
         {
-            int shown = 0;
             prior.Train(g, space, TextToWPrior.Captions, new PriorTrainingOptions(s.TrainSteps, Math.Max(2, s.TrainBatch)),
-                new MapperTicks(f => { while (shown < (int)Math.Round(f * s.TrainSteps)) { shown++; tick(); } }, l => loss = l), ct);
+                new MapperTicks(progress.Report, l => loss = l), ct);
         });
         prior.Save(Path.Combine(s.Pack, PriorFile), space.Name);
         ModelPack.AddFile(s.Pack, ModelPack.PriorRole, PriorFile);
@@ -97,10 +95,9 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         var scorer = new TextAttributeScorer(space, s.Attribute);
         var o = new BoundaryOptions(s.Samples, s.Ratio);
         (Tensor Codes, Tensor[] Scores) sampled = default;
-        CliApp.Progress($"scoring {s.Samples} samples for \"{scorer.Attribute}\"", 100, tick =>
+        CliApp.Fraction($"scoring {s.Samples} samples for \"{scorer.Attribute}\"", progress =>
         {
-            int shown = 0;
-            sampled = BoundaryTrainer.Sample(engine.Generator, [scorer], o, new Ticks(f => { while (shown < (int)(f * 100)) { shown++; tick(); } }), ct);
+            sampled = BoundaryTrainer.Sample(engine.Generator, [scorer], o, progress, ct);
         });
         var b = BoundaryTrainer.Fit(sampled.Codes!, sampled.Scores![0], o);
         string file = $"boundary-{ModelPack.Slug(scorer.Attribute)}.safetensors";

@@ -23,19 +23,19 @@ public sealed class CreateService(EngineSession engineSession, SessionLatentStor
 
     public async IAsyncEnumerable<CreateFrame> TextToFaceAsync(TextToFaceRequest r, [EnumeratorCancellation] CancellationToken ct = default)
     {
+        TextToFaceMethod method;
         try
         {
             r = r with { Caption = Inputs.Text(r.Caption, "caption") };
             if (r.Count is < 1 or > 6) throw new ArgumentException("Between 1 and 6 faces.");
             if (r.Steps is < 0 or > 1000) throw new ArgumentException("Steps must be between 0 and 1000.");
             Inputs.Seed(r.Seed, r.Count);
-            if (r.Method is not ("optimise" or "prior")) throw new ArgumentException($"Unknown method '{r.Method}'.");
+            method = TextToFaceMethods.Parse(r.Method);
         }
         catch (ArgumentException e) when (engineSession.Refused("text → face", e)) { throw; }
         var a = await engineSession.PackAsync(ct);
-        if (a.Editor.Space is not { } space) throw new InvalidOperationException(a.Unavailable ?? "Text → face needs a text–image space.");
-        if (r.Method == "prior" && !a.Editor.HasPrior) throw new InvalidOperationException("This pack has no text → W prior (faceweb train prior).");
-        var g = a.Engine.Generator;
+        if (a.Editor.Space is null) throw new InvalidOperationException(a.Unavailable ?? "Text → face needs a text–image space.");
+        if (method == TextToFaceMethod.Prior && !a.Editor.HasPrior) throw new InvalidOperationException("This pack has no text → W prior (faceweb train prior).");
         double psi = session.Truncation;
         for (int slot = 0; slot < r.Count; slot++)
         {
@@ -43,40 +43,20 @@ public sealed class CreateService(EngineSession engineSession, SessionLatentStor
             int i = slot;
             IEnumerable<CreateFrame> Frames(CancellationToken token)
             {
-                // No torch scope may span a yield (other clients run on this thread between turns).
-                Tensor start;
-                byte[]? priorPng = null;
-                using (no_grad())
-                using (var scope = NewDisposeScope())
+                foreach (var f in a.Editor.TextToFace(r.Caption, seed, method, r.Steps, psi, starts: 8, frames: 10, token))
                 {
-                    var text = a.Editor.EmbedText(r.Caption);
-                    if (r.Method == "optimise") start = TediGan.BestStart(g, space, text, 8, seed, psi).MoveToOuterDisposeScope();
-                    else
+                    if (f is null) continue;
+                    using (f)
                     {
-                        start = a.Editor.PriorStart(text, seed, psi).MoveToOuterDisposeScope();
-                        priorPng = ImageTensors.ToPng(g.Synthesize(start));
+                        var png = ImageTensors.ToPng(f.Image);
+                        bool start = f.Method == EditMethod.Source;
+                        int step = (int)Math.Round(f.Progress * r.Steps);
+                        string? id = f.Progress >= 1
+                            ? session.Add(f.Latent!, $"\"{r.Caption}\" ({(start ? method.Verb() + ", " : "")}seed {seed})", png) : null;
+                        yield return new CreateFrame(i, png, start ? $"seed {seed}: {f.Detail}"
+                            : $"seed {seed}: step {step}/{r.Steps}, text loss {f.Loss.ToString("0.000", Inv)}", Progress(i, f.Progress, r), id);
                     }
                 }
-                if (priorPng is not null)
-                    yield return new CreateFrame(i, priorPng, $"seed {seed}: prior", Progress(i, 0, r),
-                        r.Steps == 0 ? session.Add(start, $"\"{r.Caption}\" (prior, seed {seed})", priorPng) : null);
-                try
-                {
-                    if (r.Steps == 0) yield break;
-                    var edit = new OptimiseEdit(r.Caption, r.Steps, L2Lambda: r.Method == "prior" ? 0.008 : 0, Frames: 10);
-                    foreach (var f in a.Editor.Optimise(start, edit, token))
-                    {
-                        if (f is null) continue;
-                        using (f)
-                        {
-                            var png = ImageTensors.ToPng(f.Image);
-                            int step = (int)Math.Round(f.Progress * r.Steps);
-                            string? id = step == r.Steps ? session.Add(f.Latent!, $"\"{r.Caption}\" (seed {seed})", png) : null;
-                            yield return new CreateFrame(i, png, $"seed {seed}: step {step}/{r.Steps}, text loss {f.Loss.ToString("0.000", Inv)}", Progress(i, f.Progress, r), id);
-                        }
-                    }
-                }
-                finally { start.Dispose(); }
             }
             await foreach (var f in Stream("text → face", Frames, ct)) yield return f;
         }
