@@ -49,10 +49,13 @@ public sealed class JobsTests : IAsyncLifetime
         return ValueTask.CompletedTask;
     }
 
-    T Service<T>() where T : notnull
+    T Service<T>() where T : notnull => Started().Services.CreateScope().ServiceProvider.GetRequiredService<T>();
+
+    /// <summary>The app on the fixture pack; a skip that says what is missing without ../shared/fixtures.</summary>
+    WebApplicationFactory<Program> Started()
     {
-        if (factory is null) Assert.Skip("../shared/fixtures is not beside the repository");
-        return factory.Services.CreateScope().ServiceProvider.GetRequiredService<T>();
+        if (factory is null) Assert.Skip("../shared/fixtures (stylegan2 and clip) is not beside the repository");
+        return factory;
     }
 
     IEditService Edits() => Service<IEditService>();
@@ -127,7 +130,7 @@ public sealed class JobsTests : IAsyncLifetime
     [Fact]
     public async Task With_training_off_jobs_are_refused_with_a_reason_and_nothing_is_written()
     {
-        await factory!.DisposeAsync();
+        await Started().DisposeAsync();
         factory = Start(training: "Off");
         var e = await Assert.ThrowsAsync<InvalidOperationException>(async () => { await foreach (var _ in Edits().TrainMapperAsync(new TrainMapperRequest("a smiling face", 8), T)) { } });
         Assert.Contains("turned off", e.Message);
