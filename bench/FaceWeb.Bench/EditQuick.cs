@@ -43,6 +43,12 @@ public static class EditQuick
             Console.WriteLine($"{"mapper inference (mapper only)",-39} {name,-10} {mapperOnly,7:F2}");
             Console.WriteLine($"{"mapper edit + render",-39} {name,-10} {mapperFrame,7:F1}");
 
+            var pca = Stopwatch.StartNew();
+            _ = editor.Principal;                                                       // computed once per pack, on first use
+            Console.WriteLine($"{"GANSpace directions (10 000 samples)",-39} {name,-10} {pca.Elapsed.TotalMilliseconds,7:F0}");
+            double principalMs = Timing.Ms(() => editor.Apply(start, new PrincipalEdit(0, 2)).Dispose(), name == "ffhq1024" ? 2 : 20);
+            Console.WriteLine($"{"GANSpace edit + render",-39} {name,-10} {principalMs,7:F1}");
+
             int steps = name == "ffhq1024" ? 2 : 20;
             var sw = Stopwatch.StartNew();
             foreach (var f in editor.Optimise(start, new OptimiseEdit("a smiling face", steps, Frames: 1))) f?.Dispose();
