@@ -26,6 +26,8 @@ public static class Extensions
             sp.GetRequiredService<EngineHost>().DataDirectory));
         builder.Services.AddHostedService<Persistence.DatabaseMigrator>();
         builder.Services.AddSingleton<TrainingPolicy>();
+        builder.Services.AddSingleton<Rooms.IRoomEvents, Rooms.InProcessRoomEvents>();
+        builder.Services.AddSingleton<Rooms.RoomStore>();
         builder.Services.AddScoped<CircuitWork>();
         builder.Services.AddScoped<CircuitHandler, CircuitEvents>();
         builder.Services.AddScoped<EngineSession>();

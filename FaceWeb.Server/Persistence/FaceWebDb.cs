@@ -1,3 +1,4 @@
+using FaceWeb.Components.Services;
 using Microsoft.EntityFrameworkCore;
 
 namespace FaceWeb.Server.Persistence;
@@ -49,6 +50,11 @@ public abstract class FaceWebDb(DbContextOptions options) : DbContext(options)
     public DbSet<BrowserSession> Sessions => Set<BrowserSession>();
     public DbSet<StoredLatent> Latents => Set<StoredLatent>();
     public DbSet<StoredEdit> Edits => Set<StoredEdit>();
+    public DbSet<Room> Rooms => Set<Room>();
+    public DbSet<RoomLink> RoomLinks => Set<RoomLink>();
+    public DbSet<RoomNode> RoomNodes => Set<RoomNode>();
+    public DbSet<RoomComment> RoomComments => Set<RoomComment>();
+    public DbSet<RoomVerdict> RoomVerdicts => Set<RoomVerdict>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -75,6 +81,48 @@ public abstract class FaceWebDb(DbContextOptions options) : DbContext(options)
             e.Property(x => x.Detail).HasMaxLength(1200);
             e.HasIndex(x => new { x.SessionId, x.Created });
             e.HasOne<BrowserSession>().WithMany().HasForeignKey(x => x.SessionId).OnDelete(DeleteBehavior.Cascade);
+        });
+        // Rooms: everything of a room goes when the room goes (the owner's delete), in one statement.
+        b.Entity<Room>(e =>
+        {
+            e.HasKey(r => r.Id);
+            e.Property(r => r.Title).HasMaxLength(RoomLimits.TitleLength * 2);
+            e.Property(r => r.OwnerName).HasMaxLength(RoomLimits.NameLength * 2);
+        });
+        b.Entity<RoomLink>(e =>
+        {
+            e.HasKey(l => l.Id);
+            e.Property(l => l.TokenHash).HasMaxLength(64);
+            e.HasIndex(l => l.TokenHash).IsUnique();
+            e.HasOne<Room>().WithMany().HasForeignKey(l => l.RoomId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<RoomNode>(e =>
+        {
+            e.HasKey(n => n.Id);
+            e.Property(n => n.Kind).HasMaxLength(20);
+            e.Property(n => n.Method).HasMaxLength(40);
+            e.Property(n => n.PackName).HasMaxLength(200);
+            e.Property(n => n.PackHash).HasMaxLength(64);
+            e.Property(n => n.Author).HasMaxLength(RoomLimits.NameLength * 2);
+            e.HasIndex(n => new { n.RoomId, n.Id });
+            e.HasOne<Room>().WithMany().HasForeignKey(n => n.RoomId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<RoomComment>(e =>
+        {
+            e.HasKey(c => c.Id);
+            e.Property(c => c.Author).HasMaxLength(RoomLimits.NameLength * 2);
+            e.Property(c => c.Text).HasMaxLength(RoomLimits.CommentLength * 2);
+            e.HasIndex(c => new { c.RoomId, c.NodeId });
+            e.HasOne<Room>().WithMany().HasForeignKey(c => c.RoomId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<RoomVerdict>(e =>
+        {
+            e.HasKey(v => v.Id);
+            e.Property(v => v.Member).HasMaxLength(64);
+            e.Property(v => v.Author).HasMaxLength(RoomLimits.NameLength * 2);
+            e.HasIndex(v => new { v.NodeId, v.Member }).IsUnique();
+            e.HasIndex(v => v.RoomId);
+            e.HasOne<Room>().WithMany().HasForeignKey(v => v.RoomId).OnDelete(DeleteBehavior.Cascade);
         });
     }
 }
