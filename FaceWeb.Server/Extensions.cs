@@ -28,6 +28,8 @@ public static class Extensions
         builder.Services.AddSingleton<TrainingPolicy>();
         builder.Services.AddSingleton<Rooms.IRoomEvents, Rooms.InProcessRoomEvents>();
         builder.Services.AddSingleton<Rooms.RoomStore>();
+        builder.Services.AddSingleton<Rooms.RoomPresence>();
+        builder.Services.AddScoped<IRoomService, Rooms.RoomService>();
         builder.Services.AddScoped<CircuitWork>();
         builder.Services.AddScoped<CircuitHandler, CircuitEvents>();
         builder.Services.AddScoped<EngineSession>();

@@ -71,9 +71,14 @@ public sealed class SessionLatentStore(Database database, ILogger<SessionLatentS
     public string Add(Tensor wplus, string label, byte[] thumbnail)
     {
         if (wplus.dim() != 3 || wplus.shape[0] != 1) throw new ArgumentException("a session latent is one W+ [1,L,D]");
+        return Add(wplus.detach().cpu().to(float32).contiguous().data<float>().ToArray(), wplus.shape, label, thumbnail);
+    }
+
+    /// <summary>Adds a W+ [1,L,D] given as its values (e.g. a room node's latent); returns its id.</summary>
+    public string Add(float[] data, long[] shape, string label, byte[] thumbnail)
+    {
+        if (shape.Length != 3 || shape[0] != 1 || data.Length != shape[1] * shape[2]) throw new ArgumentException("a session latent is one W+ [1,L,D]");
         string id = Guid.NewGuid().ToString("N")[..12];
-        var data = wplus.detach().cpu().to(float32).contiguous().data<float>().ToArray();
-        var shape = wplus.shape;
         lock (gate)
         {
             latents[id] = (data, shape);
@@ -94,6 +99,17 @@ public sealed class SessionLatentStore(Database database, ILogger<SessionLatentS
         Changed?.Invoke();
         return id;
     }
+
+    /// <summary>A latent of this session as its values, label and thumbnail, or null when it is not (or no longer) here.</summary>
+    public (float[] Data, long[] Shape, SessionLatent Item)? Find(string id)
+    {
+        lock (gate)
+            return latents.TryGetValue(id, out var l) && items.FirstOrDefault(i => i.Id == id) is { } item ? (l.Data, l.Shape, item) : null;
+    }
+
+    /// <summary>Who this browser is in a room (its verdicts, its rate limit): the stored session's id, else this circuit's.</summary>
+    public string MemberKey => (session ?? circuitMember).ToString("N");
+    readonly Guid circuitMember = Guid.NewGuid();
 
     /// <summary>Engine thread: the latent as a new tensor [1,L,D], checked against the generator's W+ shape.</summary>
     public Tensor Get(string id, int nLatent, int styleDim)

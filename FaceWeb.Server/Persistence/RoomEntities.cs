@@ -1,9 +1,6 @@
+using FaceWeb.Components.Services;
+
 namespace FaceWeb.Server.Persistence;
-
-/// <summary>What a link lets its holder do in a room.</summary>
-public enum RoomRole { Viewer = 0, Editor = 1, Owner = 2 }
-
-public enum VerdictValue { Approve = 0, NeedsWork = 1, Reject = 2 }
 
 /// <summary>A review room. It is reached only through one of its links; there is no listing for strangers.</summary>
 public sealed class Room

@@ -1,3 +1,4 @@
+using FaceWeb.Components.Services;
 using FaceWeb.Server.Persistence;
 using FaceWeb.Server.Rooms;
 using Microsoft.Extensions.Configuration;

@@ -1,0 +1,62 @@
+namespace FaceWeb.Components.Services;
+
+/// <summary>What a link lets its holder do in a room.</summary>
+public enum RoomRole { Viewer = 0, Editor = 1, Owner = 2 }
+
+public enum VerdictValue { Approve = 0, NeedsWork = 1, Reject = 2 }
+
+/// <summary>Review rooms for the pages (one per circuit). A room is opened with its link's token; everything after
+/// that acts through it, and the host checks the token again on every call. A wrong, revoked or expired token, or a
+/// deleted room, is an <see cref="ArgumentException"/> with one message for all of them.</summary>
+public interface IRoomService
+{
+    /// <summary>A new room owned by this browser; returns the owner's token (the room's address).</summary>
+    Task<string> CreateAsync(string title, string displayName, CancellationToken ct = default);
+
+    /// <summary>Opens the room, joins its presence under <paramref name="displayName"/> and starts live changes.</summary>
+    Task<RoomView> OpenAsync(string token, string displayName, CancellationToken ct = default);
+
+    Task<RoomNodeView> NodeAsync(long nodeId, CancellationToken ct = default);
+
+    /// <summary>Posts one of this session's faces (<see cref="ISessionLatents.Items"/>) as a node under <paramref name="parentId"/>.</summary>
+    Task<long> PostLatentAsync(string latentId, long? parentId, CancellationToken ct = default);
+
+    Task CommentAsync(long nodeId, string text, double? pinX = null, double? pinY = null, long? replyTo = null, CancellationToken ct = default);
+    Task ResolveCommentAsync(long commentId, bool resolved, CancellationToken ct = default);
+    Task VerdictAsync(long nodeId, VerdictValue verdict, CancellationToken ct = default);
+
+    /// <summary>The node's exact latent joins this session; returns its id, for /edit?latent=ID.</summary>
+    Task<string> ContinueAsync(long nodeId, CancellationToken ct = default);
+
+    Task<IReadOnlyList<RoomLinkView>> LinksAsync(CancellationToken ct = default);
+    Task<string> AddLinkAsync(RoomRole role, CancellationToken ct = default);
+    Task RevokeLinkAsync(Guid linkId, CancellationToken ct = default);
+
+    /// <summary>Something in the open room changed (read it again), or, with <see cref="RoomChange.Lost"/>, this
+    /// browser's link stopped working or the room was deleted.</summary>
+    event Action<RoomChange>? Changed;
+}
+
+public enum RoomChangeKind { Nodes, Comments, Verdicts, Presence, Renamed, Lost }
+
+/// <param name="NodeId">The node the change is about, when there is one.</param>
+public sealed record RoomChange(RoomChangeKind Kind, long? NodeId = null)
+{
+    public bool Lost => Kind == RoomChangeKind.Lost;
+}
+
+public sealed record RoomView(string Title, RoomRole Role, IReadOnlyList<RoomNodeSummary> Nodes, IReadOnlyList<string> Present);
+
+public sealed record RoomNodeSummary(long Id, long? ParentId, string Kind, string Method, string Author, DateTime Created, int OpenComments,
+    int Approve, int NeedsWork, int Reject);
+
+/// <param name="ParentPng">The image of the node it started from, for before/after.</param>
+public sealed record RoomNodeView(RoomNodeSummary Summary, string Parameters, string Pack, byte[] Png, byte[]? ParentPng,
+    IReadOnlyList<RoomCommentView> Comments, IReadOnlyDictionary<string, VerdictValue> Verdicts)
+{
+    public string DataUrl => Images.DataUrl(Png);
+}
+
+public sealed record RoomCommentView(long Id, long? ReplyTo, string Author, string Text, double? PinX, double? PinY, bool Resolved);
+
+public sealed record RoomLinkView(Guid Id, RoomRole Role, DateTime Created, bool Revoked, bool Yours);

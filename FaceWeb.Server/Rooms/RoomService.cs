@@ -1,0 +1,168 @@
+using System.Text.Json;
+using FaceWeb.Components.Services;
+
+namespace FaceWeb.Server.Rooms;
+
+/// <summary>One per circuit: the room page's adapter over <see cref="RoomStore"/>. It keeps the token it was opened
+/// with and checks it again on every call (a revoked link fails at once), joins the room's presence, and turns the
+/// room's events into <see cref="IRoomService.Changed"/> for the page.</summary>
+public sealed class RoomService(RoomStore store, IRoomEvents events, RoomPresence presence, SessionLatentStore session, EngineHost host,
+    ILogger<RoomService> log) : IRoomService, IDisposable
+{
+    string? token, name;
+    RoomAccess? access;
+    IDisposable? subscription, here;
+
+    public event Action<RoomChange>? Changed;
+
+    public async Task<string> CreateAsync(string title, string displayName, CancellationToken ct = default)
+    {
+        var (_, owner) = await store.CreateAsync(title, displayName, ct);
+        log.LogInformation("Room created by circuit member {Member}", session.MemberKey);
+        return owner;
+    }
+
+    public async Task<RoomView> OpenAsync(string roomToken, string displayName, CancellationToken ct = default)
+    {
+        name = RoomLimits.Text(displayName, "display name", RoomLimits.NameLength);
+        var a = await Resolve(roomToken, ct);
+        bool joining = access?.RoomId != a.RoomId;
+        (token, access) = (roomToken, a);
+        if (joining)
+        {
+            subscription?.Dispose(); here?.Dispose();
+            subscription = events.Subscribe(a.RoomId, OnEvent);
+            here = presence.Join(a.RoomId, name);
+        }
+        var snap = await Translate(() => store.LoadAsync(a, ct));
+        return new RoomView(snap.Title, snap.Role, snap.Nodes.Select(Summary).ToList(), presence.Present(a.RoomId));
+    }
+
+    public async Task<RoomNodeView> NodeAsync(long nodeId, CancellationToken ct = default)
+    {
+        var a = await Current(ct);
+        var n = await Translate(() => store.NodeAsync(a, nodeId, ct));
+        byte[]? parentPng = n.Summary.ParentId is long p ? (await Translate(() => store.NodeAsync(a, p, ct))).Png : null;
+        return new RoomNodeView(Summary(n.Summary), n.Parameters, n.PackName, n.Png, parentPng,
+            n.Comments.Select(c => new RoomCommentView(c.Id, c.ReplyTo, c.Author, c.Text, c.PinX, c.PinY, c.Resolved)).ToList(), n.Verdicts);
+    }
+
+    public async Task<long> PostLatentAsync(string latentId, long? parentId, CancellationToken ct = default)
+    {
+        var a = await Current(ct);
+        var found = session.Find(latentId) ?? throw new ArgumentException("That face is no longer in this session.");
+        var (engine, pack) = await host.Ready.WaitAsync(ct);
+        string parameters = JsonSerializer.Serialize(new { label = found.Item.Label, source = "session" });
+        var node = new NewNode(parentId, KindOf(found.Item.Label), "session face", parameters, pack.Name, PackHash(engine.Pack.Source),
+            found.Data, (int)found.Shape[1], (int)found.Shape[2], found.Item.Thumbnail, name!);
+        return await Translate(() => store.PostNodeAsync(a, session.MemberKey, node, ct));
+    }
+
+    public async Task CommentAsync(long nodeId, string text, double? pinX = null, double? pinY = null, long? replyTo = null, CancellationToken ct = default)
+    {
+        var a = await Current(ct);
+        await Translate(() => store.CommentAsync(a, session.MemberKey, nodeId, name!, text, pinX, pinY, replyTo, ct));
+    }
+
+    public async Task ResolveCommentAsync(long commentId, bool resolved, CancellationToken ct = default)
+    {
+        var a = await Current(ct);
+        await Translate(() => store.ResolveCommentAsync(a, commentId, resolved, ct));
+    }
+
+    public async Task VerdictAsync(long nodeId, VerdictValue verdict, CancellationToken ct = default)
+    {
+        var a = await Current(ct);
+        await Translate(() => store.VerdictAsync(a, session.MemberKey, nodeId, name!, verdict, ct));
+    }
+
+    public async Task<string> ContinueAsync(long nodeId, CancellationToken ct = default)
+    {
+        var a = await Current(ct);
+        var n = await Translate(() => store.NodeAsync(a, nodeId, ct));
+        return session.Add(n.Latent, [1, n.Layers, n.Width], $"room node {n.Summary.Id} ({n.Summary.Method})", n.Png);
+    }
+
+    public async Task<IReadOnlyList<RoomLinkView>> LinksAsync(CancellationToken ct = default)
+    {
+        var a = await Current(ct);
+        return (await Translate(() => store.LinksAsync(a, ct))).Select(l => new RoomLinkView(l.Id, l.Role, l.Created, l.Revoked, l.Id == a.LinkId)).ToList();
+    }
+
+    public async Task<string> AddLinkAsync(RoomRole role, CancellationToken ct = default)
+    {
+        var a = await Current(ct);
+        return await Translate(() => store.AddLinkAsync(a, role, null, ct));
+    }
+
+    public async Task RevokeLinkAsync(Guid linkId, CancellationToken ct = default)
+    {
+        var a = await Current(ct);
+        await Translate(() => store.RevokeLinkAsync(a, linkId, ct));
+    }
+
+    /// <summary>The token again, every call: a link revoked or expired since the page opened stops working here too.</summary>
+    async Task<RoomAccess> Current(CancellationToken ct)
+    {
+        if (token is null) throw new InvalidOperationException("Open a room first.");
+        return access = await Resolve(token, ct);
+    }
+
+    async Task<RoomAccess> Resolve(string t, CancellationToken ct)
+    {
+        try { return await store.ResolveAsync(t, ct); }
+        catch (RoomNotFoundException e) { Leave(); throw new ArgumentException(e.Message); }
+    }
+
+    static async Task<T> Translate<T>(Func<Task<T>> work)
+    {
+        try { return await work(); }
+        catch (RoomNotFoundException e) { throw new ArgumentException(e.Message); }
+        catch (RoomForbiddenException e) { throw new InvalidOperationException(e.Message); }
+    }
+
+    static async Task Translate(Func<Task> work) => await Translate(async () => { await work(); return 0; });
+
+    void OnEvent(RoomEvent e)
+    {
+        var change = e.Kind switch
+        {
+            RoomEventKind.NodePosted => new RoomChange(RoomChangeKind.Nodes, e.NodeId),
+            RoomEventKind.CommentChanged => new RoomChange(RoomChangeKind.Comments, e.NodeId),
+            RoomEventKind.VerdictChanged => new RoomChange(RoomChangeKind.Verdicts, e.NodeId),
+            RoomEventKind.PresenceChanged => new RoomChange(RoomChangeKind.Presence),
+            RoomEventKind.RoomRenamed => new RoomChange(RoomChangeKind.Renamed),
+            RoomEventKind.LinkRevoked when e.LinkId == access?.LinkId => new RoomChange(RoomChangeKind.Lost),
+            RoomEventKind.RoomDeleted => new RoomChange(RoomChangeKind.Lost),
+            _ => null,
+        };
+        if (change is null) return;
+        if (change.Lost) Leave();
+        // Off the publisher's call path: the writer (maybe this very circuit) does not wait for, or re-enter, the pages.
+        ThreadPool.QueueUserWorkItem(_ => Changed?.Invoke(change));
+    }
+
+    void Leave()
+    {
+        subscription?.Dispose(); here?.Dispose();
+        (subscription, here, access, token) = (null, null, null, null);
+    }
+
+    static RoomNodeSummary Summary(NodeSummary n) =>
+        new(n.Id, n.ParentId, n.Kind, n.Method, n.Author, n.Created, n.OpenComments, n.Approve, n.NeedsWork, n.Reject);
+
+    /// <summary>The kind of a session face, from the label its page gave it.</summary>
+    static string KindOf(string label) =>
+        label.StartsWith("sketch", StringComparison.Ordinal) ? "sketch→face"
+        : label.StartsWith("uploaded", StringComparison.Ordinal) ? "photo"
+        : label.StartsWith("room node", StringComparison.Ordinal) ? "edit"
+        : label.StartsWith('"') ? "text→face" : "generate";
+
+    static string PackHash(string source)
+    {
+        string manifest = Path.Combine(source, Engine.Checkpoints.ModelPack.ManifestName);
+        return File.Exists(manifest) ? Engine.Checkpoints.ModelPack.Sha256Of(manifest) : "none";
+    }
+
+    public void Dispose() => Leave();
+}
