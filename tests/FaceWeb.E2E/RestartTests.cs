@@ -62,6 +62,48 @@ public sealed class RestartTests : IAsyncLifetime
         await page.CloseAsync();
     }
 
+    [Fact]
+    public async Task A_restart_keeps_a_room_its_tree_comments_and_verdicts_and_the_node_shows_the_same_image()
+    {
+        string url = Start();
+        var page = await browser!.NewPageAsync();
+        await page.GotoAsync(url + "/create");
+        await page.GetByTestId("caption").Locator("input").FillAsync("a smiling woman");
+        await page.GetByLabel("Faces").FillAsync("1");
+        await page.GetByLabel("Steps").FillAsync("2");
+        await page.GetByTestId("create-generate").ClickAsync();
+        await Expect(page.GetByTestId("create-edit")).ToHaveCountAsync(1);
+        await page.GotoAsync(url + "/rooms/new");
+        await page.GetByTestId("room-title").Locator("input").FillAsync("Kept");
+        await page.GetByTestId("room-name").Locator("input").FillAsync("Ada");
+        await page.GetByTestId("room-create").ClickAsync();
+        await Expect(page.GetByTestId("room-title")).ToHaveTextAsync("Kept");
+        string path = new Uri(page.Url).PathAndQuery;
+        for (int i = 0; i < 2; i++)                                     // a root and a child: a tree
+        {
+            await page.GetByTestId("room-post-select").ClickAsync();
+            await page.GetByRole(AriaRole.Option).First.ClickAsync();
+            await page.GetByTestId("room-post").ClickAsync();
+            await Expect(page.GetByTestId("room-node")).ToHaveCountAsync(i + 1);
+        }
+        await page.GetByTestId("room-comment-text").Locator("textarea").First.FillAsync("keep this one");
+        await page.GetByTestId("room-comment-post").ClickAsync();
+        await page.GetByTestId("room-verdict-approve").ClickAsync();
+        await Expect(page.GetByTestId("room-verdicts")).ToContainTextAsync("Ada: Approve");
+        string image = (await page.GetByTestId("room-image").GetAttributeAsync("src"))!;
+        string tree = await page.Locator("[data-testid=room-node]").AllInnerTextsAsync().ContinueWith(t => string.Join("\n", t.Result));
+
+        await server!.DisposeAsync();                                   // the server goes away …
+        url = Start();                                                  // … and comes back on another port
+        await page.GotoAsync(url + path);
+        await Expect(page.GetByTestId("room-title")).ToHaveTextAsync("Kept");
+        Assert.Equal(tree, string.Join("\n", await page.Locator("[data-testid=room-node]").AllInnerTextsAsync()));
+        await Expect(page.GetByTestId("room-comment")).ToContainTextAsync("keep this one");
+        await Expect(page.GetByTestId("room-verdicts")).ToContainTextAsync("Ada: Approve");
+        Assert.Equal(image, await page.GetByTestId("room-image").GetAttributeAsync("src"));   // the same pixels
+        await page.CloseAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (browser is not null) await browser.DisposeAsync();

@@ -48,6 +48,28 @@ public sealed class AppTests(WebApplicationFactory<Program> factory) : IClassFix
         Assert.NotEqual(a.Png, c.Png);
     }
 
+    /// <summary>#16: a face posted to a room comes back with the exact latent: rendered again from it ("Continue from here"),
+    /// it is the same PNG, byte for byte, as the one the room stored.</summary>
+    [Fact]
+    public async Task A_room_node_rendered_again_from_its_latent_is_the_same_image()
+    {
+        using var scope = factory.Services.CreateScope();
+        var create = scope.ServiceProvider.GetRequiredService<ICreateService>();
+        CreateFrame? last = null;
+        await foreach (var f in create.TextToFaceAsync(new TextToFaceRequest("a smiling woman", "prior", Count: 1, Steps: 0), T)) last = f;
+        Assert.NotNull(last!.Latent);
+        var rooms = scope.ServiceProvider.GetRequiredService<IRoomService>();
+        string token = await rooms.CreateAsync("Exact", "Ada", T);
+        await rooms.OpenAsync(token, "Ada", T);
+        long node = await rooms.PostLatentAsync(last.Latent!, null, T);
+        var stored = await rooms.NodeAsync(node, T);
+        Assert.Equal(("text→face", "faceweb-mini"), (stored.Summary.Kind, stored.Pack));
+        string again = await rooms.ContinueAsync(node, T);
+        var rendered = await scope.ServiceProvider.GetRequiredService<IEditService>().RenderStartAsync(0, again, T);
+        Assert.Equal(stored.Png, rendered.Png);
+        Assert.Equal(last.Png, rendered.Png);
+    }
+
     /// <summary>#7: a fresh start on the embedded pack offers every method with the pack's own FaceCLIP-mini, on CPU.</summary>
     [Fact]
     public async Task The_default_pack_offers_free_text_edits_built_in_sliders_and_learning_sliders()
