@@ -99,7 +99,7 @@ public sealed class RoomStore(Database database, IRoomEvents events, TimeProvide
         int n = await db.RoomLinks.Where(l => l.Id == linkId && l.RoomId == a.RoomId && l.Revoked == null)
             .ExecuteUpdateAsync(u => u.SetProperty(l => l.Revoked, Now()), ct);
         if (n == 0) throw new ArgumentException("That link is not one of this room's working links.");
-        events.Publish(new RoomEvent(a.RoomId, RoomEventKind.LinkRevoked, LinkId: linkId));
+        Changed(new RoomEvent(a.RoomId, RoomEventKind.LinkRevoked, LinkId: linkId));
     }
 
     public async Task RenameAsync(RoomAccess a, string title, CancellationToken ct = default)
@@ -108,7 +108,7 @@ public sealed class RoomStore(Database database, IRoomEvents events, TimeProvide
         title = RoomLimits.Text(title, "title", RoomLimits.TitleLength);
         await using var db = database.Open();
         await db.Rooms.Where(r => r.Id == a.RoomId).ExecuteUpdateAsync(u => u.SetProperty(r => r.Title, title), ct);
-        events.Publish(new RoomEvent(a.RoomId, RoomEventKind.RoomRenamed));
+        Changed(new RoomEvent(a.RoomId, RoomEventKind.RoomRenamed));
     }
 
     /// <summary>The room, its links, nodes (with their images and latents), comments and verdicts, in one delete.</summary>
@@ -117,7 +117,7 @@ public sealed class RoomStore(Database database, IRoomEvents events, TimeProvide
         Require(a, RoomRole.Owner, "Only the owner can delete the room.");
         await using var db = database.Open();
         await db.Rooms.Where(r => r.Id == a.RoomId).ExecuteDeleteAsync(ct);       // cascades
-        events.Publish(new RoomEvent(a.RoomId, RoomEventKind.RoomDeleted));
+        Changed(new RoomEvent(a.RoomId, RoomEventKind.RoomDeleted));
     }
 
     public async Task<long> PostNodeAsync(RoomAccess a, string member, NewNode n, CancellationToken ct = default)
@@ -143,7 +143,7 @@ public sealed class RoomStore(Database database, IRoomEvents events, TimeProvide
         };
         db.RoomNodes.Add(node);
         await db.SaveChangesAsync(ct);
-        events.Publish(new RoomEvent(a.RoomId, RoomEventKind.NodePosted, node.Id));
+        Changed(new RoomEvent(a.RoomId, RoomEventKind.NodePosted, node.Id));
         return node.Id;
     }
 
@@ -163,7 +163,7 @@ public sealed class RoomStore(Database database, IRoomEvents events, TimeProvide
         var c = new RoomComment { RoomId = a.RoomId, NodeId = nodeId, ReplyTo = replyTo, Author = author, Text = text, PinX = pinX, PinY = pinY, Created = Now() };
         db.RoomComments.Add(c);
         await db.SaveChangesAsync(ct);
-        events.Publish(new RoomEvent(a.RoomId, RoomEventKind.CommentChanged, nodeId));
+        Changed(new RoomEvent(a.RoomId, RoomEventKind.CommentChanged, nodeId));
         return c.Id;
     }
 
@@ -175,7 +175,7 @@ public sealed class RoomStore(Database database, IRoomEvents events, TimeProvide
             ?? throw new ArgumentException("That comment is not in this room.");
         c.Resolved = resolved;
         await db.SaveChangesAsync(ct);
-        events.Publish(new RoomEvent(a.RoomId, RoomEventKind.CommentChanged, c.NodeId));
+        Changed(new RoomEvent(a.RoomId, RoomEventKind.CommentChanged, c.NodeId));
     }
 
     /// <summary>One verdict per node per member: a second one replaces the first.</summary>
@@ -191,23 +191,30 @@ public sealed class RoomStore(Database database, IRoomEvents events, TimeProvide
         if (v is null) db.RoomVerdicts.Add(v = new RoomVerdict { RoomId = a.RoomId, NodeId = nodeId, Member = member, Author = author });
         (v.Value, v.Author, v.Updated) = (value, author, Now());
         await db.SaveChangesAsync(ct);
-        events.Publish(new RoomEvent(a.RoomId, RoomEventKind.VerdictChanged, nodeId));
+        Changed(new RoomEvent(a.RoomId, RoomEventKind.VerdictChanged, nodeId));
     }
 
     /// <summary>The room and its tree without images: what a room page opens with.</summary>
     public async Task<RoomSnapshot> LoadAsync(RoomAccess a, CancellationToken ct = default)
     {
+        var (room, nodes) = await Tree(a.RoomId).WaitAsync(ct);
+        return new RoomSnapshot(room.Id, room.Title, room.OwnerName, room.Created, a.Role, nodes);
+    }
+
+    async Task<(Room Room, List<NodeSummary> Nodes)> ReadTree(Guid roomId)
+    {
         await using var db = database.Open();
-        var room = await db.Rooms.AsNoTracking().SingleOrDefaultAsync(r => r.Id == a.RoomId, ct) ?? throw new RoomNotFoundException();
-        var nodes = await db.RoomNodes.AsNoTracking().Where(n => n.RoomId == a.RoomId).OrderBy(n => n.Id)
-            .Select(n => new { n.Id, n.ParentId, n.Kind, n.Method, n.Author, n.Created }).ToListAsync(ct);
-        var comments = await db.RoomComments.AsNoTracking().Where(c => c.RoomId == a.RoomId).GroupBy(c => c.NodeId)
-            .Select(g => new { g.Key, All = g.Count(), Open = g.Count(c => !c.Resolved) }).ToDictionaryAsync(x => x.Key, ct);
-        var verdicts = await db.RoomVerdicts.AsNoTracking().Where(v => v.RoomId == a.RoomId).GroupBy(v => new { v.NodeId, v.Value })
-            .Select(g => new { g.Key.NodeId, g.Key.Value, N = g.Count() }).ToListAsync(ct);
-        int V(long node, VerdictValue value) => verdicts.Where(v => v.NodeId == node && v.Value == value).Sum(v => v.N);
-        return new RoomSnapshot(room.Id, room.Title, room.OwnerName, room.Created, a.Role, nodes.Select(n => new NodeSummary(n.Id, n.ParentId, n.Kind, n.Method,
-            n.Author, n.Created, comments.TryGetValue(n.Id, out var c) ? c.All : 0, c?.Open ?? 0,
+        var room = await db.Rooms.AsNoTracking().SingleOrDefaultAsync(r => r.Id == roomId) ?? throw new RoomNotFoundException();
+        var nodes = await db.RoomNodes.AsNoTracking().Where(n => n.RoomId == roomId).OrderBy(n => n.Id)
+            .Select(n => new { n.Id, n.ParentId, n.Kind, n.Method, n.Author, n.Created }).ToListAsync();
+        var comments = await db.RoomComments.AsNoTracking().Where(c => c.RoomId == roomId).GroupBy(c => c.NodeId)
+            .Select(g => new { g.Key, All = g.Count(), Open = g.Count(c => !c.Resolved) }).ToDictionaryAsync(x => x.Key);
+        var verdicts = await db.RoomVerdicts.AsNoTracking().Where(v => v.RoomId == roomId).GroupBy(v => new { v.NodeId, v.Value })
+            .Select(g => new { g.Key.NodeId, g.Key.Value, N = g.Count() }).ToListAsync();
+        var byNode = verdicts.ToLookup(v => v.NodeId);
+        int V(long node, VerdictValue value) => byNode[node].Where(v => v.Value == value).Sum(v => v.N);
+        return (room, nodes.Select(n => new NodeSummary(n.Id, n.ParentId, n.Kind, n.Method, n.Author, n.Created,
+            comments.TryGetValue(n.Id, out var c) ? c.All : 0, c?.Open ?? 0,
             V(n.Id, VerdictValue.Approve), V(n.Id, VerdictValue.NeedsWork), V(n.Id, VerdictValue.Reject))).ToList());
     }
 
@@ -245,6 +252,36 @@ public sealed class RoomStore(Database database, IRoomEvents events, TimeProvide
     }
 
     DateTime Now() => clock.GetUtcNow().UtcDateTime;
+
+    // The room page reads the whole tree again on every change, and after a post every member does so at once: they
+    // share one read per room state. A change here (or one heard from elsewhere) starts a new state.
+    readonly Dictionary<Guid, (long Version, Task<(Room Room, List<NodeSummary> Nodes)> Read)> snapshots = [];
+    readonly Dictionary<Guid, long> versions = [];
+
+    void Changed(RoomEvent e)
+    {
+        Invalidate(e.RoomId);
+        events.Publish(e);
+    }
+
+    /// <summary>The room changed (here, or on another server: a scaled-out event fan-out calls this): the next read goes
+    /// to the database.</summary>
+    public void Invalidate(Guid roomId)
+    {
+        lock (snapshots) { versions[roomId] = versions.GetValueOrDefault(roomId) + 1; snapshots.Remove(roomId); }
+    }
+
+    Task<(Room Room, List<NodeSummary> Nodes)> Tree(Guid roomId)
+    {
+        lock (snapshots)
+        {
+            long version = versions.GetValueOrDefault(roomId);
+            if (snapshots.TryGetValue(roomId, out var s) && s.Version == version && !s.Read.IsFaulted && !s.Read.IsCanceled) return s.Read;
+            var read = ReadTree(roomId);
+            snapshots[roomId] = (version, read);
+            return read;
+        }
+    }
 
     /// <summary>128 random bits, base64url (22 characters).</summary>
     public static string NewToken() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(16)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
