@@ -29,6 +29,7 @@ public static class Extensions
         builder.Services.AddSingleton<Rooms.IRoomEvents, Rooms.InProcessRoomEvents>();
         builder.Services.AddSingleton<Rooms.RoomStore>();
         builder.Services.AddSingleton<Rooms.RoomPresence>();
+        builder.Services.AddSingleton<Rooms.RoomArchive>();
         builder.Services.AddScoped<IRoomService, Rooms.RoomService>();
         builder.Services.AddScoped<CircuitWork>();
         builder.Services.AddScoped<CircuitHandler, CircuitEvents>();

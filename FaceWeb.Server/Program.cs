@@ -17,6 +17,12 @@ app.MapStaticAssets();
 app.MapRazorComponents<App>()
    .AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null)   // our one CSP says frame-ancestors 'none' (Hardening)
    .AddAdditionalAssemblies(typeof(FaceWeb.Components.Generate.GeneratePage).Assembly);
+// A room's export is reachable only with a working link (any role); a bad one gets the same answer as no room.
+app.MapGet("/room/{token}/export.zip", async (string token, FaceWeb.Server.Rooms.RoomStore rooms, FaceWeb.Server.Rooms.RoomArchive archive, CancellationToken ct) =>
+{
+    try { return Results.File(await archive.ExportAsync(await rooms.ResolveAsync(token, ct), ct), "application/zip", "faceweb-room.zip"); }
+    catch (FaceWeb.Server.Rooms.RoomNotFoundException e) { return Results.NotFound(e.Message); }
+});
 app.MapGet("/healthz", (EngineHost host) => Results.Ok(new { ready = host.Ready.IsCompletedSuccessfully }));
 
 app.Run();

@@ -13,6 +13,10 @@ public interface IRoomService
     /// <summary>A new room owned by this browser; returns the owner's token (the room's address).</summary>
     Task<string> CreateAsync(string title, string displayName, CancellationToken ct = default);
 
+    /// <summary>A new room, owned by this browser, from a ZIP another room was exported as (<c>/room/TOKEN/export.zip</c>);
+    /// returns its owner token. A bad archive is refused with the reason before anything is written.</summary>
+    Task<string> ImportAsync(Stream zip, string displayName, CancellationToken ct = default);
+
     /// <summary>Opens the room, joins its presence under <paramref name="displayName"/> and starts live changes.</summary>
     Task<RoomView> OpenAsync(string token, string displayName, CancellationToken ct = default);
 

@@ -6,7 +6,7 @@ namespace FaceWeb.Server.Rooms;
 /// <summary>One per circuit: the room page's adapter over <see cref="RoomStore"/>. It keeps the token it was opened
 /// with and checks it again on every call (a revoked link fails at once), joins the room's presence, and turns the
 /// room's events into <see cref="IRoomService.Changed"/> for the page.</summary>
-public sealed class RoomService(RoomStore store, IRoomEvents events, RoomPresence presence, SessionLatentStore session, EngineHost host,
+public sealed class RoomService(RoomStore store, RoomArchive archive, IRoomEvents events, RoomPresence presence, SessionLatentStore session, EngineHost host,
     ILogger<RoomService> log) : IRoomService, IDisposable
 {
     string? token, name;
@@ -21,6 +21,8 @@ public sealed class RoomService(RoomStore store, IRoomEvents events, RoomPresenc
         log.LogInformation("Room created by circuit member {Member}", session.MemberKey);
         return owner;
     }
+
+    public Task<string> ImportAsync(Stream zip, string displayName, CancellationToken ct = default) => archive.ImportAsync(zip, displayName, ct);
 
     public async Task<RoomView> OpenAsync(string roomToken, string displayName, CancellationToken ct = default)
     {

@@ -123,15 +123,9 @@ public sealed class RoomStore(Database database, IRoomEvents events, TimeProvide
     public async Task<long> PostNodeAsync(RoomAccess a, string member, NewNode n, CancellationToken ct = default)
     {
         Require(a, RoomRole.Editor, "Viewers cannot post to this room.");
-        if (!Kinds.Contains(n.Kind)) throw new ArgumentException($"Unknown kind '{n.Kind}' ({string.Join(", ", Kinds)}).");
-        string author = RoomLimits.Text(n.Author, "display name", RoomLimits.NameLength);
-        string method = RoomLimits.Text(n.Method, "method", 40);
-        string parameters = RoomLimits.Text(n.Parameters, "parameters", RoomLimits.ParametersLength);
-        try { using (System.Text.Json.JsonDocument.Parse(parameters)) { } }
-        catch (System.Text.Json.JsonException) { throw new ArgumentException("The parameters are not JSON."); }
+        var (author, method, parameters) = CheckNode(n.Kind, n.Method, n.Parameters, n.Author, n.Png);
         if (n.Layers < 1 || n.Width < 1 || n.Latent.Length != n.Layers * n.Width || n.Latent.Length > MaxLatentValues || n.Latent.Any(v => !float.IsFinite(v)))
             throw new ArgumentException("The latent must be Layers × Width finite numbers.");
-        if (n.Png.Length is 0 or > MaxPngBytes || !n.Png.AsSpan().StartsWith(PngMagic)) throw new ArgumentException("The image must be a PNG of at most 4 MB.");
         Throttle(a, member);
         await using var db = database.Open();
         if (n.ParentId is long parent && !await db.RoomNodes.AnyAsync(x => x.Id == parent && x.RoomId == a.RoomId, ct))
@@ -233,6 +227,19 @@ public sealed class RoomStore(Database database, IRoomEvents events, TimeProvide
             comments, verdicts.ToDictionary(v => v.Author, v => v.Value));
     }
 
+    /// <summary>A node's kind, texts and image, checked as a post and an import both need them.</summary>
+    public static (string Author, string Method, string Parameters) CheckNode(string kind, string method, string parameters, string author, byte[] png)
+    {
+        if (!Kinds.Contains(kind)) throw new ArgumentException($"Unknown kind '{kind}' ({string.Join(", ", Kinds)}).");
+        author = RoomLimits.Text(author, "display name", RoomLimits.NameLength);
+        method = RoomLimits.Text(method, "method", 40);
+        parameters = RoomLimits.Text(parameters, "parameters", RoomLimits.ParametersLength);
+        try { using (System.Text.Json.JsonDocument.Parse(parameters)) { } }
+        catch (System.Text.Json.JsonException) { throw new ArgumentException("The parameters are not JSON."); }
+        if (png is null || png.Length is 0 or > MaxPngBytes || !png.AsSpan().StartsWith(PngMagic)) throw new ArgumentException("The image must be a PNG of at most 4 MB.");
+        return (author, method, parameters);
+    }
+
     static void Require(RoomAccess a, RoomRole least, string message)
     {
         if (a.Role < least) throw new RoomForbiddenException(message);
@@ -286,5 +293,5 @@ public sealed class RoomStore(Database database, IRoomEvents events, TimeProvide
     /// <summary>128 random bits, base64url (22 characters).</summary>
     public static string NewToken() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(16)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
-    static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+    public static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 }

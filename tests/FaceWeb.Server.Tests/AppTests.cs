@@ -68,6 +68,14 @@ public sealed class AppTests(WebApplicationFactory<Program> factory) : IClassFix
         var rendered = await scope.ServiceProvider.GetRequiredService<IEditService>().RenderStartAsync(0, again, T);
         Assert.Equal(stored.Png, rendered.Png);
         Assert.Equal(last.Png, rendered.Png);
+
+        // The export is a download only a working link opens.
+        using var client = factory.CreateClient();
+        var zip = await client.GetAsync($"/room/{token}/export.zip", T);
+        Assert.Equal(("application/zip", (byte)'P', (byte)'K'), (zip.Content.Headers.ContentType?.MediaType, (await zip.Content.ReadAsByteArrayAsync(T))[0], (await zip.Content.ReadAsByteArrayAsync(T))[1]));
+        var wrong = await client.GetAsync($"/room/{token}x/export.zip", T);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, wrong.StatusCode);
+        Assert.Contains("No such room", await wrong.Content.ReadAsStringAsync(T));
     }
 
     /// <summary>#7: a fresh start on the embedded pack offers every method with the pack's own FaceCLIP-mini, on CPU.</summary>

@@ -176,6 +176,79 @@ public sealed class RoomStoreTests : IDisposable
             RoomEventKind.VerdictChanged, RoomEventKind.VerdictChanged, RoomEventKind.VerdictChanged], heard);
     }
 
+    [Theory, MemberData(nameof(Providers))]
+    public async Task A_room_exports_as_a_zip_and_imports_as_a_new_room_with_the_same_tree(string provider)
+    {
+        var (store, db) = await Open(provider);
+        var archive = new RoomArchive(db, store);
+        var (_, token) = await store.CreateAsync("Round trip", "Ada", T);
+        var owner = await store.ResolveAsync(token, T);
+        long root = await store.PostNodeAsync(owner, "m", Node(seed: 1), T);
+        long child = await store.PostNodeAsync(owner, "m", Node(root, seed: 2), T);
+        long c1 = await store.CommentAsync(owner, "m", child, "Ada", "pinned", 0.2, 0.8, ct: T);
+        await store.CommentAsync(owner, "m", child, "Ada", "a reply", replyTo: c1, ct: T);
+        await store.VerdictAsync(owner, "m", child, "Ada", VerdictValue.Reject, T);
+        byte[] zip = await archive.ExportAsync(owner, T);
+
+        string copyToken = await archive.ImportAsync(new MemoryStream(zip), "Grace", T);
+        var copy = await store.ResolveAsync(copyToken, T);
+        Assert.NotEqual(owner.RoomId, copy.RoomId);
+        Assert.Equal(RoomRole.Owner, copy.Role);
+        var tree = await store.LoadAsync(copy, T);
+        Assert.Equal("Round trip", tree.Title);
+        Assert.Equal([null, tree.Nodes[0].Id], tree.Nodes.Select(n => n.ParentId));
+        var node = await store.NodeAsync(copy, tree.Nodes[1].Id, T);
+        Assert.Equal(Node(root, seed: 2).Latent, node.Latent);
+        Assert.Equal(Node(root, seed: 2).Png, node.Png);
+        Assert.Equal([("pinned", (long?)null, (double?)0.2), ("a reply", node.Comments[0].Id, null)], node.Comments.Select(c => (c.Text, c.ReplyTo, c.PinX)));
+        Assert.Equal(VerdictValue.Reject, node.Verdicts["Ada"]);
+        string again = await archive.ImportAsync(new MemoryStream(await archive.ExportAsync(copy, T)), "Ada", T);   // and round again
+        Assert.Equal(2, (await store.LoadAsync(await store.ResolveAsync(again, T), T)).Nodes.Count);
+    }
+
+    [Fact]
+    public async Task Hostile_or_broken_archives_are_refused_with_a_reason_before_anything_is_written()
+    {
+        var (store, db) = await Open("sqlite");
+        var archive = new RoomArchive(db, store);
+        var (_, token) = await store.CreateAsync("Source", "Ada", T);
+        var owner = await store.ResolveAsync(token, T);
+        await store.PostNodeAsync(owner, "m", Node(), T);
+        byte[] good = await archive.ExportAsync(owner, T);
+        await using (var check = db.Open()) Assert.Equal(1, check.Rooms.Count());
+
+        byte[] Edit(Action<System.IO.Compression.ZipArchive> change)
+        {
+            var ms = new MemoryStream();
+            ms.Write(good);
+            using (var zip = new System.IO.Compression.ZipArchive(ms, System.IO.Compression.ZipArchiveMode.Update, leaveOpen: true)) change(zip);
+            return ms.ToArray();
+        }
+        void Put(System.IO.Compression.ZipArchive zip, string name, byte[] bytes)
+        {
+            zip.GetEntry(name)?.Delete();
+            using var s = zip.CreateEntry(name).Open();
+            s.Write(bytes);
+        }
+        string nodeEntry = new System.IO.Compression.ZipArchive(new MemoryStream(good)).Entries.First(e => e.FullName.EndsWith(".latent")).FullName;
+        var cases = new (string Why, byte[] Zip)[]
+        {
+            ("not a ZIP", [1, 2, 3, 4]),
+            ("Unexpected entry", Edit(z => Put(z, "../../etc/passwd", [1]))),
+            ("Unexpected entry", Edit(z => Put(z, "nodes/1.png/../../x", [1]))),
+            ("larger than 8 MB", Edit(z => Put(z, nodeEntry.Replace(".latent", ".png"), new byte[9 << 20]))),     // compresses to almost nothing
+            ("wrong JSON", Edit(z => Put(z, "room.json", "{ not json"u8.ToArray()))),
+            ("float32 values", Edit(z => Put(z, nodeEntry, new byte[12]))),
+            ("no room.json", Edit(z => z.GetEntry("room.json")!.Delete())),
+        };
+        foreach (var (why, zip) in cases)
+        {
+            string message = (await Assert.ThrowsAsync<ArgumentException>(() => archive.ImportAsync(new MemoryStream(zip), "Eve", T))).Message;
+            Assert.True(message.Contains(why, StringComparison.Ordinal), $"expected '{why}', got: {message}");
+        }
+        await using (var check = db.Open()) Assert.Equal(1, check.Rooms.Count());                  // nothing was written
+    }
+
     [Fact]
     public async Task A_member_writing_faster_than_the_rate_is_slowed_with_a_message_and_may_write_again_a_minute_later()
     {
