@@ -23,6 +23,12 @@ app.MapGet("/room/{token}/export.zip", async (string token, FaceWeb.Server.Rooms
     try { return Results.File(await archive.ExportAsync(await rooms.ResolveAsync(token, ct), ct), "application/zip", "faceweb-room.zip"); }
     catch (FaceWeb.Server.Rooms.RoomNotFoundException e) { return Results.NotFound(e.Message); }
 });
+app.MapGet("/room/{token}/sheet.png", async (string token, FaceWeb.Server.Rooms.RoomStore rooms, FaceWeb.Server.Rooms.RoomArchive archive, CancellationToken ct) =>
+{
+    try { return Results.File(await archive.SheetAsync(await rooms.ResolveAsync(token, ct), ct), "image/png", "faceweb-room.png"); }
+    catch (FaceWeb.Server.Rooms.RoomNotFoundException e) { return Results.NotFound(e.Message); }
+    catch (ArgumentException e) { return Results.BadRequest(e.Message); }
+});
 app.MapGet("/healthz", (EngineHost host) => Results.Ok(new { ready = host.Ready.IsCompletedSuccessfully }));
 
 app.Run();

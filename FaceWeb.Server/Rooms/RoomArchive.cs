@@ -49,6 +49,25 @@ public sealed partial class RoomArchive(Database database, RoomStore store)
         return ms.ToArray();
     }
 
+    /// <summary>The room as a captioned contact sheet: each node's image (oldest first, at most <see cref="SheetNodes"/>)
+    /// with its number, parent, kind, method, author, open comments and verdicts.</summary>
+    public async Task<byte[]> SheetAsync(RoomAccess a, CancellationToken ct = default)
+    {
+        var room = await store.LoadAsync(a, ct);
+        if (room.Nodes.Count == 0) throw new ArgumentException("The room has no nodes yet.");
+        var shown = room.Nodes.Take(SheetNodes).ToList();
+        await using var db = database.Open();
+        var ids = shown.Select(n => n.Id).ToList();
+        var pngs = await db.RoomNodes.AsNoTracking().Where(n => ids.Contains(n.Id)).Select(n => new { n.Id, n.Png }).ToDictionaryAsync(n => n.Id, n => n.Png, ct);
+        var captions = shown.Select(n => (IReadOnlyList<string>)[
+            $"#{n.Id}{(n.ParentId is long p ? $" from #{p}" : "")} · {n.Kind} · {n.Method}",
+            $"{n.Author} · {n.OpenComments} open comments",
+            $"approve {n.Approve} · needs work {n.NeedsWork} · reject {n.Reject}"]).ToList();
+        return Engine.Evaluation.CaptionedGrid.Png(shown.Select(n => pngs[n.Id]).ToList(), captions, Math.Min(shown.Count, 6), 192);
+    }
+
+    public const int SheetNodes = 120;
+
     [GeneratedRegex(@"^(room\.json|nodes/[0-9]{1,18}\.(png|latent))$")]
     private static partial Regex EntryName();
 

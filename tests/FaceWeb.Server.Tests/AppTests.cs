@@ -76,6 +76,11 @@ public sealed class AppTests(WebApplicationFactory<Program> factory) : IClassFix
         var wrong = await client.GetAsync($"/room/{token}x/export.zip", T);
         Assert.Equal(System.Net.HttpStatusCode.NotFound, wrong.StatusCode);
         Assert.Contains("No such room", await wrong.Content.ReadAsStringAsync(T));
+        var sheet = await client.GetAsync($"/room/{token}/sheet.png", T);
+        Assert.Equal("image/png", sheet.Content.Headers.ContentType?.MediaType);
+        using (var img = SixLabors.ImageSharp.Image.Load(await sheet.Content.ReadAsByteArrayAsync(T)))
+            Assert.True(img.Width >= 192 && img.Height > 192, $"{img.Width}×{img.Height}");               // one captioned cell
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await client.GetAsync($"/room/{token}x/sheet.png", T)).StatusCode);
     }
 
     /// <summary>#7: a fresh start on the embedded pack offers every method with the pack's own FaceCLIP-mini, on CPU.</summary>
