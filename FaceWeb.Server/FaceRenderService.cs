@@ -4,7 +4,7 @@ using FaceWeb.Components.Services;
 namespace FaceWeb.Server;
 
 /// <summary>One per circuit: Generate's frames, in the circuit's "render" lane.</summary>
-public sealed class FaceRenderService(EngineSession session) : IFaceRenderService
+public sealed class FaceRenderService(EngineSession session, SessionLatentStore latents) : IFaceRenderService
 {
     public async Task<PackSummary> GetPackAsync(CancellationToken ct = default) =>
         (await session.Host.Ready.WaitAsync(ct)).Pack;
@@ -24,6 +24,25 @@ public sealed class FaceRenderService(EngineSession session) : IFaceRenderServic
             var sw = Stopwatch.StartNew();
             var png = engine.RenderSeedPng(request.Seed, request.Truncation);
             return new FaceFrame(png, request, pack.Resolution, sw.Elapsed.TotalMilliseconds);
+        }, ct);
+    }
+
+    public async Task<string> KeepAsync(GenerateRequest request, CancellationToken ct = default)
+    {
+        try
+        {
+            Inputs.Seed(request.Seed);
+            Inputs.Number(request.Truncation, 0, 2, "Truncation");
+        }
+        catch (ArgumentException e) when (session.Refused("keep", e)) { throw; }
+        var (engine, _) = await session.Host.Ready.WaitAsync(ct);
+        return await session.RunAsync("render", _ =>
+        {
+            using var w = engine.SeedWPlus(request.Seed, request.Truncation);
+            using var __ = TorchSharp.torch.no_grad();
+            using var image = engine.Generator.Synthesize(w);
+            string label = $"seed {request.Seed}, ψ {request.Truncation.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)}";
+            return latents.Add(w, label, Engine.Generators.ImageTensors.ToPng(image));
         }, ct);
     }
 }

@@ -10,6 +10,10 @@ public interface IFaceRenderService
     /// <summary>Renders one frame. A newer call from the same circuit replaces this one if it has not started rendering
     /// (it is cancelled); one already rendering finishes (ADR 0005).</summary>
     Task<FaceFrame> RenderAsync(GenerateRequest request, CancellationToken ct = default);
+
+    /// <summary>Keeps this seed's face at this ψ among the session's faces (to edit it, or post it to a review room);
+    /// returns its session latent id.</summary>
+    Task<string> KeepAsync(GenerateRequest request, CancellationToken ct = default);
 }
 
 /// <param name="Truncation">ψ: 0 is the average face, 1 the untruncated distribution.</param>

@@ -5,6 +5,8 @@ namespace FaceWeb.Components.Tests;
 /// <summary>Records requests; each returns a task the test completes explicitly (no timing involved).</summary>
 sealed class FakeRenderer(bool trained = true) : IFaceRenderService
 {
+    public List<GenerateRequest> Kept { get; } = [];
+    public Task<string> KeepAsync(GenerateRequest request, CancellationToken ct = default) { Kept.Add(request); return Task.FromResult("kept1"); }
     public List<(GenerateRequest Request, TaskCompletionSource<FaceFrame> Result, CancellationToken Token)> Calls { get; } = [];
 
     public Task<PackSummary> GetPackAsync(CancellationToken ct = default) =>

@@ -49,6 +49,17 @@ public sealed class GenerateTests : BunitContext
     }
 
     [Fact]
+    public void Keep_this_face_keeps_the_seed_at_the_shown_psi()
+    {
+        var cut = Render<GeneratePage>();
+        renderer.Complete(0, marker: 2);
+        cut.WaitForAssertion(() => cut.Find("[data-testid=keep-face]"));
+        cut.Find("[data-testid=keep-face]").Click();
+        cut.WaitForAssertion(() => Assert.Contains("kept: seed 0, ψ 0.70", cut.Find("[data-testid=kept]").TextContent));
+        Assert.Equal([new GenerateRequest(0, 0.7)], renderer.Kept);
+    }
+
+    [Fact]
     public async Task Dragging_sends_every_input_without_cancelling_and_a_late_older_frame_never_replaces_a_newer_one()
     {
         var cut = Render<GeneratePage>();

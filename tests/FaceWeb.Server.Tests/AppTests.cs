@@ -69,6 +69,13 @@ public sealed class AppTests(WebApplicationFactory<Program> factory) : IClassFix
         Assert.Equal(stored.Png, rendered.Png);
         Assert.Equal(last.Png, rendered.Png);
 
+        // A face kept on Generate posts as a "generate" node whose image is Generate's own frame.
+        var renderer = scope.ServiceProvider.GetRequiredService<IFaceRenderService>();
+        string kept = await renderer.KeepAsync(new GenerateRequest(3, 0.6), T);
+        var generated = await rooms.NodeAsync(await rooms.PostLatentAsync(kept, node, T), T);
+        Assert.Equal(("generate", node), (generated.Summary.Kind, generated.Summary.ParentId));
+        Assert.Equal((await renderer.RenderAsync(new GenerateRequest(3, 0.6), T)).Png, generated.Png);
+
         // The export is a download only a working link opens.
         using var client = factory.CreateClient();
         var zip = await client.GetAsync($"/room/{token}/export.zip", T);
