@@ -9,14 +9,20 @@ public sealed class FaceRenderService(EngineSession session, SessionLatentStore 
     public async Task<PackSummary> GetPackAsync(CancellationToken ct = default) =>
         (await session.Host.Ready.WaitAsync(ct)).Pack;
 
-    public async Task<FaceFrame> RenderAsync(GenerateRequest request, CancellationToken ct = default)
+    /// <summary>A seed and ψ a person could have typed, or the reason they cannot (logged as a refused input).</summary>
+    void Check(GenerateRequest request, string what)
     {
         try
         {
             Inputs.Seed(request.Seed);
             Inputs.Number(request.Truncation, 0, 2, "Truncation");
         }
-        catch (ArgumentException e) when (session.Refused("frame", e)) { throw; }
+        catch (ArgumentException e) when (session.Refused(what, e)) { throw; }
+    }
+
+    public async Task<FaceFrame> RenderAsync(GenerateRequest request, CancellationToken ct = default)
+    {
+        Check(request, "frame");
         var (engine, pack) = await session.Host.Ready.WaitAsync(ct);
         return await session.RunAsync("render", token =>
         {
@@ -29,20 +35,13 @@ public sealed class FaceRenderService(EngineSession session, SessionLatentStore 
 
     public async Task<string> KeepAsync(GenerateRequest request, CancellationToken ct = default)
     {
-        try
-        {
-            Inputs.Seed(request.Seed);
-            Inputs.Number(request.Truncation, 0, 2, "Truncation");
-        }
-        catch (ArgumentException e) when (session.Refused("keep", e)) { throw; }
+        Check(request, "keep");
         var (engine, _) = await session.Host.Ready.WaitAsync(ct);
         return await session.RunAsync("render", _ =>
         {
             using var w = engine.SeedWPlus(request.Seed, request.Truncation);
-            using var __ = TorchSharp.torch.no_grad();
-            using var image = engine.Generator.Synthesize(w);
             string label = $"seed {request.Seed}, ψ {request.Truncation.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)}";
-            return latents.Add(w, label, Engine.Generators.ImageTensors.ToPng(image));
+            return latents.Add(w, label, engine.RenderSeedPng(request.Seed, request.Truncation));   // the frame Generate showed
         }, ct);
     }
 }
