@@ -8,8 +8,9 @@ using static TorchSharp.torch;
 namespace FaceWeb.Engine;
 
 /// <param name="Framing">how the pack's training faces were framed, which uploads are aligned to.</param>
+/// <param name="ManifestSha256">the SHA-256 of the pack's manifest (which names every file's own), null without a pack.</param>
 public sealed record PackInfo(string Name, bool Trained, int Resolution, string Description, string Source,
-    Inversion.FaceFraming Framing = Inversion.FaceFraming.Ffhq);
+    Inversion.FaceFraming Framing = Inversion.FaceFraming.Ffhq, string? ManifestSha256 = null);
 
 public sealed class FaceEngine : IDisposable
 {
@@ -26,7 +27,8 @@ public sealed class FaceEngine : IDisposable
             throw new CheckpointException($"{directory}: pack kind '{pack.Manifest.Kind}' is not supported (expected stylegan2).");
         var g = StyleGan2Generator.Load(pack.PathOf("generator"));
         return new FaceEngine(g, new PackInfo(pack.Manifest.Name, pack.Manifest.Trained, g.Config.Size,
-            pack.Manifest.Description ?? "", Path.GetFullPath(directory), Inversion.FaceAligner.FramingOf(pack.Manifest)));
+            pack.Manifest.Description ?? "", Path.GetFullPath(directory), Inversion.FaceAligner.FramingOf(pack.Manifest),
+            ModelPack.Sha256Of(Path.Combine(directory, ModelPack.ManifestName))));
     }
 
     public static FaceEngine FromCheckpoint(string path)

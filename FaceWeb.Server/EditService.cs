@@ -17,7 +17,8 @@ public sealed class EditService(EngineSession engineSession, SessionLatentStore 
         var a = await engineSession.PackAsync(ct);
         var e = a.Editor;
         return new EditCapabilities(e.Space is not null, e.HasGlobalDirections, e.MapperNames, a.Unavailable, e.Identity is not null,
-            CanPrecompute: e.Space is not null && !e.HasGlobalDirections && a.Overlay is not null && training.Unavailable is null, Resolution: e.Generator.Config.Size);
+            CanPrecompute: e.Space is not null && !e.HasGlobalDirections && a.Overlay is not null && training.Unavailable is null, Resolution: e.Generator.Config.Size,
+            PrincipalDirections: PackEditor.PrincipalDirectionCount);
     }
 
     public async Task<EditFrame> GlobalAsync(GlobalEditRequest r, CancellationToken ct = default)
@@ -52,14 +53,13 @@ public sealed class EditService(EngineSession engineSession, SessionLatentStore 
         try
         {
             Inputs.Number(r.Alpha, -Inputs.MaxAlpha, Inputs.MaxAlpha, "α");
-            if (r.Component is < 0 or >= PrincipalDirectionCount) throw new ArgumentException($"Pick a direction between 0 and {PrincipalDirectionCount - 1}.");
+            if (r.Component is < 0 or >= PackEditor.PrincipalDirectionCount)
+                throw new ArgumentException($"Pick a direction between 0 and {PackEditor.PrincipalDirectionCount - 1}.");
         }
         catch (ArgumentException e) when (engineSession.Refused("principal direction", e)) { throw; }
         var a = await engineSession.PackAsync(ct);
         return await Run(a, r.Seed, r.Latent, new PrincipalEdit(r.Component, r.Alpha, groups), "", ct);
     }
-
-    public const int PrincipalDirectionCount = 20;
 
     /// <summary>The layer groups a request ticks; none is an error a person can fix.</summary>
     internal static LayerGroups Layers(bool coarse, bool middle, bool fine)

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 
 namespace FaceWeb.Server;
 
@@ -19,7 +18,7 @@ public static class SessionCookie
             string? key = context.Request.Cookies[Name];
             if (!Valid(key))
             {
-                key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+                key = Secrets.NewToken();
                 context.Response.Cookies.Append(Name, key, new CookieOptions
                 {
                     HttpOnly = true, SameSite = SameSiteMode.Strict, Secure = context.Request.IsHttps, IsEssential = true,

@@ -1,6 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
-using System.Text;
 using FaceWeb.Components.Services;
 using FaceWeb.Server.Persistence;
 using Microsoft.EntityFrameworkCore;
@@ -37,7 +35,7 @@ public sealed class SessionLatentStore(Database database, ILogger<SessionLatentS
         if (key is null) return;
         try
         {
-            string hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(key)));
+            string hash = Secrets.Hash(key);
             await using var db = database.Open();
             var s = await db.Sessions.SingleOrDefaultAsync(x => x.KeyHash == hash, ct);
             var now = DateTime.UtcNow;

@@ -35,9 +35,10 @@ public sealed record JobProgress(double Fraction, string Message, bool Done = fa
 
 /// <param name="Unavailable">Why editing is off, when it is (e.g. no text–image space configured).</param>
 /// <param name="Identity">An identity model is loaded, so optimisation can keep the face's identity (λ_ID).</param>
+/// <param name="PrincipalDirections">How many GANSpace directions the pack offers (Discover directions).</param>
 /// <param name="CanPrecompute">Global directions are missing but can be precomputed here (a text–image space and a writable pack).</param>
 public sealed record EditCapabilities(bool TextEdits, bool GlobalDirections, IReadOnlyList<string> Mappers, string? Unavailable, bool Identity = false,
-    bool CanPrecompute = false, int Resolution = 0);
+    bool CanPrecompute = false, int Resolution = 0, int PrincipalDirections = 20);
 
 /// <param name="Latent">A session latent to start from instead of the seed (<see cref="ISessionLatents"/>).</param>
 public sealed record GlobalEditRequest(long Seed, string Neutral, string Target, double Alpha, double Beta, string? Latent = null);

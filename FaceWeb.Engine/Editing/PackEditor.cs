@@ -381,13 +381,16 @@ public sealed class PackEditor : IDisposable
         catch (CheckpointException e) { ((List<string>)Problems).Add($"Slider '{name}' was skipped: {e.Message}"); }
     }
 
-    /// <summary>GANSpace's principal directions of this generator's W (10 000 samples, 20 directions), computed on first use.</summary>
+    /// <summary>How many GANSpace directions a pack offers.</summary>
+    public const int PrincipalDirectionCount = 20;
+
+    /// <summary>GANSpace's principal directions of this generator's W (10 000 samples), computed on first use.</summary>
     public PrincipalDirections Principal
     {
         get
         {
             CheckThread();
-            return principal ??= PrincipalDirections.Compute(Generator);
+            return principal ??= PrincipalDirections.Compute(Generator, components: PrincipalDirectionCount);
         }
     }
 

@@ -132,12 +132,12 @@ public sealed partial class RoomArchive(Database database, RoomStore store)
             if (file.Verdicts.GroupBy(v => (v.Node, v.Member)).Any(g => g.Count() > 1)) throw new ArgumentException("A member has two verdicts on one node.");
 
             // Everything checked: one transaction creates the room with the same tree.
-            var (roomId, token) = (Guid.NewGuid(), RoomStore.NewToken());
+            var (roomId, token) = (Guid.NewGuid(), Secrets.NewToken());
             var now = DateTime.UtcNow;
             await using var db = database.Open();
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             db.Rooms.Add(new Room { Id = roomId, Title = title, OwnerName = ownerName, Created = now });
-            db.RoomLinks.Add(new RoomLink { Id = Guid.NewGuid(), RoomId = roomId, TokenHash = RoomStore.Hash(token), Role = RoomRole.Owner, Created = now });
+            db.RoomLinks.Add(new RoomLink { Id = Guid.NewGuid(), RoomId = roomId, TokenHash = Secrets.Hash(token), Role = RoomRole.Owner, Created = now });
             await db.SaveChangesAsync(ct);
             var newId = new Dictionary<long, long>();
             foreach (var (n, png, latent) in nodes)

@@ -55,7 +55,7 @@ public sealed class RoomService(RoomStore store, RoomArchive archive, IRoomEvent
         var found = session.Find(latentId) ?? throw new ArgumentException("That face is no longer in this session.");
         var (engine, pack) = await host.Ready.WaitAsync(ct);
         string parameters = JsonSerializer.Serialize(new { label = found.Item.Label, source = "session" });
-        var node = new NewNode(parentId, KindOf(found.Item.Label), "session face", parameters, pack.Name, PackHash(engine.Pack.Source),
+        var node = new NewNode(parentId, KindOf(found.Item.Label), "session face", parameters, pack.Name, engine.Pack.ManifestSha256 ?? "none",
             found.Data, (int)found.Shape[1], (int)found.Shape[2], found.Item.Thumbnail, name!);
         return await Translate(() => store.PostNodeAsync(a, session.MemberKey, node, ct));
     }
@@ -159,12 +159,6 @@ public sealed class RoomService(RoomStore store, RoomArchive archive, IRoomEvent
         : label.StartsWith("uploaded", StringComparison.Ordinal) ? "photo"
         : label.StartsWith("room node", StringComparison.Ordinal) ? "edit"
         : label.StartsWith('"') ? "text→face" : "generate";
-
-    static string PackHash(string source)
-    {
-        string manifest = Path.Combine(source, Engine.Checkpoints.ModelPack.ManifestName);
-        return File.Exists(manifest) ? Engine.Checkpoints.ModelPack.Sha256Of(manifest) : "none";
-    }
 
     public void Dispose() => Leave();
 }

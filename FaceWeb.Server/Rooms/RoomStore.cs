@@ -1,6 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
-using System.Text;
 using FaceWeb.Components.Services;
 using FaceWeb.Server.Persistence;
 using Microsoft.EntityFrameworkCore;
@@ -52,10 +50,10 @@ public sealed class RoomStore(Database database, IRoomEvents events, TimeProvide
         ownerName = RoomLimits.Text(ownerName, "display name", RoomLimits.NameLength);
         var now = clock.GetUtcNow().UtcDateTime;
         var room = new Room { Id = Guid.NewGuid(), Title = title, OwnerName = ownerName, Created = now };
-        string token = NewToken();
+        string token = Secrets.NewToken();
         await using var db = database.Open();
         db.Rooms.Add(room);
-        db.RoomLinks.Add(new RoomLink { Id = Guid.NewGuid(), RoomId = room.Id, TokenHash = Hash(token), Role = RoomRole.Owner, Created = now });
+        db.RoomLinks.Add(new RoomLink { Id = Guid.NewGuid(), RoomId = room.Id, TokenHash = Secrets.Hash(token), Role = RoomRole.Owner, Created = now });
         await db.SaveChangesAsync(ct);                                           // one transaction: room and link, or neither
         return (room.Id, token);
     }
@@ -64,7 +62,7 @@ public sealed class RoomStore(Database database, IRoomEvents events, TimeProvide
     public async Task<RoomAccess> ResolveAsync(string? token, CancellationToken ct = default)
     {
         if (string.IsNullOrEmpty(token) || token.Length > 64) throw new RoomNotFoundException();
-        string hash = Hash(token);
+        string hash = Secrets.Hash(token);
         var now = clock.GetUtcNow().UtcDateTime;
         await using var db = database.Open();
         var link = await db.RoomLinks.AsNoTracking().SingleOrDefaultAsync(l => l.TokenHash == hash, ct);
@@ -75,9 +73,9 @@ public sealed class RoomStore(Database database, IRoomEvents events, TimeProvide
     public async Task<string> AddLinkAsync(RoomAccess a, RoomRole role, DateTime? expires, CancellationToken ct = default)
     {
         Require(a, RoomRole.Owner, "Only the owner can make links.");
-        string token = NewToken();
+        string token = Secrets.NewToken();
         await using var db = database.Open();
-        db.RoomLinks.Add(new RoomLink { Id = Guid.NewGuid(), RoomId = a.RoomId, TokenHash = Hash(token), Role = role, Created = Now(), Expires = expires });
+        db.RoomLinks.Add(new RoomLink { Id = Guid.NewGuid(), RoomId = a.RoomId, TokenHash = Secrets.Hash(token), Role = role, Created = Now(), Expires = expires });
         await db.SaveChangesAsync(ct);
         return token;
     }
@@ -289,9 +287,4 @@ public sealed class RoomStore(Database database, IRoomEvents events, TimeProvide
             return read;
         }
     }
-
-    /// <summary>128 random bits, base64url (22 characters).</summary>
-    public static string NewToken() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(16)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    public static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 }

@@ -50,7 +50,7 @@ public sealed class RoomStoreTests : IDisposable
 
         clock.Advance(TimeSpan.FromHours(2));
         var messages = new List<string>();
-        foreach (var bad in new[] { expiring, RoomStore.NewToken(), "", "x", ownerToken + "x" })
+        foreach (var bad in new[] { expiring, Secrets.NewToken(), "", "x", ownerToken + "x" })
             messages.Add((await Assert.ThrowsAsync<RoomNotFoundException>(() => store.ResolveAsync(bad, T))).Message);
         var revoked = new List<RoomEvent>();
         using (events.Subscribe(roomId, revoked.Add))

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using FaceWeb.Components.Services;
 using FaceWeb.Server.Persistence;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -24,7 +23,7 @@ public sealed class SessionStoreTests : IDisposable
         return db;
     }
 
-    static string NewKey() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(16)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    static string NewKey() => Secrets.NewToken();
 
     [Theory, MemberData(nameof(Providers))]
     public async Task A_new_circuit_with_the_same_key_finds_latents_history_and_start(string provider)
