@@ -42,6 +42,7 @@ public sealed class CompareCommand : Command<CompareCommand.Settings>
                     columns = Math.Max(columns, row.Count);
                     foreach (var c in row)
                     {
+                        c.Latent?.Dispose();
                         images.Add(c.Image);
                         captions.Add([$"{c.Method.Title()} · seed {seed}", $"\"{target}\"",
                             Compare.Scores(c.TextScore, c.PixelDistance, c.Identity) + FormattableString.Invariant($" · {c.Milliseconds:F0} ms")]);

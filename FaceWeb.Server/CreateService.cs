@@ -4,6 +4,7 @@ using FaceWeb.Components.Services;
 using FaceWeb.Engine.Editing;
 using FaceWeb.Engine.Evaluation;
 using FaceWeb.Engine.Generators;
+using FaceWeb.Server.Rooms;
 using static TorchSharp.torch;
 
 namespace FaceWeb.Server;
@@ -201,13 +202,14 @@ public sealed class CreateService(EngineSession engineSession, SessionLatentStor
         IEnumerable<CompareResult?> Cells(CancellationToken token)
         {
             using var start = a.Editor.SeedStart(r.Seed, psi);
+            var (from, _) = session.Provenance(r.Seed, null);
             foreach (var c in Compare.Steps(a.Editor, start, r.Neutral, r.Target.Trim(), new CompareRunOptions(GlobalAlpha: r.Alpha, OptimisationSteps: r.Steps,
                 SliderAlpha: r.Alpha, MapperStrength: r.Strength, PrincipalAlpha: r.Alpha, Only: only), token))
             {
                 if (c is null) { yield return null; continue; }       // one optimisation step: let other clients in
-                using var img = c.Image;
-                yield return new CompareResult(c.Method.Title(), c.Detail, ImageTensors.ToPng(img), c.TextScore, c.Identity, c.PixelDistance, c.Milliseconds,
-                    c.Method.Verb(), c.Method.Knob());
+                using var result = c.AsResult();
+                yield return new CompareResult(c.Method.Title(), c.Detail, ImageTensors.ToPng(c.Image), c.TextScore, c.Identity, c.PixelDistance, c.Milliseconds,
+                    c.Method.Verb(), c.Method.Knob(), NodeDrafts.Of("compare", c.Request, result, start, from, null));
             }
         }
         await foreach (var c in Stream("compare", Cells, ct)) yield return c;

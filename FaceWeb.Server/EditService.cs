@@ -5,6 +5,7 @@ using FaceWeb.Components.Services;
 using FaceWeb.Engine.Checkpoints;
 using FaceWeb.Engine.Editing;
 using FaceWeb.Engine.Generators;
+using FaceWeb.Server.Rooms;
 using static TorchSharp.torch;
 
 namespace FaceWeb.Server;
@@ -107,10 +108,13 @@ public sealed class EditService(EngineSession engineSession, SessionLatentStore 
             }
             try
             {
-                foreach (var f in a.Editor.Optimise(start, new OptimiseEdit(r.Target, r.Steps, r.L2Lambda, r.IdLambda, Frames: 20, Region: region), token))
+                var request = new OptimiseEdit(r.Target, r.Steps, r.L2Lambda, r.IdLambda, Frames: 20, Region: region);
+                var (from, origin) = session.Provenance(r.Seed, r.Latent);
+                foreach (var f in a.Editor.Optimise(start, request, token))
                 {
                     if (f is null) { yield return null; continue; }     // one step per scheduler turn
-                    using (f) yield return new EditFrame(ImageTensors.ToPng(f.Image), f.Method.Title(), $"\"{r.Target}\" {f.Detail}", f.Milliseconds, null, f.Progress);
+                    using (f) yield return new EditFrame(ImageTensors.ToPng(f.Image), f.Method.Title(), $"\"{r.Target}\" {f.Detail}", f.Milliseconds, null, f.Progress,
+                        NodeDrafts.Of("edit", request, f, start, from, origin));
                 }
             }
             finally { start.Dispose(); region?.Dispose(); }
@@ -250,6 +254,8 @@ public sealed class EditService(EngineSession engineSession, SessionLatentStore 
             token.ThrowIfCancellationRequested();
             using var start = Start(a, seed, latent);
             using var result = a.Editor.Apply(start, request);
-            return new EditFrame(ImageTensors.ToPng(result.Image), result.Method.Title(), prefix + result.Detail, result.Milliseconds, result.ChannelsMoved);
+            var (from, origin) = session.Provenance(seed, latent);
+            return new EditFrame(ImageTensors.ToPng(result.Image), result.Method.Title(), prefix + result.Detail, result.Milliseconds, result.ChannelsMoved,
+                Draft: NodeDrafts.Of("edit", request, result, start, from, origin));
         }, ct);
 }

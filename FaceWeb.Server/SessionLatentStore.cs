@@ -49,12 +49,15 @@ public sealed class SessionLatentStore(Database database, ILogger<SessionLatentS
                 session = s.Id;
                 foreach (var l in stored)
                 {
-                    items.Add(new SessionLatent(l.Id, l.Label, l.Thumbnail));
+                    items.Add(new SessionLatent(l.Id, l.Label, l.Thumbnail, l.OriginNode));
                     latents[l.Id] = (MemoryMarshal.Cast<byte, float>(l.Data).ToArray(), [1, l.Layers, l.Width]);
                 }
-                history.AddRange(edits.Select(x => new EditFrame(x.Png, x.Method, x.Detail, x.Milliseconds, x.ChannelsMoved)));
+                history.AddRange(edits.Select(x => new EditFrame(x.Png, x.Method, x.Detail, x.Milliseconds, x.ChannelsMoved,
+                    Draft: x is { Kind: { } kind, Parameters: { } parameters, Latent: { } latent }
+                        ? new NodeDraft(kind, parameters, MemoryMarshal.Cast<byte, float>(latent).ToArray(), x.Layers, x.Width, x.OriginNode) : null)));
                 Start = (s.StartSeed, s.StartLatent is { } id && latents.ContainsKey(id) ? id : null);
                 Truncation = s.StartTruncation;
+                Room = s.RoomLink is { } link ? (link, s.RoomName ?? "") : null;
                 NotKept = null;
             }
         }
@@ -69,18 +72,22 @@ public sealed class SessionLatentStore(Database database, ILogger<SessionLatentS
     public string Add(Tensor wplus, string label, byte[] thumbnail)
     {
         if (wplus.dim() != 3 || wplus.shape[0] != 1) throw new ArgumentException("a session latent is one W+ [1,L,D]");
-        return Add(wplus.detach().cpu().to(float32).contiguous().data<float>().ToArray(), wplus.shape, label, thumbnail);
+        return Add(Values(wplus), wplus.shape, label, thumbnail);
     }
 
-    /// <summary>Adds a W+ [1,L,D] given as its values (e.g. a room node's latent); returns its id.</summary>
-    public string Add(float[] data, long[] shape, string label, byte[] thumbnail)
+    /// <summary>Engine thread: a W+ as plain values (a copy), e.g. for a room node's draft.</summary>
+    public static float[] Values(Tensor wplus) => wplus.detach().cpu().to(float32).contiguous().data<float>().ToArray();
+
+    /// <summary>Adds a W+ [1,L,D] given as its values (e.g. a room node's latent, then <paramref name="origin"/> is that
+    /// node); returns its id.</summary>
+    public string Add(float[] data, long[] shape, string label, byte[] thumbnail, long? origin = null)
     {
         if (shape.Length != 3 || shape[0] != 1 || data.Length != shape[1] * shape[2]) throw new ArgumentException("a session latent is one W+ [1,L,D]");
         string id = Guid.NewGuid().ToString("N")[..12];
         lock (gate)
         {
             latents[id] = (data, shape);
-            items.Insert(0, new SessionLatent(id, label, thumbnail));
+            items.Insert(0, new SessionLatent(id, label, thumbnail, origin));
             while (items.Count > Limit) { latents.Remove(items[^1].Id); items.RemoveAt(items.Count - 1); }
         }
         Write(async (db, s) =>
@@ -88,7 +95,7 @@ public sealed class SessionLatentStore(Database database, ILogger<SessionLatentS
             db.Latents.Add(new StoredLatent
             {
                 Id = id, SessionId = s, Label = label, Thumbnail = thumbnail, Data = MemoryMarshal.AsBytes(data.AsSpan()).ToArray(),
-                Layers = (int)shape[1], Width = (int)shape[2], Created = DateTime.UtcNow,
+                Layers = (int)shape[1], Width = (int)shape[2], Created = DateTime.UtcNow, OriginNode = origin,
             });
             await db.SaveChangesAsync();
             var old = await db.Latents.Where(l => l.SessionId == s).OrderByDescending(l => l.Created).Skip(Limit).Select(l => l.Id).ToListAsync();
@@ -104,6 +111,12 @@ public sealed class SessionLatentStore(Database database, ILogger<SessionLatentS
         lock (gate)
             return latents.TryGetValue(id, out var l) && items.FirstOrDefault(i => i.Id == id) is { } item ? (l.Data, l.Shape, item) : null;
     }
+
+    /// <summary>Where an edit of this session starts, for a room node: how the start was made, and the room node it was
+    /// continued from (a seed's start has none).</summary>
+    public (string From, long? Origin) Provenance(long seed, string? latent) =>
+        latent is not null && Find(latent) is { } f ? (f.Item.Label, f.Item.Origin)
+        : ($"seed {seed}, ψ {Truncation.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)}", null);
 
     /// <summary>Who this browser is in a room (its verdicts, its rate limit): the stored session's id, else this circuit's.</summary>
     public string MemberKey => (session ?? circuitMember).ToString("N");
@@ -131,7 +144,9 @@ public sealed class SessionLatentStore(Database database, ILogger<SessionLatentS
             db.Edits.Add(new StoredEdit
             {
                 SessionId = s, Png = frame.Png, Method = frame.Method, Detail = frame.Detail, Milliseconds = frame.Milliseconds,
-                ChannelsMoved = frame.ChannelsMoved, Created = DateTime.UtcNow,
+                ChannelsMoved = frame.ChannelsMoved, Created = DateTime.UtcNow, Kind = frame.Draft?.Kind, Parameters = frame.Draft?.Parameters,
+                Latent = frame.Draft is { } d ? MemoryMarshal.AsBytes(d.Latent.AsSpan()).ToArray() : null, Layers = frame.Draft?.Layers ?? 0,
+                Width = frame.Draft?.Width ?? 0, OriginNode = frame.Draft?.Origin,
             });
             await db.SaveChangesAsync();
             var old = await db.Edits.Where(x => x.SessionId == s).OrderByDescending(x => x.Created).ThenByDescending(x => x.Id).Skip(HistoryLimit).Select(x => x.Id).ToListAsync();
@@ -144,6 +159,17 @@ public sealed class SessionLatentStore(Database database, ILogger<SessionLatentS
         Start = (seed, latent);
         Write(async (db, s) => await db.Sessions.Where(x => x.Id == s)
             .ExecuteUpdateAsync(u => u.SetProperty(x => x.StartSeed, seed).SetProperty(x => x.StartLatent, latent)));
+    }
+
+    /// <summary>The room link this browser joined last and its display name there: where Edit and Compare post.</summary>
+    public (Guid Link, string Name)? Room { get; private set; }
+
+    public void SetRoom(Guid link, string name)
+    {
+        if (Room == (link, name)) return;
+        Room = (link, name);
+        Write(async (db, s) => await db.Sessions.Where(x => x.Id == s)
+            .ExecuteUpdateAsync(u => u.SetProperty(x => x.RoomLink, link).SetProperty(x => x.RoomName, name)));
     }
 
     public void SetTruncation(double psi)

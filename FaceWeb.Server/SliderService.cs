@@ -4,6 +4,7 @@ using FaceWeb.Components.Services;
 using FaceWeb.Engine.Checkpoints;
 using FaceWeb.Engine.Editing;
 using FaceWeb.Engine.Generators;
+using FaceWeb.Server.Rooms;
 using static TorchSharp.torch;
 
 namespace FaceWeb.Server;
@@ -109,7 +110,9 @@ public sealed class SliderService(EngineSession engineSession, SessionLatentStor
             using var start = r.Latent is null ? p.Editor.SeedStart(r.Seed, psi) : session.Get(r.Latent, p.Engine.Generator.Config.NLatent, p.Engine.Generator.Config.StyleDim);
             using var result = p.Editor.Apply(start, request);
             string detail = r.Values.All(v => v.Value == 0) ? (r.Latent is null ? $"seed {r.Seed}" : "session latent") : result.Detail;
-            return new EditFrame(ImageTensors.ToPng(result.Image), result.Method.Title(), detail, result.Milliseconds);
+            var (from, origin) = session.Provenance(r.Seed, r.Latent);
+            return new EditFrame(ImageTensors.ToPng(result.Image), result.Method.Title(), detail, result.Milliseconds,
+                Draft: NodeDrafts.Of("slider", request, result, start, from, origin));
         }, ct);
     }
 

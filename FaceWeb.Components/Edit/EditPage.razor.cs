@@ -14,6 +14,11 @@ public partial class EditPage
     EditTab Tab => (EditTab)tab;
 
     [SupplyParameterFromQuery(Name = "latent")] public string? LatentQuery { get; set; }
+    // A review room's style-space node continued here: its global direction, applied again to the start (RoomContinuation).
+    [SupplyParameterFromQuery(Name = "neutral")] public string? NeutralQuery { get; set; }
+    [SupplyParameterFromQuery(Name = "target")] public string? TargetQuery { get; set; }
+    [SupplyParameterFromQuery(Name = "alpha")] public double? AlphaQuery { get; set; }
+    [SupplyParameterFromQuery(Name = "beta")] public double? BetaQuery { get; set; }
 
     EditCapabilities? caps;
     long seed;
@@ -54,6 +59,11 @@ public partial class EditPage
         caps = await Edits.GetCapabilitiesAsync(lifetime.Token);
         if (!caps.GlobalDirections) tab = (int)(!caps.TextEdits ? EditTab.Sliders : caps.Mappers.Count > 0 ? EditTab.Mapper : EditTab.Optimisation);
         mapper = caps.Mappers.FirstOrDefault() ?? "";
+        if (TargetQuery is { } t && caps.GlobalDirections && latent == LatentQuery)
+        {
+            (neutral, target, alpha, beta, tab) = (NeutralQuery ?? neutral, t, AlphaQuery ?? alpha, BetaQuery ?? beta, (int)EditTab.Global);
+            await Preview(live: true);
+        }
     }
 
     async Task RefreshCapabilities() => caps = await Edits.GetCapabilitiesAsync(lifetime.Token);

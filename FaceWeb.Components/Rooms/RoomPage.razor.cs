@@ -103,7 +103,15 @@ public partial class RoomPage
         selected = await Rooms.NodeAsync(selected.Summary.Id);
     });
 
-    Task Continue() => Try(async () => Navigation.NavigateTo($"edit?latent={await Rooms.ContinueAsync(selected!.Summary.Id)}"));
+    Task Continue() => Try(async () =>
+    {
+        var c = await Rooms.ContinueAsync(selected!.Summary.Id);
+        string url = $"edit?latent={c.Latent}";
+        if (c.Global is { } g)
+            url += $"&neutral={Uri.EscapeDataString(g.Neutral)}&target={Uri.EscapeDataString(g.Target)}"
+                   + string.Create(CultureInfo.InvariantCulture, $"&alpha={g.Alpha:R}&beta={g.Beta:R}");
+        Navigation.NavigateTo(url);
+    });
 
     Task NewLink(RoomRole role) => Try(async () =>
     {

@@ -58,8 +58,9 @@ public sealed record CreateFrame(int Slot, byte[] Png, string Detail, double Pro
 /// <param name="Method">The method's name as people read it.</param>
 /// <param name="Key">What <see cref="CompareRequest.Only"/> takes to run this cell again.</param>
 /// <param name="Knob">The parameter a re-run changes ("α", "strength" or "steps"), or null when there is none.</param>
+/// <param name="Draft">What a review room stores when the cell is posted.</param>
 public sealed record CompareResult(string Method, string Detail, byte[] Png, double TextScore, double? Identity, double PixelDistance, double Milliseconds,
-    string Key = "", string? Knob = null)
+    string Key = "", string? Knob = null, NodeDraft? Draft = null)
 {
     public string DataUrl => Images.DataUrl(Png);
 }

@@ -51,7 +51,9 @@ public sealed record OptimizeRequest(long Seed, string Target, int Steps, double
 
 /// <param name="Method">The method's name as people read it ("global direction", "GANSpace" …), from the engine.</param>
 /// <param name="Detail">What the frame is, e.g. "α 2.0, β 0.10: 312 channels" or "step 40/100, CLIP loss 0.71".</param>
-public sealed record EditFrame(byte[] Png, string Method, string Detail, double Milliseconds, int? ChannelsMoved = null, double? Progress = null)
+/// <param name="Draft">What a review room stores when the frame is posted (null for frames that cannot be).</param>
+public sealed record EditFrame(byte[] Png, string Method, string Detail, double Milliseconds, int? ChannelsMoved = null, double? Progress = null,
+    NodeDraft? Draft = null)
 {
     public string DataUrl => Images.DataUrl(Png);
 }

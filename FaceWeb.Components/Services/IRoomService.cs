@@ -22,15 +22,25 @@ public interface IRoomService
 
     Task<RoomNodeView> NodeAsync(long nodeId, CancellationToken ct = default);
 
-    /// <summary>Posts one of this session's faces (<see cref="ISessionLatents.Items"/>) as a node under <paramref name="parentId"/>.</summary>
+    /// <summary>Posts one of this session's faces (<see cref="ISessionLatents.Items"/>) as a node: under the room node it was
+    /// continued from when that node is in this room, else under <paramref name="parentId"/>.</summary>
     Task<long> PostLatentAsync(string latentId, long? parentId, CancellationToken ct = default);
+
+    /// <summary>The room this browser joined last, where Edit and Compare post their results; null when there is none (or
+    /// its link stopped working).</summary>
+    Task<RoomTarget?> TargetAsync(CancellationToken ct = default);
+
+    /// <summary>Posts a result (an Edit frame, a Compare cell) to <see cref="TargetAsync"/>'s room, under the node it
+    /// started from when that node is in the room, else as a new root. Returns the node's id.</summary>
+    Task<long> PostAsync(string method, NodeDraft draft, byte[] png, CancellationToken ct = default);
 
     Task CommentAsync(long nodeId, string text, double? pinX = null, double? pinY = null, long? replyTo = null, CancellationToken ct = default);
     Task ResolveCommentAsync(long commentId, bool resolved, CancellationToken ct = default);
     Task VerdictAsync(long nodeId, VerdictValue verdict, CancellationToken ct = default);
 
-    /// <summary>The node's exact latent joins this session; returns its id, for /edit?latent=ID.</summary>
-    Task<string> ContinueAsync(long nodeId, CancellationToken ct = default);
+    /// <summary>The node's exact latent joins this session (remembering the node, so what is made from it is posted under
+    /// it); for a style-space edit, which has no W+ of its own, that is its start, and the edit to apply again comes back too.</summary>
+    Task<RoomContinuation> ContinueAsync(long nodeId, CancellationToken ct = default);
 
     Task<IReadOnlyList<RoomLinkView>> LinksAsync(CancellationToken ct = default);
     Task<string> AddLinkAsync(RoomRole role, CancellationToken ct = default);
@@ -64,3 +74,17 @@ public sealed record RoomNodeView(RoomNodeSummary Summary, string Parameters, st
 public sealed record RoomCommentView(long Id, long? ReplyTo, string Author, string Text, double? PinX, double? PinY, bool Resolved);
 
 public sealed record RoomLinkView(Guid Id, RoomRole Role, DateTime Created, bool Revoked, bool Yours);
+
+/// <param name="Token">The room's link, when this circuit opened it (to link back); null after a reload.</param>
+public sealed record RoomTarget(string Title, RoomRole Role, string? Token);
+
+/// <summary>What a result needs to become a room node, made by the host with the result: its kind, its method's
+/// parameters as JSON, the W+ latent [1,<paramref name="Layers"/>,<paramref name="Width"/>] that reproduces it (for a
+/// style-space edit: its start, with the edit in the parameters), and the room node its start came from.</summary>
+public sealed record NodeDraft(string Kind, string Parameters, float[] Latent, int Layers, int Width, long? Origin);
+
+/// <param name="Latent">The session latent to open Edit on.</param>
+/// <param name="Global">A global-direction edit to apply again on that latent to get the node's image.</param>
+public sealed record RoomContinuation(string Latent, GlobalReapply? Global);
+
+public sealed record GlobalReapply(string Neutral, string Target, double Alpha, double Beta);

@@ -1,7 +1,8 @@
 namespace FaceWeb.Components.Services;
 
 /// <summary>A latent this session made (a text → face result, a sketch → face result …) that any edit can start from.</summary>
-public sealed record SessionLatent(string Id, string Label, byte[] Thumbnail)
+/// <param name="Origin">The review-room node it was continued from, if any: results made from it are posted under that node.</param>
+public sealed record SessionLatent(string Id, string Label, byte[] Thumbnail, long? Origin = null)
 {
     public string DataUrl => Images.DataUrl(Thumbnail);
 }

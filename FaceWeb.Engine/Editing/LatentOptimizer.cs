@@ -91,11 +91,15 @@ public static class LatentOptimizer
                     }
                     adam.zero_grad();
                     loss.backward();
-                    adam.step();
+                    // A frame is its latent (before this step) and that latent's image as any later render makes it: without
+                    // autograd (with it, rounding differs by ~1e-5, enough to flip a pixel of the PNG a room stores).
                     bool emit = step % o.FrameEvery == 0 || step == o.Steps;
+                    var shown = emit ? w.detach().clone() : null;
+                    Tensor? shownImage = null;
+                    if (shown is not null) using (no_grad()) shownImage = g.Synthesize(shown);
+                    adam.step();
                     frame = new OptimizationFrame(step, loss.item<float>(), clipLoss.item<float>(), l2.item<float>(),
-                        emit ? img.detach().MoveToOuterDisposeScope() : null,
-                        emit ? w.detach().clone().MoveToOuterDisposeScope() : null, idLoss.item<float>());
+                        shownImage?.MoveToOuterDisposeScope(), shown?.MoveToOuterDisposeScope(), idLoss.item<float>());
                 }
                 yield return frame;
             }

@@ -142,10 +142,13 @@ public static class TediGan
                     double sketchValue = sketchLoss.item<float>();
                     if (!double.IsFinite(sketchValue) || !double.IsFinite(textLoss))
                         throw new InvalidOperationException($"sketch → face diverged at step {step} (a loss is not a number); try a lower learning rate");
-                    adam.step();
+                    // A frame is its latent (before this step) and that latent's image as any later render makes it (no autograd).
                     bool emit = step % o.FrameEvery == 0 || step == o.Steps;
-                    frame = new SketchFrame(step, sketchValue, textLoss, emit ? img!.detach().MoveToOuterDisposeScope() : null,
-                        emit ? cat([coarse, fine], 1).detach().clone().MoveToOuterDisposeScope() : null);
+                    var shown = emit ? cat([coarse, fine], 1).detach().clone() : null;
+                    Tensor? shownImage = null;
+                    if (shown is not null) using (no_grad()) shownImage = g.Synthesize(shown);
+                    adam.step();
+                    frame = new SketchFrame(step, sketchValue, textLoss, shownImage?.MoveToOuterDisposeScope(), shown?.MoveToOuterDisposeScope());
                 }
                 yield return frame;
             }

@@ -17,7 +17,14 @@ public sealed record CompareRunOptions(double GlobalAlpha = 3, double GlobalBeta
 /// <param name="Image">[1,3,H,W]; the receiver disposes it.</param>
 /// <param name="Identity">Cosine similarity of identity embeddings to the source (null without an identity model).</param>
 /// <param name="PixelDistance">Mean absolute difference to the source image, in [0,1] units.</param>
-public sealed record CompareCell(EditMethod Method, string Detail, Tensor Image, double TextScore, double? Identity, double PixelDistance, double Milliseconds);
+/// <param name="Latent">The cell's W+ [1,L,D] when its method has one (style-space edits do not); the receiver disposes it.</param>
+/// <param name="Request">What was applied to the start (null for the source).</param>
+public sealed record CompareCell(EditMethod Method, string Detail, Tensor Image, double TextScore, double? Identity, double PixelDistance, double Milliseconds,
+    Tensor? Latent = null, EditRequest? Request = null)
+{
+    /// <summary>The cell as the editor's result (sharing its tensors), e.g. to store it.</summary>
+    public EditResult AsResult() => new(Method, Image, Detail, Milliseconds, Latent);
+}
 
 public static class Compare
 {
@@ -47,23 +54,22 @@ public static class Compare
         }
         try
         {
-            CompareCell Cell(EditResult r)
+            CompareCell Cell(EditResult r, EditRequest? request)
             {
                 using var _ = no_grad();
-                r.Latent?.Dispose();
                 double score = 1 - space.ClipLoss(r.Image, text).item<float>();
                 double? id = identity is null ? null : (identity.Embed(r.Image) * sourceId).sum().item<float>();
                 double pixel = (r.Image.clamp(-1, 1) - source.clamp(-1, 1)).abs().mean().item<float>() / 2;   // as displayed
-                return new CompareCell(r.Method, r.Detail, r.Image, score, id, pixel, r.Milliseconds);
+                return new CompareCell(r.Method, r.Detail, r.Image, score, id, pixel, r.Milliseconds, r.Latent, request);
             }
             CompareCell? OnePass(EditMethod method, Func<EditRequest?> request)
             {
                 if (!o.Runs(method)) return null;
                 ct.ThrowIfCancellationRequested();
-                return request() is { } r ? Cell(editor.Apply(start, r)) : null;
+                return request() is { } r ? Cell(editor.Apply(start, r), r) : null;
             }
 
-            if (o.Runs(EditMethod.Source)) yield return Cell(editor.Render(start));
+            if (o.Runs(EditMethod.Source)) yield return Cell(editor.Render(start), null);
             if (OnePass(EditMethod.GlobalDirection, () => editor.HasGlobalDirections ? new GlobalDirectionEdit(neutral, target, o.GlobalAlpha, o.GlobalBeta) : null) is { } g)
                 yield return g;
             if (OnePass(EditMethod.Mapper, () => editor.MapperFor(target) is { } m ? new MapperEdit(m, o.MapperStrength) : null) is { } mapper)
@@ -79,7 +85,7 @@ public static class Compare
                     last?.Dispose();
                     last = f;
                 }
-                yield return Cell(last! with { Detail = $"{o.OptimisationSteps} steps, " + (fineOnly ? $"rows {TediGan.DefaultSplit(editor.Generator.Config.NLatent)}+" : $"λ_L2 {o.L2Lambda}") });
+                yield return Cell(last! with { Detail = $"{o.OptimisationSteps} steps, " + (fineOnly ? $"rows {TediGan.DefaultSplit(editor.Generator.Config.NLatent)}+" : $"λ_L2 {o.L2Lambda}") }, request);
             }
             if (OnePass(EditMethod.InterFaceGan, () => editor.SliderMentionedIn(target) is { } s ? new SliderEdit([(s.Name, o.SliderAlpha)]) : null) is { } slider)
                 yield return slider;

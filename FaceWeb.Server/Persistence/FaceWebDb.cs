@@ -15,6 +15,9 @@ public sealed class BrowserSession
     public string? StartLatent { get; set; }
     /// <summary>ψ for seeds, as last chosen on Generate.</summary>
     public double StartTruncation { get; set; } = 0.7;
+    /// <summary>The room link this browser joined last (Edit and Compare post there) and the display name it joined with.</summary>
+    public Guid? RoomLink { get; set; }
+    public string? RoomName { get; set; }
 }
 
 /// <summary>A W+ latent the session made (text → face, sketch → face, photo …), as float32 little-endian bytes.</summary>
@@ -28,9 +31,11 @@ public sealed class StoredLatent
     public int Layers { get; set; }
     public int Width { get; set; }
     public DateTime Created { get; set; }
+    /// <summary>The room node it was continued from.</summary>
+    public long? OriginNode { get; set; }
 }
 
-/// <summary>One entry of the Edit page's history.</summary>
+/// <summary>One entry of the Edit page's history, with what a room needs to post it (when it can be posted).</summary>
 public sealed class StoredEdit
 {
     public long Id { get; set; }
@@ -41,6 +46,12 @@ public sealed class StoredEdit
     public double Milliseconds { get; set; }
     public int? ChannelsMoved { get; set; }
     public DateTime Created { get; set; }
+    public string? Kind { get; set; }
+    public string? Parameters { get; set; }
+    public byte[]? Latent { get; set; }
+    public int Layers { get; set; }
+    public int Width { get; set; }
+    public long? OriginNode { get; set; }
 }
 
 /// <summary>FaceWeb's database: SQLite by default (a file in the data folder), PostgreSQL with a connection string.
@@ -65,6 +76,7 @@ public abstract class FaceWebDb(DbContextOptions options) : DbContext(options)
             e.HasIndex(s => s.KeyHash).IsUnique();
             e.Property(s => s.StartLatent).HasMaxLength(32);
             e.Property(s => s.StartTruncation).HasDefaultValue(0.7);
+            e.Property(s => s.RoomName).HasMaxLength(RoomLimits.NameLength * 2);
         });
         b.Entity<StoredLatent>(e =>
         {
@@ -79,6 +91,8 @@ public abstract class FaceWebDb(DbContextOptions options) : DbContext(options)
             e.HasKey(x => x.Id);
             e.Property(x => x.Method).HasMaxLength(40);
             e.Property(x => x.Detail).HasMaxLength(1200);
+            e.Property(x => x.Kind).HasMaxLength(20);
+            e.Property(x => x.Parameters).HasMaxLength(RoomLimits.ParametersLength * 2);
             e.HasIndex(x => new { x.SessionId, x.Created });
             e.HasOne<BrowserSession>().WithMany().HasForeignKey(x => x.SessionId).OnDelete(DeleteBehavior.Cascade);
         });

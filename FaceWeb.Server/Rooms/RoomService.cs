@@ -30,6 +30,7 @@ public sealed class RoomService(RoomStore store, RoomArchive archive, IRoomEvent
         var a = await Resolve(roomToken, ct);
         bool joining = access?.RoomId != a.RoomId;
         (token, access) = (roomToken, a);
+        session.SetRoom(a.LinkId, name);
         if (joining)
         {
             subscription?.Dispose(); here?.Dispose();
@@ -53,10 +54,38 @@ public sealed class RoomService(RoomStore store, RoomArchive archive, IRoomEvent
     {
         var a = await Current(ct);
         var found = session.Find(latentId) ?? throw new ArgumentException("That face is no longer in this session.");
-        var (engine, pack) = await host.Ready.WaitAsync(ct);
         string parameters = JsonSerializer.Serialize(new { label = found.Item.Label, source = "session" });
-        var node = new NewNode(parentId, KindOf(found.Item.Label), "session face", parameters, pack.Name, engine.Pack.ManifestSha256 ?? "none",
-            found.Data, (int)found.Shape[1], (int)found.Shape[2], found.Item.Thumbnail, name!);
+        var draft = new NodeDraft(KindOf(found.Item.Label), parameters, found.Data, (int)found.Shape[1], (int)found.Shape[2], found.Item.Origin);
+        return await Post(a, name!, "session face", draft, found.Item.Thumbnail, parentId, ct);
+    }
+
+    public async Task<RoomTarget?> TargetAsync(CancellationToken ct = default)
+    {
+        if (await Target(ct) is not { } t) return null;
+        var snap = await Translate(() => store.LoadAsync(t.Access, ct));
+        return new RoomTarget(snap.Title, t.Access.Role, t.Access.RoomId == access?.RoomId ? token : null);
+    }
+
+    public async Task<long> PostAsync(string method, NodeDraft draft, byte[] png, CancellationToken ct = default)
+    {
+        var t = await Target(ct) ?? throw new InvalidOperationException("Join a review room first (open its link); results are posted to the room you joined last.");
+        return await Post(t.Access, t.Name, method, draft, png, null, ct);
+    }
+
+    /// <summary>The room this browser joined last, through the link it joined with (checked again: revoked is gone).</summary>
+    async Task<(RoomAccess Access, string Name)?> Target(CancellationToken ct)
+    {
+        if (session.Room is not { } r) return null;
+        try { return (await store.ResolveLinkAsync(r.Link, ct), r.Name); }
+        catch (RoomNotFoundException) { return null; }
+    }
+
+    /// <summary>One post: under the node the face came from when it is in this room, else under <paramref name="fallback"/>.</summary>
+    async Task<long> Post(RoomAccess a, string author, string method, NodeDraft d, byte[] png, long? fallback, CancellationToken ct)
+    {
+        var (engine, pack) = await host.Ready.WaitAsync(ct);
+        long? parent = d.Origin is long o && await store.HasNodeAsync(a, o, ct) ? o : fallback;
+        var node = new NewNode(parent, d.Kind, method, d.Parameters, pack.Name, engine.Pack.ManifestSha256 ?? "none", d.Latent, d.Layers, d.Width, png, author);
         return await Translate(() => store.PostNodeAsync(a, session.MemberKey, node, ct));
     }
 
@@ -78,11 +107,13 @@ public sealed class RoomService(RoomStore store, RoomArchive archive, IRoomEvent
         await Translate(() => store.VerdictAsync(a, session.MemberKey, nodeId, name!, verdict, ct));
     }
 
-    public async Task<string> ContinueAsync(long nodeId, CancellationToken ct = default)
+    public async Task<RoomContinuation> ContinueAsync(long nodeId, CancellationToken ct = default)
     {
         var a = await Current(ct);
         var n = await Translate(() => store.NodeAsync(a, nodeId, ct));
-        return session.Add(n.Latent, [1, n.Layers, n.Width], $"room node {n.Summary.Id} ({n.Summary.Method})", n.Png);
+        var global = NodeDrafts.Reapply(n.Parameters);
+        string label = global is null ? $"room node {n.Summary.Id} ({n.Summary.Method})" : $"room node {n.Summary.Id}'s start (its global direction is applied again)";
+        return new RoomContinuation(session.Add(n.Latent, [1, n.Layers, n.Width], label, n.Png, n.Summary.Id), global);
     }
 
     public async Task<IReadOnlyList<RoomLinkView>> LinksAsync(CancellationToken ct = default)

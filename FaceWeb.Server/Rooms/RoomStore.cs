@@ -70,6 +70,23 @@ public sealed class RoomStore(Database database, IRoomEvents events, TimeProvide
         return new RoomAccess(link.RoomId, link.Id, link.Role);
     }
 
+    /// <summary>The same for a link remembered by its id (a browser session's last room), or <see cref="RoomNotFoundException"/>.</summary>
+    public async Task<RoomAccess> ResolveLinkAsync(Guid linkId, CancellationToken ct = default)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        await using var db = database.Open();
+        var link = await db.RoomLinks.AsNoTracking().SingleOrDefaultAsync(l => l.Id == linkId, ct);
+        if (link is null || link.Revoked is not null || (link.Expires is { } e && e <= now)) throw new RoomNotFoundException();
+        return new RoomAccess(link.RoomId, link.Id, link.Role);
+    }
+
+    /// <summary>Whether the node is in the room (a post's parent must be).</summary>
+    public async Task<bool> HasNodeAsync(RoomAccess a, long nodeId, CancellationToken ct = default)
+    {
+        await using var db = database.Open();
+        return await db.RoomNodes.AnyAsync(n => n.Id == nodeId && n.RoomId == a.RoomId, ct);
+    }
+
     public async Task<string> AddLinkAsync(RoomAccess a, RoomRole role, DateTime? expires, CancellationToken ct = default)
     {
         Require(a, RoomRole.Owner, "Only the owner can make links.");

@@ -1,11 +1,13 @@
+using FaceWeb.Components.Services;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using MudBlazor;
 using MudBlazor.Services;
 
 namespace FaceWeb.Components.Tests;
 
 /// <summary>How every page test sets up bUnit: loose JS interop (the pages' modules are not under test here),
-/// MudBlazor's services, the test's fakes, and MudBlazor's popover host rendered.</summary>
+/// MudBlazor's services, the test's fakes (no review room unless a test brings one), and MudBlazor's popover host rendered.</summary>
 static class Pages
 {
     public static void SetUp(BunitContext ctx, Action<IServiceCollection> fakes)
@@ -13,6 +15,7 @@ static class Pages
         ctx.JSInterop.Mode = JSRuntimeMode.Loose;
         ctx.Services.AddMudServices();
         fakes(ctx.Services);
+        ctx.Services.TryAddScoped<IRoomService, NoRooms>();
         ctx.Render<MudPopoverProvider>();
     }
 

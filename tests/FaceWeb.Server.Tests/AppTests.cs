@@ -64,7 +64,7 @@ public sealed class AppTests(WebApplicationFactory<Program> factory) : IClassFix
         long node = await rooms.PostLatentAsync(last.Latent!, null, T);
         var stored = await rooms.NodeAsync(node, T);
         Assert.Equal(("text→face", "faceweb-mini"), (stored.Summary.Kind, stored.Pack));
-        string again = await rooms.ContinueAsync(node, T);
+        string again = (await rooms.ContinueAsync(node, T)).Latent;
         var rendered = await scope.ServiceProvider.GetRequiredService<IEditService>().RenderStartAsync(0, again, T);
         Assert.Equal(stored.Png, rendered.Png);
         Assert.Equal(last.Png, rendered.Png);
@@ -88,6 +88,70 @@ public sealed class AppTests(WebApplicationFactory<Program> factory) : IClassFix
         using (var img = SixLabors.ImageSharp.Image.Load(await sheet.Content.ReadAsByteArrayAsync(T)))
             Assert.True(img.Width >= 192 && img.Height > 192, $"{img.Width}×{img.Height}");               // one captioned cell
         Assert.Equal(System.Net.HttpStatusCode.NotFound, (await client.GetAsync($"/room/{token}x/sheet.png", T)).StatusCode);
+    }
+
+    /// <summary>#16: Edit's results (every method, sliders) and Compare's cells post to the room this browser joined, under
+    /// the node their start was continued from; each node reproduces its image: a W+ node from its latent, a global
+    /// direction (a style-space edit, no W+ of its own) by applying its stored edit to its stored start again.</summary>
+    [Fact]
+    public async Task Edit_and_compare_results_post_under_the_node_they_started_from_and_reproduce_their_images()
+    {
+        using var scope = factory.Services.CreateScope();
+        var sp = scope.ServiceProvider;
+        var (rooms, edits, sliders, create) = (sp.GetRequiredService<IRoomService>(), sp.GetRequiredService<IEditService>(),
+            sp.GetRequiredService<ISliderService>(), sp.GetRequiredService<ICreateService>());
+        Assert.Null(await rooms.TargetAsync(T));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => rooms.PostAsync("x", new NodeDraft("edit", "{}", new float[4], 2, 2, null), [1], T));
+        string token = await rooms.CreateAsync("Edits", "Ada", T);
+        await rooms.OpenAsync(token, "Ada", T);
+        Assert.Equal(("Edits", RoomRole.Owner), ((await rooms.TargetAsync(T))!.Title, (await rooms.TargetAsync(T))!.Role));
+
+        // A seed's global direction: a root node holding the start and the edit.
+        var global = await edits.GlobalAsync(new GlobalEditRequest(5, "a face", "a face with blond hair", 4, 0.05), T);
+        long g = await rooms.PostAsync(global.Method, global.Draft!, global.Png, T);
+        var gNode = await rooms.NodeAsync(g, T);
+        Assert.Equal(("edit", "global direction", (long?)null), (gNode.Summary.Kind, gNode.Summary.Method, gNode.Summary.ParentId));
+        using (var p = System.Text.Json.JsonDocument.Parse(gNode.Parameters))
+        {
+            Assert.Equal(("global", "a face with blond hair", 4.0, "start", "seed 5, ψ 0.70"), (p.RootElement.GetProperty("method").GetString(),
+                p.RootElement.GetProperty("target").GetString(), p.RootElement.GetProperty("alpha").GetDouble(),
+                p.RootElement.GetProperty("latent").GetString(), p.RootElement.GetProperty("start").GetString()));
+        }
+        var cont = await rooms.ContinueAsync(g, T);
+        Assert.Equal(new GlobalReapply("a face", "a face with blond hair", 4, 0.05), cont.Global);
+        var again = await edits.GlobalAsync(new GlobalEditRequest(0, cont.Global!.Neutral, cont.Global.Target, cont.Global.Alpha, cont.Global.Beta, cont.Latent), T);
+        Assert.Equal(gNode.Png, again.Png);                                             // the same pixels, from the stored start + edit
+
+        // A slider move on the continued face: posted under the global node; its W+ renders its image again.
+        var slid = await sliders.RenderAsync(new SliderRequest(0, new Dictionary<string, double> { ["age"] = 2 }, [], Latent: cont.Latent), T);
+        long s = await rooms.PostAsync(slid.Method, slid.Draft!, slid.Png, T);
+        var sNode = await rooms.NodeAsync(s, T);
+        Assert.Equal(("slider", (long?)g), (sNode.Summary.Kind, sNode.Summary.ParentId));
+        Assert.Equal(sNode.Png, (await edits.RenderStartAsync(0, (await rooms.ContinueAsync(s, T)).Latent, T)).Png);
+
+        // GANSpace and a mapper from a seed: roots; the optimisation's last frame too.
+        var principal = await edits.PrincipalAsync(new PrincipalEditRequest(5, 0, 3), T);
+        var pNode = await rooms.NodeAsync(await rooms.PostAsync(principal.Method, principal.Draft!, principal.Png, T), T);
+        Assert.Equal(pNode.Png, (await edits.RenderStartAsync(0, (await rooms.ContinueAsync(pNode.Summary.Id, T)).Latent, T)).Png);
+        EditFrame? last = null;
+        await foreach (var f in edits.OptimizeAsync(new OptimizeRequest(5, "a smiling old man", Steps: 2, L2Lambda: 0.008), T)) last = f;
+        var oNode = await rooms.NodeAsync(await rooms.PostAsync(last!.Method, last.Draft!, last.Png, T), T);
+        Assert.Contains("\"steps\":2", oNode.Parameters);
+        Assert.Equal(oNode.Png, (await edits.RenderStartAsync(0, (await rooms.ContinueAsync(oNode.Summary.Id, T)).Latent, T)).Png);
+
+        // Compare's cells post as "compare" nodes.
+        CompareResult? cell = null;
+        await foreach (var c in create.CompareAsync(new CompareRequest(5, "a face", "a smiling face", Steps: 1, Only: "global"), T)) cell = c;
+        var cNode = await rooms.NodeAsync(await rooms.PostAsync(cell!.Method, cell.Draft!, cell.Png, T), T);
+        Assert.Equal(("compare", "global direction"), (cNode.Summary.Kind, cNode.Summary.Method));
+
+        // A viewer's link is a target, but posting through it is refused.
+        string viewer = await rooms.AddLinkAsync(RoomRole.Viewer, T);
+        using var other = factory.Services.CreateScope();
+        var viewerRooms = other.ServiceProvider.GetRequiredService<IRoomService>();
+        await viewerRooms.OpenAsync(viewer, "Bo", T);
+        Assert.Equal(RoomRole.Viewer, (await viewerRooms.TargetAsync(T))!.Role);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => viewerRooms.PostAsync(global.Method, global.Draft!, global.Png, T));
     }
 
     /// <summary>#7: a fresh start on the embedded pack offers every method with the pack's own FaceCLIP-mini, on CPU.</summary>

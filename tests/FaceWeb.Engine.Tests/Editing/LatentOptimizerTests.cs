@@ -48,6 +48,20 @@ public sealed class LatentOptimizerTests : IDisposable
         Assert.Equal([1, 3, 64, 64], frames[^1].Image!.shape);
     }
 
+    /// <summary>A frame's latent is the one its image was rendered from, so keeping or posting a frame keeps its image.</summary>
+    [Fact]
+    public void Each_frames_latent_renders_that_frames_image()
+    {
+        var frames = Optimise(l2: 0.008, steps: 4).Where(f => f.Image is not null).ToList();
+        Assert.NotEmpty(frames);
+        using var _ = no_grad();
+        foreach (var f in frames)
+        {
+            float diff = (g.Synthesize(f.Latent!) - f.Image!).abs().max().item<float>();
+            Assert.Equal(0, diff);
+        }
+    }
+
     [Fact]
     public void A_larger_l2_weight_stays_closer_to_the_start()
     {

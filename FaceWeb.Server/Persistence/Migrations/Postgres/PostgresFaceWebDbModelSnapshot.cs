@@ -39,6 +39,13 @@ namespace FaceWeb.Server.Persistence.Migrations.Postgres
                     b.Property<DateTime>("LastSeen")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<Guid?>("RoomLink")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("RoomName")
+                        .HasMaxLength(80)
+                        .HasColumnType("character varying(80)");
+
                     b.Property<string>("StartLatent")
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
@@ -291,6 +298,16 @@ namespace FaceWeb.Server.Persistence.Migrations.Postgres
                         .HasMaxLength(1200)
                         .HasColumnType("character varying(1200)");
 
+                    b.Property<string>("Kind")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<byte[]>("Latent")
+                        .HasColumnType("bytea");
+
+                    b.Property<int>("Layers")
+                        .HasColumnType("integer");
+
                     b.Property<string>("Method")
                         .IsRequired()
                         .HasMaxLength(40)
@@ -299,12 +316,22 @@ namespace FaceWeb.Server.Persistence.Migrations.Postgres
                     b.Property<double>("Milliseconds")
                         .HasColumnType("double precision");
 
+                    b.Property<long?>("OriginNode")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Parameters")
+                        .HasMaxLength(16000)
+                        .HasColumnType("character varying(16000)");
+
                     b.Property<byte[]>("Png")
                         .IsRequired()
                         .HasColumnType("bytea");
 
                     b.Property<Guid>("SessionId")
                         .HasColumnType("uuid");
+
+                    b.Property<int>("Width")
+                        .HasColumnType("integer");
 
                     b.HasKey("Id");
 
@@ -333,6 +360,9 @@ namespace FaceWeb.Server.Persistence.Migrations.Postgres
 
                     b.Property<int>("Layers")
                         .HasColumnType("integer");
+
+                    b.Property<long?>("OriginNode")
+                        .HasColumnType("bigint");
 
                     b.Property<Guid>("SessionId")
                         .HasColumnType("uuid");

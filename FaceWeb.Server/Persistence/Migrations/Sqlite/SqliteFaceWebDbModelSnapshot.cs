@@ -34,6 +34,13 @@ namespace FaceWeb.Server.Persistence.Migrations.Sqlite
                     b.Property<DateTime>("LastSeen")
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("RoomLink")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RoomName")
+                        .HasMaxLength(80)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("StartLatent")
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
@@ -278,6 +285,16 @@ namespace FaceWeb.Server.Persistence.Migrations.Sqlite
                         .HasMaxLength(1200)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Kind")
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("Latent")
+                        .HasColumnType("BLOB");
+
+                    b.Property<int>("Layers")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Method")
                         .IsRequired()
                         .HasMaxLength(40)
@@ -286,12 +303,22 @@ namespace FaceWeb.Server.Persistence.Migrations.Sqlite
                     b.Property<double>("Milliseconds")
                         .HasColumnType("REAL");
 
+                    b.Property<long?>("OriginNode")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Parameters")
+                        .HasMaxLength(16000)
+                        .HasColumnType("TEXT");
+
                     b.Property<byte[]>("Png")
                         .IsRequired()
                         .HasColumnType("BLOB");
 
                     b.Property<Guid>("SessionId")
                         .HasColumnType("TEXT");
+
+                    b.Property<int>("Width")
+                        .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
 
@@ -319,6 +346,9 @@ namespace FaceWeb.Server.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<int>("Layers")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("OriginNode")
                         .HasColumnType("INTEGER");
 
                     b.Property<Guid>("SessionId")
