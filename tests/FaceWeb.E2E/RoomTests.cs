@@ -94,6 +94,26 @@ public sealed class RoomTests(BrowserFixture app) : IClassFixture<BrowserFixture
         await Expect(owner.GetByTestId("room-verdicts")).ToContainTextAsync("Grace: Approve");
         await Expect(viewer.GetByTestId("room-verdicts")).ToContainTextAsync("Grace: Approve");
 
+        // The editor continues from the node on Edit, moves a slider and posts the result: it arrives live in the others,
+        // one level under the node it started from.
+        await editor.GetByTestId("room-continue").ClickAsync();
+        await Expect(editor.GetByTestId("edit-start-latent")).ToContainTextAsync("room node");
+        await editor.Locator(".mud-tab", new() { HasText = "Sliders" }).ClickAsync();
+        var age = editor.Locator("[data-testid=slider-age] input[type=range]");
+        await age.FocusAsync();
+        for (int i = 0; i < 10; i++) await age.PressAsync("ArrowRight");
+        await Expect(editor.GetByTestId("edit-detail")).ToContainTextAsync("age +1.0");
+        await editor.GetByTestId("post-to-room").ClickAsync();
+        await Expect(editor.GetByTestId("posted-to-room")).ToContainTextAsync("posted as #");
+        foreach (var p in new[] { owner, viewer })
+        {
+            await Expect(p.GetByTestId("room-node")).ToHaveCountAsync(2);
+            await Expect(p.GetByTestId("room-node").Nth(1)).ToContainTextAsync("slider");
+            await Expect(p.GetByTestId("room-node").Nth(1)).ToHaveAttributeAsync("style", new System.Text.RegularExpressions.Regex("padding-left: 14px"));
+        }
+        await editor.GetByTestId("posted-to-room").ClickAsync();                               // back to the room
+        await Expect(editor.GetByTestId("room-title")).ToBeVisibleAsync();
+
         // The owner revokes the viewer's link: the open page loses the room at once, and so does a reload.
         await owner.GetByTestId("room-link-revoke").Last.ClickAsync();
         await Expect(viewer.GetByTestId("room-missing")).ToBeVisibleAsync();
