@@ -37,6 +37,13 @@ public static class CliApp
             c.AddCommand<AlignCommand>("align").WithDescription("Detect a face (face-api.js), find its 68 landmarks and align it to FFHQ's or a pack's framing.");
             c.AddCommand<InvertCommand>("invert").WithDescription("An aligned face photo → W+ (e4e encoder and/or projection), with its reconstruction.");
             c.AddCommand<EvalCommand>("eval").WithDescription("edits | inversion: the pack's age, gender and smile edits, or its reconstructions of held-out faces, judged by face-api.js networks it did not train.");
+            c.AddBranch<RoomSettings>("room", room =>
+            {
+                room.SetDescription("Review rooms in the app's database (SQLite in --data, or --postgres): for the operator.");
+                room.AddCommand<RoomListCommand>("list").WithDescription("Every room: id, title, owner, nodes, comments, working links (no tokens).");
+                room.AddCommand<RoomExportCommand>("export").WithDescription("A room (by link, token or id) as the ZIP its page exports.");
+                room.AddCommand<RoomImportCommand>("import").WithDescription("A new room from an exported ZIP; prints the owner's link.");
+            });
             c.AddCommand<CompareCommand>("compare").WithDescription("Every edit method side by side on one seed and prompt: a captioned grid and a JSON metric table.");
         });
         try

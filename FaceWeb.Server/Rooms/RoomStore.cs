@@ -28,6 +28,9 @@ public sealed record CommentSnapshot(long Id, long? ReplyTo, string Author, stri
 public sealed record NodeSnapshot(NodeSummary Summary, string Parameters, string PackName, string PackHash, float[] Latent, int Layers, int Width,
     byte[] Png, IReadOnlyList<CommentSnapshot> Comments, IReadOnlyDictionary<string, VerdictValue> Verdicts);
 
+/// <summary>A room as the operator's list shows it (<c>faceweb room list</c>): no tokens, only counts.</summary>
+public sealed record RoomListing(Guid Id, string Title, string Owner, DateTime Created, int Nodes, int Comments, int WorkingLinks);
+
 public sealed record LinkSnapshot(Guid Id, RoomRole Role, DateTime Created, DateTime? Expires, bool Revoked);
 
 /// <summary>Review rooms in the database (SQLite or PostgreSQL): every read and write checks the caller's token first;
@@ -85,6 +88,27 @@ public sealed class RoomStore(Database database, IRoomEvents events, TimeProvide
     {
         await using var db = database.Open();
         return await db.RoomNodes.AnyAsync(n => n.Id == nodeId && n.RoomId == a.RoomId, ct);
+    }
+
+    /// <summary>Every room, newest first, for the operator (the CLI, which reaches the database directly; no web page lists rooms).</summary>
+    public async Task<IReadOnlyList<RoomListing>> ListAsync(CancellationToken ct = default)
+    {
+        var now = Now();
+        await using var db = database.Open();
+        var rooms = await db.Rooms.AsNoTracking().OrderByDescending(r => r.Created).ToListAsync(ct);
+        var nodes = await db.RoomNodes.GroupBy(n => n.RoomId).Select(g => new { g.Key, N = g.Count() }).ToDictionaryAsync(x => x.Key, x => x.N, ct);
+        var comments = await db.RoomComments.GroupBy(c => c.RoomId).Select(g => new { g.Key, N = g.Count() }).ToDictionaryAsync(x => x.Key, x => x.N, ct);
+        var links = await db.RoomLinks.Where(l => l.Revoked == null && (l.Expires == null || l.Expires > now)).GroupBy(l => l.RoomId)
+            .Select(g => new { g.Key, N = g.Count() }).ToDictionaryAsync(x => x.Key, x => x.N, ct);
+        return rooms.Select(r => new RoomListing(r.Id, r.Title, r.OwnerName, r.Created, nodes.GetValueOrDefault(r.Id), comments.GetValueOrDefault(r.Id),
+            links.GetValueOrDefault(r.Id))).ToList();
+    }
+
+    /// <summary>The operator's access to a room by its id (the CLI only; the web app knows rooms by their links alone).</summary>
+    public async Task<RoomAccess> OperatorAsync(Guid roomId, CancellationToken ct = default)
+    {
+        await using var db = database.Open();
+        return await db.Rooms.AnyAsync(r => r.Id == roomId, ct) ? new RoomAccess(roomId, Guid.Empty, RoomRole.Owner) : throw new RoomNotFoundException();
     }
 
     public async Task<string> AddLinkAsync(RoomAccess a, RoomRole role, DateTime? expires, CancellationToken ct = default)

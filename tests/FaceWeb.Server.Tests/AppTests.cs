@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace FaceWeb.Server.Tests;
 
-public sealed class AppTests(WebApplicationFactory<Program> factory) : IClassFixture<WebApplicationFactory<Program>>
+public sealed class AppTests(TestApp factory) : IClassFixture<TestApp>
 {
     static CancellationToken T => TestContext.Current.CancellationToken;
 

@@ -8,7 +8,10 @@ namespace FaceWeb.Server.Tests;
 public sealed class BusyEngineTests : IAsyncLifetime
 {
     static CancellationToken T => TestContext.Current.CancellationToken;
-    readonly WebApplicationFactory<Program> factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b => b.UseSetting("FaceWeb:MaxWaitingClients", "1"));
+    readonly TestApp app = new();
+    readonly WebApplicationFactory<Program> factory;
+
+    public BusyEngineTests() => factory = app.WithWebHostBuilder(b => b.UseSetting("FaceWeb:MaxWaitingClients", "1"));
 
     public ValueTask InitializeAsync() => ValueTask.CompletedTask;
 
@@ -40,5 +43,9 @@ public sealed class BusyEngineTests : IAsyncLifetime
         await Task.WhenAll(blocker, waiting);
     }
 
-    public async ValueTask DisposeAsync() => await factory.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await factory.DisposeAsync();
+        await app.DisposeAsync();
+    }
 }
