@@ -56,6 +56,11 @@ public static class CliApp
             Console.Error.WriteLine($"error: {OneLine(e.Message)}");
             return BadInput;
         }
+        catch (FaceWeb.Server.Persistence.StorageException e)
+        {
+            Console.Error.WriteLine($"error: {OneLine(e.Message)}");                   // the database's state, not the input
+            return 1;
+        }
         catch (OperationCanceledException)
         {
             Console.Error.WriteLine("cancelled");

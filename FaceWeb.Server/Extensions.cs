@@ -23,7 +23,7 @@ public static class Extensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<JobLog>();
         builder.Services.AddSingleton(sp => new Persistence.Database(builder.Configuration.GetConnectionString("Postgres"),
-            sp.GetRequiredService<EngineHost>().DataDirectory));
+            sp.GetRequiredService<EngineHost>().DataDirectory, builder.Configuration.GetValue("FaceWeb:DatabaseBusySeconds", 5)));
         builder.Services.AddHostedService<Persistence.DatabaseMigrator>();
         builder.Services.AddSingleton<TrainingPolicy>();
         builder.Services.AddSingleton<Rooms.IRoomEvents, Rooms.InProcessRoomEvents>();

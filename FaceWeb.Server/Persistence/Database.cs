@@ -14,7 +14,8 @@ public sealed class Database
     /// <summary>Where the data is, for the log (no password).</summary>
     public string Location { get; }
 
-    public Database(string? postgresConnection, string dataDirectory)
+    /// <param name="busySeconds">How long a SQLite write waits for another program's lock before it gives up with a clear error.</param>
+    public Database(string? postgresConnection, string dataDirectory, int busySeconds = 5)
     {
         if (postgresConnection is { Length: > 0 } cs)
         {
@@ -26,7 +27,7 @@ public sealed class Database
         {
             Directory.CreateDirectory(dataDirectory);
             string file = Path.Combine(dataDirectory, "faceweb.db");
-            sqlite = new DbContextOptionsBuilder<SqliteFaceWebDb>().UseSqlite($"Data Source={file}").Options;
+            sqlite = new DbContextOptionsBuilder<SqliteFaceWebDb>().UseSqlite($"Data Source={file};Default Timeout={busySeconds}").Options;
             (Provider, Location) = ("SQLite", file);
         }
     }
@@ -45,7 +46,13 @@ public sealed class DatabaseMigrator(Database database, ILogger<DatabaseMigrator
 {
     public async Task StartAsync(CancellationToken ct)
     {
-        await database.MigrateAsync(ct);
+        try { await database.MigrateAsync(ct); }
+        catch (Exception e) when (StorageErrors.Explain(e, $"The database at {database.Location} cannot be opened") is { } s)
+        {
+            // Not started over a database it cannot read: the file is left exactly as it is, for a backup or a repair.
+            log.LogCritical("{Message}", s.Message);
+            throw s;
+        }
         log.LogInformation("Database: {Provider} at {Location}", database.Provider, database.Location);
     }
 

@@ -58,6 +58,10 @@ public sealed class StoredEdit
 /// Each provider has its own migrations (<see cref="SqliteFaceWebDb"/>, <see cref="PostgresFaceWebDb"/>).</summary>
 public abstract class FaceWebDb(DbContextOptions options) : DbContext(options)
 {
+    /// <summary>One transaction, as always; a database failure comes out as a <see cref="StorageException"/> that says what to do.</summary>
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken ct = default) =>
+        StorageErrors.Guard(() => base.SaveChangesAsync(acceptAllChangesOnSuccess, ct));
+
     public DbSet<BrowserSession> Sessions => Set<BrowserSession>();
     public DbSet<StoredLatent> Latents => Set<StoredLatent>();
     public DbSet<StoredEdit> Edits => Set<StoredEdit>();

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using FaceWeb.Components.Services;
+using FaceWeb.Server.Persistence;
 
 namespace FaceWeb.Server.Rooms;
 
@@ -17,12 +18,12 @@ public sealed class RoomService(RoomStore store, RoomArchive archive, IRoomEvent
 
     public async Task<string> CreateAsync(string title, string displayName, CancellationToken ct = default)
     {
-        var (_, owner) = await store.CreateAsync(title, displayName, ct);
+        var (_, owner) = await Translate(() => store.CreateAsync(title, displayName, ct));
         log.LogInformation("Room created by circuit member {Member}", session.MemberKey);
         return owner;
     }
 
-    public Task<string> ImportAsync(Stream zip, string displayName, CancellationToken ct = default) => archive.ImportAsync(zip, displayName, ct);
+    public Task<string> ImportAsync(Stream zip, string displayName, CancellationToken ct = default) => Translate(() => archive.ImportAsync(zip, displayName, ct));
 
     public async Task<RoomView> OpenAsync(string roomToken, string displayName, CancellationToken ct = default)
     {
@@ -143,18 +144,23 @@ public sealed class RoomService(RoomStore store, RoomArchive archive, IRoomEvent
 
     async Task<RoomAccess> Resolve(string t, CancellationToken ct)
     {
-        try { return await store.ResolveAsync(t, ct); }
-        catch (RoomNotFoundException e) { Leave(); throw new ArgumentException(e.Message); }
+        try { return await Translate(() => store.ResolveAsync(t, ct)); }
+        catch (ArgumentException) { Leave(); throw; }
     }
 
-    static async Task<T> Translate<T>(Func<Task<T>> work)
+    async Task<T> Translate<T>(Func<Task<T>> work)
     {
         try { return await work(); }
         catch (RoomNotFoundException e) { throw new ArgumentException(e.Message); }
         catch (RoomForbiddenException e) { throw new InvalidOperationException(e.Message); }
+        catch (Exception e) when (StorageErrors.Explain(e) is { } s)
+        {
+            log.LogError(e, "Room storage failed: {Message}", s.Message);
+            throw s;                                                            // the page shows it; nothing was stored
+        }
     }
 
-    static async Task Translate(Func<Task> work) => await Translate(async () => { await work(); return 0; });
+    async Task Translate(Func<Task> work) => await Translate(async () => { await work(); return 0; });
 
     void OnEvent(RoomEvent e)
     {

@@ -34,7 +34,8 @@ public sealed record RoomListing(Guid Id, string Title, string Owner, DateTime C
 public sealed record LinkSnapshot(Guid Id, RoomRole Role, DateTime Created, DateTime? Expires, bool Revoked);
 
 /// <summary>Review rooms in the database (SQLite or PostgreSQL): every read and write checks the caller's token first;
-/// every write is one transaction, so a failure never leaves half a node; members hear of changes through
+/// every write is one transaction, so a failure never leaves half a node, and a database that cannot take it (locked,
+/// read-only, full, damaged) is a <see cref="StorageException"/> that says so; members hear of changes through
 /// <see cref="IRoomEvents"/>. Nothing of a room lives in a circuit.</summary>
 public sealed class RoomStore(Database database, IRoomEvents events, TimeProvider clock, IConfiguration config)
 {
@@ -135,8 +136,8 @@ public sealed class RoomStore(Database database, IRoomEvents events, TimeProvide
         Require(a, RoomRole.Owner, "Only the owner can revoke links.");
         if (linkId == a.LinkId) throw new ArgumentException("This is the link you are using; the owner's own link cannot be revoked.");
         await using var db = database.Open();
-        int n = await db.RoomLinks.Where(l => l.Id == linkId && l.RoomId == a.RoomId && l.Revoked == null)
-            .ExecuteUpdateAsync(u => u.SetProperty(l => l.Revoked, Now()), ct);
+        int n = await StorageErrors.Guard(() => db.RoomLinks.Where(l => l.Id == linkId && l.RoomId == a.RoomId && l.Revoked == null)
+            .ExecuteUpdateAsync(u => u.SetProperty(l => l.Revoked, Now()), ct));
         if (n == 0) throw new ArgumentException("That link is not one of this room's working links.");
         Changed(new RoomEvent(a.RoomId, RoomEventKind.LinkRevoked, LinkId: linkId));
     }
@@ -146,7 +147,7 @@ public sealed class RoomStore(Database database, IRoomEvents events, TimeProvide
         Require(a, RoomRole.Owner, "Only the owner can rename the room.");
         title = RoomLimits.Text(title, "title", RoomLimits.TitleLength);
         await using var db = database.Open();
-        await db.Rooms.Where(r => r.Id == a.RoomId).ExecuteUpdateAsync(u => u.SetProperty(r => r.Title, title), ct);
+        await StorageErrors.Guard(() => db.Rooms.Where(r => r.Id == a.RoomId).ExecuteUpdateAsync(u => u.SetProperty(r => r.Title, title), ct));
         Changed(new RoomEvent(a.RoomId, RoomEventKind.RoomRenamed));
     }
 
@@ -155,7 +156,7 @@ public sealed class RoomStore(Database database, IRoomEvents events, TimeProvide
     {
         Require(a, RoomRole.Owner, "Only the owner can delete the room.");
         await using var db = database.Open();
-        await db.Rooms.Where(r => r.Id == a.RoomId).ExecuteDeleteAsync(ct);       // cascades
+        await StorageErrors.Guard(() => db.Rooms.Where(r => r.Id == a.RoomId).ExecuteDeleteAsync(ct));       // cascades
         Changed(new RoomEvent(a.RoomId, RoomEventKind.RoomDeleted));
     }
 
