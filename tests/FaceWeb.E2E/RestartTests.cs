@@ -5,13 +5,14 @@ using static Microsoft.Playwright.Assertions;
 namespace FaceWeb.E2E;
 
 /// <summary>Nothing lost silently: a face made in a plain session and its Edit history are still there after the server
-/// is stopped and started again (same data folder, a new process state, a new port), and a link to a face this
-/// browser does not have says so.</summary>
+/// is stopped and started again (same data folder, a new process state, a new port), a review room survives its server
+/// process being stopped and a new one started, and a link to a face this browser does not have says so.</summary>
 public sealed class RestartTests : IAsyncLifetime
 {
     readonly string data = Directory.CreateTempSubdirectory("faceweb-e2e-restart-").FullName;
     readonly string profile = Directory.CreateTempSubdirectory("faceweb-e2e-").FullName;
     WebApplicationFactory<Program>? server;
+    ServerProcess? process;
     IPlaywright? playwright;
     IBrowserContext? browser;
 
@@ -62,10 +63,13 @@ public sealed class RestartTests : IAsyncLifetime
         await page.CloseAsync();
     }
 
+    /// <summary>A real restart: the server is its own OS process, stopped with SIGTERM, and a new process starts on the
+    /// same data folder; the node's latent, continued on Edit, renders the very image the room shows.</summary>
     [Fact]
     public async Task A_restart_keeps_a_room_its_tree_comments_and_verdicts_and_the_node_shows_the_same_image()
     {
-        string url = Start();
+        process = await ServerProcess.StartAsync(data, TestContext.Current.CancellationToken);
+        string url = process.BaseUrl;
         var page = await browser!.NewPageAsync();
         await page.GotoAsync(url + "/create");
         await page.GetByTestId("caption").Locator("input").FillAsync("a smiling woman");
@@ -93,14 +97,25 @@ public sealed class RestartTests : IAsyncLifetime
         string image = (await page.GetByTestId("room-image").GetAttributeAsync("src"))!;
         string tree = await page.Locator("[data-testid=room-node]").AllInnerTextsAsync().ContinueWith(t => string.Join("\n", t.Result));
 
-        await server!.DisposeAsync();                                   // the server goes away …
-        url = Start();                                                  // … and comes back on another port
+        Assert.Equal(0, await process.StopAsync(TestContext.Current.CancellationToken));   // the process ends cleanly …
+        await process.DisposeAsync();
+        process = await ServerProcess.StartAsync(data, TestContext.Current.CancellationToken);  // … a new one starts
+        url = process.BaseUrl;
         await page.GotoAsync(url + path);
         await Expect(page.GetByTestId("room-title")).ToHaveTextAsync("Kept");
         Assert.Equal(tree, string.Join("\n", await page.Locator("[data-testid=room-node]").AllInnerTextsAsync()));
         await Expect(page.GetByTestId("room-comment")).ToContainTextAsync("keep this one");
         await Expect(page.GetByTestId("room-verdicts")).ToContainTextAsync("Ada: Approve");
-        Assert.Equal(image, await page.GetByTestId("room-image").GetAttributeAsync("src"));   // the same pixels
+        Assert.Equal(image, await page.GetByTestId("room-image").GetAttributeAsync("src"));   // the stored image
+
+        // Continue from here: Edit renders the node's latent (the region painter's background is the start's render).
+        await page.GetByTestId("room-continue").ClickAsync();
+        await Expect(page.GetByTestId("edit-start-latent")).ToContainTextAsync("room node");
+        await page.Locator(".mud-tab", new() { HasText = "Optimisation" }).ClickAsync();
+        await page.GetByTestId("region-toggle").ClickAsync();
+        var canvas = page.Locator("canvas[style*='background']");
+        await Expect(canvas).ToHaveAttributeAsync("style", new System.Text.RegularExpressions.Regex("url"));
+        Assert.Contains($"url('{image}')", await canvas.GetAttributeAsync("style"));         // the same pixels, rendered again
         await page.CloseAsync();
     }
 
@@ -109,6 +124,7 @@ public sealed class RestartTests : IAsyncLifetime
         if (browser is not null) await browser.DisposeAsync();
         playwright?.Dispose();
         if (server is not null) await server.DisposeAsync();
+        if (process is not null) await process.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         foreach (var d in new[] { data, profile }) try { Directory.Delete(d, true); } catch (IOException) { }
     }
