@@ -22,7 +22,8 @@ public static class LiveQuick
         public double LongestGapMs;
     }
 
-    public static void Run(string pack, int sessions = 8, int seconds = 60)
+    /// <param name="alongside">Other work of the server run at the same time (e.g. room posts), given the run's stop token.</param>
+    public static void Run(string pack, int sessions = 8, int seconds = 60, Func<CancellationToken, Task>? alongside = null)
     {
         using var engine = FaceEngine.FromPack(pack);
         using var scheduler = new EngineScheduler();
@@ -59,7 +60,8 @@ public static class LiveQuick
             await Task.WhenAll(sends);
         }
 
-        Task.WaitAll(all.Select(User).ToArray());
+        var other = alongside?.Invoke(stop.Token) ?? Task.CompletedTask;
+        Task.WaitAll([.. all.Select(User), other]);
         double wall = clock.Elapsed.TotalSeconds, cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
         var latencies = all.SelectMany(s => s.LatencyMs).Order().ToArray();
         double P(double q) => latencies.Length == 0 ? double.NaN : latencies[Math.Min(latencies.Length - 1, (int)(q * latencies.Length))];

@@ -54,6 +54,12 @@ if (args.Length > 1 && args[0] == "quick-live")
     LiveQuick.Run(args[1], args.Length > 2 ? int.Parse(args[2]) : 8, args.Length > 3 ? int.Parse(args[3]) : 60);
     return;
 }
+if (args.Length > 1 && args[0] == "quick-live-rooms")
+{
+    RoomsQuick.PostingAlongsideLive(args[1], args.Length > 2 ? int.Parse(args[2]) : 8, args.Length > 3 ? int.Parse(args[3]) : 30,
+        args.Length > 4 ? double.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture) : 2, args.Length > 5 ? int.Parse(args[5]) : 20);
+    return;
+}
 if (args.Length > 0 && args[0] == "quick-rooms")
 {
     RoomsQuick.Run(args.Length > 1 ? int.Parse(args[1]) : 1000, args.Length > 2 ? int.Parse(args[2]) : 5000, args.Length > 3 ? int.Parse(args[3]) : 20);

@@ -72,5 +72,50 @@ public static class RoomsQuick
         try { Directory.Delete(data, true); } catch (IOException) { }
     }
 
+    /// <summary>`-- quick-live-rooms PACK [sessions] [seconds] [posts/s] [members]`: quick-live's sessions dragging, once
+    /// alone and once while a room with <paramref name="members"/> members gets <paramref name="postsPerSecond"/> posts a
+    /// second (each post written, fanned out, and read again by every member as their pages do), to see whether
+    /// posting slows other users' frames.</summary>
+    public static void PostingAlongsideLive(string pack, int sessions, int seconds, double postsPerSecond, int members)
+    {
+        string data = Directory.CreateTempSubdirectory("faceweb-bench-rooms-").FullName;
+        var db = new Database(Environment.GetEnvironmentVariable("FACEWEB_POSTGRES"), data);
+        db.MigrateAsync(CancellationToken.None).GetAwaiter().GetResult();
+        var events = new InProcessRoomEvents(NullLogger<InProcessRoomEvents>.Instance);
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["FaceWeb:RoomWritesPerMinute"] = "1000000" }).Build();
+        var store = new RoomStore(db, events, TimeProvider.System, config);
+        var owner = store.ResolveAsync(store.CreateAsync("bench", "owner").GetAwaiter().GetResult().OwnerToken).GetAwaiter().GetResult();
+        byte[] png = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, .. new byte[6000]];
+        var latent = new float[10 * 256];
+        int posted = 0, delivered = 0;
+        var subs = Enumerable.Range(0, members).Select(_ => events.Subscribe(owner.RoomId, e =>
+        {
+            if (e.Kind == RoomEventKind.NodePosted)
+                ThreadPool.QueueUserWorkItem(_ => { store.LoadAsync(owner).GetAwaiter().GetResult(); Interlocked.Increment(ref delivered); });
+        })).ToList();
+
+        Console.WriteLine("— frames alone —");
+        LiveQuick.Run(pack, sessions, seconds);
+        Console.WriteLine($"— frames while the room gets {postsPerSecond} posts/s, {members} members —");
+        LiveQuick.Run(pack, sessions, seconds, async stop =>
+        {
+            var period = TimeSpan.FromSeconds(1 / postsPerSecond);
+            using var timer = new PeriodicTimer(period);
+            try
+            {
+                while (await timer.WaitForNextTickAsync(stop))
+                {
+                    await store.PostNodeAsync(owner, "m", new(null, "edit", "global direction", """{"alpha":3}""", "faceweb-mini", new string('a', 64), latent, 10, 256, png, "owner"));
+                    posted++;
+                }
+            }
+            catch (OperationCanceledException) { }
+        });
+        Console.WriteLine($"posted {posted} nodes; {delivered} member reads ({db.Provider})");
+        foreach (var sub in subs) sub.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(data, true); } catch (IOException) { }
+    }
+
     static double Median(List<double> xs) { var s = xs.Order().ToList(); return s[s.Count / 2]; }
 }
