@@ -16,7 +16,8 @@ public partial class RoomPage
     RoomView? view;
     RoomNodeView? selected;
     IReadOnlyList<RoomLinkView> links = [];
-    string name = "", comment = "";
+    string name = "", comment = "", newTitle = "";
+    bool confirmDelete;
     string? latent, error, lost, newLink;
     long? replyTo;
     (double X, double Y)? pin;
@@ -46,7 +47,7 @@ public partial class RoomPage
             await using (var m = await JS.InvokeAsync<IJSObjectReference>("import", "./_content/FaceWeb.Components/displayName.js"))
                 await m.InvokeVoidAsync("set", name.Trim());
             if (view.Nodes.Count > 0) selected = await Rooms.NodeAsync(view.Nodes[^1].Id);
-            if (view.Role == RoomRole.Owner) links = await Rooms.LinksAsync();
+            if (view.Role == RoomRole.Owner) (links, newTitle) = (await Rooms.LinksAsync(), view.Title);
         }, joining: true);
     }
 
@@ -111,6 +112,18 @@ public partial class RoomPage
             url += $"&neutral={Uri.EscapeDataString(g.Neutral)}&target={Uri.EscapeDataString(g.Target)}"
                    + string.Create(CultureInfo.InvariantCulture, $"&alpha={g.Alpha:R}&beta={g.Beta:R}");
         Navigation.NavigateTo(url);
+    });
+
+    Task Rename() => Try(async () =>
+    {
+        await Rooms.RenameAsync(newTitle);
+        view = await Rooms.OpenAsync(Token, name);
+    });
+
+    Task Delete() => Try(async () =>
+    {
+        await Rooms.DeleteAsync();
+        (view, selected, lost) = (null, null, "The room was deleted.");
     });
 
     Task NewLink(RoomRole role) => Try(async () =>

@@ -42,6 +42,13 @@ public interface IRoomService
     /// it); for a style-space edit, which has no W+ of its own, that is its start, and the edit to apply again comes back too.</summary>
     Task<RoomContinuation> ContinueAsync(long nodeId, CancellationToken ct = default);
 
+    /// <summary>Owner only: a new title, shown at once to every member.</summary>
+    Task RenameAsync(string title, CancellationToken ct = default);
+
+    /// <summary>Owner only: the room with every node, image, latent, comment, verdict and link, for good; every member's
+    /// page loses it at once.</summary>
+    Task DeleteAsync(CancellationToken ct = default);
+
     Task<IReadOnlyList<RoomLinkView>> LinksAsync(CancellationToken ct = default);
     Task<string> AddLinkAsync(RoomRole role, CancellationToken ct = default);
     Task RevokeLinkAsync(Guid linkId, CancellationToken ct = default);

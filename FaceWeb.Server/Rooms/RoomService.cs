@@ -117,6 +117,19 @@ public sealed class RoomService(RoomStore store, RoomArchive archive, IRoomEvent
         return new RoomContinuation(session.Add(n.Latent, [1, n.Layers, n.Width], label, n.Png, n.Summary.Id), global);
     }
 
+    public async Task RenameAsync(string title, CancellationToken ct = default)
+    {
+        var a = await Current(ct);
+        await Translate(() => store.RenameAsync(a, title, ct));
+    }
+
+    public async Task DeleteAsync(CancellationToken ct = default)
+    {
+        var a = await Current(ct);
+        await Translate(() => store.DeleteAsync(a, ct));
+        log.LogInformation("Room {Room} deleted by its owner", a.RoomId);
+    }
+
     public async Task<IReadOnlyList<RoomLinkView>> LinksAsync(CancellationToken ct = default)
     {
         var a = await Current(ct);

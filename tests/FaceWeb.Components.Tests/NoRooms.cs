@@ -17,6 +17,8 @@ class NoRooms : IRoomService
     public Task ResolveCommentAsync(long commentId, bool resolved, CancellationToken ct = default) => throw new NotSupportedException();
     public Task VerdictAsync(long nodeId, VerdictValue verdict, CancellationToken ct = default) => throw new NotSupportedException();
     public Task<RoomContinuation> ContinueAsync(long nodeId, CancellationToken ct = default) => throw new NotSupportedException();
+    public Task RenameAsync(string title, CancellationToken ct = default) => throw new NotSupportedException();
+    public Task DeleteAsync(CancellationToken ct = default) => throw new NotSupportedException();
     public Task<IReadOnlyList<RoomLinkView>> LinksAsync(CancellationToken ct = default) => throw new NotSupportedException();
     public Task<string> AddLinkAsync(RoomRole role, CancellationToken ct = default) => throw new NotSupportedException();
     public Task RevokeLinkAsync(Guid linkId, CancellationToken ct = default) => throw new NotSupportedException();

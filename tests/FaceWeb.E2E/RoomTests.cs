@@ -120,6 +120,18 @@ public sealed class RoomTests(BrowserFixture app) : IClassFixture<BrowserFixture
         await viewer.ReloadAsync();
         await Expect(viewer.GetByTestId("room-missing")).ToBeVisibleAsync();
         await Expect(editor.GetByTestId("room-title")).ToBeVisibleAsync();                     // the others stay
+
+        // The owner renames the room (the others see it at once), then deletes it: every page loses it, and so do its downloads.
+        await owner.GetByTestId("room-rename-title").Locator("input").FillAsync("Smile review, <i>final</i>");
+        await owner.GetByTestId("room-rename").ClickAsync();
+        await Expect(editor.GetByTestId("room-title")).ToHaveTextAsync("Smile review, <i>final</i>");
+        string ownerUrl = owner.Url;
+        Assert.Equal(200, (await owner.APIRequest.GetAsync(ownerUrl + "/export.zip")).Status);
+        await owner.GetByTestId("room-delete").ClickAsync();
+        await owner.GetByTestId("room-delete-confirm").ClickAsync();
+        await Expect(owner.GetByTestId("room-missing")).ToBeVisibleAsync();
+        await Expect(editor.GetByTestId("room-missing")).ToBeVisibleAsync();
+        Assert.Equal(404, (await owner.APIRequest.GetAsync(ownerUrl + "/export.zip")).Status);
         Assert.Empty(dialogs);                                                                 // nothing typed ever ran
         await owner.CloseAsync();
     }
