@@ -18,6 +18,7 @@ public partial class RoomPage
     IReadOnlyList<RoomLinkView> links = [];
     string name = "", comment = "", newTitle = "";
     bool confirmDelete;
+    int linkDays;
     string? latent, error, lost, newLink;
     long? replyTo;
     (double X, double Y)? pin;
@@ -128,7 +129,7 @@ public partial class RoomPage
 
     Task NewLink(RoomRole role) => Try(async () =>
     {
-        newLink = Navigation.ToAbsoluteUri($"room/{await Rooms.AddLinkAsync(role)}").ToString();
+        newLink = Navigation.ToAbsoluteUri($"room/{await Rooms.AddLinkAsync(role, linkDays > 0 ? TimeSpan.FromDays(linkDays) : null)}").ToString();
         links = await Rooms.LinksAsync();
     });
 

@@ -50,7 +50,8 @@ public interface IRoomService
     Task DeleteAsync(CancellationToken ct = default);
 
     Task<IReadOnlyList<RoomLinkView>> LinksAsync(CancellationToken ct = default);
-    Task<string> AddLinkAsync(RoomRole role, CancellationToken ct = default);
+    /// <summary>Owner only: a new link with <paramref name="role"/>, working for <paramref name="lifetime"/> (null: until revoked); returns its token.</summary>
+    Task<string> AddLinkAsync(RoomRole role, TimeSpan? lifetime = null, CancellationToken ct = default);
     Task RevokeLinkAsync(Guid linkId, CancellationToken ct = default);
 
     /// <summary>Something in the open room changed (read it again), or, with <see cref="RoomChange.Lost"/>, this
@@ -80,7 +81,8 @@ public sealed record RoomNodeView(RoomNodeSummary Summary, string Parameters, st
 
 public sealed record RoomCommentView(long Id, long? ReplyTo, string Author, string Text, double? PinX, double? PinY, bool Resolved);
 
-public sealed record RoomLinkView(Guid Id, RoomRole Role, DateTime Created, bool Revoked, bool Yours);
+/// <param name="Expires">When it stops working (UTC), or null.</param>
+public sealed record RoomLinkView(Guid Id, RoomRole Role, DateTime Created, bool Revoked, bool Yours, DateTime? Expires = null);
 
 /// <param name="Token">The room's link, when this circuit opened it (to link back); null after a reload.</param>
 public sealed record RoomTarget(string Title, RoomRole Role, string? Token);

@@ -8,7 +8,7 @@ namespace FaceWeb.Server.Rooms;
 /// with and checks it again on every call (a revoked link fails at once), joins the room's presence, and turns the
 /// room's events into <see cref="IRoomService.Changed"/> for the page.</summary>
 public sealed class RoomService(RoomStore store, RoomArchive archive, IRoomEvents events, RoomPresence presence, SessionLatentStore session, EngineHost host,
-    ILogger<RoomService> log) : IRoomService, IDisposable
+    TimeProvider clock, ILogger<RoomService> log) : IRoomService, IDisposable
 {
     string? token, name;
     RoomAccess? access;
@@ -133,13 +133,14 @@ public sealed class RoomService(RoomStore store, RoomArchive archive, IRoomEvent
     public async Task<IReadOnlyList<RoomLinkView>> LinksAsync(CancellationToken ct = default)
     {
         var a = await Current(ct);
-        return (await Translate(() => store.LinksAsync(a, ct))).Select(l => new RoomLinkView(l.Id, l.Role, l.Created, l.Revoked, l.Id == a.LinkId)).ToList();
+        return (await Translate(() => store.LinksAsync(a, ct))).Select(l => new RoomLinkView(l.Id, l.Role, l.Created, l.Revoked, l.Id == a.LinkId, l.Expires)).ToList();
     }
 
-    public async Task<string> AddLinkAsync(RoomRole role, CancellationToken ct = default)
+    public async Task<string> AddLinkAsync(RoomRole role, TimeSpan? lifetime = null, CancellationToken ct = default)
     {
+        if (lifetime is { } l && (l <= TimeSpan.Zero || l > TimeSpan.FromDays(366))) throw new ArgumentException("A link works for between a minute and a year, or until revoked.");
         var a = await Current(ct);
-        return await Translate(() => store.AddLinkAsync(a, role, null, ct));
+        return await Translate(() => store.AddLinkAsync(a, role, lifetime is { } t ? clock.GetUtcNow().UtcDateTime + t : null, ct));
     }
 
     public async Task RevokeLinkAsync(Guid linkId, CancellationToken ct = default)

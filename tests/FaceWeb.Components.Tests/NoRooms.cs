@@ -20,6 +20,6 @@ class NoRooms : IRoomService
     public Task RenameAsync(string title, CancellationToken ct = default) => throw new NotSupportedException();
     public Task DeleteAsync(CancellationToken ct = default) => throw new NotSupportedException();
     public Task<IReadOnlyList<RoomLinkView>> LinksAsync(CancellationToken ct = default) => throw new NotSupportedException();
-    public Task<string> AddLinkAsync(RoomRole role, CancellationToken ct = default) => throw new NotSupportedException();
+    public Task<string> AddLinkAsync(RoomRole role, TimeSpan? lifetime = null, CancellationToken ct = default) => throw new NotSupportedException();
     public Task RevokeLinkAsync(Guid linkId, CancellationToken ct = default) => throw new NotSupportedException();
 }

@@ -146,7 +146,11 @@ public sealed class AppTests(TestApp factory) : IClassFixture<TestApp>
         Assert.Equal(("compare", "global direction"), (cNode.Summary.Kind, cNode.Summary.Method));
 
         // A viewer's link is a target, but posting through it is refused.
-        string viewer = await rooms.AddLinkAsync(RoomRole.Viewer, T);
+        string viewer = await rooms.AddLinkAsync(RoomRole.Viewer, ct: T);
+        await rooms.AddLinkAsync(RoomRole.Editor, TimeSpan.FromDays(7), T);                  // a link that expires
+        var expires = Assert.Single(await rooms.LinksAsync(T), l => l.Expires is not null).Expires!.Value;
+        Assert.InRange(expires - DateTime.UtcNow, TimeSpan.FromDays(7) - TimeSpan.FromMinutes(5), TimeSpan.FromDays(7));
+        await Assert.ThrowsAsync<ArgumentException>(() => rooms.AddLinkAsync(RoomRole.Editor, TimeSpan.FromDays(400), T));
         using var other = factory.Services.CreateScope();
         var viewerRooms = other.ServiceProvider.GetRequiredService<IRoomService>();
         await viewerRooms.OpenAsync(viewer, "Bo", T);
