@@ -15,17 +15,7 @@ public static class RoomsQuick
 {
     public static void Run(int nodes, int comments, int members)
     {
-        string data = Directory.CreateTempSubdirectory("faceweb-bench-rooms-").FullName;
-        var db = new Database(Environment.GetEnvironmentVariable("FACEWEB_POSTGRES"), data);
-        db.MigrateAsync(CancellationToken.None).GetAwaiter().GetResult();
-        var events = new InProcessRoomEvents(NullLogger<InProcessRoomEvents>.Instance);
-        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["FaceWeb:RoomWritesPerMinute"] = "1000000" }).Build();
-        var store = new RoomStore(db, events, TimeProvider.System, config);
-        var (_, token) = store.CreateAsync("bench", "owner").GetAwaiter().GetResult();
-        var owner = store.ResolveAsync(token).GetAwaiter().GetResult();
-        byte[] png = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, .. new byte[6000]];    // about a 64 px face's PNG
-        var latent = new float[10 * 256];                                                    // the default pack's W+
-        NewNode Node(long? parent) => new(parent, "edit", "global direction", """{"alpha":3}""", "faceweb-mini", new string('a', 64), latent, 10, 256, png, "owner");
+        var (data, db, events, config, store, owner) = Open();
 
         var sw = Stopwatch.StartNew();
         var ids = new List<long>();
@@ -78,15 +68,7 @@ public static class RoomsQuick
     /// posting slows other users' frames.</summary>
     public static void PostingAlongsideLive(string pack, int sessions, int seconds, double postsPerSecond, int members)
     {
-        string data = Directory.CreateTempSubdirectory("faceweb-bench-rooms-").FullName;
-        var db = new Database(Environment.GetEnvironmentVariable("FACEWEB_POSTGRES"), data);
-        db.MigrateAsync(CancellationToken.None).GetAwaiter().GetResult();
-        var events = new InProcessRoomEvents(NullLogger<InProcessRoomEvents>.Instance);
-        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["FaceWeb:RoomWritesPerMinute"] = "1000000" }).Build();
-        var store = new RoomStore(db, events, TimeProvider.System, config);
-        var owner = store.ResolveAsync(store.CreateAsync("bench", "owner").GetAwaiter().GetResult().OwnerToken).GetAwaiter().GetResult();
-        byte[] png = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, .. new byte[6000]];
-        var latent = new float[10 * 256];
+        var (data, db, events, _, store, owner) = Open();
         int posted = 0, delivered = 0;
         var subs = Enumerable.Range(0, members).Select(_ => events.Subscribe(owner.RoomId, e =>
         {
@@ -105,7 +87,7 @@ public static class RoomsQuick
             {
                 while (await timer.WaitForNextTickAsync(stop))
                 {
-                    await store.PostNodeAsync(owner, "m", new(null, "edit", "global direction", """{"alpha":3}""", "faceweb-mini", new string('a', 64), latent, 10, 256, png, "owner"));
+                    await store.PostNodeAsync(owner, "m", Node(null));
                     posted++;
                 }
             }
@@ -116,6 +98,24 @@ public static class RoomsQuick
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try { Directory.Delete(data, true); } catch (IOException) { }
     }
+
+    /// <summary>A room store as the app has it (no write limit), over SQLite in a temporary folder or FACEWEB_POSTGRES, with one room.</summary>
+    static (string Data, Database Db, InProcessRoomEvents Events, IConfiguration Config, RoomStore Store, RoomAccess Owner) Open()
+    {
+        string data = Directory.CreateTempSubdirectory("faceweb-bench-rooms-").FullName;
+        var db = new Database(Environment.GetEnvironmentVariable("FACEWEB_POSTGRES"), data);
+        db.MigrateAsync(CancellationToken.None).GetAwaiter().GetResult();
+        var events = new InProcessRoomEvents(NullLogger<InProcessRoomEvents>.Instance);
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["FaceWeb:RoomWritesPerMinute"] = "1000000" }).Build();
+        var store = new RoomStore(db, events, TimeProvider.System, config);
+        var owner = store.ResolveAsync(store.CreateAsync("bench", "owner").GetAwaiter().GetResult().OwnerToken).GetAwaiter().GetResult();
+        return (data, db, events, config, store, owner);
+    }
+
+    static readonly byte[] Png = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, .. new byte[6000]];    // about a 64 px face's PNG
+    static readonly float[] Latent = new float[10 * 256];                                                 // the default pack's W+
+
+    static NewNode Node(long? parent) => new(parent, "edit", "global direction", """{"alpha":3}""", "faceweb-mini", new string('a', 64), Latent, 10, 256, Png, "owner");
 
     static double Median(List<double> xs) { var s = xs.Order().ToList(); return s[s.Count / 2]; }
 }

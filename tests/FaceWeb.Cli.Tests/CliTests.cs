@@ -14,7 +14,8 @@ public sealed class CliTests : IDisposable
 
     public void Dispose() => Directory.Delete(tmp, recursive: true);
 
-    static (int Code, string Out, string Err) Faceweb(params string[] args)
+    /// <summary>Runs the built `faceweb` as its own process; its exit code, stdout and stderr.</summary>
+    internal static (int Code, string Out, string Err) Faceweb(params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "faceweb.dll"));

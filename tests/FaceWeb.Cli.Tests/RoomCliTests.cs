@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using FaceWeb.Components.Services;
 using FaceWeb.Server.Persistence;
 using FaceWeb.Server.Rooms;
@@ -17,17 +16,7 @@ public sealed class RoomCliTests : IDisposable
 
     public void Dispose() => Directory.Delete(tmp, recursive: true);
 
-    static (int Code, string Out, string Err) Faceweb(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "faceweb.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        p.WaitForExit();
-        return (p.ExitCode, stdout.Result, stderr.Result);
-    }
+    static (int Code, string Out, string Err) Faceweb(params string[] args) => CliTests.Faceweb(args);
 
     static async Task<RoomStore> Store(string data)
     {
