@@ -86,9 +86,15 @@ public sealed class SchedulerTests
         var a = Loop("a", 50); var b = Loop("b", 50);
         gate.Open();
         while (served["a"] < 5) await s.RunAsync("probe", _ => 0, T);
+        // "c" asks while the worker is held in a turn of its own, so no turn can run between counting and asking.
+        var hold = new Gate();
+        var held = s.RunAsync("y", hold.Block, T);
+        hold.WaitEntered();
         int before = total;
-        int position = await s.RunAsync("c", _ => { served["c"]++; return ++total; }, T);
-        await Task.WhenAll(blocker, a, b);
+        var c = s.RunAsync("c", _ => { served["c"]++; return ++total; }, T);
+        hold.Open();
+        int position = await c;
+        await Task.WhenAll(blocker, held, a, b);
         Assert.True(position - before <= 3, $"c waited {position - before} turns");
     }
 
