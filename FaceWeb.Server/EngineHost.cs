@@ -41,6 +41,8 @@ public sealed class EngineHost(IOptions<EngineOptions> options, IHostEnvironment
     string? loadedPack;
     public EngineScheduler Scheduler { get; } = new(options.Value.MaxWaitingClients);
     public Task<(FaceEngine Engine, PackSummary Pack)> Ready => ready.Task;
+    /// <summary>Generate's frames, batched across clients by the scheduler (set before <see cref="Ready"/> completes).</summary>
+    public BatchKind<(long Seed, double Truncation), SeedFrame> SeedFrames { get; private set; } = null!;
     /// <summary>The pack's editor (text–image space, StyleSpace statistics, fs3, mappers, sliders …); loaded after the generator.</summary>
     public Task<LoadedPack> Edits => edits.Task;
 
@@ -59,6 +61,7 @@ public sealed class EngineHost(IOptions<EngineOptions> options, IHostEnvironment
         {
             var loaded = Load();
             engine = loaded.Item1;
+            SeedFrames = engine.SeedFrames();
             ready.TrySetResult(loaded);
         }
         catch (Exception e)

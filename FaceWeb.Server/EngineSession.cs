@@ -31,10 +31,18 @@ public sealed class EngineSession(EngineHost host, CircuitWork circuit, JobLog j
     }
 
     /// <summary>One scheduler turn in <paramref name="lane"/>.</summary>
-    public async Task<T> RunAsync<T>(string lane, Func<CancellationToken, T> work, CancellationToken ct)
+    public Task<T> RunAsync<T>(string lane, Func<CancellationToken, T> work, CancellationToken ct) =>
+        Turn(token => host.Scheduler.RunAsync(Client(lane), work, token), ct);
+
+    /// <summary>One input of <paramref name="kind"/> in <paramref name="lane"/>, rendered in one batch with other
+    /// clients' inputs of that kind waiting at the same time.</summary>
+    public Task<TOut> RunBatchedAsync<TIn, TOut>(string lane, BatchKind<TIn, TOut> kind, TIn input, CancellationToken ct) =>
+        Turn(token => host.Scheduler.RunBatchedAsync(Client(lane), kind, input, token), ct);
+
+    async Task<T> Turn<T>(Func<CancellationToken, Task<T>> turn, CancellationToken ct)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, circuit.Token);
-        try { return await host.Scheduler.RunAsync(Client(lane), work, linked.Token); }
+        try { return await turn(linked.Token); }
         catch (EngineBusyException e) { throw new InvalidOperationException(e.Message, e); }
         catch (ObjectDisposedException e) { throw new OperationCanceledException("The server is stopping.", e); }   // SIGTERM: the scheduler is gone
     }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using FaceWeb.Components.Services;
 
 namespace FaceWeb.Server;
@@ -23,14 +22,9 @@ public sealed class FaceRenderService(EngineSession session, SessionLatentStore 
     public async Task<FaceFrame> RenderAsync(GenerateRequest request, CancellationToken ct = default)
     {
         Check(request, "frame");
-        var (engine, pack) = await session.Host.Ready.WaitAsync(ct);
-        return await session.RunAsync("render", token =>
-        {
-            token.ThrowIfCancellationRequested();
-            var sw = Stopwatch.StartNew();
-            var png = engine.RenderSeedPng(request.Seed, request.Truncation);
-            return new FaceFrame(png, request, pack.Resolution, sw.Elapsed.TotalMilliseconds);
-        }, ct);
+        var (_, pack) = await session.Host.Ready.WaitAsync(ct);
+        var frame = await session.RunBatchedAsync("render", session.Host.SeedFrames, (request.Seed, request.Truncation), ct);
+        return new FaceFrame(frame.Png, request, pack.Resolution, frame.Milliseconds, frame.Batch);
     }
 
     public async Task<string> KeepAsync(GenerateRequest request, CancellationToken ct = default)

@@ -20,7 +20,9 @@ public interface IFaceRenderService
 public sealed record GenerateRequest(long Seed, double Truncation);
 
 /// <param name="Png">The image, PNG-encoded.</param>
-public sealed record FaceFrame(byte[] Png, GenerateRequest Request, int Resolution, double Milliseconds)
+/// <param name="Milliseconds">The render of the batch the frame came in.</param>
+/// <param name="Batch">How many clients' frames that render made (the engine batches frames asked for at the same time).</param>
+public sealed record FaceFrame(byte[] Png, GenerateRequest Request, int Resolution, double Milliseconds, int Batch = 1)
 {
     public string DataUrl => Images.DataUrl(Png);
 }

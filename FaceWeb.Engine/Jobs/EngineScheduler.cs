@@ -12,13 +12,18 @@ public sealed class EngineBusyException(string message) : Exception(message);
 /// <item>Fair: the next turn goes to the waiting client that has waited longest since its last turn ended (or since it
 /// asked, if it was never served), so no client starves while others are served many times.</item>
 /// <item>Bounded: at most <c>maxWaitingClients</c> clients wait; the next one gets <see cref="EngineBusyException"/>.</item>
+/// <item>Batched: requests of one <see cref="BatchKind{TIn,TOut}"/> (frames of one generator) that wait at the same time
+/// run as one turn, in one batched call: the turn's client first, then the others of that kind that have waited
+/// longest, up to the kind's batch size. Nothing waits for a batch to fill.</item>
 /// </list></summary>
 public sealed class EngineScheduler : IDisposable
 {
-    sealed class Item(string client, Func<CancellationToken, object?> work, CancellationToken callerToken)
+    sealed class Item(string client, Func<CancellationToken, object?> work, CancellationToken callerToken, IBatchKind? kind = null, object? input = null)
     {
         public string Client { get; } = client;
         public Func<CancellationToken, object?> Work { get; } = work;
+        public IBatchKind? Kind { get; } = kind;
+        public object? Input { get; } = input;
         public CancellationTokenSource Cts { get; } = CancellationTokenSource.CreateLinkedTokenSource(callerToken);
         public TaskCompletionSource<object?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public CancellationTokenRegistration Registration { get; set; }
@@ -58,10 +63,18 @@ public sealed class EngineScheduler : IDisposable
     /// <summary>Queues <paramref name="work"/> for <paramref name="client"/>, replacing that client's pending request
     /// (which is cancelled); a running one is left to finish. The task is cancelled when replaced, when
     /// <paramref name="ct"/> fires, or on shutdown.</summary>
-    public async Task<T> RunAsync<T>(string client, Func<CancellationToken, T> work, CancellationToken ct = default)
+    public Task<T> RunAsync<T>(string client, Func<CancellationToken, T> work, CancellationToken ct = default) =>
+        Enqueue<T>(new Item(client, c => work(c), ct), ct);
+
+    /// <summary>As <see cref="RunAsync{T}"/>, for work that <paramref name="kind"/> can run for several clients at once:
+    /// <paramref name="input"/> joins the other waiting inputs of that kind in one batched turn.</summary>
+    public Task<TOut> RunBatchedAsync<TIn, TOut>(string client, BatchKind<TIn, TOut> kind, TIn input, CancellationToken ct = default) =>
+        Enqueue<TOut>(new Item(client, c => kind.Run([input], c)[0], ct, kind, input), ct);
+
+    async Task<T> Enqueue<T>(Item item, CancellationToken ct)
     {
-        ct.ThrowIfCancellationRequested();
-        var item = new Item(client, c => work(c), ct);
+        if (ct.IsCancellationRequested) { item.Cts.Dispose(); ct.ThrowIfCancellationRequested(); }
+        string client = item.Client;
         lock (gate)
         {
             ObjectDisposedException.ThrowIf(shutdown.IsCancellationRequested, this);
@@ -99,17 +112,24 @@ public sealed class EngineScheduler : IDisposable
         try { item.Cts.Cancel(); } catch (ObjectDisposedException) { }
     }
 
-    /// <summary>Under the lock: the waiting item that has waited longest, or null.</summary>
-    Item? Next()
+    /// <summary>Under the lock: the next turn: the waiting item that has waited longest, with, when it is batchable, the
+    /// other waiting items of its kind that have waited longest (up to the kind's batch size); empty when none waits.</summary>
+    List<Item> Next()
     {
         Item? best = null;
         foreach (var item in pending.Values)
             if (best is null || item.WaitingSince < best.WaitingSince) best = item;
-        if (best is null) return null;
-        pending.Remove(best.Client);
-        running[best.Client] = best;
-        turns++;
-        return best;
+        if (best is null) return [];
+        List<Item> turn = [best];
+        if (best.Kind is { } kind)
+            turn.AddRange(pending.Values.Where(i => i != best && ReferenceEquals(i.Kind, kind)).OrderBy(i => i.WaitingSince).Take(kind.MaxBatch - 1));
+        foreach (var item in turn)
+        {
+            pending.Remove(item.Client);
+            running[item.Client] = item;
+        }
+        turns += turn.Count;
+        return turn;
     }
 
     void Loop()
@@ -118,36 +138,69 @@ public sealed class EngineScheduler : IDisposable
         {
             try { signal.Wait(shutdown.Token); }
             catch (OperationCanceledException) { return; }
-            Item? item;
-            lock (gate) item = Next();
-            if (item is null) continue;  // a replaced or withdrawn request left a spare signal
+            List<Item> turn;
+            lock (gate) turn = Next();
+            if (turn.Count == 0) continue;  // a replaced, withdrawn or batched request left a spare signal
             try
             {
-                if (!item.Cts.IsCancellationRequested)
-                {
-                    var result = item.Work(item.Cts.Token);
-                    if (item.Cts.IsCancellationRequested) item.Done.TrySetCanceled();
-                    else item.Done.TrySetResult(result);
-                }
-                else item.Done.TrySetCanceled();
+                if (turn.Count == 1) Run(turn[0]);
+                else RunBatch(turn);
             }
-            catch (OperationCanceledException) { item.Done.TrySetCanceled(); }
-            catch (Exception e) { item.Done.TrySetException(e); }
             finally
             {
                 lock (gate)
                 {
-                    if (running.TryGetValue(item.Client, out var r) && ReferenceEquals(r, item)) running.Remove(item.Client);
                     long now = DateTime.UtcNow.Ticks;
-                    lastTurn[item.Client] = now;
-                    if (pending.TryGetValue(item.Client, out var next)) next.WaitingSince = now;
+                    foreach (var item in turn)
+                    {
+                        if (running.TryGetValue(item.Client, out var r) && ReferenceEquals(r, item)) running.Remove(item.Client);
+                        lastTurn[item.Client] = now;
+                        if (pending.TryGetValue(item.Client, out var next)) next.WaitingSince = now;
+                    }
                     if (lastTurn.Count > 4 * maxWaitingClients)
                         foreach (var stale in lastTurn.Where(kv => now - kv.Value > Forget).Select(kv => kv.Key).ToList()) lastTurn.Remove(stale);
                 }
-                item.Registration.Dispose();
-                item.Cts.Dispose();
+                foreach (var item in turn)
+                {
+                    item.Registration.Dispose();
+                    item.Cts.Dispose();
+                }
             }
         }
+    }
+
+    static void Run(Item item)
+    {
+        try
+        {
+            if (!item.Cts.IsCancellationRequested)
+            {
+                var result = item.Work(item.Cts.Token);
+                if (item.Cts.IsCancellationRequested) item.Done.TrySetCanceled();
+                else item.Done.TrySetResult(result);
+            }
+            else item.Done.TrySetCanceled();
+        }
+        catch (OperationCanceledException) { item.Done.TrySetCanceled(); }
+        catch (Exception e) { item.Done.TrySetException(e); }
+    }
+
+    /// <summary>One call for the turn's items still wanted; each gets its own result (a failure fails them all: it is
+    /// the same call). A caller that goes away meanwhile is cancelled; the others still get theirs.</summary>
+    void RunBatch(List<Item> turn)
+    {
+        var live = turn.Where(i => !i.Cts.IsCancellationRequested).ToList();
+        foreach (var item in turn.Except(live)) item.Done.TrySetCanceled();
+        if (live.Count == 0) return;
+        try
+        {
+            var results = live[0].Kind!.RunBatch(live.Select(i => i.Input).ToList(), shutdown.Token);
+            for (int i = 0; i < live.Count; i++)
+                if (live[i].Cts.IsCancellationRequested) live[i].Done.TrySetCanceled();
+                else live[i].Done.TrySetResult(results[i]);
+        }
+        catch (OperationCanceledException) { foreach (var item in live) item.Done.TrySetCanceled(); }
+        catch (Exception e) { foreach (var item in live) item.Done.TrySetException(e); }
     }
 
     public void Dispose()
@@ -164,4 +217,27 @@ public sealed class EngineScheduler : IDisposable
         signal.Dispose();
         shutdown.Dispose();
     }
+}
+
+/// <summary>What <see cref="EngineScheduler"/> needs of a batch kind, whatever its types.</summary>
+public interface IBatchKind
+{
+    int MaxBatch { get; }
+    IReadOnlyList<object?> RunBatch(IReadOnlyList<object?> inputs, CancellationToken ct);
+}
+
+/// <summary>Work that can be done for several clients in one call (<see cref="EngineScheduler.RunBatchedAsync{TIn,TOut}"/>):
+/// <paramref name="run"/> takes the inputs of one turn and returns one result per input, in order.</summary>
+public sealed class BatchKind<TIn, TOut>(int maxBatch, Func<IReadOnlyList<TIn>, CancellationToken, IReadOnlyList<TOut>> run) : IBatchKind
+{
+    public int MaxBatch { get; } = maxBatch >= 1 ? maxBatch : throw new ArgumentOutOfRangeException(nameof(maxBatch), "at least 1");
+
+    public IReadOnlyList<TOut> Run(IReadOnlyList<TIn> inputs, CancellationToken ct)
+    {
+        var results = run(inputs, ct);
+        return results.Count == inputs.Count ? results : throw new InvalidOperationException($"a batch of {inputs.Count} gave {results.Count} results");
+    }
+
+    IReadOnlyList<object?> IBatchKind.RunBatch(IReadOnlyList<object?> inputs, CancellationToken ct) =>
+        Run(inputs.Cast<TIn>().ToList(), ct).Cast<object?>().ToList();
 }

@@ -6,7 +6,8 @@ namespace FaceWeb.Bench;
 
 /// <summary>`quick-live PACK [sessions] [seconds]`: simulated users dragging at once. Each session sends input at
 /// random 60–140 ms intervals the way the app's FramePump does (each input at once; the scheduler coalesces), through
-/// one <see cref="EngineScheduler"/> that renders the pack's generator to PNG like the Generate page. Reports frames per
+/// one <see cref="EngineScheduler"/> that renders the pack's generator to PNG like the Generate page, batching the frames
+/// asked for at the same time (<see cref="FaceEngine.SeedFrames"/>, up to `batch`; 1 renders each alone). Reports frames per
 /// session (min/max), input→frame latency (p50/p95), each session's longest wait between frames, and CPU use.</summary>
 public static class LiveQuick
 {
@@ -23,10 +24,17 @@ public static class LiveQuick
     }
 
     /// <param name="alongside">Other work of the server run at the same time (e.g. room posts), given the run's stop token.</param>
-    public static void Run(string pack, int sessions = 8, int seconds = 60, Func<CancellationToken, Task>? alongside = null)
+    /// <param name="batch">the most frames one forward renders for several sessions (1: each frame alone, as before batching).</param>
+    /// <param name="interval">each session's pause between inputs, drawn uniformly from this range in ms (60–140 by default;
+    /// Chromium's drags in the E2E tests send about 27 a second, 30–45 ms).</param>
+    public static void Run(string pack, int sessions = 8, int seconds = 60, Func<CancellationToken, Task>? alongside = null, int batch = 8,
+        (int Min, int Max)? interval = null)
     {
+        var (minMs, maxMs) = interval ?? (60, 140);
         using var engine = FaceEngine.FromPack(pack);
         using var scheduler = new EngineScheduler();
+        var frames = engine.SeedFrames(batch);
+        long batchSizes = 0, delivered = 0;
         engine.RenderSeedPng(0, 0.7);                                            // warm-up
         var all = Enumerable.Range(0, sessions).Select(i => new Session(i)).ToArray();
         var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
@@ -36,7 +44,12 @@ public static class LiveQuick
         // One input, as FramePump sends it: at once; the scheduler replaces it if newer input arrives before it renders.
         async Task Send(Session s, long seq, long seed, double psi, long asked)
         {
-            try { await scheduler.RunAsync(s.Client, _ => engine.RenderSeedPng(seed, psi)); }
+            try
+            {
+                var frame = await scheduler.RunBatchedAsync(s.Client, frames, (seed, psi));
+                Interlocked.Add(ref batchSizes, frame.Batch);
+                Interlocked.Increment(ref delivered);
+            }
             catch (OperationCanceledException) { lock (s.Gate) s.Replaced++; return; }
             long now = Stopwatch.GetTimestamp();
             lock (s.Gate)
@@ -54,7 +67,7 @@ public static class LiveQuick
             var sends = new List<Task>();
             while (!stop.IsCancellationRequested)
             {
-                try { await Task.Delay(s.Rng.Next(60, 141), stop.Token); } catch (OperationCanceledException) { break; }
+                try { await Task.Delay(s.Rng.Next(minMs, maxMs + 1), stop.Token); } catch (OperationCanceledException) { break; }
                 sends.Add(Send(s, ++s.Sent, s.Rng.Next(0, 1000), s.Rng.NextDouble() * 1.2, Stopwatch.GetTimestamp()));
             }
             await Task.WhenAll(sends);
@@ -65,12 +78,13 @@ public static class LiveQuick
         double wall = clock.Elapsed.TotalSeconds, cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
         var latencies = all.SelectMany(s => s.LatencyMs).Order().ToArray();
         double P(double q) => latencies.Length == 0 ? double.NaN : latencies[Math.Min(latencies.Length - 1, (int)(q * latencies.Length))];
-        Console.WriteLine($"{sessions} sessions, {wall:0.0} s, pack {engine.Pack.Name} ({engine.Pack.Resolution} px), {Environment.ProcessorCount} cores");
+        Console.WriteLine($"{sessions} sessions, input every {minMs}–{maxMs} ms, {wall:0.0} s, pack {engine.Pack.Name} ({engine.Pack.Resolution} px), {Environment.ProcessorCount} cores");
         Console.WriteLine($"frames per session: {string.Join(" ", all.Select(s => s.LatencyMs.Count))}");
         Console.WriteLine($"min {all.Min(s => s.LatencyMs.Count)}, max {all.Max(s => s.LatencyMs.Count)}, total {latencies.Length} ({latencies.Length / wall:0.0}/s)");
         Console.WriteLine($"input→frame latency: p50 {P(0.5):0} ms, p95 {P(0.95):0} ms, max {P(1):0} ms");
         Console.WriteLine($"longest wait between frames per session: {string.Join(" ", all.Select(s => s.LongestGapMs.ToString("0")))} ms");
         Console.WriteLine($"inputs replaced before they rendered: {all.Sum(s => s.Replaced)} of {all.Sum(s => s.Sent)}");
+        Console.WriteLine($"frames rendered in batches of {(double)batchSizes / Math.Max(1, delivered):0.0} on average (at most {batch})");
         Console.WriteLine($"CPU {cpu / wall * 100:0} % of one core");
     }
 }

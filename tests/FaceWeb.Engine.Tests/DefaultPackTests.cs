@@ -9,6 +9,31 @@ namespace FaceWeb.Engine.Tests;
 /// sample grid that the training code rendered on the GPU (seeds 0–63, ψ = 1, constant noise).</summary>
 public sealed class DefaultPackTests
 {
+    /// <summary>#17: frames of several clients rendered in one batched forward are each the frame rendered alone (within
+    /// float rounding: at most one 8-bit level on a few pixels).</summary>
+    [Fact]
+    public void A_batched_frame_is_the_same_frame_rendered_alone()
+    {
+        using var engine = FaceEngine.FromPack(Repository.DefaultPack());
+        (long, double)[] frames = [(0, 0.7), (5, 1.0), (123456, 0.3), (0, 0.7)];
+        var batch = engine.SeedFrames(8).Run(frames, TestContext.Current.CancellationToken);
+        Assert.All(batch, f => Assert.Equal(4, f.Batch));
+        for (int i = 0; i < frames.Length; i++)
+        {
+            using var together = Image.Load<Rgb24>(batch[i].Png);
+            using var alone = Image.Load<Rgb24>(engine.RenderSeedPng(frames[i].Item1, frames[i].Item2));
+            int worst = 0;
+            for (int y = 0; y < alone.Height; y++)
+                for (int x = 0; x < alone.Width; x++)
+                {
+                    var (a, b) = (alone[x, y], together[x, y]);
+                    worst = Math.Max(worst, Math.Max(Math.Abs(a.R - b.R), Math.Max(Math.Abs(a.G - b.G), Math.Abs(a.B - b.B))));
+                }
+            Assert.True(worst <= 1, $"frame {i}: {worst} levels apart");
+        }
+        Assert.Equal(batch[0].Png, batch[3].Png);                                       // the same input, the same frame
+    }
+
     [Fact]
     public void Engine_reproduces_the_model_cards_sample_grid()
     {

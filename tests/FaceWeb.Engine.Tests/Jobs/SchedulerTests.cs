@@ -98,6 +98,48 @@ public sealed class SchedulerTests
         Assert.True(position - before <= 3, $"c waited {position - before} turns");
     }
 
+    /// <summary>#17: frames of one kind that wait together run as one call, up to the kind's batch size, the longest
+    /// waiting first; other work is not batched; a caller that leaves before its batch runs is left out of it.</summary>
+    [Fact]
+    public async Task Batchable_requests_waiting_together_run_in_one_call_up_to_the_batch_size()
+    {
+        using var s = new EngineScheduler();
+        var calls = new List<int[]>();
+        var frames = new BatchKind<int, string>(3, (inputs, _) => { calls.Add([.. inputs]); return inputs.Select(i => $"frame {i}").ToList(); });
+        var gate = new Gate();
+        var blocker = s.RunAsync("x", gate.Block, T);
+        gate.WaitEntered();
+        using var leaving = new CancellationTokenSource();
+        var asked = Enumerable.Range(1, 5).Select(i => s.RunBatchedAsync($"c{i}", frames, i, i == 2 ? leaving.Token : T)).ToList();
+        var single = s.RunAsync("y", _ => "alone", T);
+        leaving.Cancel();                                                           // c2 leaves before its turn
+        gate.Open();
+        Assert.Equal("frame 1", await asked[0]);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => asked[1]);
+        Assert.Equal(["frame 3", "frame 4", "frame 5"], await Task.WhenAll(asked[2], asked[3], asked[4]));
+        Assert.Equal("alone", await single);
+        await blocker;
+        // c1, c3 and c4 waited longest: one call of 3 (the batch size); c5 then runs in a call of its own ("y" is no frame).
+        Assert.Equal([[1, 3, 4], [5]], calls);
+    }
+
+    [Fact]
+    public async Task A_failing_batch_fails_each_of_its_callers_and_the_scheduler_goes_on()
+    {
+        using var s = new EngineScheduler();
+        var frames = new BatchKind<int, int>(8, (inputs, _) => inputs.Contains(13) ? throw new InvalidOperationException("bad frame") : inputs);
+        var gate = new Gate();
+        var blocker = s.RunAsync("x", gate.Block, T);
+        gate.WaitEntered();
+        var a = s.RunBatchedAsync("a", frames, 12, T);
+        var b = s.RunBatchedAsync("b", frames, 13, T);
+        gate.Open();
+        Assert.Equal("bad frame", (await Assert.ThrowsAsync<InvalidOperationException>(() => a)).Message);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => b);
+        Assert.Equal(7, await s.RunBatchedAsync("a", frames, 7, T));
+        await blocker;
+    }
+
     [Fact]
     public async Task Clients_are_served_in_the_order_they_started_waiting()
     {
