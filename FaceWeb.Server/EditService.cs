@@ -247,15 +247,12 @@ public sealed class EditService(EngineSession engineSession, SessionLatentStore 
         return a.Editor.SeedStart(seed, session.Truncation);
     }
 
-    /// <summary>One one-pass edit in the circuit's "edit" lane: start, apply, PNG.</summary>
-    Task<EditFrame> Run(LoadedPack a, long seed, string? latent, EditRequest request, string prefix, CancellationToken ct) =>
-        engineSession.RunAsync("edit", token =>
-        {
-            token.ThrowIfCancellationRequested();
-            using var start = Start(a, seed, latent);
-            using var result = a.Editor.Apply(start, request);
-            var (from, origin) = session.Provenance(seed, latent);
-            return new EditFrame(ImageTensors.ToPng(result.Image), result.Method.Title(), prefix + result.Detail, result.Milliseconds, result.ChannelsMoved,
-                Draft: NodeDrafts.Of("edit", request, result, start, from, origin));
-        }, ct);
+    /// <summary>One one-pass edit in the circuit's "edit" lane (batched with other clients' frames): start, apply, PNG.</summary>
+    Task<EditFrame> Run(LoadedPack a, long seed, string? latent, EditRequest request, string prefix, CancellationToken ct)
+    {
+        var (from, origin) = session.Provenance(seed, latent);
+        return engineSession.RunBatchedAsync("edit", a.EditFrames, new EditJob(() => Start(a, seed, latent), request, (result, start) =>
+            new EditFrame(ImageTensors.ToPng(result.Image), result.Method.Title(), prefix + result.Detail, result.Milliseconds, result.ChannelsMoved,
+                Draft: NodeDrafts.Of("edit", request, result, start, from, origin))), ct);
+    }
 }

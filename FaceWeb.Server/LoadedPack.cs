@@ -1,5 +1,8 @@
+using FaceWeb.Components.Services;
 using FaceWeb.Engine;
 using FaceWeb.Engine.Editing;
+using FaceWeb.Engine.Jobs;
+using static TorchSharp.torch;
 
 namespace FaceWeb.Server;
 
@@ -17,6 +20,41 @@ public sealed class LoadedPack(PackEditor editor, SliderRegistry sliders, PackOv
     public PackOverlay? Overlay { get; } = overlay;
     /// <summary>Why text edits are off, when they are.</summary>
     public string? Unavailable { get; } = unavailable ?? editor.SpaceMissing;
+
+    /// <summary>Edit's and the sliders' one-pass frames, batched across clients by the scheduler: each client's start and
+    /// request, one <see cref="PackEditor.ApplyAll"/> for all; a client whose own input fails gets its own error.</summary>
+    public BatchKind<EditJob, EditFrame> EditFrames { get; } = new(8, (jobs, _) => RunEdits(editor, jobs));
+
+    static IReadOnlyList<BatchResult<EditFrame>> RunEdits(PackEditor editor, IReadOnlyList<EditJob> jobs)
+    {
+        var outcomes = new BatchResult<EditFrame>[jobs.Count];
+        var ready = new List<(int Job, Tensor Start)>();
+        try
+        {
+            for (int i = 0; i < jobs.Count; i++)
+            {
+                try { ready.Add((i, jobs[i].Start())); }
+                catch (Exception e) when (e is ArgumentException or InvalidOperationException) { outcomes[i] = BatchResult<EditFrame>.Failed(e); }
+            }
+            try
+            {
+                var results = editor.ApplyAll(ready.Select(r => (r.Start, jobs[r.Job].Request)).ToList());
+                for (int k = 0; k < ready.Count; k++)
+                    using (results[k]) outcomes[ready[k].Job] = BatchResult<EditFrame>.Ok(jobs[ready[k].Job].Format(results[k], ready[k].Start));
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException && ready.Count > 1)
+            {
+                // One request the editor refuses: each alone, so only its own client hears of it.
+                foreach (var (job, start) in ready)
+                {
+                    try { using var result = editor.Apply(start, jobs[job].Request); outcomes[job] = BatchResult<EditFrame>.Ok(jobs[job].Format(result, start)); }
+                    catch (Exception one) when (one is ArgumentException or InvalidOperationException) { outcomes[job] = BatchResult<EditFrame>.Failed(one); }
+                }
+            }
+        }
+        finally { foreach (var (_, start) in ready) start.Dispose(); }
+        return outcomes;
+    }
 
     /// <summary>One job of a kind at a time across all users (e.g. one precompute, one mapper per text).</summary>
     public IDisposable BeginJob(string key, string busy)
@@ -43,3 +81,7 @@ public sealed class LoadedPack(PackEditor editor, SliderRegistry sliders, PackOv
         return new LoadedPack(editor, new SliderRegistry(editor, null, why, log), null, why);
     }
 }
+
+/// <summary>One client's one-pass edit, as a batch takes it (engine thread): how to get its start W+ [1,L,D], what to
+/// apply, and how to turn the result (with the start) into the client's frame.</summary>
+public sealed record EditJob(Func<Tensor> Start, EditRequest Request, Func<EditResult, Tensor, EditFrame> Format);

@@ -103,17 +103,16 @@ public sealed class SliderService(EngineSession engineSession, SessionLatentStor
         var groups = EditService.Layers(r.Coarse, r.Middle, r.Fine);
         double psi = session.Truncation;
         var p = await engineSession.PackAsync(ct);
-        return await engineSession.RunAsync("sliders", token =>
-        {
-            token.ThrowIfCancellationRequested();
-            var request = new SliderEdit(r.Values.Select(v => (v.Key, v.Value)).ToList(), r.KeepFixed, groups, r.Latent is null ? r.Seed : null, psi);
-            using var start = r.Latent is null ? p.Editor.SeedStart(r.Seed, psi) : session.Get(r.Latent, p.Engine.Generator.Config.NLatent, p.Engine.Generator.Config.StyleDim);
-            using var result = p.Editor.Apply(start, request);
-            string detail = r.Values.All(v => v.Value == 0) ? (r.Latent is null ? $"seed {r.Seed}" : "session latent") : result.Detail;
-            var (from, origin) = session.Provenance(r.Seed, r.Latent);
-            return new EditFrame(ImageTensors.ToPng(result.Image), result.Method.Title(), detail, result.Milliseconds,
-                Draft: NodeDrafts.Of("slider", request, result, start, from, origin));
-        }, ct);
+        var request = new SliderEdit(r.Values.Select(v => (v.Key, v.Value)).ToList(), r.KeepFixed, groups, r.Latent is null ? r.Seed : null, psi);
+        var (from, origin) = session.Provenance(r.Seed, r.Latent);
+        return await engineSession.RunBatchedAsync("sliders", p.EditFrames, new EditJob(
+            () => r.Latent is null ? p.Editor.SeedStart(r.Seed, psi) : session.Get(r.Latent, p.Engine.Generator.Config.NLatent, p.Engine.Generator.Config.StyleDim),
+            request, (result, start) =>
+            {
+                string detail = r.Values.All(v => v.Value == 0) ? (r.Latent is null ? $"seed {r.Seed}" : "session latent") : result.Detail;
+                return new EditFrame(ImageTensors.ToPng(result.Image), result.Method.Title(), detail, result.Milliseconds,
+                    Draft: NodeDrafts.Of("slider", request, result, start, from, origin));
+            }), ct);
     }
 
     public async IAsyncEnumerable<LearnProgress> LearnAsync(LearnSliderRequest r, [EnumeratorCancellation] CancellationToken ct = default)

@@ -181,30 +181,61 @@ public sealed class PackEditor : IDisposable
     // ---- one-pass methods -----------------------------------------------------------------------------------------
 
     /// <summary>Runs a one-pass method on W+ <paramref name="start"/> [N,L,D] (N ≥ 1). Optimisations go through <see cref="Optimise"/>.</summary>
-    public EditResult Apply(Tensor start, EditRequest request)
+    public EditResult Apply(Tensor start, EditRequest request) => ApplyAll([(start, request)])[0];
+
+    /// <summary>Several one-pass edits (of several clients) in one batched synthesis: each start [N,L,D] with its request;
+    /// one result each, in order, equal to <see cref="Apply"/>'s to float rounding. The batch's time is each one's time.</summary>
+    public IReadOnlyList<EditResult> ApplyAll(IReadOnlyList<(Tensor Start, EditRequest Request)> edits)
     {
         CheckThread();
         var sw = Stopwatch.StartNew();
         // What a method loads on first use is loaded before the scope, so the scope does not take it.
-        var mapper = request is MapperEdit m ? Mapper(m.Mapper) : null;
-        var principal = request is PrincipalEdit ? Principal : null;
-        using var _ = no_grad();
+        foreach (var (_, request) in edits)
+        {
+            if (request is MapperEdit m) Mapper(m.Mapper);
+            if (request is PrincipalEdit) { var loaded = Principal; }
+        }
+        using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         var g = Generator;
-        EditResult result = request switch
+        var prepared = edits.Select(e => Prepare(e.Start, e.Request)).ToList();
+        var styles = Enumerable.Range(0, g.Layers.Count).Select(l => cat(prepared.Select(p => p.Styles[l]).ToList(), 0)).ToList();
+        var images = g.SynthesizeStyles(styles);                                                       // [ΣN,3,H,W]
+        double ms = sw.Elapsed.TotalMilliseconds;
+        var results = new List<EditResult>();
+        long row = 0;
+        for (int i = 0; i < edits.Count; i++)
         {
-            GlobalDirectionEdit r => Global(start, r),
-            MapperEdit r => Finish(r.Method, mapper!.Edit(start, Finite(r.Strength, "strength")), $"strength {F(r.Strength, "0.00")}"),
-            SliderEdit r => Finish(r.Method, Slide(start, r), SliderDetail(r)),
-            PrincipalEdit r => Finish(r.Method, principal!.Move(start, r.Component, r.Alpha, r.Layers),
-                $"direction {r.Component} ({principal.Explained[r.Component].item<float>().ToString("P1", CultureInfo.InvariantCulture)} of W's variance), α {F(r.Alpha, "+0.0;-0.0")}σ"
+            long n = edits[i].Start.shape[0];                                                          // a start may hold several rows
+            var image = edits.Count == 1 ? images : images.narrow(0, row, n).clone();
+            results.Add(new EditResult(edits[i].Request.Method, image.MoveToOuterDisposeScope(), prepared[i].Detail, ms,
+                prepared[i].Latent?.MoveToOuterDisposeScope(), prepared[i].ChannelsMoved));
+            row += n;
+        }
+        return results;
+    }
+
+    /// <summary>One edit up to its style codes: the edited W+ when the method has one, and the codes to synthesise.</summary>
+    (Tensor? Latent, IReadOnlyList<Tensor> Styles, string Detail, int? ChannelsMoved) Prepare(Tensor start, EditRequest request)
+    {
+        switch (request)
+        {
+            case GlobalDirectionEdit r:
+                var (styles, detail, moved) = Global(start, r);
+                return (null, styles, detail, moved);
+            case OptimiseEdit:
+                throw new ArgumentException("optimisations stream their frames: call Optimise");
+        }
+        var (latent, text) = request switch
+        {
+            MapperEdit r => (Mapper(r.Mapper).Edit(start, Finite(r.Strength, "strength")), $"strength {F(r.Strength, "0.00")}"),
+            SliderEdit r => (Slide(start, r), SliderDetail(r)),
+            PrincipalEdit r => (Principal.Move(start, r.Component, r.Alpha, r.Layers),
+                $"direction {r.Component} ({Principal.Explained[r.Component].item<float>().ToString("P1", CultureInfo.InvariantCulture)} of W's variance), α {F(r.Alpha, "+0.0;-0.0")}σ"
                 + (r.Layers != LayerGroups.All ? $" on {r.Layers.ToString().ToLowerInvariant()} layers" : "")),
-            OptimiseEdit => throw new ArgumentException("optimisations stream their frames: call Optimise"),
             _ => throw new ArgumentException($"unknown request {request.GetType().Name}"),
         };
-        return result with { Image = result.Image.MoveToOuterDisposeScope(), Latent = result.Latent?.MoveToOuterDisposeScope(), Milliseconds = sw.Elapsed.TotalMilliseconds };
-
-        EditResult Finish(EditMethod m, Tensor latent, string detail) => new(m, g.Synthesize(latent), detail, 0, latent);
+        return (latent, Generator.Styles(latent), text, null);
     }
 
     /// <summary>The unedited image of a start, as a result (Compare's source cell, the Edit page's start).</summary>
@@ -216,7 +247,7 @@ public sealed class PackEditor : IDisposable
         return new EditResult(EditMethod.Source, Generator.Synthesize(start), detail, sw.Elapsed.TotalMilliseconds, start.clone());
     }
 
-    EditResult Global(Tensor start, GlobalDirectionEdit r)
+    (IReadOnlyList<Tensor> Styles, string Detail, int Moved) Global(Tensor start, GlobalDirectionEdit r)
     {
         if (!HasGlobalDirections) throw new InvalidOperationException(Space is null ? SpaceMissing
             : "Global directions are not available for this pack (precompute stylespace and fs3).");
@@ -224,8 +255,7 @@ public sealed class PackEditor : IDisposable
         var g = Generator;
         var layers = Fs3Job.ManipulableLayers(g);
         var (delta, moved) = GlobalDirections.Boundary(Fs3!, Dt(r.Neutral, r.Target), r.Beta, layers.Select(l => Stats!.Std[l.Index]).ToList());
-        var image = g.SynthesizeStyles(StyleEdits.Apply(g.Styles(start), layers, delta, r.Alpha));
-        return new EditResult(r.Method, image, $"α {F(r.Alpha, "0.0")}, β {F(r.Beta, "0.00")}: moves {moved} channels", 0, null, moved);
+        return (StyleEdits.Apply(g.Styles(start), layers, delta, r.Alpha), $"α {F(r.Alpha, "0.0")}, β {F(r.Beta, "0.00")}: moves {moved} channels", moved);
     }
 
     /// <summary>Δt of a prompt pair over the pack's templates (CLIP's prompt ensembling, as StyleCLIP's GetDt); cached. [E]</summary>

@@ -197,7 +197,8 @@ public sealed class EngineScheduler : IDisposable
             var results = live[0].Kind!.RunBatch(live.Select(i => i.Input).ToList(), shutdown.Token);
             for (int i = 0; i < live.Count; i++)
                 if (live[i].Cts.IsCancellationRequested) live[i].Done.TrySetCanceled();
-                else live[i].Done.TrySetResult(results[i]);
+                else if (results[i].Error is { } e) live[i].Done.TrySetException(e);
+                else live[i].Done.TrySetResult(results[i].Value);
         }
         catch (OperationCanceledException) { foreach (var item in live) item.Done.TrySetCanceled(); }
         catch (Exception e) { foreach (var item in live) item.Done.TrySetException(e); }
@@ -223,21 +224,52 @@ public sealed class EngineScheduler : IDisposable
 public interface IBatchKind
 {
     int MaxBatch { get; }
-    IReadOnlyList<object?> RunBatch(IReadOnlyList<object?> inputs, CancellationToken ct);
+    IReadOnlyList<(object? Value, Exception? Error)> RunBatch(IReadOnlyList<object?> inputs, CancellationToken ct);
+}
+
+/// <summary>One input's outcome in a batch: its result, or the error that only its caller gets.</summary>
+public readonly record struct BatchResult<T>(T? Value, Exception? Error)
+{
+    public static BatchResult<T> Ok(T value) => new(value, null);
+    public static BatchResult<T> Failed(Exception error) => new(default, error);
 }
 
 /// <summary>Work that can be done for several clients in one call (<see cref="EngineScheduler.RunBatchedAsync{TIn,TOut}"/>):
-/// <paramref name="run"/> takes the inputs of one turn and returns one result per input, in order.</summary>
-public sealed class BatchKind<TIn, TOut>(int maxBatch, Func<IReadOnlyList<TIn>, CancellationToken, IReadOnlyList<TOut>> run) : IBatchKind
+/// the function takes the inputs of one turn and returns one outcome per input, in order (an exception it throws fails
+/// them all).</summary>
+public sealed class BatchKind<TIn, TOut>
+    : IBatchKind
 {
-    public int MaxBatch { get; } = maxBatch >= 1 ? maxBatch : throw new ArgumentOutOfRangeException(nameof(maxBatch), "at least 1");
+    readonly Func<IReadOnlyList<TIn>, CancellationToken, IReadOnlyList<BatchResult<TOut>>> run;
 
-    public IReadOnlyList<TOut> Run(IReadOnlyList<TIn> inputs, CancellationToken ct)
+    public BatchKind(int maxBatch, Func<IReadOnlyList<TIn>, CancellationToken, IReadOnlyList<BatchResult<TOut>>> run)
+    {
+        MaxBatch = maxBatch >= 1 ? maxBatch : throw new ArgumentOutOfRangeException(nameof(maxBatch), "at least 1");
+        this.run = run;
+    }
+
+    /// <summary>A kind whose inputs all succeed or fail together.</summary>
+    public BatchKind(int maxBatch, Func<IReadOnlyList<TIn>, CancellationToken, IReadOnlyList<TOut>> run)
+        : this(maxBatch, (inputs, ct) => run(inputs, ct).Select(BatchResult<TOut>.Ok).ToList()) { }
+
+    public int MaxBatch { get; }
+
+    public IReadOnlyList<BatchResult<TOut>> Outcomes(IReadOnlyList<TIn> inputs, CancellationToken ct)
     {
         var results = run(inputs, ct);
         return results.Count == inputs.Count ? results : throw new InvalidOperationException($"a batch of {inputs.Count} gave {results.Count} results");
     }
 
-    IReadOnlyList<object?> IBatchKind.RunBatch(IReadOnlyList<object?> inputs, CancellationToken ct) =>
-        Run(inputs.Cast<TIn>().ToList(), ct).Cast<object?>().ToList();
+    /// <summary>The results, or the first input's error.</summary>
+    public IReadOnlyList<TOut> Run(IReadOnlyList<TIn> inputs, CancellationToken ct) =>
+        Outcomes(inputs, ct).Select(o => o.Error is { } e ? throw Rethrown(e) : o.Value!).ToList();
+
+    static Exception Rethrown(Exception e)
+    {
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e).Throw();
+        return e;
+    }
+
+    IReadOnlyList<(object? Value, Exception? Error)> IBatchKind.RunBatch(IReadOnlyList<object?> inputs, CancellationToken ct) =>
+        Outcomes(inputs.Cast<TIn>().ToList(), ct).Select(o => ((object?)o.Value, o.Error)).ToList();
 }

@@ -34,6 +34,37 @@ public sealed class DefaultPackTests
         Assert.Equal(batch[0].Png, batch[3].Png);                                       // the same input, the same frame
     }
 
+    /// <summary>#17: several clients' one-pass edits (every kind: global direction, mapper, slider, GANSpace) in one
+    /// batched synthesis give each client the image, latent and detail it gets alone (images to float rounding).</summary>
+    [Fact]
+    public void Edits_applied_together_equal_each_applied_alone()
+    {
+        using var engine = FaceEngine.FromPack(Repository.DefaultPack());
+        using var editor = Editing.PackEditor.Open(engine, Repository.DefaultPack());
+        using var a = editor.SeedStart(3, 0.7);
+        using var b = editor.SeedStart(8, 0.5);
+        var slider = editor.Sliders.Keys.Order(StringComparer.Ordinal).First();
+        (Tensor, Editing.EditRequest)[] edits =
+        [
+            (a, new Editing.GlobalDirectionEdit("a face", "a smiling face", 3, 0.1)),
+            (b, new Editing.SliderEdit([(slider, 2.0)])),
+            (a, new Editing.PrincipalEdit(1, -2)),
+            (b, new Editing.MapperEdit(editor.MapperNames[0], 1)),
+        ];
+        var together = editor.ApplyAll(edits);
+        for (int i = 0; i < edits.Length; i++)
+        {
+            using var alone = editor.Apply(edits[i].Item1, edits[i].Item2);
+            using (together[i])
+            {
+                Assert.Equal((alone.Method, alone.Detail, alone.ChannelsMoved), (together[i].Method, together[i].Detail, together[i].ChannelsMoved));
+                Assert.True((alone.Image - together[i].Image).abs().max().item<float>() < 1e-4, $"edit {i}");
+                Assert.Equal(alone.Latent is null, together[i].Latent is null);
+                if (alone.Latent is not null) Assert.Equal(0, (alone.Latent - together[i].Latent!).abs().max().item<float>());
+            }
+        }
+    }
+
     [Fact]
     public void Engine_reproduces_the_model_cards_sample_grid()
     {

@@ -158,6 +158,27 @@ public sealed class AppTests(TestApp factory) : IClassFixture<TestApp>
         await Assert.ThrowsAsync<InvalidOperationException>(() => viewerRooms.PostAsync(global.Method, global.Draft!, global.Png, T));
     }
 
+    /// <summary>#17: in a batch of clients' edit frames, a client whose own input fails (its start is gone, or the editor
+    /// refuses its request) gets its own error, and the others their frames.</summary>
+    [Fact]
+    public async Task A_failing_input_in_a_batch_of_edit_frames_fails_only_its_own_client()
+    {
+        var host = factory.Services.GetRequiredService<EngineHost>();
+        var pack = await host.Edits.WaitAsync(T);
+        EditFrame Format(FaceWeb.Engine.Editing.EditResult r, TorchSharp.torch.Tensor _) => new([1], FaceWeb.Engine.Editing.EditMethods.Title(r.Method), r.Detail, r.Milliseconds);
+        var slider = pack.Editor.Sliders.Keys.First();
+        var outcomes = await host.Scheduler.RunAsync("test", engineToken => pack.EditFrames.Outcomes(
+        [
+            new EditJob(() => pack.Editor.SeedStart(1, 0.7), new FaceWeb.Engine.Editing.SliderEdit([(slider, 1.0)]), Format),
+            new EditJob(() => throw new ArgumentException("That latent is no longer in this session; pick another start."), new FaceWeb.Engine.Editing.PrincipalEdit(0, 1), Format),
+            new EditJob(() => pack.Editor.SeedStart(2, 0.7), new FaceWeb.Engine.Editing.MapperEdit("no such mapper", 1), Format),
+            new EditJob(() => pack.Editor.SeedStart(3, 0.7), new FaceWeb.Engine.Editing.PrincipalEdit(0, 2), Format),
+        ], engineToken), T);
+        Assert.Equal(["InterFaceGAN", null, null, "GANSpace"], outcomes.Select(o => o.Value?.Method));
+        Assert.Contains("no longer in this session", outcomes[1].Error!.Message);
+        Assert.Contains("no such mapper", outcomes[2].Error!.Message);
+    }
+
     /// <summary>#7: a fresh start on the embedded pack offers every method with the pack's own FaceCLIP-mini, on CPU.</summary>
     [Fact]
     public async Task The_default_pack_offers_free_text_edits_built_in_sliders_and_learning_sliders()
