@@ -12,9 +12,9 @@ namespace FaceWeb.Engine;
 public sealed record PackInfo(string Name, bool Trained, int Resolution, string Description, string Source,
     Inversion.FaceFraming Framing = Inversion.FaceFraming.Ffhq, string? ManifestSha256 = null);
 
-/// <param name="Milliseconds">the forward and encoding of the batch it was rendered in.</param>
+/// <param name="Milliseconds">the forward of the batch it was rendered in.</param>
 /// <param name="Batch">how many clients' frames that batch rendered.</param>
-public sealed record SeedFrame(byte[] Png, double Milliseconds, int Batch);
+public sealed record SeedFrame(RgbImage Image, double Milliseconds, int Batch);
 
 public sealed class FaceEngine : IDisposable
 {
@@ -75,24 +75,25 @@ public sealed class FaceEngine : IDisposable
         return ImageTensors.ToPng(Generator.Synthesize(SeedWPlus(seed, truncation), noise));
     }
 
-    /// <summary>The frames of several seeds (each at its ψ) in one batched forward; one PNG each, in order. A frame
-    /// equals the same one rendered alone to float rounding (the modulated convolutions group by sample).</summary>
-    public IReadOnlyList<byte[]> RenderSeedPngs(IReadOnlyList<(long Seed, double Truncation)> frames)
+    /// <summary>The frames of several seeds (each at its ψ) in one batched forward; 8-bit pixels each, in order. A frame
+    /// equals the same one rendered alone to float rounding.</summary>
+    public IReadOnlyList<RgbImage> RenderSeeds(IReadOnlyList<(long Seed, double Truncation)> frames)
     {
         if (frames.Any(f => !double.IsFinite(f.Truncation))) throw new ArgumentException("truncation must be a finite number");
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         var images = Generator.Synthesize(cat(frames.Select(f => SeedWPlus(f.Seed, f.Truncation)).ToList(), 0));   // [N,3,H,W]
-        return Enumerable.Range(0, frames.Count).Select(i => ImageTensors.ToPng(images.narrow(0, i, 1))).ToList();
+        return Enumerable.Range(0, frames.Count).Select(i => ImageTensors.ToRgbImage(images.narrow(0, i, 1))).ToList();
     }
 
-    /// <summary>Seed frames as the scheduler batches them across clients (at most <paramref name="maxBatch"/> a forward).</summary>
+    /// <summary>Seed frames as the scheduler batches them across clients (at most <paramref name="maxBatch"/> a forward);
+    /// the receiver encodes the PNG (<see cref="RgbImage.Png"/>), off the engine thread.</summary>
     public Jobs.BatchKind<(long Seed, double Truncation), SeedFrame> SeedFrames(int maxBatch = 8) =>
         new(maxBatch, (frames, _) =>
         {
             var sw = System.Diagnostics.Stopwatch.StartNew();
-            var pngs = RenderSeedPngs(frames);
-            return pngs.Select(p => new SeedFrame(p, sw.Elapsed.TotalMilliseconds, frames.Count)).ToList();
+            var images = RenderSeeds(frames);
+            return images.Select(image => new SeedFrame(image, sw.Elapsed.TotalMilliseconds, frames.Count)).ToList();
         });
 
     public void Dispose() => Generator.Dispose();

@@ -248,11 +248,14 @@ public sealed class EditService(EngineSession engineSession, SessionLatentStore 
     }
 
     /// <summary>One one-pass edit in the circuit's "edit" lane (batched with other clients' frames): start, apply, PNG.</summary>
-    Task<EditFrame> Run(LoadedPack a, long seed, string? latent, EditRequest request, string prefix, CancellationToken ct)
+    async Task<EditFrame> Run(LoadedPack a, long seed, string? latent, EditRequest request, string prefix, CancellationToken ct)
     {
         var (from, origin) = session.Provenance(seed, latent);
-        return engineSession.RunBatchedAsync("edit", a.EditFrames, new EditJob(() => Start(a, seed, latent), request, (result, start) =>
-            new EditFrame(ImageTensors.ToPng(result.Image), result.Method.Title(), prefix + result.Detail, result.Milliseconds, result.ChannelsMoved,
-                Draft: NodeDrafts.Of("edit", request, result, start, from, origin))), ct);
+        var frame = await engineSession.RunBatchedAsync("edit", a.EditFrames, new EditJob(() => Start(a, seed, latent), request, (result, start) =>
+        {
+            var draft = NodeDrafts.Of("edit", request, result, start, from, origin);
+            return png => new EditFrame(png, result.Method.Title(), prefix + result.Detail, result.Milliseconds, result.ChannelsMoved, Draft: draft);
+        }), ct);
+        return frame.Encode();
     }
 }

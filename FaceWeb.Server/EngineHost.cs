@@ -14,6 +14,8 @@ public sealed class EngineOptions
     /// <summary>Use the untrained placeholder even if a pack exists (tests).</summary>
     public bool Placeholder { get; set; }
     public int MaxWaitingClients { get; set; } = 64;
+    /// <summary>The most clients' frames one batched forward renders (1: each frame alone).</summary>
+    public int FrameBatch { get; set; } = 8;
     /// <summary>Writable data folder (learned sliders, mappers, precomputed directions). Default: data/ beside the app's content.</summary>
     public string? Data { get; set; }
     /// <summary>Cap on the disk the app's own pack additions may use.</summary>
@@ -61,7 +63,7 @@ public sealed class EngineHost(IOptions<EngineOptions> options, IHostEnvironment
         {
             var loaded = Load();
             engine = loaded.Item1;
-            SeedFrames = engine.SeedFrames();
+            SeedFrames = engine.SeedFrames(Math.Max(1, options.Value.FrameBatch));
             ready.TrySetResult(loaded);
         }
         catch (Exception e)

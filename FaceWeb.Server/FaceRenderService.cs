@@ -24,7 +24,7 @@ public sealed class FaceRenderService(EngineSession session, SessionLatentStore 
         Check(request, "frame");
         var (_, pack) = await session.Host.Ready.WaitAsync(ct);
         var frame = await session.RunBatchedAsync("render", session.Host.SeedFrames, (request.Seed, request.Truncation), ct);
-        return new FaceFrame(frame.Png, request, pack.Resolution, frame.Milliseconds, frame.Batch);
+        return new FaceFrame(frame.Image.Png(), request, pack.Resolution, frame.Milliseconds, frame.Batch);   // encoded here, not on the engine thread
     }
 
     public async Task<string> KeepAsync(GenerateRequest request, CancellationToken ct = default)

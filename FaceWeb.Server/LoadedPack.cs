@@ -1,6 +1,7 @@
 using FaceWeb.Components.Services;
 using FaceWeb.Engine;
 using FaceWeb.Engine.Editing;
+using FaceWeb.Engine.Generators;
 using FaceWeb.Engine.Jobs;
 using static TorchSharp.torch;
 
@@ -9,7 +10,7 @@ namespace FaceWeb.Server;
 /// <summary>The loaded pack as the app serves it: the engine's <see cref="PackEditor"/> (every method, on the engine
 /// thread), the slider catalog every circuit shares, the overlay where the app's own additions go, and the rule that
 /// some jobs run once at a time across all users.</summary>
-public sealed class LoadedPack(PackEditor editor, SliderRegistry sliders, PackOverlay? overlay, string? unavailable = null)
+public sealed class LoadedPack(PackEditor editor, SliderRegistry sliders, PackOverlay? overlay, string? unavailable = null, int frameBatch = 8)
 {
     readonly HashSet<string> jobs = [];
 
@@ -23,32 +24,33 @@ public sealed class LoadedPack(PackEditor editor, SliderRegistry sliders, PackOv
 
     /// <summary>Edit's and the sliders' one-pass frames, batched across clients by the scheduler: each client's start and
     /// request, one <see cref="PackEditor.ApplyAll"/> for all; a client whose own input fails gets its own error.</summary>
-    public BatchKind<EditJob, EditFrame> EditFrames { get; } = new(8, (jobs, _) => RunEdits(editor, jobs));
+    public BatchKind<EditJob, RenderedFrame> EditFrames { get; } = new(Math.Max(1, frameBatch), (jobs, _) => RunEdits(editor, jobs));
 
-    static IReadOnlyList<BatchResult<EditFrame>> RunEdits(PackEditor editor, IReadOnlyList<EditJob> jobs)
+    static IReadOnlyList<BatchResult<RenderedFrame>> RunEdits(PackEditor editor, IReadOnlyList<EditJob> jobs)
     {
-        var outcomes = new BatchResult<EditFrame>[jobs.Count];
+        var outcomes = new BatchResult<RenderedFrame>[jobs.Count];
+        RenderedFrame Frame(EditResult result, EditJob job, Tensor start, int batch) => new(ImageTensors.ToRgbImage(result.Image), job.Format(result, start), batch);
         var ready = new List<(int Job, Tensor Start)>();
         try
         {
             for (int i = 0; i < jobs.Count; i++)
             {
                 try { ready.Add((i, jobs[i].Start())); }
-                catch (Exception e) when (e is ArgumentException or InvalidOperationException) { outcomes[i] = BatchResult<EditFrame>.Failed(e); }
+                catch (Exception e) when (e is ArgumentException or InvalidOperationException) { outcomes[i] = BatchResult<RenderedFrame>.Failed(e); }
             }
             try
             {
                 var results = editor.ApplyAll(ready.Select(r => (r.Start, jobs[r.Job].Request)).ToList());
                 for (int k = 0; k < ready.Count; k++)
-                    using (results[k]) outcomes[ready[k].Job] = BatchResult<EditFrame>.Ok(jobs[ready[k].Job].Format(results[k], ready[k].Start));
+                    using (results[k]) outcomes[ready[k].Job] = BatchResult<RenderedFrame>.Ok(Frame(results[k], jobs[ready[k].Job], ready[k].Start, ready.Count));
             }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException && ready.Count > 1)
             {
                 // One request the editor refuses: each alone, so only its own client hears of it.
                 foreach (var (job, start) in ready)
                 {
-                    try { using var result = editor.Apply(start, jobs[job].Request); outcomes[job] = BatchResult<EditFrame>.Ok(jobs[job].Format(result, start)); }
-                    catch (Exception one) when (one is ArgumentException or InvalidOperationException) { outcomes[job] = BatchResult<EditFrame>.Failed(one); }
+                    try { using var result = editor.Apply(start, jobs[job].Request); outcomes[job] = BatchResult<RenderedFrame>.Ok(Frame(result, jobs[job], start, 1)); }
+                    catch (Exception one) when (one is ArgumentException or InvalidOperationException) { outcomes[job] = BatchResult<RenderedFrame>.Failed(one); }
                 }
             }
         }
@@ -71,7 +73,7 @@ public sealed class LoadedPack(PackEditor editor, SliderRegistry sliders, PackOv
         foreach (var p in editor.Problems) log.LogWarning("{Problem}", p);
         var learn = editor.Space is null ? "Learning a slider needs a text–image space (see above)."
             : o.Training == TrainingMode.Off ? "Learning sliders is turned off on this server (FaceWeb:Training)." : null;
-        return new LoadedPack(editor, new SliderRegistry(editor, overlay, learn, log), overlay);
+        return new LoadedPack(editor, new SliderRegistry(editor, overlay, learn, log), overlay, frameBatch: o.FrameBatch);
     }
 
     /// <summary>Only the generator: what runs when the pack's extras cannot be read.</summary>
@@ -83,5 +85,12 @@ public sealed class LoadedPack(PackEditor editor, SliderRegistry sliders, PackOv
 }
 
 /// <summary>One client's one-pass edit, as a batch takes it (engine thread): how to get its start W+ [1,L,D], what to
-/// apply, and how to turn the result (with the start) into the client's frame.</summary>
-public sealed record EditJob(Func<Tensor> Start, EditRequest Request, Func<EditResult, Tensor, EditFrame> Format);
+/// apply, and what the client's frame is made of besides its PNG (from the result and the start, on the engine thread).</summary>
+public sealed record EditJob(Func<Tensor> Start, EditRequest Request, Func<EditResult, Tensor, Func<byte[], EditFrame>> Format);
+
+/// <summary>A frame as the engine hands it over: its pixels, the rest of it, and how many clients' frames its batch made.
+/// <see cref="Encode"/> makes the PNG and the frame, on the caller's thread (not the engine's).</summary>
+public sealed record RenderedFrame(RgbImage Image, Func<byte[], EditFrame> Finish, int Batch)
+{
+    public EditFrame Encode() => Finish(Image.Png());
+}

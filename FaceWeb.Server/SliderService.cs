@@ -105,14 +105,15 @@ public sealed class SliderService(EngineSession engineSession, SessionLatentStor
         var p = await engineSession.PackAsync(ct);
         var request = new SliderEdit(r.Values.Select(v => (v.Key, v.Value)).ToList(), r.KeepFixed, groups, r.Latent is null ? r.Seed : null, psi);
         var (from, origin) = session.Provenance(r.Seed, r.Latent);
-        return await engineSession.RunBatchedAsync("sliders", p.EditFrames, new EditJob(
+        var frame = await engineSession.RunBatchedAsync("sliders", p.EditFrames, new EditJob(
             () => r.Latent is null ? p.Editor.SeedStart(r.Seed, psi) : session.Get(r.Latent, p.Engine.Generator.Config.NLatent, p.Engine.Generator.Config.StyleDim),
             request, (result, start) =>
             {
                 string detail = r.Values.All(v => v.Value == 0) ? (r.Latent is null ? $"seed {r.Seed}" : "session latent") : result.Detail;
-                return new EditFrame(ImageTensors.ToPng(result.Image), result.Method.Title(), detail, result.Milliseconds,
-                    Draft: NodeDrafts.Of("slider", request, result, start, from, origin));
+                var draft = NodeDrafts.Of("slider", request, result, start, from, origin);
+                return png => new EditFrame(png, result.Method.Title(), detail, result.Milliseconds, Draft: draft);
             }), ct);
+        return frame.Encode();
     }
 
     public async IAsyncEnumerable<LearnProgress> LearnAsync(LearnSliderRequest r, [EnumeratorCancellation] CancellationToken ct = default)

@@ -199,7 +199,10 @@ public sealed class PackEditor : IDisposable
         using var scope = NewDisposeScope();
         var g = Generator;
         var prepared = edits.Select(e => Prepare(e.Start, e.Request)).ToList();
-        var styles = Enumerable.Range(0, g.Layers.Count).Select(l => cat(prepared.Select(p => p.Styles[l]).ToList(), 0)).ToList();
+        // Style codes: W+ edits' in one pass over all their latents; a global direction brings its own (edited) codes.
+        var fromLatents = prepared.All(p => p.Styles is null) ? g.Styles(cat(prepared.Select(p => p.Latent!).ToList(), 0)) : null;
+        var styles = fromLatents ?? Enumerable.Range(0, g.Layers.Count)
+            .Select(l => cat(prepared.Select(p => p.Styles?[l] ?? g.Styles(p.Latent!)[l]).ToList(), 0)).ToList();
         var images = g.SynthesizeStyles(styles);                                                       // [ΣN,3,H,W]
         double ms = sw.Elapsed.TotalMilliseconds;
         var results = new List<EditResult>();
@@ -215,8 +218,8 @@ public sealed class PackEditor : IDisposable
         return results;
     }
 
-    /// <summary>One edit up to its style codes: the edited W+ when the method has one, and the codes to synthesise.</summary>
-    (Tensor? Latent, IReadOnlyList<Tensor> Styles, string Detail, int? ChannelsMoved) Prepare(Tensor start, EditRequest request)
+    /// <summary>One edit up to what is synthesised: the edited W+ when the method has one, else its edited style codes.</summary>
+    (Tensor? Latent, IReadOnlyList<Tensor>? Styles, string Detail, int? ChannelsMoved) Prepare(Tensor start, EditRequest request)
     {
         switch (request)
         {
@@ -235,7 +238,7 @@ public sealed class PackEditor : IDisposable
                 + (r.Layers != LayerGroups.All ? $" on {r.Layers.ToString().ToLowerInvariant()} layers" : "")),
             _ => throw new ArgumentException($"unknown request {request.GetType().Name}"),
         };
-        return (latent, Generator.Styles(latent), text, null);
+        return (latent, null, text, null);
     }
 
     /// <summary>The unedited image of a start, as a result (Compare's source cell, the Edit page's start).</summary>

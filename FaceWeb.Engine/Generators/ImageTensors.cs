@@ -17,14 +17,13 @@ public static class ImageTensors
         return hwc.bytes.ToArray();
     }
 
-    public static byte[] ToPng(Tensor image)
+    public static byte[] ToPng(Tensor image) => ToRgbImage(image).Png();
+
+    /// <summary>[3,H,W] or [1,3,H,W] → its 8-bit pixels, to be PNG-encoded later (e.g. off the engine thread).</summary>
+    public static RgbImage ToRgbImage(Tensor image)
     {
         var x = image.dim() == 4 ? image[0] : image;
-        int h = (int)x.shape[1], w = (int)x.shape[2];
-        using var img = Image.LoadPixelData<Rgb24>(ToRgb24(x), w, h);
-        using var ms = new MemoryStream();
-        img.SaveAsPng(ms);
-        return ms.ToArray();
+        return new RgbImage(ToRgb24(x), (int)x.shape[2], (int)x.shape[1]);
     }
 
     /// <summary>[N,3,H,W] → one PNG grid with <paramref name="columns"/> columns.</summary>
@@ -65,5 +64,17 @@ public static class ImageTensors
             }
         });
         return tensor(grey, [1, 1, img.Height, img.Width]);
+    }
+}
+
+/// <summary>An image's 8-bit RGB pixels (row-major, H·W·3), e.g. a frame the engine rendered, not yet encoded.</summary>
+public sealed record RgbImage(byte[] Rgb, int Width, int Height)
+{
+    public byte[] Png()
+    {
+        using var img = Image.LoadPixelData<Rgb24>(Rgb, Width, Height);
+        using var ms = new MemoryStream();
+        img.SaveAsPng(ms);
+        return ms.ToArray();
     }
 }

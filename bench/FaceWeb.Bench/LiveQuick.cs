@@ -1,6 +1,10 @@
 using System.Diagnostics;
 using FaceWeb.Engine;
+using FaceWeb.Components.Services;
+using FaceWeb.Engine.Editing;
 using FaceWeb.Engine.Jobs;
+using FaceWeb.Server;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FaceWeb.Bench;
 
@@ -20,6 +24,7 @@ public static class LiveQuick
         public int Replaced;
         public readonly List<double> LatencyMs = [];
         public long LastFrame = Stopwatch.GetTimestamp();
+        public readonly long Face = id;
         public double LongestGapMs;
     }
 
@@ -27,14 +32,19 @@ public static class LiveQuick
     /// <param name="batch">the most frames one forward renders for several sessions (1: each frame alone, as before batching).</param>
     /// <param name="interval">each session's pause between inputs, drawn uniformly from this range in ms (60–140 by default;
     /// Chromium's drags in the E2E tests send about 27 a second, 30–45 ms).</param>
+    /// <param name="sliders">each session moves the pack's first slider on a face of its own (the app's sliders path:
+    /// <see cref="LoadedPack.EditFrames"/>) instead of moving seed and ψ (Generate's frames, <see cref="FaceEngine.SeedFrames"/>).</param>
     public static void Run(string pack, int sessions = 8, int seconds = 60, Func<CancellationToken, Task>? alongside = null, int batch = 8,
-        (int Min, int Max)? interval = null)
+        (int Min, int Max)? interval = null, bool sliders = false)
     {
         var (minMs, maxMs) = interval ?? (60, 140);
         using var engine = FaceEngine.FromPack(pack);
         using var scheduler = new EngineScheduler();
-        var frames = engine.SeedFrames(batch);
         long batchSizes = 0, delivered = 0;
+        var frames = engine.SeedFrames(batch);
+        var loaded = sliders ? scheduler.RunAsync("load", _ => LoadedPack.Load(engine, pack, null, new EngineOptions { FrameBatch = batch }, NullLogger.Instance)).Result : null;
+        string slider = loaded?.Editor.Sliders.Keys.Order(StringComparer.Ordinal).First() ?? "";
+        var edits = loaded?.EditFrames;
         engine.RenderSeedPng(0, 0.7);                                            // warm-up
         var all = Enumerable.Range(0, sessions).Select(i => new Session(i)).ToArray();
         var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
@@ -42,12 +52,24 @@ public static class LiveQuick
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
 
         // One input, as FramePump sends it: at once; the scheduler replaces it if newer input arrives before it renders.
-        async Task Send(Session s, long seq, long seed, double psi, long asked)
+        async Task Send(Session s, long seq, long seed, double value, long asked)
         {
             try
             {
-                var frame = await scheduler.RunBatchedAsync(s.Client, frames, (seed, psi));
-                Interlocked.Add(ref batchSizes, frame.Batch);
+                // As the app's services: the PNG is encoded off the engine thread, after the turn.
+                int batchOf;
+                if (edits is null)
+                {
+                    var frame = await scheduler.RunBatchedAsync(s.Client, frames, (seed, value));
+                    (batchOf, _) = (frame.Batch, frame.Image.Png());
+                }
+                else
+                {
+                    var frame = await scheduler.RunBatchedAsync(s.Client, edits, new EditJob(() => loaded!.Editor.SeedStart(s.Face, 0.7),
+                        new SliderEdit([(slider, value * 5 - 3)]), (r, _) => png => new EditFrame(png, "", "", r.Milliseconds)));
+                    (batchOf, _) = (frame.Batch, frame.Encode());
+                }
+                Interlocked.Add(ref batchSizes, batchOf);
                 Interlocked.Increment(ref delivered);
             }
             catch (OperationCanceledException) { lock (s.Gate) s.Replaced++; return; }
@@ -78,7 +100,7 @@ public static class LiveQuick
         double wall = clock.Elapsed.TotalSeconds, cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
         var latencies = all.SelectMany(s => s.LatencyMs).Order().ToArray();
         double P(double q) => latencies.Length == 0 ? double.NaN : latencies[Math.Min(latencies.Length - 1, (int)(q * latencies.Length))];
-        Console.WriteLine($"{sessions} sessions, input every {minMs}–{maxMs} ms, {wall:0.0} s, pack {engine.Pack.Name} ({engine.Pack.Resolution} px), {Environment.ProcessorCount} cores");
+        Console.WriteLine($"{sessions} sessions {(sliders ? $"moving slider '{slider}'" : "moving seed and ψ")}, input every {minMs}–{maxMs} ms, {wall:0.0} s, pack {engine.Pack.Name} ({engine.Pack.Resolution} px), {Environment.ProcessorCount} cores");
         Console.WriteLine($"frames per session: {string.Join(" ", all.Select(s => s.LatencyMs.Count))}");
         Console.WriteLine($"min {all.Min(s => s.LatencyMs.Count)}, max {all.Max(s => s.LatencyMs.Count)}, total {latencies.Length} ({latencies.Length / wall:0.0}/s)");
         Console.WriteLine($"input→frame latency: p50 {P(0.5):0} ms, p95 {P(0.95):0} ms, max {P(1):0} ms");

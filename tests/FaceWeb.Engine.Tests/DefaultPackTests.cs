@@ -20,7 +20,7 @@ public sealed class DefaultPackTests
         Assert.All(batch, f => Assert.Equal(4, f.Batch));
         for (int i = 0; i < frames.Length; i++)
         {
-            using var together = Image.Load<Rgb24>(batch[i].Png);
+            using var together = Image.Load<Rgb24>(batch[i].Image.Png());
             using var alone = Image.Load<Rgb24>(engine.RenderSeedPng(frames[i].Item1, frames[i].Item2));
             int worst = 0;
             for (int y = 0; y < alone.Height; y++)
@@ -31,7 +31,7 @@ public sealed class DefaultPackTests
                 }
             Assert.True(worst <= 1, $"frame {i}: {worst} levels apart");
         }
-        Assert.Equal(batch[0].Png, batch[3].Png);                                       // the same input, the same frame
+        Assert.Equal(batch[0].Image.Rgb, batch[3].Image.Rgb);                           // the same input, the same frame
     }
 
     /// <summary>#17: several clients' one-pass edits (every kind: global direction, mapper, slider, GANSpace) in one

@@ -165,7 +165,8 @@ public sealed class AppTests(TestApp factory) : IClassFixture<TestApp>
     {
         var host = factory.Services.GetRequiredService<EngineHost>();
         var pack = await host.Edits.WaitAsync(T);
-        EditFrame Format(FaceWeb.Engine.Editing.EditResult r, TorchSharp.torch.Tensor _) => new([1], FaceWeb.Engine.Editing.EditMethods.Title(r.Method), r.Detail, r.Milliseconds);
+        Func<byte[], EditFrame> Format(FaceWeb.Engine.Editing.EditResult r, TorchSharp.torch.Tensor _) =>
+            png => new(png, FaceWeb.Engine.Editing.EditMethods.Title(r.Method), r.Detail, r.Milliseconds);
         var slider = pack.Editor.Sliders.Keys.First();
         var outcomes = await host.Scheduler.RunAsync("test", engineToken => pack.EditFrames.Outcomes(
         [
@@ -174,7 +175,7 @@ public sealed class AppTests(TestApp factory) : IClassFixture<TestApp>
             new EditJob(() => pack.Editor.SeedStart(2, 0.7), new FaceWeb.Engine.Editing.MapperEdit("no such mapper", 1), Format),
             new EditJob(() => pack.Editor.SeedStart(3, 0.7), new FaceWeb.Engine.Editing.PrincipalEdit(0, 2), Format),
         ], engineToken), T);
-        Assert.Equal(["InterFaceGAN", null, null, "GANSpace"], outcomes.Select(o => o.Value?.Method));
+        Assert.Equal(["InterFaceGAN", null, null, "GANSpace"], outcomes.Select(o => o.Value?.Encode().Method));
         Assert.Contains("no longer in this session", outcomes[1].Error!.Message);
         Assert.Contains("no such mapper", outcomes[2].Error!.Message);
     }
