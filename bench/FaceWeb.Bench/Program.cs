@@ -29,6 +29,11 @@ if (args.Length > 0 && args[0] == "quick")
     }
     return;
 }
+if (args.Length > 0 && args[0] == "quick-preview")
+{
+    PreviewQuick.Run(args.Length > 1 ? int.Parse(args[1]) : 1024);
+    return;
+}
 if (args.Length > 2 && args[0] == "quick-faceapi")
 {
     FaceApiQuick.Run(args[1], args[2]);

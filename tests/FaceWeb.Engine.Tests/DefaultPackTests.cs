@@ -65,6 +65,34 @@ public sealed class DefaultPackTests
         }
     }
 
+    /// <summary>#17: a progressive preview is the skip architecture's image after an intermediate block, at the full
+    /// size; it already shows that face (nearer its own frame than another seed's), and the full frame is unchanged.</summary>
+    [Fact]
+    public void A_preview_from_an_intermediate_block_shows_the_face_and_the_full_frame_is_unchanged()
+    {
+        using var engine = FaceEngine.FromPack(Repository.DefaultPack());
+        var g = engine.Generator;
+        using var _ = no_grad();
+        using var a = engine.SeedWPlus(4, 0.7);
+        using var b = engine.SeedWPlus(9, 0.7);
+        using var full = g.Synthesize(a);
+        using var other = g.Synthesize(b);
+        Assert.Equal(0, (g.Preview(a, 64) - full).abs().max().item<float>());                    // the last block: the frame itself
+        using var preview = g.Preview(a, 32);
+        Assert.Equal(full.shape, preview.shape);
+        // The last block adds detail and a colour shift; the face's layout is there already: the preview correlates with
+        // its own frame far better than with another seed's.
+        static double Correlation(Tensor x, Tensor y)
+        {
+            var (dx, dy) = (x - x.mean(), y - y.mean());
+            return ((dx * dy).sum() / (dx.square().sum().sqrt() * dy.square().sum().sqrt())).item<float>();
+        }
+        double own = Correlation(preview, full), another = Correlation(preview, other);
+        Assert.True(own > 0.7 && own > another + 0.2, $"preview's correlation with its frame {own:F3}, with another seed's {another:F3}");
+        Assert.Throws<ArgumentException>(() => g.Preview(a, 24));
+        Assert.Throws<ArgumentException>(() => g.Preview(a, 128));
+    }
+
     [Fact]
     public void Engine_reproduces_the_model_cards_sample_grid()
     {

@@ -153,8 +153,31 @@ public sealed class StyleGan2Generator : nn.Module
         return SynthesizeStyles(Styles(wplus), noise).MoveToOuterDisposeScope();
     }
 
+    /// <summary>A quick preview of <see cref="Synthesize"/>: the skip architecture's RGB image as it stands after the
+    /// <paramref name="resolution"/> px block (StyleGAN2 §4.1: every block adds to one RGB image), up-sampled bilinearly
+    /// to the full size; the blocks above are not run. [N,L,D] -> [N,3,H,W]</summary>
+    public Tensor Preview(Tensor wplus, int resolution, NoiseSpec? noise = null)
+    {
+        using var scope = NewDisposeScope();
+        return PreviewStyles(Styles(wplus), resolution, noise).MoveToOuterDisposeScope();
+    }
+
+    /// <summary><see cref="Preview"/> from StyleSpace vectors.</summary>
+    public Tensor PreviewStyles(IReadOnlyList<Tensor> s, int resolution, NoiseSpec? noise = null)
+    {
+        if (resolution < 4 || resolution > Config.Size || (resolution & (resolution - 1)) != 0)
+            throw new ArgumentException($"a preview is rendered at a power of two from 4 to {Config.Size} px, not {resolution}");
+        using var scope = NewDisposeScope();
+        var partial = SynthesizeStyles(s, noise, resolution);                                    // [N,3,r,r]
+        return (resolution == Config.Size ? partial
+            : nn.functional.interpolate(partial, [Config.Size, Config.Size], mode: InterpolationMode.Bilinear, align_corners: false)).MoveToOuterDisposeScope();
+    }
+
     /// <summary>Synthesis from StyleSpace vectors (one per entry of <see cref="Layers"/>). -> [N,3,H,W]</summary>
-    public Tensor SynthesizeStyles(IReadOnlyList<Tensor> s, NoiseSpec? noise = null)
+    public Tensor SynthesizeStyles(IReadOnlyList<Tensor> s, NoiseSpec? noise = null) => SynthesizeStyles(s, noise, Config.Size);
+
+    /// <summary>The same, stopping after the block of <paramref name="stopAt"/> px: the RGB image so far. -> [N,3,r,r]</summary>
+    Tensor SynthesizeStyles(IReadOnlyList<Tensor> s, NoiseSpec? noise, int stopAt)
     {
         if (s.Count != Layers.Count)
             throw new ArgumentException($"expected {Layers.Count} style vectors, got {s.Count}");
@@ -173,7 +196,7 @@ public sealed class StyleGan2Generator : nn.Module
                 var part = noise.Mode == NoiseMode.Explicit
                     ? noise with { Maps = noise.Maps!.Select(m => m.shape[0] == n ? m[rows] : m).ToList() }
                     : noise;
-                parts.Add(SynthesizeStyles(s.Select(t => t[rows]).ToList(), part));
+                parts.Add(SynthesizeStyles(s.Select(t => t[rows]).ToList(), part, stopAt));
             }
             return cat(parts, 0).MoveToOuterDisposeScope();
         }
@@ -182,13 +205,13 @@ public sealed class StyleGan2Generator : nn.Module
         using var scope = NewDisposeScope();
         var x = input.Forward(s[0].shape[0]);
         x = conv1.Forward(x, s[0], maps[0], rng);
-        var skip = to_rgb1.Forward(x, s[1], null);
+        var skip = to_rgb1.Forward(x, s[1], null);                                               // 4 px
         int k = 2;
-        for (int i = 0; i < to_rgbs.Count; i++, k += 3)
+        for (int i = 0, size = 8; i < to_rgbs.Count && size <= stopAt; i++, k += 3, size *= 2)
         {
             x = convs[2 * i].Forward(x, s[k], maps[1 + 2 * i], rng);
             x = convs[2 * i + 1].Forward(x, s[k + 1], maps[2 + 2 * i], rng);
-            skip = to_rgbs[i].Forward(x, s[k + 2], skip);
+            skip = to_rgbs[i].Forward(x, s[k + 2], skip);                                        // size px
         }
         return skip.MoveToOuterDisposeScope();
     }
