@@ -5,6 +5,7 @@ using FaceWeb.Engine.Editing;
 using FaceWeb.Engine.Jobs;
 using FaceWeb.Server;
 using Microsoft.Extensions.Logging.Abstractions;
+using static TorchSharp.torch;
 
 namespace FaceWeb.Bench;
 
@@ -34,17 +35,47 @@ public static class LiveQuick
     /// Chromium's drags in the E2E tests send about 27 a second, 30–45 ms).</param>
     /// <param name="sliders">each session moves the pack's first slider on a face of its own (the app's sliders path:
     /// <see cref="LoadedPack.EditFrames"/>) instead of moving seed and ψ (Generate's frames, <see cref="FaceEngine.SeedFrames"/>).</param>
+    /// <param name="optimising">one more client runs a long latent optimisation meanwhile, one step per turn, as the app's
+    /// Edit page does.</param>
     public static void Run(string pack, int sessions = 8, int seconds = 60, Func<CancellationToken, Task>? alongside = null, int batch = 8,
-        (int Min, int Max)? interval = null, bool sliders = false)
+        (int Min, int Max)? interval = null, bool sliders = false, bool optimising = false)
     {
         var (minMs, maxMs) = interval ?? (60, 140);
         using var engine = FaceEngine.FromPack(pack);
         using var scheduler = new EngineScheduler();
         long batchSizes = 0, delivered = 0;
         var frames = engine.SeedFrames(batch);
-        var loaded = sliders ? scheduler.RunAsync("load", _ => LoadedPack.Load(engine, pack, null, new EngineOptions { FrameBatch = batch }, NullLogger.Instance)).Result : null;
+        var loaded = sliders || optimising ? scheduler.RunAsync("load", _ => LoadedPack.Load(engine, pack, null, new EngineOptions { FrameBatch = batch }, NullLogger.Instance)).Result : null;
+        int optimisationSteps = 0;
+        if (optimising)
+        {
+            var before = alongside;
+            alongside = async stop =>
+            {
+                IEnumerator<EditResult?>? steps = null;
+                Tensor? start = null;
+                var others = before?.Invoke(stop) ?? Task.CompletedTask;
+                try
+                {
+                    while (!stop.IsCancellationRequested)
+                        await scheduler.RunAsync("optimiser", _ =>
+                        {
+                            if (steps is null)
+                            {
+                                start = loaded!.Editor.SeedStart(99, 0.7);
+                                steps = loaded.Editor.Optimise(start, new OptimiseEdit("a smiling face", 100_000, Frames: 5_000)).GetEnumerator();
+                            }
+                            steps.MoveNext();
+                            steps.Current?.Dispose();
+                            return ++optimisationSteps;
+                        });
+                }
+                finally { await scheduler.RunAsync("optimiser", _ => { steps?.Dispose(); start?.Dispose(); return 0; }); }
+                await others;
+            };
+        }
         string slider = loaded?.Editor.Sliders.Keys.Order(StringComparer.Ordinal).First() ?? "";
-        var edits = loaded?.EditFrames;
+        var edits = sliders ? loaded?.EditFrames : null;
         engine.RenderSeedPng(0, 0.7);                                            // warm-up
         var all = Enumerable.Range(0, sessions).Select(i => new Session(i)).ToArray();
         var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
@@ -108,5 +139,6 @@ public static class LiveQuick
         Console.WriteLine($"inputs replaced before they rendered: {all.Sum(s => s.Replaced)} of {all.Sum(s => s.Sent)}");
         Console.WriteLine($"frames rendered in batches of {(double)batchSizes / Math.Max(1, delivered):0.0} on average (at most {batch})");
         Console.WriteLine($"CPU {cpu / wall * 100:0} % of one core");
+        if (optimising) Console.WriteLine($"meanwhile one client's optimisation ran {optimisationSteps} steps ({optimisationSteps / wall:0.0} a second)");
     }
 }

@@ -59,9 +59,10 @@ if (args.Length > 2 && args[0] == "quick-memory")
 }
 if (args.Length > 1 && args[0] == "quick-live")
 {
-    // quick-live PACK [sessions] [seconds] [batch] [min-max ms between inputs] [seeds|sliders]
+    // quick-live PACK [sessions] [seconds] [batch] [min-max ms between inputs] [seeds|sliders] [optimise]
     LiveQuick.Run(args[1], args.Length > 2 ? int.Parse(args[2]) : 8, args.Length > 3 ? int.Parse(args[3]) : 60, batch: args.Length > 4 ? int.Parse(args[4]) : 8,
-        interval: args.Length > 5 ? (int.Parse(args[5].Split('-')[0]), int.Parse(args[5].Split('-')[1])) : null, sliders: args.Length > 6 && args[6] == "sliders");
+        interval: args.Length > 5 ? (int.Parse(args[5].Split('-')[0]), int.Parse(args[5].Split('-')[1])) : null, sliders: args.Length > 6 && args[6] == "sliders",
+        optimising: args.Length > 7 && args[7] == "optimise");
     return;
 }
 if (args.Length > 1 && args[0] == "quick-live-rooms")
