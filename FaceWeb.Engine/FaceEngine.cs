@@ -96,5 +96,22 @@ public sealed class FaceEngine : IDisposable
             return images.Select(image => new SeedFrame(image, sw.Elapsed.TotalMilliseconds, frames.Count)).ToList();
         });
 
+    /// <summary>The block a preview stops after: a sixteenth of the size, at least 32 px (64 px at 1024: about a fifth of
+    /// the frame's time on FFHQ shapes, bench/README).</summary>
+    public int PreviewResolution => Math.Max(32, Generator.Config.Size / 16);
+
+    /// <summary>Previews of seed frames (<see cref="StyleGan2Generator.Preview"/> at <see cref="PreviewResolution"/>),
+    /// batched across clients as <see cref="SeedFrames"/> are.</summary>
+    public Jobs.BatchKind<(long Seed, double Truncation), SeedFrame> SeedPreviews(int maxBatch = 8) =>
+        new(maxBatch, (frames, _) =>
+        {
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            using var noGrad = no_grad();
+            using var scope = NewDisposeScope();
+            var images = Generator.Preview(cat(frames.Select(f => SeedWPlus(f.Seed, f.Truncation)).ToList(), 0), PreviewResolution);
+            return Enumerable.Range(0, frames.Count)
+                .Select(i => new SeedFrame(ImageTensors.ToRgbImage(images.narrow(0, i, 1)), sw.Elapsed.TotalMilliseconds, frames.Count)).ToList();
+        });
+
     public void Dispose() => Generator.Dispose();
 }

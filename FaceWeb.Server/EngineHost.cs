@@ -45,6 +45,8 @@ public sealed class EngineHost(IOptions<EngineOptions> options, IHostEnvironment
     public Task<(FaceEngine Engine, PackSummary Pack)> Ready => ready.Task;
     /// <summary>Generate's frames, batched across clients by the scheduler (set before <see cref="Ready"/> completes).</summary>
     public BatchKind<(long Seed, double Truncation), SeedFrame> SeedFrames { get; private set; } = null!;
+    /// <summary>Their progressive previews (packs of 256 px and more), batched the same way.</summary>
+    public BatchKind<(long Seed, double Truncation), SeedFrame> SeedPreviews { get; private set; } = null!;
     /// <summary>The pack's editor (text–image space, StyleSpace statistics, fs3, mappers, sliders …); loaded after the generator.</summary>
     public Task<LoadedPack> Edits => edits.Task;
 
@@ -64,6 +66,7 @@ public sealed class EngineHost(IOptions<EngineOptions> options, IHostEnvironment
             var loaded = Load();
             engine = loaded.Item1;
             SeedFrames = engine.SeedFrames(Math.Max(1, options.Value.FrameBatch));
+            SeedPreviews = engine.SeedPreviews(Math.Max(1, options.Value.FrameBatch));
             ready.TrySetResult(loaded);
         }
         catch (Exception e)

@@ -22,9 +22,11 @@ public sealed class FaceRenderService(EngineSession session, SessionLatentStore 
     public async Task<FaceFrame> RenderAsync(GenerateRequest request, CancellationToken ct = default)
     {
         Check(request, "frame");
-        var (_, pack) = await session.Host.Ready.WaitAsync(ct);
-        var frame = await session.RunBatchedAsync("render", session.Host.SeedFrames, (request.Seed, request.Truncation), ct);
-        return new FaceFrame(frame.Image.Png(), request, pack.Resolution, frame.Milliseconds, frame.Batch);   // encoded here, not on the engine thread
+        var (engine, pack) = await session.Host.Ready.WaitAsync(ct);
+        bool preview = request.Preview && pack.Previews;                             // small packs render the frame itself
+        var frame = await session.RunBatchedAsync("render", preview ? session.Host.SeedPreviews : session.Host.SeedFrames, (request.Seed, request.Truncation), ct);
+        return new FaceFrame(frame.Image.Png(), request, pack.Resolution, frame.Milliseconds, frame.Batch,   // encoded here, not on the engine thread
+            preview, preview ? engine.PreviewResolution : 0);
     }
 
     public async Task<string> KeepAsync(GenerateRequest request, CancellationToken ct = default)

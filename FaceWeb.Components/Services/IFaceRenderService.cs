@@ -17,15 +17,24 @@ public interface IFaceRenderService
 }
 
 /// <param name="Truncation">ψ: 0 is the average face, 1 the untruncated distribution.</param>
-public sealed record GenerateRequest(long Seed, double Truncation);
+/// <param name="Preview">While the input moves: a progressive preview is enough (packs of <see cref="PackSummary.PreviewFrom"/> px
+/// and up render only the generator's lower blocks); the full frame is asked for when the input rests.</param>
+public sealed record GenerateRequest(long Seed, double Truncation, bool Preview = false);
 
 /// <param name="Png">The image, PNG-encoded.</param>
 /// <param name="Milliseconds">The render of the batch the frame came in.</param>
 /// <param name="Batch">How many clients' frames that render made (the engine batches frames asked for at the same time).</param>
-public sealed record FaceFrame(byte[] Png, GenerateRequest Request, int Resolution, double Milliseconds, int Batch = 1)
+/// <param name="IsPreview">The image is a progressive preview (up-sampled from <paramref name="PreviewBlock"/> px), not the frame.</param>
+public sealed record FaceFrame(byte[] Png, GenerateRequest Request, int Resolution, double Milliseconds, int Batch = 1, bool IsPreview = false,
+    int PreviewBlock = 0)
 {
     public string DataUrl => Images.DataUrl(Png);
 }
 
 /// <param name="Trained">False for the untrained placeholder generator.</param>
-public sealed record PackSummary(string Name, bool Trained, int Resolution, string Description, string? Warning = null);
+public sealed record PackSummary(string Name, bool Trained, int Resolution, string Description, string? Warning = null)
+{
+    /// <summary>Live input on generators this large or larger is previewed progressively.</summary>
+    public const int PreviewFrom = 256;
+    public bool Previews => Resolution >= PreviewFrom;
+}

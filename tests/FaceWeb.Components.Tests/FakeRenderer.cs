@@ -3,14 +3,14 @@ using FaceWeb.Components.Services;
 namespace FaceWeb.Components.Tests;
 
 /// <summary>Records requests; each returns a task the test completes explicitly (no timing involved).</summary>
-sealed class FakeRenderer(bool trained = true) : IFaceRenderService
+sealed class FakeRenderer(bool trained = true, int resolution = 64) : IFaceRenderService
 {
     public List<GenerateRequest> Kept { get; } = [];
     public Task<string> KeepAsync(GenerateRequest request, CancellationToken ct = default) { Kept.Add(request); return Task.FromResult("kept1"); }
     public List<(GenerateRequest Request, TaskCompletionSource<FaceFrame> Result, CancellationToken Token)> Calls { get; } = [];
 
     public Task<PackSummary> GetPackAsync(CancellationToken ct = default) =>
-        Task.FromResult(new PackSummary(trained ? "faceweb-mini" : "placeholder (untrained)", trained, 64, "test"));
+        Task.FromResult(new PackSummary(trained ? "faceweb-mini" : "placeholder (untrained)", trained, resolution, "test"));
 
     public Task<FaceFrame> RenderAsync(GenerateRequest request, CancellationToken ct = default)
     {
@@ -21,5 +21,6 @@ sealed class FakeRenderer(bool trained = true) : IFaceRenderService
     }
 
     public void Complete(int call, byte marker = 1) =>
-        Calls[call].Result.TrySetResult(new FaceFrame([0x89, (byte)'P', (byte)'N', (byte)'G', marker], Calls[call].Request, 64, 12));
+        Calls[call].Result.TrySetResult(new FaceFrame([0x89, (byte)'P', (byte)'N', (byte)'G', marker], Calls[call].Request, resolution, 12,
+            IsPreview: Calls[call].Request.Preview && resolution >= PackSummary.PreviewFrom, PreviewBlock: resolution / 16));
 }

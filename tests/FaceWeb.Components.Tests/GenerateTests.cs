@@ -83,6 +83,45 @@ public sealed class GenerateTests : BunitContext
         Assert.Contains("0.90", cut.Markup);
     }
 
+    /// <summary>#17: on a pack of 256 px or more, ψ moving asks for progressive previews (marked as such), and once it
+    /// has rested for <see cref="GeneratePage.Rest"/> the full frame; a small pack always gets full frames.</summary>
+    [Fact]
+    public async Task On_a_large_pack_a_moving_psi_gets_previews_then_the_full_frame_when_it_rests()
+    {
+        var big = new FakeRenderer(resolution: 1024);
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        await using var ctx = Pages.New(s => s
+            .AddSingleton<IFaceRenderService>(big)
+            .AddSingleton<ISessionLatents>(new FakeSession())
+            .AddSingleton<TimeProvider>(clock));
+        var cut = ctx.Render<GeneratePage>();
+        Assert.False(Assert.Single(big.Calls).Request.Preview);                          // opening the page: the frame
+        big.Complete(0);
+        var slider = cut.FindComponent<MudSlider<double>>();
+        var moves = new[] { 0.8, 0.9 }.Select(v => cut.InvokeAsync(() => slider.Instance.ValueChanged.InvokeAsync(v))).ToList();
+        cut.WaitForState(() => big.Calls.Count == 3);
+        Assert.Equal([(0.8, true), (0.9, true)], big.Calls.Skip(1).Select(c => (c.Request.Truncation, c.Request.Preview)));
+        big.Complete(2, marker: 5);
+        cut.WaitForAssertion(() => Assert.StartsWith("preview from the 64 px block", cut.Find("[data-testid=frame-caption]").TextContent));
+        clock.Advance(GeneratePage.Rest - TimeSpan.FromMilliseconds(1));
+        Assert.Equal(3, big.Calls.Count);                                                // not yet at rest
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        cut.WaitForState(() => big.Calls.Count == 4);
+        Assert.Equal(new GenerateRequest(0, 0.9, Preview: false), big.Calls[3].Request);   // one full frame, of the last position
+        big.Complete(3, marker: 6);
+        cut.WaitForAssertion(() => Assert.Equal(Src(6), cut.Find("[data-testid=face]").GetAttribute("src")));
+        Assert.DoesNotContain("preview", cut.Find("[data-testid=frame-caption]").TextContent);
+        big.Calls[1].Result.TrySetCanceled(Xunit.TestContext.Current.CancellationToken);
+        await Task.WhenAll(moves);
+
+        // The 64 px default pack: a moving ψ gets frames, no previews and no extra frame at rest.
+        var sliderSmall = Render<GeneratePage>();
+        renderer.Complete(0);
+        _ = sliderSmall.InvokeAsync(() => sliderSmall.FindComponent<MudSlider<double>>().Instance.ValueChanged.InvokeAsync(0.8));
+        sliderSmall.WaitForState(() => renderer.Calls.Count == 2);
+        Assert.False(renderer.Calls[1].Request.Preview);
+    }
+
     [Fact]
     public async Task Random_picks_a_new_seed_and_seed_field_is_clamped()
     {

@@ -16,6 +16,7 @@ static class Pages
         ctx.Services.AddMudServices();
         fakes(ctx.Services);
         ctx.Services.TryAddScoped<IRoomService, NoRooms>();
+        ctx.Services.TryAddSingleton(TimeProvider.System);
         ctx.Render<MudPopoverProvider>();
     }
 

@@ -93,6 +93,24 @@ public sealed class DefaultPackTests
         Assert.Throws<ArgumentException>(() => g.Preview(a, 128));
     }
 
+    /// <summary>#17: a pack of 256 px previews a seed from its 32 px block, at the full size, batched like frames.</summary>
+    [Fact]
+    public void A_large_packs_seed_previews_come_from_the_32_px_block_at_the_full_size()
+    {
+        var config = new Generators.StyleGan2.StyleGan2Config(256, 32, 2, new Dictionary<int, int>
+            { [4] = 32, [8] = 32, [16] = 32, [32] = 32, [64] = 16, [128] = 8, [256] = 8 });
+        using var engine = new FaceEngine(new Generators.StyleGan2.StyleGan2Generator(config, seed: 3), new PackInfo("test", false, 256, "", ""));
+        Assert.Equal(32, engine.PreviewResolution);
+        var previews = engine.SeedPreviews().Run([(1, 0.7), (2, 0.5)], TestContext.Current.CancellationToken);
+        using var _ = no_grad();
+        using var w = engine.SeedWPlus(2, 0.5);
+        using var alone = engine.Generator.Preview(w, 32);
+        var expected = ImageTensors.ToRgbImage(alone);
+        Assert.Equal((256, 256, 2), (previews[1].Image.Width, previews[1].Image.Height, previews[1].Batch));
+        int worst = previews[1].Image.Rgb.Zip(expected.Rgb, (x, y) => Math.Abs(x - y)).Max();
+        Assert.True(worst <= 1, $"{worst} levels apart");
+    }
+
     [Fact]
     public void Engine_reproduces_the_model_cards_sample_grid()
     {
