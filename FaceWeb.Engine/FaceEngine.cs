@@ -76,41 +76,35 @@ public sealed class FaceEngine : IDisposable
     }
 
     /// <summary>The frames of several seeds (each at its ψ) in one batched forward; 8-bit pixels each, in order. A frame
-    /// equals the same one rendered alone to float rounding.</summary>
-    public IReadOnlyList<RgbImage> RenderSeeds(IReadOnlyList<(long Seed, double Truncation)> frames)
+    /// equals the same one rendered alone to float rounding. With <paramref name="preview"/>, the progressive preview
+    /// from that block (<see cref="StyleGan2Generator.Preview"/>) instead.</summary>
+    public IReadOnlyList<RgbImage> RenderSeeds(IReadOnlyList<(long Seed, double Truncation)> frames, int? preview = null)
     {
         if (frames.Any(f => !double.IsFinite(f.Truncation))) throw new ArgumentException("truncation must be a finite number");
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        var images = Generator.Synthesize(cat(frames.Select(f => SeedWPlus(f.Seed, f.Truncation)).ToList(), 0));   // [N,3,H,W]
+        var w = cat(frames.Select(f => SeedWPlus(f.Seed, f.Truncation)).ToList(), 0);
+        var images = preview is int r ? Generator.Preview(w, r) : Generator.Synthesize(w);                // [N,3,H,W]
         return Enumerable.Range(0, frames.Count).Select(i => ImageTensors.ToRgbImage(images.narrow(0, i, 1))).ToList();
     }
 
     /// <summary>Seed frames as the scheduler batches them across clients (at most <paramref name="maxBatch"/> a forward);
     /// the receiver encodes the PNG (<see cref="RgbImage.Png"/>), off the engine thread.</summary>
-    public Jobs.BatchKind<(long Seed, double Truncation), SeedFrame> SeedFrames(int maxBatch = 8) =>
-        new(maxBatch, (frames, _) =>
-        {
-            var sw = System.Diagnostics.Stopwatch.StartNew();
-            var images = RenderSeeds(frames);
-            return images.Select(image => new SeedFrame(image, sw.Elapsed.TotalMilliseconds, frames.Count)).ToList();
-        });
+    public Jobs.BatchKind<(long Seed, double Truncation), SeedFrame> SeedFrames(int maxBatch = 8) => Batched(maxBatch, null);
 
     /// <summary>The block a preview stops after: a sixteenth of the size, at least 32 px (64 px at 1024: about a fifth of
     /// the frame's time on FFHQ shapes, bench/README).</summary>
     public int PreviewResolution => Math.Max(32, Generator.Config.Size / 16);
 
-    /// <summary>Previews of seed frames (<see cref="StyleGan2Generator.Preview"/> at <see cref="PreviewResolution"/>),
-    /// batched across clients as <see cref="SeedFrames"/> are.</summary>
-    public Jobs.BatchKind<(long Seed, double Truncation), SeedFrame> SeedPreviews(int maxBatch = 8) =>
+    /// <summary>Previews of seed frames at <see cref="PreviewResolution"/>, batched across clients as <see cref="SeedFrames"/> are.</summary>
+    public Jobs.BatchKind<(long Seed, double Truncation), SeedFrame> SeedPreviews(int maxBatch = 8) => Batched(maxBatch, PreviewResolution);
+
+    Jobs.BatchKind<(long Seed, double Truncation), SeedFrame> Batched(int maxBatch, int? preview) =>
         new(maxBatch, (frames, _) =>
         {
             var sw = System.Diagnostics.Stopwatch.StartNew();
-            using var noGrad = no_grad();
-            using var scope = NewDisposeScope();
-            var images = Generator.Preview(cat(frames.Select(f => SeedWPlus(f.Seed, f.Truncation)).ToList(), 0), PreviewResolution);
-            return Enumerable.Range(0, frames.Count)
-                .Select(i => new SeedFrame(ImageTensors.ToRgbImage(images.narrow(0, i, 1)), sw.Elapsed.TotalMilliseconds, frames.Count)).ToList();
+            var images = RenderSeeds(frames, preview);
+            return images.Select(image => new SeedFrame(image, sw.Elapsed.TotalMilliseconds, frames.Count)).ToList();
         });
 
     public void Dispose() => Generator.Dispose();

@@ -38,16 +38,18 @@ public sealed class LoadedPack(PackEditor editor, SliderRegistry sliders, PackOv
                 try { ready.Add((i, jobs[i].Start())); }
                 catch (Exception e) when (e is ArgumentException or InvalidOperationException) { outcomes[i] = BatchResult<RenderedFrame>.Failed(e); }
             }
-            try
+            if (ready.Count > 0) try
             {
                 var results = editor.ApplyAll(ready.Select(r => (r.Start, jobs[r.Job].Request)).ToList());
                 for (int k = 0; k < ready.Count; k++)
                     using (results[k]) outcomes[ready[k].Job] = BatchResult<RenderedFrame>.Ok(Frame(results[k], jobs[ready[k].Job], ready[k].Start, ready.Count));
             }
-            catch (Exception e) when (e is ArgumentException or InvalidOperationException && ready.Count > 1)
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
             {
-                // One request the editor refuses: each alone, so only its own client hears of it.
-                foreach (var (job, start) in ready)
+                // One request the editor refuses: each alone, so only its own client hears of it (and a client whose
+                // start already failed keeps its own error).
+                if (ready.Count == 1) outcomes[ready[0].Job] = BatchResult<RenderedFrame>.Failed(e);
+                else foreach (var (job, start) in ready)
                 {
                     try { using var result = editor.Apply(start, jobs[job].Request); outcomes[job] = BatchResult<RenderedFrame>.Ok(Frame(result, jobs[job], start, 1)); }
                     catch (Exception one) when (one is ArgumentException or InvalidOperationException) { outcomes[job] = BatchResult<RenderedFrame>.Failed(one); }

@@ -193,16 +193,20 @@ public sealed class PackEditor : IDisposable
         foreach (var (_, request) in edits)
         {
             if (request is MapperEdit m) Mapper(m.Mapper);
-            if (request is PrincipalEdit) { var loaded = Principal; }
+            if (request is PrincipalEdit) _ = Principal;
         }
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         var g = Generator;
         var prepared = edits.Select(e => Prepare(e.Start, e.Request)).ToList();
         // Style codes: W+ edits' in one pass over all their latents; a global direction brings its own (edited) codes.
-        var fromLatents = prepared.All(p => p.Styles is null) ? g.Styles(cat(prepared.Select(p => p.Latent!).ToList(), 0)) : null;
-        var styles = fromLatents ?? Enumerable.Range(0, g.Layers.Count)
-            .Select(l => cat(prepared.Select(p => p.Styles?[l] ?? g.Styles(p.Latent!)[l]).ToList(), 0)).ToList();
+        IReadOnlyList<Tensor> styles;
+        if (prepared.All(p => p.Styles is null)) styles = g.Styles(cat(prepared.Select(p => p.Latent!).ToList(), 0));
+        else
+        {
+            var each = prepared.Select(p => p.Styles ?? g.Styles(p.Latent!)).ToList();               // once per edit
+            styles = Enumerable.Range(0, g.Layers.Count).Select(l => cat(each.Select(e => e[l]).ToList(), 0)).ToList();
+        }
         var images = g.SynthesizeStyles(styles);                                                       // [ΣN,3,H,W]
         double ms = sw.Elapsed.TotalMilliseconds;
         var results = new List<EditResult>();

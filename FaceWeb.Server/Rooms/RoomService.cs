@@ -46,7 +46,7 @@ public sealed class RoomService(RoomStore store, RoomArchive archive, IRoomEvent
     {
         var a = await Current(ct);
         var n = await Translate(() => store.NodeAsync(a, nodeId, ct));
-        byte[]? parentPng = n.Summary.ParentId is long p ? (await Translate(() => store.NodeAsync(a, p, ct))).Png : null;
+        byte[]? parentPng = n.Summary.ParentId is long p ? await Translate(() => store.ImageAsync(a, p, ct)) : null;   // the image only
         return new RoomNodeView(Summary(n.Summary), n.Parameters, n.PackName, n.Png, parentPng,
             n.Comments.Select(c => new RoomCommentView(c.Id, c.ReplyTo, c.Author, c.Text, c.PinX, c.PinY, c.Resolved)).ToList(), n.Verdicts);
     }

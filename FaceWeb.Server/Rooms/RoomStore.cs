@@ -267,6 +267,13 @@ public sealed class RoomStore(Database database, IRoomEvents events, TimeProvide
             comments, verdicts.ToDictionary(v => v.Author, v => v.Value));
     }
 
+    /// <summary>Only a node's image (e.g. the parent's, for before/after), or null when it is not in the room.</summary>
+    public async Task<byte[]?> ImageAsync(RoomAccess a, long nodeId, CancellationToken ct = default)
+    {
+        await using var db = database.Open();
+        return await db.RoomNodes.AsNoTracking().Where(x => x.Id == nodeId && x.RoomId == a.RoomId).Select(x => x.Png).SingleOrDefaultAsync(ct);
+    }
+
     /// <summary>A node's kind, texts and image, checked as a post and an import both need them.</summary>
     public static (string Author, string Method, string Parameters) CheckNode(string kind, string method, string parameters, string author, byte[] png)
     {

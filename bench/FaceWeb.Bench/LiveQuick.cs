@@ -92,13 +92,15 @@ public static class LiveQuick
                 if (edits is null)
                 {
                     var frame = await scheduler.RunBatchedAsync(s.Client, frames, (seed, value));
-                    (batchOf, _) = (frame.Batch, frame.Image.Png());
+                    frame.Image.Png();
+                    batchOf = frame.Batch;
                 }
                 else
                 {
                     var frame = await scheduler.RunBatchedAsync(s.Client, edits, new EditJob(() => loaded!.Editor.SeedStart(s.Face, 0.7),
                         new SliderEdit([(slider, value * 5 - 3)]), (r, _) => png => new EditFrame(png, "", "", r.Milliseconds)));
-                    (batchOf, _) = (frame.Batch, frame.Encode());
+                    frame.Encode();
+                    batchOf = frame.Batch;
                 }
                 Interlocked.Add(ref batchSizes, batchOf);
                 Interlocked.Increment(ref delivered);
