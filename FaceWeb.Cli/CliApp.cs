@@ -1,3 +1,4 @@
+using FaceWeb.Engine;
 using FaceWeb.Engine.Checkpoints;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -8,6 +9,15 @@ namespace FaceWeb.Cli;
 public static class CliApp
 {
     public const int BadInput = 2;
+
+    /// <summary>The engine of a pack or a checkpoint on <paramref name="device"/> (auto, cpu, cuda, cuda:N; auto when null);
+    /// the device line goes to standard error, so that it never mixes with a command's output.</summary>
+    public static FaceEngine OpenEngine(string? pack, string? checkpoint, string? device)
+    {
+        var choice = EngineDevice.Resolve(device);
+        Console.Error.WriteLine(EngineDevice.Describe(choice));
+        return pack is not null ? FaceEngine.FromPack(pack, choice.Device) : FaceEngine.FromCheckpoint(checkpoint!, choice.Device);
+    }
 
     public static int Run(string[] args)
     {

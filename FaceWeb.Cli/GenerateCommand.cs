@@ -14,6 +14,7 @@ public sealed class GenerateCommand : Command<GenerateCommand.Settings>
     {
         [CommandOption("--pack <DIR>")] public string? Pack { get; init; }
         [CommandOption("--checkpoint <CKPT>")] public string? Checkpoint { get; init; }
+        [CommandOption("--device <DEVICE>"), Description("auto (default), cpu, cuda or cuda:N")] public string? Device { get; init; }
         [CommandOption("--seeds <SEEDS>"), DefaultValue("0-7"), Description("e.g. 0-7 or 1,5,9")] public string Seeds { get; init; } = "0-7";
         [CommandOption("--truncation <T>"), DefaultValue(0.7)] public double Truncation { get; init; } = 0.7;
         [CommandOption("--noise <MODE>"), DefaultValue("const")] public string Noise { get; init; } = "const";
@@ -32,7 +33,7 @@ public sealed class GenerateCommand : Command<GenerateCommand.Settings>
     {
         var seeds = CliApp.ParseSeeds(s.Seeds);
         var noise = NoiseSpec.Parse(s.Noise);
-        using var engine = s.Pack is not null ? FaceEngine.FromPack(s.Pack) : FaceEngine.FromCheckpoint(s.Checkpoint!);
+        using var engine = CliApp.OpenEngine(s.Pack, s.Checkpoint, s.Device);
         Directory.CreateDirectory(s.Out);
         var g = engine.Generator;
         var images = new List<Tensor>();

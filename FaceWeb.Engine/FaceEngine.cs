@@ -23,8 +23,18 @@ public sealed class FaceEngine : IDisposable
 
     public FaceEngine(StyleGan2Generator generator, PackInfo pack) => (Generator, Pack) = (generator, pack);
 
-    /// <summary>Loads a verified model pack (manifest.json with SHA-256) of kind "stylegan2".</summary>
-    public static FaceEngine FromPack(string directory)
+    /// <summary>Where the generator and everything the engine makes for it live (<see cref="EngineDevice"/>).</summary>
+    public Device Device => Generator.Device;
+
+    /// <summary>Loads a verified model pack (manifest.json with SHA-256) of kind "stylegan2", then moves it to <paramref name="device"/> (default: CPU).</summary>
+    public static FaceEngine FromPack(string directory, Device? device = null)
+    {
+        var engine = FromPackOnCpu(directory);
+        if (device is not null) engine.Generator.MoveTo(device);
+        return engine;
+    }
+
+    static FaceEngine FromPackOnCpu(string directory)
     {
         var pack = ModelPack.Load(directory);
         if (pack.Manifest.Kind != "stylegan2")
@@ -35,18 +45,20 @@ public sealed class FaceEngine : IDisposable
             ModelPack.Sha256Of(Path.Combine(directory, ModelPack.ManifestName))));
     }
 
-    public static FaceEngine FromCheckpoint(string path)
+    public static FaceEngine FromCheckpoint(string path, Device? device = null)
     {
         var g = StyleGan2Generator.Load(path);
+        if (device is not null) g.MoveTo(device);
         return new FaceEngine(g, new PackInfo(Path.GetFileNameWithoutExtension(path), true, g.Config.Size, "checkpoint", Path.GetFullPath(path)));
     }
 
     /// <summary>The default pack's architecture with deterministic random weights (seed 0): what the app runs until a
     /// trained default pack is installed. Its images are not faces.</summary>
-    public static FaceEngine Placeholder()
+    public static FaceEngine Placeholder(Device? device = null)
     {
         var g = new StyleGan2Generator(DefaultPackConfig, seed: 0);
         g.EstimateLatentAvg();
+        if (device is not null) g.MoveTo(device);
         return new FaceEngine(g, new PackInfo("placeholder (untrained)", false, g.Config.Size,
             "An untrained generator created at start-up; install the trained default pack for faces.", "built-in"));
     }
@@ -55,9 +67,10 @@ public sealed class FaceEngine : IDisposable
     public static StyleGan2Config DefaultPackConfig { get; } = new(64, 256, 8,
         new Dictionary<int, int> { [4] = 256, [8] = 256, [16] = 256, [32] = 128, [64] = 64 });
 
-    /// <summary>z for a seed: standard normal from a CPU generator seeded with <paramref name="seed"/>. [1,D]</summary>
+    /// <summary>z for a seed: standard normal from a CPU generator seeded with <paramref name="seed"/> (the same on every
+    /// device), on the engine's device. [1,D]</summary>
     public Tensor SeedLatent(long seed) =>
-        randn([1, Generator.Config.StyleDim], generator: new TorchSharp.torch.Generator((ulong)seed));
+        EngineDevice.SeededNormal([1, Generator.Config.StyleDim], new TorchSharp.torch.Generator((ulong)seed), Device);
 
     /// <summary>The W+ latent of a seed at truncation ψ. [1,L,D]</summary>
     public Tensor SeedWPlus(long seed, double truncation)
@@ -80,12 +93,19 @@ public sealed class FaceEngine : IDisposable
     /// from that block (<see cref="StyleGan2Generator.Preview"/>) instead.</summary>
     public IReadOnlyList<RgbImage> RenderSeeds(IReadOnlyList<(long Seed, double Truncation)> frames, int? preview = null)
     {
+        using var scope = NewDisposeScope();
+        var images = SeedImages(frames, preview);                                                         // [N,3,H,W]
+        return Enumerable.Range(0, frames.Count).Select(i => ImageTensors.ToRgbImage(images.narrow(0, i, 1))).ToList();
+    }
+
+    /// <summary><see cref="RenderSeeds"/> before the edge: the images on the engine's device. → [N,3,H,W]</summary>
+    public Tensor SeedImages(IReadOnlyList<(long Seed, double Truncation)> frames, int? preview = null)
+    {
         if (frames.Any(f => !double.IsFinite(f.Truncation))) throw new ArgumentException("truncation must be a finite number");
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         var w = cat(frames.Select(f => SeedWPlus(f.Seed, f.Truncation)).ToList(), 0);
-        var images = preview is int r ? Generator.Preview(w, r) : Generator.Synthesize(w);                // [N,3,H,W]
-        return Enumerable.Range(0, frames.Count).Select(i => ImageTensors.ToRgbImage(images.narrow(0, i, 1))).ToList();
+        return (preview is int r ? Generator.Preview(w, r) : Generator.Synthesize(w)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Seed frames as the scheduler batches them across clients (at most <paramref name="maxBatch"/> a forward);

@@ -13,6 +13,8 @@ public sealed class EngineOptions
     public string? Pack { get; set; }
     /// <summary>Use the untrained placeholder even if a pack exists (tests).</summary>
     public bool Placeholder { get; set; }
+    /// <summary>Where the engine runs: auto (a GPU when this build and machine have one), cpu, cuda or cuda:N.</summary>
+    public string Device { get; set; } = "auto";
     public int MaxWaitingClients { get; set; } = 64;
     /// <summary>The most clients' frames one batched forward renders (1: each frame alone).</summary>
     public int FrameBatch { get; set; } = 8;
@@ -92,26 +94,44 @@ public sealed class EngineHost(IOptions<EngineOptions> options, IHostEnvironment
     (FaceEngine, PackSummary) Load()
     {
         var o = options.Value;
+        var (device, deviceWarning) = Device(o.Device);
         string? dir = o.Placeholder ? null : o.Pack ?? DefaultPack();
         if (dir is not null)
         {
             try
             {
-                var engine = FaceEngine.FromPack(dir);
+                var engine = FaceEngine.FromPack(dir, device);
                 loadedPack = dir;
                 log.LogInformation("Loaded model pack {Pack} from {Dir}", engine.Pack.Name, dir);
-                return (engine, Summary(engine.Pack, null));
+                return (engine, Summary(engine.Pack, deviceWarning));
             }
             catch (CheckpointException e)
             {
                 log.LogError("Model pack {Dir} could not be loaded: {Message}", dir, e.Message);
-                var fallback = FaceEngine.Placeholder();
+                var fallback = FaceEngine.Placeholder(device);
                 return (fallback, Summary(fallback.Pack, $"The model pack could not be loaded: {e.Message}"));
             }
         }
-        var placeholder = FaceEngine.Placeholder();
+        var placeholder = FaceEngine.Placeholder(device);
         log.LogWarning("No model pack found; running the untrained placeholder generator");
-        return (placeholder, Summary(placeholder.Pack, null));
+        return (placeholder, Summary(placeholder.Pack, deviceWarning));
+    }
+
+    /// <summary>FaceWeb:Device, logged with the libtorch build. A device this build or machine cannot use is an error in
+    /// the log and a warning on the page, and the engine runs on the CPU.</summary>
+    (TorchSharp.torch.Device, string?) Device(string? spec)
+    {
+        DeviceChoice choice;
+        string? warning = null;
+        try { choice = EngineDevice.Resolve(spec); }
+        catch (ArgumentException e)
+        {
+            log.LogError("FaceWeb:Device: {Message}; running on the CPU", e.Message);
+            warning = $"The engine runs on the CPU: {e.Message}.";
+            choice = new DeviceChoice(TorchSharp.torch.CPU, "FaceWeb:Device could not be used");
+        }
+        log.LogInformation("Engine {Device}", EngineDevice.Describe(choice));
+        return (choice.Device, warning);
     }
 
     /// <summary>The writable data folder (FaceWeb:Data, default data/ under the content root), created on first use.</summary>

@@ -15,6 +15,7 @@ public class EditSettings : CommandSettings
 {
     [CommandOption("--pack <DIR>")] public string? Pack { get; init; }
     [CommandOption("--checkpoint <CKPT>")] public string? Checkpoint { get; init; }
+    [CommandOption("--device <DEVICE>"), Description("auto (default), cpu, cuda or cuda:N")] public string? Device { get; init; }
     [CommandOption("--clip <CKPT>"), Description("CLIP ViT checkpoint (OpenAI layout)")] public string? Clip { get; init; }
     [CommandOption("--vocab <FILE>"), Description("bpe_simple_vocab_16e6.txt.gz")] public string? Vocab { get; init; }
     [CommandOption("--seed <S>"), DefaultValue(0L)] public long Seed { get; init; }
@@ -28,7 +29,7 @@ public class EditSettings : CommandSettings
         return Spectre.Console.ValidationResult.Success();
     }
 
-    public FaceEngine OpenEngine() => Pack is not null ? FaceEngine.FromPack(Pack) : FaceEngine.FromCheckpoint(Checkpoint!);
+    public FaceEngine OpenEngine() => CliApp.OpenEngine(Pack, Checkpoint, Device);
 
     /// <summary>The engine's editor over the pack (or only the checkpoint), with --clip/--vocab when given.</summary>
     public PackEditor OpenEditor(FaceEngine engine, string? identity = null, string? templates = null) =>

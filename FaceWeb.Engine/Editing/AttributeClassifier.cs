@@ -47,7 +47,7 @@ public sealed class AttributeClassifier : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var logits = forward(features);
         if (attribute == Age)
-            return (logits[.., attributes.Length..].softmax(1) * tensor(BucketCentres, dtype: logits.dtype)).sum(1).MoveToOuterDisposeScope();
+            return (logits[.., attributes.Length..].softmax(1) * tensor(BucketCentres, dtype: logits.dtype, device: logits.device)).sum(1).MoveToOuterDisposeScope();
         int i = Array.IndexOf(attributes, attribute);
         if (i < 0) throw new ArgumentException($"the classifier has no attribute '{attribute}' (it has {Age}, {string.Join(", ", attributes)})");
         return logits[.., i].MoveToOuterDisposeScope();

@@ -64,7 +64,7 @@ public static class BoundaryTrainer
             using (no_grad())
             using (var scope = NewDisposeScope())
             {
-                var z = randn([Math.Min(o.Batch, o.Samples - done), g.Config.StyleDim], generator: rng);
+                var z = EngineDevice.SeededNormal([Math.Min(o.Batch, o.Samples - done), g.Config.StyleDim], rng, g.Device);
                 var w = g.Map(z);
                 var img = g.Synthesize(g.Broadcast(w));
                 batch = ((o.Space == LatentSpace.Z ? z : w).MoveToOuterDisposeScope(),
@@ -83,8 +83,8 @@ public static class BoundaryTrainer
         int chosen = Math.Min((int)(n * o.Ratio), n / 2);
         int train = (int)(chosen * o.Split), val = chosen - train;
         if (train < 2 || val < 1) throw new ArgumentException($"too few samples: {n} × ratio {o.Ratio} leaves {chosen} per side");
-        var order = scores.argsort(descending: true).data<long>().ToArray();
-        var x = codes.to(float32).contiguous().data<float>().ToArray();
+        var order = scores.argsort(descending: true).cpu().data<long>().ToArray();
+        var x = codes.to(float32).cpu().contiguous().data<float>().ToArray();
         float[] Row(long i) => x.AsSpan((int)(i * d), d).ToArray();
         var random = new Random((int)o.Seed);
         var pos = order.Take(chosen).OrderBy(_ => random.Next()).ToArray();

@@ -48,7 +48,7 @@ public static class Fs3Job
     static List<Tensor> BaseStyles(StyleGan2Generator g, Fs3Options o)
     {
         using var scope = NewDisposeScope();
-        var z = randn([o.Images, g.Config.StyleDim], generator: new Generator((ulong)o.Seed));
+        var z = EngineDevice.SeededNormal([o.Images, g.Config.StyleDim], new Generator((ulong)o.Seed), g.Device);
         return g.Styles(g.WPlusFromZ(z)).Select(s => s.MoveToOuterDisposeScope()).ToList();
     }
 

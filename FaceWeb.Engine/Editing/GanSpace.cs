@@ -33,7 +33,7 @@ public sealed class PrincipalDirections(Tensor mean, Tensor components, Tensor s
         var gen = new Generator((ulong)seed);
         var ws = new List<Tensor>();
         for (int done = 0; done < samples; done += batch)
-            ws.Add(g.Map(randn([Math.Min(batch, samples - done), d], generator: gen)).to(float64));   // [n,D]
+            ws.Add(g.Map(EngineDevice.SeededNormal([Math.Min(batch, samples - done), d], gen, g.Device)).to(float64));   // [n,D]
         var w = cat(ws, 0);                                                                             // [N,D]
         var mean = w.mean([0]);
         var centred = w - mean;
@@ -58,7 +58,7 @@ public sealed class PrincipalDirections(Tensor mean, Tensor components, Tensor s
         if (wplus.dim() != 3 || wplus.shape[2] != Components.shape[1]) throw new ArgumentException($"the start must be W+ [N,L,{Components.shape[1]}]");
         using var scope = NewDisposeScope();
         int l = (int)wplus.shape[1];
-        var mask = InterFaceGan.RowMask(rows, l).view(1, l, 1);
+        var mask = InterFaceGan.RowMask(rows, l, wplus.device).view(1, l, 1);
         var step = (alpha * Std[component] * Components[component]).view(1, 1, -1);
         return (wplus + mask * step).MoveToOuterDisposeScope();
     }

@@ -37,10 +37,10 @@ public static class GlobalDirections
         if (!double.IsFinite(beta) || beta < 0) throw new ArgumentException("β must be a finite number ≥ 0");
         using var scope = NewDisposeScope();
         var r = fs3.matmul(dt);                                   // [C]
-        var keep = r.abs() >= beta;
-        int channels = (int)keep.sum().item<long>();
-        var ds = where(keep, r, zeros_like(r));
-        if (channels > 0) ds = ds / ds.abs().max();
+        var keep = DeviceOps.Abs(r) >= beta;
+        int channels = (int)EngineDevice.ReadCount(keep.sum());
+        var ds = r * keep.to(r.dtype);                            // r where kept, 0 elsewhere
+        if (channels > 0) ds = ds / DeviceOps.Abs(ds).max();
         var result = new List<Tensor>();
         long start = 0;
         foreach (var std in codeStd)

@@ -58,7 +58,7 @@ public static class InterFaceGan
         CheckNormal(boundary, "boundary", latent.shape[^1]);
         if (!double.IsFinite(start) || !double.IsFinite(end) || steps < 1) throw new ArgumentException("start, end must be finite and steps ≥ 1");
         using var scope = NewDisposeScope();
-        var distances = linspace(start, end, steps, dtype: float64);
+        var distances = linspace(start, end, steps, dtype: float64, device: latent.device);
         var b = boundary.to(float64);
         Tensor result = latent.dim() switch
         {
@@ -77,7 +77,7 @@ public static class InterFaceGan
     {
         CheckMoves(g, moves, keepFixed);
         using var scope = NewDisposeScope();
-        var mask = RowMask(rows, g.Config.NLatent).view(1, g.Config.NLatent, 1);
+        var mask = RowMask(rows, g.Config.NLatent, g.Device).view(1, g.Config.NLatent, 1);
         var w = g.WPlusFromZ(z, psi);                                                  // [1,L,D]
         var zMoves = moves.Where(m => m.Direction.Space == LatentSpace.Z && m.Alpha != 0).ToList();
         if (zMoves.Count > 0)
@@ -100,7 +100,7 @@ public static class InterFaceGan
         if (z.Direction is not null) throw new ArgumentException($"'{z.Direction.Name}' is a Z-space slider; it needs a seed's z, not a W+ latent");
         CheckMoves(g, moves, keepFixed);
         using var scope = NewDisposeScope();
-        return AddWMoves(wplus.clone(), moves, keepFixed, RowMask(rows, l).view(1, l, 1)).MoveToOuterDisposeScope();
+        return AddWMoves(wplus.clone(), moves, keepFixed, RowMask(rows, l, wplus.device).view(1, l, 1)).MoveToOuterDisposeScope();
     }
 
     static void CheckMoves(StyleGan2Generator g, IReadOnlyList<(AttributeDirection Direction, double Alpha)> moves, IReadOnlyList<AttributeDirection> keepFixed)
@@ -125,14 +125,14 @@ public static class InterFaceGan
         return w;
     }
 
-    /// <summary>[L] 1 for the rows of the chosen groups, 0 elsewhere.</summary>
-    public static Tensor RowMask(LayerGroups groups, int nLatent)
+    /// <summary>[L] 1 for the rows of the chosen groups, 0 elsewhere, on <paramref name="device"/> (default CPU).</summary>
+    public static Tensor RowMask(LayerGroups groups, int nLatent, Device? device = null)
     {
         if (groups == LayerGroups.None) throw new ArgumentException("choose at least one layer group (coarse, middle or fine)");
         var m = new float[nLatent];
         for (int i = 0; i < nLatent; i++)
             m[i] = groups.HasFlag(i < 4 ? LayerGroups.Coarse : i < 8 ? LayerGroups.Middle : LayerGroups.Fine) ? 1 : 0;
-        return tensor(m);
+        return tensor(m, device: device);
     }
 
     static Tensor Conditioned(AttributeDirection dir, IReadOnlyList<AttributeDirection> keepFixed)
@@ -152,13 +152,13 @@ public static class InterFaceGan
                 : dir.Normal.dim() == 3 && dir.Space == LatentSpace.W && s[0] == 1 && s[1] == l && s[2] == d;
         if (!ok) throw new ArgumentException($"'{dir.Name}' has shape [{string.Join(",", s)}]; this generator needs [1,{d}]" +
             (dir.Space == LatentSpace.W ? $" or [1,{l},{d}]" : "") + $" in {dir.Space}");
-        if (!dir.Normal.isfinite().all().item<bool>()) throw new ArgumentException($"'{dir.Name}' contains NaN or infinite values");
+        if (!EngineDevice.AllFinite(dir.Normal)) throw new ArgumentException($"'{dir.Name}' contains NaN or infinite values");
     }
 
     static void CheckNormal(Tensor n, string what, long width)
     {
         if (n.dim() != 2 || n.shape[0] != 1 || n.shape[1] != width)
             throw new ArgumentException($"{what} must be [1,{width}], got [{string.Join(",", n.shape)}]");
-        if (!n.isfinite().all().item<bool>()) throw new ArgumentException($"{what} contains NaN or infinite values");
+        if (!EngineDevice.AllFinite(n)) throw new ArgumentException($"{what} contains NaN or infinite values");
     }
 }

@@ -81,7 +81,7 @@ public static class LatentOptimizer
                     var img = g.Synthesize(w);
                     var clipLoss = space.ClipLoss(img, target).sum();
                     var l2 = (w - ws).square().sum();
-                    var idLoss = sourceId is null ? zeros(1).sum() : identity!.IdLoss(img, sourceId).sum();
+                    var idLoss = sourceId is null ? zeros(1, device: img.device).sum() : identity!.IdLoss(img, sourceId).sum();
                     var loss = clipLoss + o.L2Lambda * l2 + o.IdLambda * idLoss;
                     if (outside is not null) loss = loss + o.OutsideLambda * ((img - sourceImage!) * outside).square().mean();
                     if (o.DomainLambda > 0)
@@ -98,8 +98,8 @@ public static class LatentOptimizer
                     Tensor? shownImage = null;
                     if (shown is not null) using (no_grad()) shownImage = g.Synthesize(shown);
                     adam.step();
-                    frame = new OptimizationFrame(step, loss.item<float>(), clipLoss.item<float>(), l2.item<float>(),
-                        shownImage?.MoveToOuterDisposeScope(), shown?.MoveToOuterDisposeScope(), idLoss.item<float>());
+                    frame = new OptimizationFrame(step, EngineDevice.Read(loss), EngineDevice.Read(clipLoss), EngineDevice.Read(l2),
+                        shownImage?.MoveToOuterDisposeScope(), shown?.MoveToOuterDisposeScope(), EngineDevice.Read(idLoss));
                 }
                 yield return frame;
             }

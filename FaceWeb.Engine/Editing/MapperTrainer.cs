@@ -55,7 +55,7 @@ public static class MapperTrainer
                 using (var scope = NewDisposeScope())
                 {
                     Tensor w;
-                    using (no_grad()) w = g.WPlusFromZ(randn([o.Batch, g.Config.StyleDim], generator: rng), o.Truncation);
+                    using (no_grad()) w = g.WPlusFromZ(EngineDevice.SeededNormal([o.Batch, g.Config.StyleDim], rng, g.Device), o.Truncation);
                     var edited = mapper.Edit(w);
                     var image = g.Synthesize(edited);
                     var clip = space.ClipLoss(image, text).mean();
@@ -84,7 +84,7 @@ public static class MapperTrainer
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        var w = g.WPlusFromZ(randn([samples, g.Config.StyleDim], generator: new Generator((ulong)seed)), truncation);
+        var w = g.WPlusFromZ(EngineDevice.SeededNormal([samples, g.Config.StyleDim], new Generator((ulong)seed), g.Device), truncation);
         return space.ClipLoss(g.Synthesize(mapper.Edit(w)), text).mean().item<float>();
     }
 

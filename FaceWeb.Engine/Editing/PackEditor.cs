@@ -2,6 +2,7 @@
 // sliders, principal directions, prior, encoder, identity, face detection) and runs every method from a request record
 // to a result record. The app, the CLI, Compare, the edit check and the benchmarks all call it; none of them repeats a
 // method's steps. Confined to the thread that opened it (the app's engine thread): a call from any other thread throws.
+using TorchSharp;
 using FaceWeb.Engine.FaceApi;
 using System.Collections.Concurrent;
 using System.Diagnostics;
@@ -73,7 +74,9 @@ public sealed class PackEditor : IDisposable
         var o = options ?? new EditorOptions();
         var g = engine.Generator;
         var problems = new List<string>();
+        var device = engine.Device;                     // every part is read on the CPU, then moved to the generator's device
         var space = TextImageSpaces.Open(o.Clip, o.ClipVocab, packDir);
+        space?.MoveTo(device);
         string? spaceMissing = space is not null ? null
             : "Text edits need a text–image space: this pack has no FaceCLIP-mini, so give a CLIP checkpoint and its vocabulary (--FaceWeb:Clip=ViT-B-32.pt --FaceWeb:ClipVocab=bpe_simple_vocab_16e6.txt.gz, or --clip/--vocab).";
         var roles = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -91,12 +94,13 @@ public sealed class PackEditor : IDisposable
             using var sd = CheckpointReader.Load(f3);
             if (space is not null && sd["fs3"].shape[1] != space.EmbedDim)
                 problems.Add($"fs3 was computed in another text–image space ({sd["fs3"].shape[1]} wide, this one is {space.EmbedDim}): precompute it again.");
-            else fs3 = sd["fs3"].clone();
+            else fs3 = sd["fs3"].to(device).clone();
         }
         var mapperFiles = roles.Where(r => r.Key.StartsWith(ModelPack.MapperRole, StringComparison.Ordinal))
             .ToDictionary(r => r.Key[ModelPack.MapperRole.Length..], r => r.Value);
         roles.TryGetValue(ModelPack.PriorRole, out var priorFile);
         var encoder = roles.TryGetValue(ModelPack.EncoderRole, out var enc) ? PackEncoder.Load(enc) : null;
+        encoder?.to(device);
 
         IIdentityModel? identity = o.Identity is null ? null : IdentityModels.Open(o.Identity);
         FaceAligner? aligner = null; string? alignerOff = null;
@@ -107,6 +111,8 @@ public sealed class PackEditor : IDisposable
                 string dir = o.FaceApi ?? FaceApiModels.Directory();
                 aligner = FaceAligner.Load(dir);
                 identity ??= FaceApiIdentity.Load(dir);                  // λ_ID and the identity metric without an ArcFace file
+                // Detection and landmarks stay on the CPU, where photos are decoded: they read boxes and points between
+                // stages. The aligned face they cut out moves to the engine's device.
             }
             catch (Exception e) when (e is DirectoryNotFoundException or FileNotFoundException or CheckpointException)
             {
@@ -114,6 +120,7 @@ public sealed class PackEditor : IDisposable
                 problems.Add(alignerOff);
             }
         }
+        identity?.MoveTo(device);
         var editor = new PackEditor(engine, space, spaceMissing, identity, PromptTemplates.Resolve(o.Templates), stats, fs3, mapperFiles,
             priorFile, encoder, aligner, alignerOff, problems);
         foreach (var (role, path) in roles.Where(r => r.Key.StartsWith(ModelPack.BoundaryRole, StringComparison.Ordinal)))
@@ -160,7 +167,7 @@ public sealed class PackEditor : IDisposable
     {
         CheckThread();
         if (priorFile is null || Space is null) throw new InvalidOperationException("This pack has no text → W prior (faceweb train prior).");
-        prior ??= TextToWPrior.Load(priorFile);
+        if (prior is null) { prior = TextToWPrior.Load(priorFile); prior.to(Engine.Device); }
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         int split = TediGan.DefaultSplit(Generator.Config.NLatent);
@@ -238,7 +245,7 @@ public sealed class PackEditor : IDisposable
             MapperEdit r => (Mapper(r.Mapper).Edit(start, Finite(r.Strength, "strength")), $"strength {F(r.Strength, "0.00")}"),
             SliderEdit r => (Slide(start, r), SliderDetail(r)),
             PrincipalEdit r => (Principal.Move(start, r.Component, r.Alpha, r.Layers),
-                $"direction {r.Component} ({Principal.Explained[r.Component].item<float>().ToString("P1", CultureInfo.InvariantCulture)} of W's variance), α {F(r.Alpha, "+0.0;-0.0")}σ"
+                $"direction {r.Component} ({EngineDevice.Read(Principal.Explained[r.Component]).ToString("P1", CultureInfo.InvariantCulture)} of W's variance), α {F(r.Alpha, "+0.0;-0.0")}σ"
                 + (r.Layers != LayerGroups.All ? $" on {r.Layers.ToString().ToLowerInvariant()} layers" : "")),
             _ => throw new ArgumentException($"unknown request {request.GetType().Name}"),
         };
@@ -315,7 +322,7 @@ public sealed class PackEditor : IDisposable
         {
             if (r.FineRowsOnly)
             {
-                using var blank = zeros(1, 1, Generator.Config.Size, Generator.Config.Size);
+                using var blank = zeros(1, 1, Generator.Config.Size, Generator.Config.Size, device: Engine.Device);
                 foreach (var f in TediGan.SketchToFace(Generator, blank, space, text, start,
                     new SketchOptions(r.Steps, SketchLambda: 0, FrameEvery: every, L2Lambda: r.L2Lambda), ct))
                     yield return f.Image is null ? null : Frame(f.Image, f.Latent, f.Step, f.TextLoss,
@@ -373,6 +380,7 @@ public sealed class PackEditor : IDisposable
         {
             if (!mapperFiles.TryGetValue(name, out var file)) throw new ArgumentException($"No mapper named '{name}' in this pack.");
             mappers[name] = m = StyleClipMapper.Load(file);
+            m.to(Engine.Device);
         }
         return m;
     }
@@ -406,6 +414,9 @@ public sealed class PackEditor : IDisposable
         try
         {
             var d = BoundaryTrainer.LoadDirection(name, path);
+            var read = d.Normal;
+            d = d with { Normal = read.to(Engine.Device).clone() };
+            read.Dispose();
             long width = d.Normal.shape[^1];
             if (width != c.StyleDim || (d.Normal.dim() == 3 && d.Normal.shape[1] != c.NLatent) || d.Normal.dim() is < 2 or > 3)
             {
@@ -446,7 +457,7 @@ public sealed class PackEditor : IDisposable
         {
             using var scope = NewDisposeScope();
             var w = cat(chunk.Select(m => p.Move(start, m.Item1, m.Item2)).ToArray(), 0);          // [n,L,D]
-            losses.AddRange(space.ClipLoss(Generator.Synthesize(w), text).data<float>().ToArray());
+            losses.AddRange(EngineDevice.ReadAll(space.ClipLoss(Generator.Synthesize(w), text)));
         }
         var best = moves[losses.IndexOf(losses.Min())];
         return new PrincipalEdit(best.Item1, best.Item2);

@@ -23,14 +23,14 @@ public sealed class StyleSpaceStats : IDisposable
         using var _ = no_grad();
         var rng = new Generator((ulong)seed);
         int layers = g.Layers.Count;
-        var sum = g.Layers.Select(l => zeros(l.Channels, dtype: float64)).ToList();
-        var sumSq = g.Layers.Select(l => zeros(l.Channels, dtype: float64)).ToList();
+        var sum = g.Layers.Select(l => zeros(l.Channels, dtype: float64, device: g.Device)).ToList();
+        var sumSq = g.Layers.Select(l => zeros(l.Channels, dtype: float64, device: g.Device)).ToList();
         for (int done = 0; done < samples; done += batch)
         {
             ct.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
             int n = Math.Min(batch, samples - done);
-            var s = g.Styles(g.WPlusFromZ(randn([n, g.Config.StyleDim], generator: rng)));
+            var s = g.Styles(g.WPlusFromZ(EngineDevice.SeededNormal([n, g.Config.StyleDim], rng, g.Device)));
             for (int k = 0; k < layers; k++)
             {
                 var x = s[k].to(float64);
@@ -66,7 +66,7 @@ public sealed class StyleSpaceStats : IDisposable
         {
             if (!t.TryGetValue($"mean_{k}", out var m) || !t.TryGetValue($"std_{k}", out var s) || m.shape[0] != g.Layers[k].Channels || s.shape[0] != g.Layers[k].Channels)
                 throw new CheckpointException($"{path}: StyleSpace statistics do not fit this generator (layer {k}, {g.Layers[k].Name}).");
-            mean.Add(m); std.Add(s);
+            mean.Add(m.to(g.Device)); std.Add(s.to(g.Device));
         }
         return new StyleSpaceStats(mean, std, int.Parse(meta.GetValueOrDefault("samples", "0"), System.Globalization.CultureInfo.InvariantCulture));
     }

@@ -42,7 +42,7 @@ public static class TediGan
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        var starts = cat([MeanStart(g), g.WPlusFromZ(randn([candidates, g.Config.StyleDim], generator: new Generator((ulong)seed)), psi)], 0);
+        var starts = cat([MeanStart(g), g.WPlusFromZ(EngineDevice.SeededNormal([candidates, g.Config.StyleDim], new Generator((ulong)seed), g.Device), psi)], 0);
         var losses = cat(Enumerable.Range(0, candidates + 1).Chunk(8)
             .Select(c => space.ClipLoss(g.Synthesize(starts[TensorIndex.Slice(c[0], c[^1] + 1)]), text)).ToArray(), 0);
         return starts[TensorIndex.Slice(losses.argmin().item<long>(), losses.argmin().item<long>() + 1)].clone().MoveToOuterDisposeScope();
@@ -105,7 +105,7 @@ public static class TediGan
         int split = o.SplitRow == -1 ? DefaultSplit(l) : o.SplitRow;
         var coarse = new TorchSharp.Modules.Parameter(start[.., TensorIndex.Slice(0, split)].detach().clone(), requires_grad: true);
         var fine = new TorchSharp.Modules.Parameter(start[.., TensorIndex.Slice(split, l)].detach().clone(), requires_grad: true);
-        var target = sketchTarget.detach();
+        var target = sketchTarget.detach().to(g.Device);                   // a drawing enters on the CPU
         var (coarseStart, fineStart) = (coarse.detach().clone(), fine.detach().clone());
         using var adam = optim.Adam([coarse, fine], o.LearningRate);
         try

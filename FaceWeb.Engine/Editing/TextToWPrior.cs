@@ -70,10 +70,10 @@ public sealed class TextToWPrior : nn.Module<Tensor, Tensor>
         using (no_grad())
         {
             w_avg.copy_(g.LatentAvg);
-            ws = g.Truncate(g.Map(randn([o.Samples, g.Config.StyleDim], generator: rng)), o.Truncation);      // [S,D]
+            ws = g.Truncate(g.Map(EngineDevice.SeededNormal([o.Samples, g.Config.StyleDim], rng, g.Device)), o.Truncation);      // [S,D]
             es = cat(Enumerable.Range(0, (o.Samples + 31) / 32).Select(i => space.EmbedImages(
                 g.Synthesize(g.Broadcast(ws[TensorIndex.Slice(i * 32, Math.Min(o.Samples, (i + 1) * 32))])))).ToArray(), 0);
-            ts = captions.Count > 0 ? space.EmbedTexts(captions) : empty(0, space.EmbedDim);
+            ts = captions.Count > 0 ? space.EmbedTexts(captions) : empty(0, space.EmbedDim, device: g.Device);
         }
         train();
         using var adam = optim.Adam(parameters(), o.LearningRate);
@@ -83,10 +83,10 @@ public sealed class TextToWPrior : nn.Module<Tensor, Tensor>
             {
                 ct.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
-                var idx = randint(o.Samples, [o.Batch], generator: rng);
+                var idx = randint(o.Samples, [o.Batch], generator: rng).to(g.Device);
                 var (w, e) = (ws.index_select(0, idx), es.index_select(0, idx));
                 var regression = (forward(e) - w).square().mean();
-                var u = ts.shape[0] > 0 ? cat([e[TensorIndex.Slice(0, (o.Batch + 1) / 2)], ts.index_select(0, randint(ts.shape[0], [o.Batch / 2], generator: rng))], 0) : e;
+                var u = ts.shape[0] > 0 ? cat([e[TensorIndex.Slice(0, (o.Batch + 1) / 2)], ts.index_select(0, randint(ts.shape[0], [o.Batch / 2], generator: rng).to(g.Device))], 0) : e;
                 var cycle = space.ClipLoss(g.Synthesize(WPlus(g, u)), u).mean();      // 1 − cos(E(G(f(u))), u)
                 var loss = regression + o.CycleLambda * cycle;
                 adam.zero_grad();

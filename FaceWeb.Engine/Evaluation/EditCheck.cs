@@ -56,7 +56,7 @@ public static class EditCheck
             int n = Math.Min(batch, faces - start);
             using var scope = NewDisposeScope();
             using var _ = no_grad();
-            var z = cat(Enumerable.Range(start, n).Select(s => randn([1, g.Config.StyleDim], generator: new Generator((ulong)s))).ToArray(), 0);
+            var z = cat(Enumerable.Range(start, n).Select(s => EngineDevice.SeededNormal([1, g.Config.StyleDim], new Generator((ulong)s), g.Device)).ToArray(), 0);
             var w = g.WPlusFromZ(z, psi);                                                                 // [n,L,D]
             var before = judges.Judge(g.Synthesize(w));
             for (int p = 0; p < probes.Count; p++)

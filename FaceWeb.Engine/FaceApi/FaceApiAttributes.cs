@@ -13,7 +13,7 @@ public static class FaceApiInput
     public const int Size = 112;
     static readonly float[] Mean = [122.782f, 117.001f, 104.298f];
 
-    public static Tensor Normalise(Tensor rgb255) => (rgb255 - tensor(Mean).view(1, 3, 1, 1)) / 255f;
+    public static Tensor Normalise(Tensor rgb255) => (rgb255 - tensor(Mean, device: rgb255.device).view(1, 3, 1, 1)) / 255f;
 
     /// <summary>Generator output [N,3,S,S] in [−1,1] → [N,3,size,size] in 0..255 (bilinear with antialiasing); 112 for the
     /// age/gender, expression and landmark nets, 150 for recognition.</summary>

@@ -32,7 +32,7 @@ public sealed class TinyFaceDetector(TfjsNet net) : IDisposable
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        var x = (rgb255 - tensor(Mean).view(1, 3, 1, 1)) / 255f;
+        var x = (rgb255 - tensor(Mean, device: rgb255.device).view(1, 3, 1, 1)) / 255f;
         x = Leaky(nn.functional.conv2d(x, net["conv0/filters"], net["conv0/bias"]));                          // valid: S − 2
         x = Pool(x, 2);
         for (int i = 1; i <= 5; i++)

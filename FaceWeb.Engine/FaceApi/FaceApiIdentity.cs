@@ -75,5 +75,7 @@ public sealed class FaceApiIdentity(TfjsNet net) : IIdentityModel
         return nn.functional.relu(pooled + o);
     }
 
+    public void MoveTo(Device device) => net.MoveTo(device);
+
     public void Dispose() => net.Dispose();
 }

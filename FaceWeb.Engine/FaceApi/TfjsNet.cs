@@ -25,6 +25,17 @@ public sealed class TfjsNet : IDisposable
                     : name.EndsWith("weights", StringComparison.Ordinal) ? t.t().contiguous() : t.clone();   // FC [in,out] → [out,in]
     }
 
+    /// <summary>Moves every weight to <paramref name="device"/>.</summary>
+    public void MoveTo(Device device)
+    {
+        foreach (var name in w.Keys.ToList())
+        {
+            var old = w[name];
+            w[name] = old.to(device).clone();
+            old.Dispose();
+        }
+    }
+
     public Tensor this[string name] => w.TryGetValue(name, out var t) ? Use(name, t)
         : throw new CheckpointException($"{Source}: no weight named '{name}'.");
 

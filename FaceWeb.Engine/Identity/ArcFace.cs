@@ -1,6 +1,7 @@
 // ArcFace IR-SE50 — the face-recognition backbone of Deng et al., "ArcFace" (CVPR 2019): improved residual units
 // (IR) with squeeze-and-excitation (Hu et al. 2018), as the ID loss of pSp/e4e/StyleCLIP uses it (model_ir_se50.pth,
 // TreB1nk/InsightFace_Pytorch model_irse.py). Field names equal the state-dict keys; widths come from the shapes.
+using TorchSharp;
 using FaceWeb.Engine.Checkpoints;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -149,6 +150,8 @@ public sealed class ArcFaceIdentity(ArcFaceBackbone backbone, string name = "arc
         x = nn.functional.adaptive_avg_pool2d(x, [112, 112]);
         return backbone.forward(x).MoveToOuterDisposeScope();
     }
+
+    public void MoveTo(Device device) => backbone.to(device);
 
     public void Dispose() => backbone.Dispose();
 }

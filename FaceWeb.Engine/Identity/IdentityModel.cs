@@ -11,6 +11,9 @@ public interface IIdentityModel : IDisposable
 
     /// <summary>Generator output [N,3,H,W] in [−1,1] → [N,E], L2-normalised, differentiable (own preprocessing).</summary>
     Tensor Embed(Tensor generated);
+
+    /// <summary>Moves the model's weights to <paramref name="device"/>.</summary>
+    void MoveTo(Device device);
 }
 
 public static class IdentityModels

@@ -100,7 +100,7 @@ public static class Alignment
                 grid[(v * size + u) * 2] = (float)(2 * (sx / scale) / w - 1);
                 grid[(v * size + u) * 2 + 1] = (float)(2 * (sy / scale) / h - 1);
             }
-        var g = tensor(grid, [1, size, size, 2]);
+        var g = tensor(grid, [1, size, size, 2], device: x.device);
         return nn.functional.grid_sample(x, g, GridSampleMode.Bilinear, GridSamplePaddingMode.Reflection, align_corners: false).MoveToOuterDisposeScope();
     }
 }

@@ -46,6 +46,7 @@ public sealed class PackEncoder : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor images)
     {
         using var scope = NewDisposeScope();
+        images = images.to(head.weight.device);                                                               // a photo enters on the CPU
         var x = images.shape[2] == FaceClipImageTower.InputSize && images.shape[3] == FaceClipImageTower.InputSize ? images
             : nn.functional.interpolate(images, [FaceClipImageTower.InputSize, FaceClipImageTower.InputSize], mode: InterpolationMode.Bilinear, align_corners: false, antialias: true);
         var offsets = head.forward(features.forward(x).mean([2, 3])).view(-1, nLatent, styleDim);          // [N,L,D]
@@ -83,10 +84,10 @@ public sealed class PackEncoder : nn.Module<Tensor, Tensor>
                     using (no_grad())
                     {
                         double psi = o.MinTruncation + (1 - o.MinTruncation) * coin.NextDouble();
-                        wplus = g.WPlusFromZ(randn([o.Batch, styleDim], generator: rng), psi);                    // [B,L,D]
+                        wplus = g.WPlusFromZ(EngineDevice.SeededNormal([o.Batch, styleDim], rng, g.Device), psi);                    // [B,L,D]
                         if (coin.NextDouble() < o.MixProbability)
                         {
-                            var other = g.WPlusFromZ(randn([o.Batch, styleDim], generator: rng), psi);
+                            var other = g.WPlusFromZ(EngineDevice.SeededNormal([o.Batch, styleDim], rng, g.Device), psi);
                             int cross = coin.Next(1, nLatent);
                             wplus = cat([wplus[.., ..cross], other[.., cross..]], 1);
                         }
@@ -95,7 +96,7 @@ public sealed class PackEncoder : nn.Module<Tensor, Tensor>
                     var predicted = forward(image);
                     var lLatent = (predicted - wplus).square().mean();
                     var loss = lLatent;
-                    var lImage = zeros(1);
+                    var lImage = zeros(1, device: g.Device);
                     if (o.ImageLambda > 0 && step % o.ImageEvery == 0)
                     {
                         lImage = (g.Synthesize(predicted) - image).square().mean();

@@ -35,6 +35,8 @@ public static class Projector
         int s = g.Config.Size;
         if (target.dim() != 4 || target.shape[0] != 1 || target.shape[1] != 3 || target.shape[2] != s || target.shape[3] != s)
             throw new ArgumentException($"the photo must be [1,3,{s},{s}]");
+        using var onDevice = target.to(g.Device);                                     // a photo enters on the CPU
+        target = onDevice;
         if (start.dim() != 3 || start.shape[0] != 1 || start.shape[1] != g.Config.NLatent) throw new ArgumentException($"start must be one W+ latent [1,{g.Config.NLatent},D]");
         var w = new TorchSharp.Modules.Parameter(start.detach().clone(), requires_grad: true);
         Tensor? targetId = null, targetFeatures = null;

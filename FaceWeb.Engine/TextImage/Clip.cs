@@ -96,6 +96,8 @@ public sealed class Clip : nn.Module
         return visual.forward(image);
     }
 
+    public Device Device => text_projection.device;
+
     /// <summary>[N,ctx] int64 tokens -> [N,embed] (not normalised), read at each row's end-of-text token.</summary>
     public Tensor EncodeText(Tensor tokens)
     {
@@ -103,10 +105,10 @@ public sealed class Clip : nn.Module
             throw new ArgumentException($"tokens must be [N,{Config.ContextLength}], got [{string.Join(",", tokens.shape)}]");
         using var scope = NewDisposeScope();
         var x = token_embedding.forward(tokens) + positional_embedding;   // [N,L,w]
-        x = transformer.forward(x, causalMask);
+        x = transformer.forward(x, causalMask.to(x.device));   // the mask is no buffer (not in the checkpoint)
         x = ln_final.forward(x);
         var eot = tokens.argmax(-1);                                      // the end token has the largest id
-        var picked = x[arange(x.shape[0]), eot];                          // [N,w]
+        var picked = x[arange(x.shape[0], device: x.device), eot];                          // [N,w]
         return picked.matmul(text_projection).MoveToOuterDisposeScope();
     }
 
@@ -130,8 +132,8 @@ public sealed class Clip : nn.Module
         var x = generated.add(1).div(2);                                  // [0,1]
         if (u > 1) x = nn.functional.interpolate(x, scale_factor: [u, u], mode: InterpolationMode.Nearest);
         if (k > 1) x = nn.functional.avg_pool2d(x, k);
-        var mean = tensor(Mean).to(x.dtype).view(1, 3, 1, 1);
-        var std = tensor(Std).to(x.dtype).view(1, 3, 1, 1);
+        var mean = tensor(Mean, device: x.device).to(x.dtype).view(1, 3, 1, 1);
+        var std = tensor(Std, device: x.device).to(x.dtype).view(1, 3, 1, 1);
         return ((x - mean) / std).MoveToOuterDisposeScope();
     }
 

@@ -1,6 +1,7 @@
 // FaceCLIP-mini: the default pack's own text–image space. Text = all-MiniLM-L6-v2, frozen; image = a small CNN trained
 // to land on the caption embeddings with CLIP's symmetric InfoNCE and a learned temperature (Radford et al. 2021 §2.5),
 // the text tower locked as in LiT (Zhai et al. 2022). Field names are the safetensors keys.
+using TorchSharp;
 using FaceWeb.Engine.Checkpoints;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -26,6 +27,7 @@ public sealed class FaceClipImageTower : nn.Module<Tensor, Tensor>
     }
 
     public long EmbedDim => proj.weight.shape[0];
+    public Device Device => proj.weight.device;
     /// <summary>exp(logit_scale), clamped at 100 as in CLIP.</summary>
     public Tensor Scale => logit_scale.exp().clamp(max: 100);
 
@@ -96,6 +98,8 @@ public static class ConvTrunk
 /// <summary>The pack's space: MiniLM texts, the trained tower for images. Disposes both unless <paramref name="ownsParts"/> is false.</summary>
 public sealed class FaceClipSpace(MiniLmTextEncoder text, FaceClipImageTower images, bool ownsParts = true) : ITextImageSpace
 {
+    MiniLmTextEncoder text = text;
+
     /// <summary>The pack's FaceCLIP-mini, or null when it has no <see cref="ModelPack.FaceClipRole"/> file.</summary>
     public static FaceClipSpace? FromPack(ModelPack pack) =>
         pack.Manifest.Files.Any(f => f.Role == ModelPack.FaceClipRole)
@@ -109,10 +113,22 @@ public sealed class FaceClipSpace(MiniLmTextEncoder text, FaceClipImageTower ima
     public Tensor EmbedTexts(IReadOnlyList<string> texts)
     {
         var rows = text.Encode(texts);                                  // already L2-normalised
-        return tensor(rows.SelectMany(r => r).ToArray(), [rows.Length, MiniLmTextEncoder.Dimensions]);
+        return tensor(rows.SelectMany(r => r).ToArray(), [rows.Length, MiniLmTextEncoder.Dimensions], device: images.Device);   // MiniLM runs in ONNX Runtime
     }
 
     public Tensor EmbedImages(Tensor generated) => images.forward(generated);
+
+    /// <summary>The tower moves to <paramref name="device"/>; on a GPU, MiniLM moves to ONNX Runtime's CUDA provider too
+    /// (an encoder this space does not own stays where it is).</summary>
+    public void MoveTo(Device device)
+    {
+        images.to(device);
+        if (device.type == DeviceType.CUDA && ownsParts)
+        {
+            text.Dispose();
+            text = MiniLmTextEncoder.OnCuda(Math.Max(0, device.index));
+        }
+    }
 
     public void Dispose() { if (ownsParts) { text.Dispose(); images.Dispose(); } }
 }

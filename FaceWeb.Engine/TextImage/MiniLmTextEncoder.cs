@@ -8,7 +8,21 @@ namespace FaceWeb.Engine.TextImage;
 public sealed class MiniLmTextEncoder : IDisposable
 {
     public const int Dimensions = 384;
-    readonly SentenceEncoder encoder = new(new Microsoft.ML.OnnxRuntime.SessionOptions());
+    readonly SentenceEncoder encoder;
+
+    /// <param name="cudaDevice">run on ONNX Runtime's CUDA execution provider on this GPU (needs the GPU build's
+    /// Microsoft.ML.OnnxRuntime.Gpu.Linux); null: the CPU provider.</param>
+    public MiniLmTextEncoder(int? cudaDevice = null)
+    {
+        var options = new Microsoft.ML.OnnxRuntime.SessionOptions();
+        if (cudaDevice is int id) options.AppendExecutionProvider_CUDA(id);
+        encoder = new SentenceEncoder(options);
+    }
+
+    /// <summary>The provider the sessions run on, for logs.</summary>
+    public string Provider { get; private init; } = "CPU";
+
+    public static MiniLmTextEncoder OnCuda(int device) => new(device) { Provider = $"CUDA:{device}" };
 
     /// <summary>[texts.Count][384], each of unit length.</summary>
     public float[][] Encode(IReadOnlyList<string> texts, CancellationToken ct = default)

@@ -1,4 +1,5 @@
 // The joint text–image space every text-driven method measures in (StyleCLIP, TediGAN, text-to-face).
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FaceWeb.Engine.TextImage;
@@ -13,6 +14,9 @@ public interface ITextImageSpace : IDisposable
 
     /// <summary>Generator output [N,3,H,W] in [−1,1] → [N,E], L2-normalised, differentiable (own preprocessing).</summary>
     Tensor EmbedImages(Tensor generated);
+
+    /// <summary>Moves the space's weights to <paramref name="device"/>; text embeddings are then made there too.</summary>
+    void MoveTo(Device device);
 }
 
 public static class TextImageSpaces
@@ -71,7 +75,7 @@ public sealed class ClipSpace(Clip clip, ClipTokenizer tokenizer) : ITextImageSp
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        var tokens = tensor(texts.SelectMany(tokenizer.Tokenize).ToArray(), [texts.Count, ClipTokenizer.ContextLength]);
+        var tokens = tensor(texts.SelectMany(tokenizer.Tokenize).ToArray(), [texts.Count, ClipTokenizer.ContextLength], device: clip.Device);
         return nn.functional.normalize(clip.EncodeText(tokens), dim: -1).MoveToOuterDisposeScope();
     }
 
@@ -80,6 +84,8 @@ public sealed class ClipSpace(Clip clip, ClipTokenizer tokenizer) : ITextImageSp
         using var scope = NewDisposeScope();
         return nn.functional.normalize(clip.EncodeImage(clip.Preprocess(generated)), dim: -1).MoveToOuterDisposeScope();
     }
+
+    public void MoveTo(Device device) => clip.to(device);
 
     public void Dispose() => clip.Dispose();
 }

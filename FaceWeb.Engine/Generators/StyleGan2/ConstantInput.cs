@@ -15,12 +15,14 @@ public sealed class ConstantInput : nn.Module
     }
 
     public Tensor Forward(long batch) => input.expand(batch, -1, -1, -1);
+
+    public Device Device => input.device;
 }
 
 /// <summary>The fixed noise maps <c>noise_0 … noise_{L-2}</c> used with constant noise (randomize_noise=False).</summary>
 public sealed class NoiseBuffers : nn.Module
 {
-    readonly List<Tensor> maps = [];
+    readonly int count;
 
     public NoiseBuffers(int logSize, Generator? rng = null) : base(nameof(NoiseBuffers))
     {
@@ -28,10 +30,11 @@ public sealed class NoiseBuffers : nn.Module
         {
             int res = 1 << ((j + 5) / 2);  // 4, 8, 8, 16, 16, …
             var t = randn([1, 1, res, res], generator: rng);
-            maps.Add(t);
             register_buffer($"noise_{j}", t);
         }
+        count = 2 * logSize - 3;
     }
 
-    public IReadOnlyList<Tensor> All => maps;
+    /// <summary>The maps in order, wherever <c>to(device)</c> has put them.</summary>
+    public IReadOnlyList<Tensor> All => Enumerable.Range(0, count).Select(j => get_buffer($"noise_{j}")!).ToList();
 }

@@ -70,6 +70,6 @@ public sealed class ModulatedConv2d : nn.Module
     }
 
     Tensor Conv(Tensor x, Tensor w) => upsample
-        ? nn.functional.conv_transpose2d(x, w.transpose(0, 1), strides: [2, 2], padding: [0, 0])
-        : nn.functional.conv2d(x, w, padding: [kernelSize / 2, kernelSize / 2]);
+        ? DeviceOps.ConvTranspose2d(x, w.transpose(0, 1), stride: 2)
+        : DeviceOps.Conv2d(x, w, padding: kernelSize / 2);
 }

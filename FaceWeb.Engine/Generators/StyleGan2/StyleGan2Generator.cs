@@ -1,3 +1,4 @@
+using TorchSharp;
 // StyleGAN2 generator — Karras et al., "Analyzing and Improving the Image Quality of StyleGAN" (CVPR 2020).
 // Port of rosinality/stylegan2-pytorch model.py `Generator` (the layout of stylegan2-ffhq-config-f.pt);
 // module and field names equal the state-dict keys. Facts it must match: ../shared/specs/stylegan2.md.
@@ -89,7 +90,20 @@ public sealed class StyleGan2Generator : nn.Module
     public void SetLatentAvg(Tensor avg)
     {
         LatentAvg.Dispose();
-        LatentAvg = avg.detach().to(float32).clone();
+        LatentAvg = avg.detach().to(float32, Device).clone();
+    }
+
+    /// <summary>Where the weights live (<see cref="MoveTo"/>).</summary>
+    public Device Device => input.Device;
+
+    /// <summary>Moves every parameter, buffer and <see cref="LatentAvg"/> to <paramref name="device"/>; returns this.</summary>
+    public StyleGan2Generator MoveTo(Device device)
+    {
+        this.to(device);
+        var avg = LatentAvg;
+        LatentAvg = avg.to(device).clone();
+        avg.Dispose();
+        return this;
     }
 
     /// <summary>Mean of mapping(z) over <paramref name="samples"/> seeded z (rosinality's mean_latent).</summary>
@@ -98,14 +112,14 @@ public sealed class StyleGan2Generator : nn.Module
         using var _ = no_grad();
         Tensor mean;
         using (var scope = NewDisposeScope())
-            mean = Map(randn([samples, Config.StyleDim], generator: new Generator((ulong)seed))).mean([0]).MoveToOuterDisposeScope();
+            mean = Map(EngineDevice.SeededNormal([samples, Config.StyleDim], new Generator((ulong)seed), Device)).mean([0]).MoveToOuterDisposeScope();
         using (mean) SetLatentAvg(mean);                       // the kept copy is made outside the scope, so it outlives it
     }
 
     // ---------------------------------------------------------------- latent space
 
     /// <summary>Mapping network f: Z → W. [N,D] -> [N,D]</summary>
-    public Tensor Map(Tensor z) => style.forward(z);
+    public Tensor Map(Tensor z) => style.forward(EngineDevice.Expect(z, Device, "z"));
 
     /// <summary>w′ = w_avg + ψ (w − w_avg). Works on W [N,D] and W+ [N,L,D].</summary>
     public Tensor Truncate(Tensor w, double psi) => psi == 1 ? w.alias() : LatentAvg + psi * (w - LatentAvg);
@@ -138,6 +152,7 @@ public sealed class StyleGan2Generator : nn.Module
     public IReadOnlyList<Tensor> Styles(Tensor wplus)
     {
         CheckWPlus(wplus);
+        EngineDevice.Expect(wplus, Device, "W+");
         var result = new List<Tensor>(Layers.Count);
         foreach (var layer in Layers)
             result.Add(ModConv(layer.Index).Style(wplus[.., layer.WRow]));
@@ -185,6 +200,7 @@ public sealed class StyleGan2Generator : nn.Module
             if (s[q].dim() != 2 || s[q].shape[1] != Layers[q].Channels)
                 throw new ArgumentException($"style vector {q} ({Layers[q].Name}) must be [N,{Layers[q].Channels}], got [{string.Join(",", s[q].shape)}]");
         noise ??= NoiseSpec.Const;
+        foreach (var t in s) EngineDevice.Expect(t, Device, "a style vector");
         long n = s[0].shape[0], chunk = MaxBatchPerPass;
         if (n > chunk)
         {
@@ -226,21 +242,22 @@ public sealed class StyleGan2Generator : nn.Module
 
     Tensor?[] NoiseMaps(NoiseSpec noise)
     {
-        var maps = new Tensor?[NoiseLayers];
+        var all = noises.All;
+        var maps = new Tensor?[all.Count];
         switch (noise.Mode)
         {
             case NoiseMode.Const:
-                for (int j = 0; j < maps.Length; j++) maps[j] = noises.All[j];
+                for (int j = 0; j < maps.Length; j++) maps[j] = all[j];
                 break;
             case NoiseMode.Zero:
-                for (int j = 0; j < maps.Length; j++) maps[j] = zeros_like(noises.All[j]);
+                for (int j = 0; j < maps.Length; j++) maps[j] = zeros_like(all[j]);
                 break;
             case NoiseMode.Explicit:
                 if (noise.Maps is null || noise.Maps.Count != maps.Length)
                     throw new ArgumentException($"explicit noise needs {maps.Length} maps, got {noise.Maps?.Count ?? 0}");
                 for (int j = 0; j < maps.Length; j++)
                 {
-                    var want = noises.All[j].shape[2];
+                    var want = all[j].shape[2];
                     if (noise.Maps[j].dim() != 4 || noise.Maps[j].shape[1] != 1 || noise.Maps[j].shape[2] != want || noise.Maps[j].shape[3] != want)
                         throw new ArgumentException($"noise map {j} must be [N or 1,1,{want},{want}], got [{string.Join(",", noise.Maps[j].shape)}]");
                     maps[j] = noise.Maps[j];

@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -18,15 +19,24 @@ public sealed class NoiseInjection : nn.Module
     public Tensor Forward(Tensor x, Tensor? noise, Generator? rng = null)
     {
         using var scope = NewDisposeScope();
-        noise ??= randn([x.shape[0], 1, x.shape[2], x.shape[3]], dtype: x.dtype, device: x.device, generator: rng);
+        noise ??= Draw(x, rng);
         return (x + weight * noise).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Fresh noise [N,1,H,W] on x's device; a seeded <paramref name="rng"/> draws on the CPU so that a seed gives the
+    /// same noise on every device.</summary>
+    static Tensor Draw(Tensor x, Generator? rng)
+    {
+        long[] shape = [x.shape[0], 1, x.shape[2], x.shape[3]];
+        return rng is null || x.device_type == DeviceType.CPU ? randn(shape, dtype: x.dtype, device: x.device, generator: rng)
+            : EngineDevice.SeededNormal(shape, rng, x.device).to(x.dtype);
     }
 
     /// <summary>x += gain · weight · noise, in place (inference only).</summary>
     internal void AddInPlace(Tensor x, Tensor? noise, Generator? rng, double gain)
     {
         using var scope = NewDisposeScope();
-        noise ??= randn([x.shape[0], 1, x.shape[2], x.shape[3]], dtype: x.dtype, device: x.device, generator: rng);
+        noise ??= Draw(x, rng);
         x.add_(noise * (weight * gain));
     }
 }

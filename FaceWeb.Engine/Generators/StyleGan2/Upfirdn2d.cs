@@ -21,8 +21,8 @@ public static class Upfirdn2d
         if (up > 1) x = ZeroInsert(x, up);
         x = nn.functional.pad(x, [pad0, pad1, pad0, pad1]);
         long kh = kernel.shape[0], kw = kernel.shape[1];
-        var weight = kernel.flip(0, 1).to(x.dtype).view(1, 1, kh, kw).expand(c, 1, kh, kw);
-        x = nn.functional.conv2d(x, weight, groups: c);
+        var weight = DeviceOps.Flip(kernel, 0, 1).to(x.dtype).view(1, 1, kh, kw).expand(c, 1, kh, kw);
+        x = DeviceOps.Conv2d(x, weight, groups: c);
         if (down > 1) x = x[.., .., TensorIndex.Slice(null, null, down), TensorIndex.Slice(null, null, down)];
         return x.MoveToOuterDisposeScope();
     }
