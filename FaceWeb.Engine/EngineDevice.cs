@@ -37,7 +37,7 @@ public static class EngineDevice
             int index = 0;
             if (s.Length > 4 && (!int.TryParse(s[5..], out index) || index < 0))
                 throw new ArgumentException($"device '{spec}': write cuda or cuda:N with N a GPU's number");
-            if (!CudaBuild) throw new ArgumentException($"device '{spec}': this build has libtorch's CPU package; build with -p:FaceWebGpu=true, or use --device cpu");
+            if (!CudaBuild) throw new ArgumentException($"device '{spec}': this build has libtorch's CPU package; build with -p:FaceWebGpu=true, or choose cpu");
             if (!cuda.is_available()) throw new ArgumentException($"device '{spec}': libtorch finds no usable GPU");
             int count = cuda.device_count();
             if (index >= count) throw new ArgumentException($"device '{spec}': there are {count} GPU(s), numbered from 0");

@@ -33,7 +33,7 @@ public sealed class EditService(EngineSession engineSession, SessionLatentStore 
         catch (ArgumentException e) when (engineSession.Refused("global direction", e)) { throw; }
         var a = await engineSession.PackAsync(ct);
         if (!a.Editor.HasGlobalDirections) throw new InvalidOperationException(a.Unavailable ?? "Global directions are not available for this pack (precompute stylespace and fs3).");
-        return await Run(a, r.Seed, r.Latent, new GlobalDirectionEdit(r.Neutral, r.Target, r.Alpha, r.Beta), $"\"{r.Target}\" ", ct);
+        return await Run(a, r.Seed, r.Latent, new GlobalDirectionEdit(r.Neutral, r.Target, r.Alpha, r.Beta), $"\"{r.Target}\" ", ct, r.Preview);
     }
 
     public async Task<EditFrame> MapperAsync(MapperEditRequest r, CancellationToken ct = default)
@@ -45,7 +45,7 @@ public sealed class EditService(EngineSession engineSession, SessionLatentStore 
         catch (ArgumentException e) when (engineSession.Refused("mapper", e)) { throw; }
         var a = await engineSession.PackAsync(ct);
         if (!a.Editor.MapperNames.Contains(r.Mapper)) throw new ArgumentException($"No mapper named '{r.Mapper}' in this pack.");
-        return await Run(a, r.Seed, r.Latent, new MapperEdit(r.Mapper, r.Strength), $"\"{r.Mapper}\" ", ct);
+        return await Run(a, r.Seed, r.Latent, new MapperEdit(r.Mapper, r.Strength), $"\"{r.Mapper}\" ", ct, r.Preview);
     }
 
     public async Task<EditFrame> PrincipalAsync(PrincipalEditRequest r, CancellationToken ct = default)
@@ -248,10 +248,10 @@ public sealed class EditService(EngineSession engineSession, SessionLatentStore 
     }
 
     /// <summary>One one-pass edit in the circuit's "edit" lane (batched with other clients' frames): start, apply, PNG.</summary>
-    async Task<EditFrame> Run(LoadedPack a, long seed, string? latent, EditRequest request, string prefix, CancellationToken ct)
+    async Task<EditFrame> Run(LoadedPack a, long seed, string? latent, EditRequest request, string prefix, CancellationToken ct, bool preview = false)
     {
         var (from, origin) = session.Provenance(seed, latent);
-        var frame = await engineSession.RunBatchedAsync("edit", a.EditFrames, new EditJob(() => Start(a, seed, latent), request, (result, start) =>
+        var frame = await engineSession.RunBatchedAsync("edit", a.Frames(preview), new EditJob(() => Start(a, seed, latent), request, (result, start) =>
         {
             var draft = NodeDrafts.Of("edit", request, result, start, from, origin);
             return png => new EditFrame(png, result.Method.Title(), prefix + result.Detail, result.Milliseconds, result.ChannelsMoved, Draft: draft);

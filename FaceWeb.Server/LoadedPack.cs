@@ -24,12 +24,23 @@ public sealed class LoadedPack(PackEditor editor, SliderRegistry sliders, PackOv
 
     /// <summary>Edit's and the sliders' one-pass frames, batched across clients by the scheduler: each client's start and
     /// request, one <see cref="PackEditor.ApplyAll"/> for all; a client whose own input fails gets its own error.</summary>
-    public BatchKind<EditJob, RenderedFrame> EditFrames { get; } = new(Math.Max(1, frameBatch), (jobs, _) => RunEdits(editor, jobs));
+    public BatchKind<EditJob, RenderedFrame> EditFrames { get; } = new(Math.Max(1, frameBatch), (jobs, _) => RunEdits(editor, jobs, null));
 
-    static IReadOnlyList<BatchResult<RenderedFrame>> RunEdits(PackEditor editor, IReadOnlyList<EditJob> jobs)
+    /// <summary>Their progressive previews (packs of <see cref="PackSummary.PreviewFrom"/> px and more), batched the same
+    /// way; a preview cannot be posted to a room (no draft).</summary>
+    public BatchKind<EditJob, RenderedFrame> EditPreviews { get; } = new(Math.Max(1, frameBatch), (jobs, _) => RunEdits(editor, jobs, editor.Engine.PreviewResolution));
+
+    /// <summary>Previews when asked for and the pack is large enough, else the frames.</summary>
+    public BatchKind<EditJob, RenderedFrame> Frames(bool preview) => preview && Engine.Pack.Resolution >= PackSummary.PreviewFrom ? EditPreviews : EditFrames;
+
+    static IReadOnlyList<BatchResult<RenderedFrame>> RunEdits(PackEditor editor, IReadOnlyList<EditJob> jobs, int? preview)
     {
         var outcomes = new BatchResult<RenderedFrame>[jobs.Count];
-        RenderedFrame Frame(EditResult result, EditJob job, Tensor start, int batch) => new(ImageTensors.ToRgbImage(result.Image), job.Format(result, start), batch);
+        RenderedFrame Frame(EditResult result, EditJob job, Tensor start, int batch)
+        {
+            var finish = job.Format(result, start);
+            return new(ImageTensors.ToRgbImage(result.Image), preview is int block ? png => finish(png) with { PreviewBlock = block, Draft = null } : finish, batch);
+        }
         var ready = new List<(int Job, Tensor Start)>();
         try
         {
@@ -40,7 +51,7 @@ public sealed class LoadedPack(PackEditor editor, SliderRegistry sliders, PackOv
             }
             if (ready.Count > 0) try
             {
-                var results = editor.ApplyAll(ready.Select(r => (r.Start, jobs[r.Job].Request)).ToList());
+                var results = editor.ApplyAll(ready.Select(r => (r.Start, jobs[r.Job].Request)).ToList(), preview);
                 for (int k = 0; k < ready.Count; k++)
                     using (results[k]) outcomes[ready[k].Job] = BatchResult<RenderedFrame>.Ok(Frame(results[k], jobs[ready[k].Job], ready[k].Start, ready.Count));
             }
@@ -51,7 +62,7 @@ public sealed class LoadedPack(PackEditor editor, SliderRegistry sliders, PackOv
                 if (ready.Count == 1) outcomes[ready[0].Job] = BatchResult<RenderedFrame>.Failed(e);
                 else foreach (var (job, start) in ready)
                 {
-                    try { using var result = editor.Apply(start, jobs[job].Request); outcomes[job] = BatchResult<RenderedFrame>.Ok(Frame(result, jobs[job], start, 1)); }
+                    try { using var result = editor.ApplyAll([(start, jobs[job].Request)], preview)[0]; outcomes[job] = BatchResult<RenderedFrame>.Ok(Frame(result, jobs[job], start, 1)); }
                     catch (Exception one) when (one is ArgumentException or InvalidOperationException) { outcomes[job] = BatchResult<RenderedFrame>.Failed(one); }
                 }
             }

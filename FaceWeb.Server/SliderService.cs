@@ -105,7 +105,7 @@ public sealed class SliderService(EngineSession engineSession, SessionLatentStor
         var p = await engineSession.PackAsync(ct);
         var request = new SliderEdit(r.Values.Select(v => (v.Key, v.Value)).ToList(), r.KeepFixed, groups, r.Latent is null ? r.Seed : null, psi);
         var (from, origin) = session.Provenance(r.Seed, r.Latent);
-        var frame = await engineSession.RunBatchedAsync("sliders", p.EditFrames, new EditJob(
+        var frame = await engineSession.RunBatchedAsync("sliders", p.Frames(r.Preview), new EditJob(
             () => r.Latent is null ? p.Editor.SeedStart(r.Seed, psi) : session.Get(r.Latent, p.Engine.Generator.Config.NLatent, p.Engine.Generator.Config.StyleDim),
             request, (result, start) =>
             {

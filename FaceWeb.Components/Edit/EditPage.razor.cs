@@ -39,7 +39,14 @@ public partial class EditPage
     readonly CancellationTokenSource lifetime = new();
     readonly FramePump<EditFrame> previews;
 
+    RestTimer restTimer = null!;
+
     public EditPage() => previews = new(lifetime.Token);
+
+    /// <summary>α, β and strength are previewed progressively while they move on packs of <see cref="PackSummary.PreviewFrom"/> px and more.</summary>
+    bool Previews => caps is { Resolution: >= PackSummary.PreviewFrom };
+
+    protected override void OnInitialized() => restTimer = new(Clock, lifetime.Token);
 
     internal IReadOnlyList<EditFrame> History => Session.History;
 
@@ -86,19 +93,22 @@ public partial class EditPage
     Task OnSeedChanged(long value) { seed = Math.Clamp(value, 0, Inputs.MaxSeed); Session.SetStart(seed, latent); return Task.CompletedTask; }
     Task OnStartChanged(string id) { latent = id == "" ? null : id; Session.SetStart(seed, latent); return Task.CompletedTask; }
     void OnSessionChanged() => _ = InvokeAsync(StateHasChanged);
-    Task OnAlphaChanged(double v) { alpha = v; return target.Trim() == "" ? Task.CompletedTask : Preview(live: true); }
-    Task OnBetaChanged(double v) { beta = v; return target.Trim() == "" ? Task.CompletedTask : Preview(live: true); }
-    Task OnStrengthChanged(double v) { strength = v; return mapper == "" ? Task.CompletedTask : PreviewMapper(live: true); }
-    Task ApplyGlobal() => Preview(live: false);
+    Task OnAlphaChanged(double v) { alpha = v; return target.Trim() == "" ? Task.CompletedTask : Moved(preview => Preview(live: true, preview)); }
+    Task OnBetaChanged(double v) { beta = v; return target.Trim() == "" ? Task.CompletedTask : Moved(preview => Preview(live: true, preview)); }
+    Task OnStrengthChanged(double v) { strength = v; return mapper == "" ? Task.CompletedTask : Moved(preview => PreviewMapper(live: true, preview)); }
+    Task ApplyGlobal() { restTimer.Stop(); return Preview(live: false); }
 
-    Task Preview(bool live)
+    /// <summary>A slider moved: a progressive preview now and the full frame once it rests (large packs), else the frame.</summary>
+    Task Moved(Func<bool, Task> request) => restTimer.Moved(Previews, request, InvokeAsync);
+
+    Task Preview(bool live, bool preview = false)
     {
         if (target.Trim() == "") { error = "Type a target prompt first."; return Task.CompletedTask; }
-        return Latest(ct => Edits.GlobalAsync(new GlobalEditRequest(seed, neutral, target, alpha, beta, latent), ct), record: !live);
+        return Latest(ct => Edits.GlobalAsync(new GlobalEditRequest(seed, neutral, target, alpha, beta, latent, preview), ct), record: !live);
     }
 
-    Task PreviewMapper(bool live) =>
-        Latest(ct => Edits.MapperAsync(new MapperEditRequest(seed, mapper, strength, latent), ct), record: !live);
+    Task PreviewMapper(bool live, bool preview = false) =>
+        Latest(ct => Edits.MapperAsync(new MapperEditRequest(seed, mapper, strength, latent, preview), ct), record: !live);
 
     /// <summary>Live previews: every input goes to the engine, which coalesces (see <see cref="FramePump{T}"/>).</summary>
     Task Latest(Func<CancellationToken, Task<EditFrame>> request, bool record) =>
@@ -138,6 +148,7 @@ public partial class EditPage
 
     public void Dispose()
     {
+        restTimer?.Dispose();
         Session.Changed -= OnSessionChanged;
         lifetime.Cancel();
         lifetime.Dispose();

@@ -18,6 +18,8 @@ public partial class SlidersPanel
     [Parameter] public EventCallback<EditFrame> OnPreview { get; set; }
     /// <summary>The frame the user chose to keep (history).</summary>
     [Parameter] public EventCallback<EditFrame> OnKeep { get; set; }
+    /// <summary>The pack is large enough for progressive previews while a slider moves.</summary>
+    [Parameter] public bool Previews { get; set; }
 
     SliderCatalog? catalog;
     readonly Dictionary<string, double> values = [];
@@ -35,7 +37,11 @@ public partial class SlidersPanel
     readonly CancellationTokenSource lifetime = new();
     readonly FramePump<EditFrame> previews;
 
+    RestTimer restTimer = null!;
+
     public SlidersPanel() => previews = new(lifetime.Token);
+
+    protected override void OnInitialized() => restTimer = new(Clock, lifetime.Token);
 
     internal IReadOnlyDictionary<string, double> Values => values;
 
@@ -54,7 +60,7 @@ public partial class SlidersPanel
     Task OnSlider(string name, double v)
     {
         if (v == 0) values.Remove(name); else values[name] = v;
-        return Preview();
+        return restTimer.Moved(Previews, preview => Preview(preview), InvokeAsync);
     }
 
     Task OnKeepFixed(string name, bool keep)
@@ -75,13 +81,14 @@ public partial class SlidersPanel
     Task Keep() => last is null ? Task.CompletedTask : OnKeep.InvokeAsync(last);
 
     /// <summary>Live previews: every input goes to the engine, which coalesces (see <see cref="FramePump{T}"/>).</summary>
-    Task Preview()
+    Task Preview(bool preview = false)
     {
         (renderedSeed, renderedLatent) = (Seed, Latent);
-        var request = new SliderRequest(Seed, new Dictionary<string, double>(values), [.. keepFixed], coarse, middle, fine, Latent);
+        var request = new SliderRequest(Seed, new Dictionary<string, double>(values), [.. keepFixed], coarse, middle, fine, Latent, preview);
         return previews.RequestAsync(ct => Sliders.RenderAsync(request, ct), async frame =>
         {
-            (last, error) = (frame, null);
+            error = null;
+            if (!frame.IsPreview) last = frame;                                  // Keep takes a full frame
             await OnPreview.InvokeAsync(frame);
             await InvokeAsync(StateHasChanged);
         }, message => error = message);
@@ -114,6 +121,7 @@ public partial class SlidersPanel
     public void Dispose()
     {
         subscription?.Dispose();
+        restTimer?.Dispose();
         lifetime.Cancel();
         lifetime.Dispose();
     }

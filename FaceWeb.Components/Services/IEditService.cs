@@ -41,8 +41,9 @@ public sealed record EditCapabilities(bool TextEdits, bool GlobalDirections, IRe
     bool CanPrecompute = false, int Resolution = 0, int PrincipalDirections = 20);
 
 /// <param name="Latent">A session latent to start from instead of the seed (<see cref="ISessionLatents"/>).</param>
-public sealed record GlobalEditRequest(long Seed, string Neutral, string Target, double Alpha, double Beta, string? Latent = null);
-public sealed record MapperEditRequest(long Seed, string Mapper, double Strength, string? Latent = null);
+/// <param name="Preview">While the input moves: a progressive preview is enough (as <see cref="GenerateRequest.Preview"/>).</param>
+public sealed record GlobalEditRequest(long Seed, string Neutral, string Target, double Alpha, double Beta, string? Latent = null, bool Preview = false);
+public sealed record MapperEditRequest(long Seed, string Mapper, double Strength, string? Latent = null, bool Preview = false);
 /// <param name="Component">0 is the direction along which W varies most.</param>
 public sealed record PrincipalEditRequest(long Seed, int Component, double Alpha, string? Latent = null, bool Coarse = true, bool Middle = true, bool Fine = true);
 /// <param name="Region">Optional RegionSize×RegionSize mask (1 = may change): changes outside it are penalised.</param>
@@ -51,9 +52,12 @@ public sealed record OptimizeRequest(long Seed, string Target, int Steps, double
 
 /// <param name="Method">The method's name as people read it ("global direction", "GANSpace" …), from the engine.</param>
 /// <param name="Detail">What the frame is, e.g. "α 2.0, β 0.10: 312 channels" or "step 40/100, CLIP loss 0.71".</param>
-/// <param name="Draft">What a review room stores when the frame is posted (null for frames that cannot be).</param>
+/// <param name="Draft">What a review room stores when the frame is posted (null for frames that cannot be, previews included).</param>
+/// <param name="PreviewBlock">A progressive preview up-sampled from this block (px); 0 for a full frame.</param>
 public sealed record EditFrame(byte[] Png, string Method, string Detail, double Milliseconds, int? ChannelsMoved = null, double? Progress = null,
-    NodeDraft? Draft = null)
+    NodeDraft? Draft = null, int PreviewBlock = 0)
 {
+    public bool IsPreview => PreviewBlock > 0;
+
     public string DataUrl => Images.DataUrl(Png);
 }

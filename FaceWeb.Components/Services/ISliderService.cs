@@ -30,8 +30,9 @@ public sealed record SliderCatalog(IReadOnlyList<SliderInfo> Sliders, string? Le
 /// <param name="Values">Slider name → α (distance along its normal); zero or absent sliders do nothing.</param>
 /// <param name="KeepFixed">Attributes held constant by conditional projection (InterFaceGAN §2.2).</param>
 /// <param name="Latent">A session latent to start from instead of the seed (W sliders only: Z sliders need a seed's z).</param>
+/// <param name="Preview">While a slider moves: a progressive preview is enough (as <see cref="GenerateRequest.Preview"/>).</param>
 public sealed record SliderRequest(long Seed, IReadOnlyDictionary<string, double> Values, IReadOnlyList<string> KeepFixed,
-    bool Coarse = true, bool Middle = true, bool Fine = true, string? Latent = null);
+    bool Coarse = true, bool Middle = true, bool Fine = true, string? Latent = null, bool Preview = false);
 
 public sealed record LearnSliderRequest(string Attribute, int Samples = 2000);
 

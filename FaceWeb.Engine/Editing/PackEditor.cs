@@ -191,8 +191,9 @@ public sealed class PackEditor : IDisposable
     public EditResult Apply(Tensor start, EditRequest request) => ApplyAll([(start, request)])[0];
 
     /// <summary>Several one-pass edits (of several clients) in one batched synthesis: each start [N,L,D] with its request;
-    /// one result each, in order, equal to <see cref="Apply"/>'s to float rounding. The batch's time is each one's time.</summary>
-    public IReadOnlyList<EditResult> ApplyAll(IReadOnlyList<(Tensor Start, EditRequest Request)> edits)
+    /// one result each, in order, equal to <see cref="Apply"/>'s to float rounding. The batch's time is each one's time.
+    /// With <paramref name="preview"/>, progressive previews from that block (<see cref="StyleGan2Generator.PreviewStyles"/>).</summary>
+    public IReadOnlyList<EditResult> ApplyAll(IReadOnlyList<(Tensor Start, EditRequest Request)> edits, int? preview = null)
     {
         CheckThread();
         var sw = Stopwatch.StartNew();
@@ -214,7 +215,7 @@ public sealed class PackEditor : IDisposable
             var each = prepared.Select(p => p.Styles ?? g.Styles(p.Latent!)).ToList();               // once per edit
             styles = Enumerable.Range(0, g.Layers.Count).Select(l => cat(each.Select(e => e[l]).ToList(), 0)).ToList();
         }
-        var images = g.SynthesizeStyles(styles);                                                       // [ΣN,3,H,W]
+        var images = preview is int block ? g.PreviewStyles(styles, block) : g.SynthesizeStyles(styles);  // [ΣN,3,H,W]
         double ms = sw.Elapsed.TotalMilliseconds;
         var results = new List<EditResult>();
         long row = 0;

@@ -1,3 +1,4 @@
+using FaceWeb.Components.Live;
 using FaceWeb.Components.Generate;
 using FaceWeb.Components.Services;
 using Microsoft.Extensions.DependencyInjection;
@@ -84,7 +85,7 @@ public sealed class GenerateTests : BunitContext
     }
 
     /// <summary>#17: on a pack of 256 px or more, ψ moving asks for progressive previews (marked as such), and once it
-    /// has rested for <see cref="GeneratePage.Rest"/> the full frame; a small pack always gets full frames.</summary>
+    /// has rested for <see cref="RestTimer.Rest"/> the full frame; a small pack always gets full frames.</summary>
     [Fact]
     public async Task On_a_large_pack_a_moving_psi_gets_previews_then_the_full_frame_when_it_rests()
     {
@@ -103,7 +104,7 @@ public sealed class GenerateTests : BunitContext
         Assert.Equal([(0.8, true), (0.9, true)], big.Calls.Skip(1).Select(c => (c.Request.Truncation, c.Request.Preview)));
         big.Complete(2, marker: 5);
         cut.WaitForAssertion(() => Assert.StartsWith("preview from the 64 px block", cut.Find("[data-testid=frame-caption]").TextContent));
-        clock.Advance(GeneratePage.Rest - TimeSpan.FromMilliseconds(1));
+        clock.Advance(RestTimer.Rest - TimeSpan.FromMilliseconds(1));
         Assert.Equal(3, big.Calls.Count);                                                // not yet at rest
         clock.Advance(TimeSpan.FromMilliseconds(1));
         cut.WaitForState(() => big.Calls.Count == 4);

@@ -45,11 +45,13 @@ public sealed class SlidersPanelTests : BunitContext
     static readonly SliderCatalog Two = new([new("age", "W", 0.91), new("smiling", "W", 0.95)], null, []);
     readonly FakeSliders sliders = new(Two);
     readonly List<EditFrame> previews = [], kept = [];
+    readonly Microsoft.Extensions.Time.Testing.FakeTimeProvider clock = new();
 
     public SlidersPanelTests()
     {
         Pages.SetUp(this, s => s
-            .AddSingleton<ISliderService>(sliders));
+            .AddSingleton<ISliderService>(sliders)
+            .AddSingleton<TimeProvider>(clock));
     }
 
     IRenderedComponent<SlidersPanel> RenderPanel(long seed = 3) => Render<SlidersPanel>(p => p
@@ -59,6 +61,35 @@ public sealed class SlidersPanelTests : BunitContext
 
     static Task Drag(IRenderedComponent<SlidersPanel> cut, int slider, double value) =>
         cut.InvokeAsync(() => cut.FindComponents<MudSlider<double>>()[slider].Instance.ValueChanged.InvokeAsync(value));
+
+    /// <summary>#17: on a pack of 256 px or more a moving slider asks for progressive previews; once it has rested for
+    /// <see cref="FaceWeb.Components.Live.RestTimer.Rest"/>, the full frame; Keep takes only a full frame.</summary>
+    [Fact]
+    public async Task On_a_large_pack_a_moving_slider_gets_previews_then_the_full_frame_at_rest_and_keep_takes_that()
+    {
+        var cut = Render<SlidersPanel>(p => p.Add(x => x.Seed, 3).Add(x => x.Previews, true)
+            .Add(x => x.OnPreview, f => previews.Add(f)).Add(x => x.OnKeep, f => kept.Add(f)));
+        var d1 = Drag(cut, 0, 1.0);
+        var d2 = Drag(cut, 0, 2.0);
+        cut.WaitForState(() => sliders.Renders.Count == 2);
+        Assert.All(sliders.Renders, r => Assert.True(r.Request.Preview));
+        sliders.Renders[1].Result.TrySetResult(new EditFrame([1], "sliders", "age +2.0", 5, PreviewBlock: 64));
+        cut.WaitForState(() => previews.Count == 1);
+        Assert.True(cut.Find("[data-testid=sliders-keep]").HasAttribute("disabled"));        // a preview cannot be kept
+        clock.Advance(FaceWeb.Components.Live.RestTimer.Rest - TimeSpan.FromMilliseconds(1));
+        Assert.Equal(2, sliders.Renders.Count);                                             // not yet at rest
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        cut.WaitForState(() => sliders.Renders.Count == 3);
+        var full = sliders.Renders[2].Request;
+        Assert.False(full.Preview);
+        Assert.Equal(new Dictionary<string, double> { ["age"] = 2.0 }, full.Values);        // the last position
+        sliders.Complete(2, "age +2.0");
+        cut.WaitForState(() => previews.Count == 2);
+        await cut.InvokeAsync(() => cut.Find("[data-testid=sliders-keep]").Click());
+        Assert.False(Assert.Single(kept).IsPreview);
+        sliders.Renders[0].Result.TrySetCanceled(Xunit.TestContext.Current.CancellationToken);
+        await Task.WhenAll(d1, d2);
+    }
 
     [Fact]
     public async Task Dragging_sends_every_slider_value_the_newest_frame_wins_and_keep_records_it()

@@ -111,6 +111,29 @@ public sealed class DefaultPackTests
         Assert.True(worst <= 1, $"{worst} levels apart");
     }
 
+    /// <summary>#17: Edit's one-pass edits preview the same way (sliders here); the full frame of the same batch path is the
+    /// non-progressive frame, bit for bit.</summary>
+    [Fact]
+    public void A_large_packs_edit_previews_come_from_the_32_px_block_and_its_full_frames_are_unchanged()
+    {
+        var config = new Generators.StyleGan2.StyleGan2Config(256, 32, 2, new Dictionary<int, int>
+            { [4] = 32, [8] = 32, [16] = 32, [32] = 32, [64] = 16, [128] = 8, [256] = 8 });
+        using var engine = new FaceEngine(new Generators.StyleGan2.StyleGan2Generator(config, seed: 3), new PackInfo("test", false, 256, "", ""));
+        using var normal = nn.functional.normalize(randn([1, 32], generator: new Generator(5)), dim: -1);
+        using var editor = Editing.PackEditor.FromParts(engine, space: null,
+            sliders: new Dictionary<string, Editing.AttributeDirection> { ["age"] = new("age", normal, Editing.LatentSpace.W) });
+        using var start = editor.SeedStart(2, 0.7);
+        var edit = new Editing.SliderEdit([("age", 1.5)]);
+        using var preview = editor.ApplyAll([(start, edit), (start, edit with { Moves = [("age", -1.0)] })], preview: engine.PreviewResolution)[0];
+        using var full = editor.Apply(start, edit);
+        using var _ = no_grad();
+        using var previewAlone = engine.Generator.Preview(full.Latent!, 32);
+        using var frameAlone = engine.Generator.Synthesize(full.Latent!);
+        Assert.Equal([1, 3, 256, 256], preview.Image.shape);
+        Assert.True((preview.Image - previewAlone).abs().max().item<float>() < 1e-4f);
+        Assert.True((full.Image == frameAlone).all().item<bool>());
+    }
+
     [Fact]
     public void Engine_reproduces_the_model_cards_sample_grid()
     {
