@@ -107,11 +107,11 @@ public static class DeviceOps
             ? nn.functional.conv2d(x, w, bias, strides: [stride, stride], padding: [padding, padding], groups: groups)
             : ShapeOnly(x, w, bias, [x.shape[0], w.shape[0], (x.shape[2] + 2 * padding - w.shape[2]) / stride + 1, (x.shape[3] + 2 * padding - w.shape[3]) / stride + 1]);
 
-    /// <summary>Transposed conv, <paramref name="w"/> [in,out,kh,kw], no output padding.</summary>
-    public static Tensor ConvTranspose2d(Tensor x, Tensor w, long stride = 1, long padding = 0) =>
+    /// <summary>Transposed conv, <paramref name="w"/> [in,out/groups,kh,kw], no output padding.</summary>
+    public static Tensor ConvTranspose2d(Tensor x, Tensor w, long stride = 1, long padding = 0, long groups = 1) =>
         x.device_type != DeviceType.META
-            ? nn.functional.conv_transpose2d(x, w, strides: [stride, stride], padding: [padding, padding])
-            : ShapeOnly(x, w, null, [x.shape[0], w.shape[1], (x.shape[2] - 1) * stride - 2 * padding + w.shape[2], (x.shape[3] - 1) * stride - 2 * padding + w.shape[3]]);
+            ? nn.functional.conv_transpose2d(x, w, strides: [stride, stride], padding: [padding, padding], groups: groups)
+            : ShapeOnly(x, w, null, [x.shape[0], w.shape[1] * groups, (x.shape[2] - 1) * stride - 2 * padding + w.shape[2], (x.shape[3] - 1) * stride - 2 * padding + w.shape[3]]);
 
     /// <summary>abs (no meta kernel in C++ either).</summary>
     public static Tensor Abs(Tensor t) => t.device_type != DeviceType.META ? t.abs() : t.clone();

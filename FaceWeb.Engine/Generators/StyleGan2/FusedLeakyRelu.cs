@@ -20,13 +20,8 @@ public sealed class FusedLeakyRelu : nn.Module<Tensor, Tensor>
         return Activate(x + bias.view(1, -1, 1, 1)).MoveToOuterDisposeScope();
     }
 
-    /// <summary>x ← leaky_relu(x + gain·bias, 0.2) for an x already scaled by gain (= √2), in place (inference only).</summary>
-    internal void ApplyInPlace(Tensor x, double gain)
-    {
-        using var scope = NewDisposeScope();
-        x.add_((bias * gain).view(1, -1, 1, 1));
-        nn.functional.leaky_relu(x, 0.2, inplace: true);
-    }
+    /// <summary>The bias [C] (StyledConv's inference path adds it inside the convolution).</summary>
+    internal Tensor Bias => bias;
 
     public static Tensor Activate(Tensor x) => nn.functional.leaky_relu(x, 0.2).mul_(Math.Sqrt(2));
 }

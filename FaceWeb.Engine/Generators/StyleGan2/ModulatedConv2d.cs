@@ -41,8 +41,10 @@ public sealed class ModulatedConv2d : nn.Module
     public Tensor Style(Tensor w) => modulation.forward(w);
 
     /// <summary>x [N,in,H,W], s [N,in] (StyleSpace) -> [N,out,H′,W′] (H′ = 2H when up-sampling).
-    /// <paramref name="gain"/> scales the output (folded into the weights; StyledConv passes the activation's √2).</summary>
-    public Tensor Forward(Tensor x, Tensor s, double gain = 1)
+    /// <paramref name="gain"/> scales the output (folded into the weights; StyledConv passes the activation's √2);
+    /// <paramref name="bias"/> [out] is added to the output where it costs least: inside the convolution for one image
+    /// (oneDNN adds it as it writes), with the demodulation for a batch, after the blur when up-sampling.</summary>
+    public Tensor Forward(Tensor x, Tensor s, double gain = 1, Tensor? bias = null)
     {
         using var scope = NewDisposeScope();
         long n = x.shape[0];
@@ -57,19 +59,23 @@ public sealed class ModulatedConv2d : nn.Module
             var wm = w * s.view(1, -1, 1, 1);
             if (demod is not null) wm = wm * demod.view(-1, 1, 1, 1);
             if (gain != 1) wm = wm * gain;
-            y = Conv(x, wm);
+            y = Conv(x, wm, upsample ? null : bias);
+            if (!upsample) bias = null;
         }
         else
         {
             y = Conv(x * s.view(n, -1, 1, 1), w);
-            if (demod is not null) y = y * (gain == 1 ? demod : demod * gain).view(n, -1, 1, 1);
-            else if (gain != 1) y = y * gain;
+            var scale = demod is null ? null : (gain == 1 ? demod : demod * gain).view(n, -1, 1, 1);
+            if (scale is null && gain != 1) scale = full([1, 1, 1, 1], gain, dtype: y.dtype, device: y.device);
+            if (scale is not null && bias is not null && !upsample) { y = addcmul(bias.view(1, -1, 1, 1), y, scale, 1); bias = null; }   // one pass
+            else if (scale is not null) y = y * scale;
         }
         if (blur is not null) y = blur.forward(y);
+        if (bias is not null) y = y.add_(bias.view(1, -1, 1, 1));
         return y.MoveToOuterDisposeScope();
     }
 
-    Tensor Conv(Tensor x, Tensor w) => upsample
+    Tensor Conv(Tensor x, Tensor w, Tensor? bias = null) => upsample
         ? DeviceOps.ConvTranspose2d(x, w.transpose(0, 1), stride: 2)
-        : DeviceOps.Conv2d(x, w, padding: kernelSize / 2);
+        : DeviceOps.Conv2d(x, w, bias, padding: kernelSize / 2);
 }

@@ -72,9 +72,10 @@ public sealed class StyledConv : nn.Module
         }
         // Inference: the same numbers with fewer passes over the activations (they dominate at high resolution):
         // lrelu(v)·√2 = lrelu(√2·v), so √2 is folded into the conv weights, the noise and the bias, and the rest is in place.
-        var z = conv.Forward(x, s, gain: Math.Sqrt(2));
+        // The bias goes in with the convolution (see ModulatedConv2d.Forward), one pass fewer over the output.
+        var z = conv.Forward(x, s, gain: Math.Sqrt(2), bias: activate.Bias * Math.Sqrt(2));
         noise.AddInPlace(z, noiseInput, rng, Math.Sqrt(2));
-        activate.ApplyInPlace(z, Math.Sqrt(2));
+        nn.functional.leaky_relu(z, 0.2, inplace: true);
         return z.MoveToOuterDisposeScope();
     }
 }
