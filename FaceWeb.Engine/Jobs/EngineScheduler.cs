@@ -10,7 +10,11 @@ public sealed class EngineBusyException(string message) : Exception(message);
 /// frames render still gets a steady stream of frames, each of a recent input. Work ends early only when its
 /// caller's token fires (a long job's Cancel, a closed page, a lost connection).</item>
 /// <item>Fair: the next turn goes to the waiting client that has waited longest since its last turn ended (or since it
-/// asked, if it was never served), so no client starves while others are served many times.</item>
+/// asked, if it was never served), so no client starves while others are served many times. Fair by engine time, not
+/// only by turns: a turn's end is counted later by the client's share of that turn's time (the turn's time over the
+/// clients it served) times the number of other clients waiting. Clients whose turns cost the same are served in turn
+/// as before; a client whose turns are long (an optimisation step) gets turns less often than clients whose frames share
+/// a batched turn, and each gets about the same share of the engine's time.</item>
 /// <item>Bounded: at most <c>maxWaitingClients</c> clients wait; the next one gets <see cref="EngineBusyException"/>.</item>
 /// <item>Batched: requests of one <see cref="BatchKind{TIn,TOut}"/> (frames of one generator) that wait at the same time
 /// run as one turn, in one batched call: the turn's client first, then the others of that kind that have waited
@@ -42,11 +46,13 @@ public sealed class EngineScheduler : IDisposable
     readonly CancellationTokenSource shutdown = new();
     readonly Thread worker;
     readonly int maxWaitingClients;
+    readonly TimeProvider clock;
     long turns;
 
-    public EngineScheduler(int maxWaitingClients = 64)
+    public EngineScheduler(int maxWaitingClients = 64, TimeProvider? clock = null)
     {
         this.maxWaitingClients = maxWaitingClients;
+        this.clock = clock ?? TimeProvider.System;
         worker = new Thread(Loop) { IsBackground = true, Name = "faceweb-engine" };
         worker.Start();
     }
@@ -87,7 +93,7 @@ public sealed class EngineScheduler : IDisposable
             // A replacement keeps the client's place in line; a new waiter waits since its last turn ended (or now); while
             // its own request still runs it has not started waiting (the run's end sets the time).
             item.WaitingSince = old?.WaitingSince ?? (running.ContainsKey(client) ? long.MaxValue
-                : lastTurn.TryGetValue(client, out var t) ? t : DateTime.UtcNow.Ticks);
+                : lastTurn.TryGetValue(client, out var t) ? t : Now);
             pending[client] = item;
             // Cancel only after the swap: cancellation callbacks run inline and withdraw whatever is still pending.
             if (old is not null) Cancel(old);
@@ -141,6 +147,7 @@ public sealed class EngineScheduler : IDisposable
             List<Item> turn;
             lock (gate) turn = Next();
             if (turn.Count == 0) continue;  // a replaced, withdrawn or batched request left a spare signal
+            long started = Now;
             try
             {
                 if (turn.Count == 1) Run(turn[0]);
@@ -150,12 +157,17 @@ public sealed class EngineScheduler : IDisposable
             {
                 lock (gate)
                 {
-                    long now = DateTime.UtcNow.Ticks;
+                    long now = Now;
+                    // Each client's share of this turn's time, counted once for every other client waiting: what its turn
+                    // cost the others. Equal for equal turns, so the order is then the plain round robin.
+                    long share = Math.Max(0, now - started) / turn.Count;
+                    int others = pending.Keys.Union(turn.Select(i => i.Client)).Count() - 1;
                     foreach (var item in turn)
                     {
                         if (running.TryGetValue(item.Client, out var r) && ReferenceEquals(r, item)) running.Remove(item.Client);
-                        lastTurn[item.Client] = now;
-                        if (pending.TryGetValue(item.Client, out var next)) next.WaitingSince = now;
+                        long ended = now + share * others;
+                        lastTurn[item.Client] = ended;
+                        if (pending.TryGetValue(item.Client, out var next)) next.WaitingSince = ended;
                     }
                     if (lastTurn.Count > 4 * maxWaitingClients)
                         foreach (var stale in lastTurn.Where(kv => now - kv.Value > Forget).Select(kv => kv.Key).ToList()) lastTurn.Remove(stale);
@@ -168,6 +180,8 @@ public sealed class EngineScheduler : IDisposable
             }
         }
     }
+
+    long Now => clock.GetUtcNow().UtcTicks;
 
     static void Run(Item item)
     {

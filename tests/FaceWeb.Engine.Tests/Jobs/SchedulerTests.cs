@@ -123,6 +123,47 @@ public sealed class SchedulerTests
         Assert.Equal([[1, 3, 4], [5]], calls);
     }
 
+    /// <summary>#17: fair by engine time. Four clients' frames share a batched turn of 40 ms (10 ms each); a fifth client's
+    /// optimisation steps take 75 ms alone. Each asks again from inside its turn, so every client waits at every choice
+    /// (no timing). A step's end counts 75 ms × 4 waiting clients later, a batch's 10 ms × 4: the optimiser gets a turn
+    /// after every 7 batches, and each client about the same engine time (75 ms against 70 ms a cycle).</summary>
+    [Fact]
+    public async Task A_client_with_long_turns_gets_turns_less_often_than_clients_sharing_batches()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        using var s = new EngineScheduler(clock: clock);
+        var order = new List<string>();
+        var asked = new System.Collections.Concurrent.ConcurrentQueue<Task>();       // added to by the worker thread
+        int turnsLeft = 17;
+        BatchKind<int, int> frames = null!;
+        frames = new BatchKind<int, int>(8, (inputs, _) =>
+        {
+            clock.Advance(TimeSpan.FromMilliseconds(40));
+            order.Add("frames");
+            if (--turnsLeft > 0) foreach (int i in inputs) asked.Enqueue(s.RunBatchedAsync($"f{i}", frames, i, T));
+            return inputs;
+        });
+        int Step(CancellationToken _)
+        {
+            clock.Advance(TimeSpan.FromMilliseconds(75));
+            order.Add("step");
+            if (--turnsLeft > 0) asked.Enqueue(s.RunAsync("optimiser", Step, T));
+            return 0;
+        }
+        var gate = new Gate();
+        var blocker = s.RunAsync("x", gate.Block, T);
+        gate.WaitEntered();
+        asked.Enqueue(s.RunAsync("optimiser", Step, T));
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        for (int i = 1; i <= 4; i++) asked.Enqueue(s.RunBatchedAsync($"f{i}", frames, i, T));
+        gate.Open();
+        await blocker;
+        int seen;
+        do { seen = asked.Count; await Task.WhenAll(asked.ToArray()); } while (asked.Count != seen);   // until no turn asks again
+        string[] cycle = ["step", .. Enumerable.Repeat("frames", 7)];
+        Assert.Equal([.. cycle, .. cycle, "step", "frames"], order);   // the last: the frames asked for before the 17th turn
+    }
+
     [Fact]
     public async Task A_failing_batch_fails_each_of_its_callers_and_the_scheduler_goes_on()
     {
