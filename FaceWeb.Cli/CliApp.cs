@@ -27,6 +27,7 @@ public static class CliApp
             c.SetApplicationName("faceweb");
             c.PropagateExceptions();
             c.AddCommand<RenderCommand>("render").WithDescription("Render latents (z, w or wplus) from a safetensors file to images.");
+            c.AddCommand<RenderSsaGanCommand>("render-ssagan").WithDescription("SSA-GAN images and their stage masks from sentence vectors (a model.py NetG or FaceWeb's SSA-GAN).");
             c.AddCommand<GenerateCommand>("generate").WithDescription("Generate PNGs and a grid for a range of seeds.");
             c.AddCommand<TokenizeCommand>("tokenize").WithDescription("CLIP BPE token ids (77 per text) as JSON arrays.");
             c.AddCommand<ClipCommand>("clip").WithDescription("CLIP text and image features to a safetensors file.");

@@ -60,6 +60,27 @@ public static partial class TorchSetup
         catch (EntryPointNotFoundException) { }   // not glibc (e.g. musl): leave the allocator alone
     }
 
+    /// <summary>Whether libtorch may use oneDNN (mkldnn) kernels (at::Context's user flag, torch.backends.mkldnn.enabled in
+    /// Python; TorchSharp does not expose it). Off, convolutions use libtorch's native im2col + GEMM kernels. Training with
+    /// small-channel convolutions needs that: under the AVX2 cap, oneDNN's backward-data convolution returns NaN for some
+    /// shapes on this project's build machines (ADR 0002's update; e.g. 16 → 3 channels at 16 px, batch 8), while the
+    /// forward is right (the parity tests). Process-wide: set it around a training run, not while frames are served.</summary>
+    public static bool OneDnnEnabled
+    {
+        get => userEnabledMkldnn(globalContext());
+        set => setUserEnabledMkldnn(globalContext(), value);
+    }
+
+    [LibraryImport("libtorch_cpu.so", EntryPoint = "_ZN2at13globalContextEv")]
+    private static partial IntPtr globalContext();
+
+    [LibraryImport("libtorch_cpu.so", EntryPoint = "_ZNK2at7Context17userEnabledMkldnnEv")]
+    [return: MarshalAs(UnmanagedType.U1)]
+    private static partial bool userEnabledMkldnn(IntPtr context);
+
+    [LibraryImport("libtorch_cpu.so", EntryPoint = "_ZN2at7Context20setUserEnabledMkldnnEb")]
+    private static partial void setUserEnabledMkldnn(IntPtr context, [MarshalAs(UnmanagedType.U1)] bool enabled);
+
     [LibraryImport("libc")]
     private static partial int mallopt(int param, int value);
 

@@ -39,6 +39,26 @@ public sealed class CliTests : IDisposable
 
     static string[] ClipArgs => ["--clip", Fixtures.File("clip", "clip.safetensors"), "--vocab", Fixtures.File("clip", "bpe_simple_vocab_16e6.txt.gz")];
 
+    /// <summary>#19: render-ssagan renders the reference's own NetG file from its sentence vectors and noise to the
+    /// reference's image and masks (the parity fixture, tests/reference/ssagan_fixture.py).</summary>
+    [Fact]
+    public void Render_ssagan_reproduces_the_reference_image_and_masks()
+    {
+        string dir = Path.Combine(Repository.Root(), "tests", "FaceWeb.Engine.Tests", "fixtures", "ssagan");
+        string output = Path.Combine(tmp, "ssagan.safetensors");
+        var (code, stdout, stderr) = Faceweb("render-ssagan", "--checkpoint", Path.Combine(dir, "netG_ngf8.pth"),
+            "--input", Path.Combine(dir, "outputs_ngf8.pth"), "--out", output, "--device", "cpu");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("wrote image [2,3,256,256] and 7 masks", stdout);
+        using var expected = CheckpointReader.Load(Path.Combine(dir, "outputs_ngf8.pth"));
+        using var actual = CheckpointReader.Load(output);
+        Fixtures.AssertClose(expected["image"], actual["image"], "image");
+        Fixtures.AssertClose(expected["mask_256"], actual["mask_256"], "mask");
+        var (bad, _, badErr) = Faceweb("render-ssagan", "--checkpoint", Path.Combine(dir, "netG_ngf8.pth"), "--input", Path.Combine(dir, "netD_ngf8.pth"), "--out", output);
+        Assert.NotEqual(0, bad);
+        Assert.Contains("no tensor named 'sent'", badErr);
+    }
+
     [Fact]
     public void Render_reproduces_img_wplus_from_the_fixture_wplus()
     {
