@@ -7,13 +7,13 @@ using static TorchSharp.torch;
 
 namespace FaceWeb.Cli;
 
-/// <summary>faceweb text2face --pack DIR $C --text "…" --method optimise|prior --seeds 0-3 --out DIR</summary>
+/// <summary>faceweb text2face --pack DIR $C --text "…" --method optimise|prior|ssagan --seeds 0-3 --out DIR</summary>
 public sealed class Text2FaceCommand : Command<Text2FaceCommand.Settings>
 {
     public sealed class Settings : EditSettings
     {
         [CommandOption("--text <TEXT>")] public string Text { get; init; } = "";
-        [CommandOption("--method <M>"), Description("optimise (CLIP-guided optimisation from the best start) or prior (the pack's text→W prior)"), DefaultValue("optimise")]
+        [CommandOption("--method <M>"), Description("optimise (CLIP-guided optimisation from the best start), prior (the pack's text→W prior) or ssagan (the pack's SSA-GAN, one pass)"), DefaultValue("optimise")]
         public string Method { get; init; } = "optimise";
         [CommandOption("--seeds <SEEDS>"), DefaultValue("0-3")] public string Seeds { get; init; } = "0-3";
         [CommandOption("--steps <N>"), Description("optimise: optimisation steps (default 200); prior: refinement steps (default 0)"), DefaultValue(-1)] public int Steps { get; init; } = -1;
@@ -30,6 +30,7 @@ public sealed class Text2FaceCommand : Command<Text2FaceCommand.Settings>
         using var editor = s.OpenEditor(engine);
         var space = EditSettings.RequireSpace(editor);
         if (method == TextToFaceMethod.Prior && !editor.HasPrior) throw new ArgumentException("--method prior needs a pack with a trained prior (faceweb train prior)");
+        if (method == TextToFaceMethod.SsaGan && !editor.HasSsaGan) throw new ArgumentException("--method ssagan needs a pack with an SSA-GAN (faceweb train ssagan)");
         var seeds = CliApp.ParseSeeds(s.Seeds);
         int steps = s.Steps >= 0 ? s.Steps : method == TextToFaceMethod.Optimise ? 200 : 0;
         using var text = editor.EmbedText(s.Text);

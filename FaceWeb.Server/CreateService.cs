@@ -19,7 +19,7 @@ public sealed class CreateService(EngineSession engineSession, SessionLatentStor
     public async Task<CreateCapabilities> GetCapabilitiesAsync(CancellationToken ct = default)
     {
         var a = await engineSession.PackAsync(ct);
-        return new CreateCapabilities(a.Engine.Generator.Config.Size, a.Editor.Space is not null, a.Editor.HasPrior, a.Unavailable);
+        return new CreateCapabilities(a.Engine.Generator.Config.Size, a.Editor.Space is not null, a.Editor.HasPrior, a.Unavailable, a.Editor.HasSsaGan);
     }
 
     public async IAsyncEnumerable<CreateFrame> TextToFaceAsync(TextToFaceRequest r, [EnumeratorCancellation] CancellationToken ct = default)
@@ -37,6 +37,7 @@ public sealed class CreateService(EngineSession engineSession, SessionLatentStor
         var a = await engineSession.PackAsync(ct);
         if (a.Editor.Space is null) throw new InvalidOperationException(a.Unavailable ?? "Text → face needs a text–image space.");
         if (method == TextToFaceMethod.Prior && !a.Editor.HasPrior) throw new InvalidOperationException("This pack has no text → W prior (faceweb train prior).");
+        if (method == TextToFaceMethod.SsaGan && !a.Editor.HasSsaGan) throw new InvalidOperationException("This pack has no SSA-GAN (faceweb train ssagan).");
         double psi = session.Truncation;
         for (int slot = 0; slot < r.Count; slot++)
         {
@@ -52,10 +53,11 @@ public sealed class CreateService(EngineSession engineSession, SessionLatentStor
                         var png = ImageTensors.ToPng(f.Image);
                         bool start = f.Method == EditMethod.Source;
                         int step = (int)Math.Round(f.Progress * r.Steps);
-                        string? id = f.Progress >= 1
-                            ? session.Add(f.Latent!, $"\"{r.Caption}\" ({(start ? method.Verb() + ", " : "")}seed {seed})", png) : null;
+                        string? id = f.Progress >= 1 && f.Latent is not null
+                            ? session.Add(f.Latent, $"\"{r.Caption}\" ({(start ? method.Verb() + ", " : "")}seed {seed})", png) : null;
                         yield return new CreateFrame(i, png, start ? $"seed {seed}: {f.Detail}"
-                            : $"seed {seed}: step {step}/{r.Steps}, text loss {f.Loss.ToString("0.000", Inv)}", Progress(i, f.Progress, r), id);
+                            : $"seed {seed}: step {step}/{r.Steps}, text loss {f.Loss.ToString("0.000", Inv)}", Progress(i, f.Progress, r), id,
+                            f.Mask is null ? null : ImageTensors.MaskOverlayPng(f.Image, f.Mask));
                     }
                 }
             }

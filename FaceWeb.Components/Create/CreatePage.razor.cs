@@ -15,6 +15,7 @@ public partial class CreatePage
     int face;
     CreateCapabilities? caps;
     string caption = "", method = "optimise";
+    bool showMasks;
     int tab, count = 3, steps = 100;
     long seed;
     bool running;

@@ -27,9 +27,11 @@ public interface ICreateService
 }
 
 /// <param name="Unavailable">Why text → face and the compare view are off (no text–image space), when they are.</param>
-public sealed record CreateCapabilities(int Resolution, bool Text, bool Prior, string? Unavailable);
+/// <param name="SsaGan">the pack has an SSA-GAN (text → face in one pass, with its masks).</param>
+public sealed record CreateCapabilities(int Resolution, bool Text, bool Prior, string? Unavailable, bool SsaGan = false);
 
-/// <param name="Method">"optimise" (CLIP-guided from the best of several starts) or "prior" (the pack's text→W prior).</param>
+/// <param name="Method">"optimise" (CLIP-guided from the best of several starts), "prior" (the pack's text→W prior) or
+/// "ssagan" (the pack's SSA-GAN, one pass; its faces have no StyleGAN latent, so they cannot be edited).</param>
 /// <param name="Count">How many faces (seeds Seed … Seed+Count−1), shown as a strip.</param>
 public sealed record TextToFaceRequest(string Caption, string Method = "optimise", int Count = 3, int Steps = 100, long Seed = 0);
 
@@ -50,9 +52,11 @@ public sealed record CompareRequest(long Seed, string Neutral, string Target, in
 
 /// <param name="Slot">Which face of the strip this frame belongs to.</param>
 /// <param name="Latent">On a slot's last frame: the session latent it was saved as (edit it from there).</param>
-public sealed record CreateFrame(int Slot, byte[] Png, string Detail, double Progress, string? Latent = null)
+/// <param name="MaskPng">the image with where the text acted laid over it (SSA-GAN's last fusion mask), when the method predicts it.</param>
+public sealed record CreateFrame(int Slot, byte[] Png, string Detail, double Progress, string? Latent = null, byte[]? MaskPng = null)
 {
     public string DataUrl => Images.DataUrl(Png);
+    public string? MaskDataUrl => MaskPng is null ? null : Images.DataUrl(MaskPng);
 }
 
 /// <param name="Method">The method's name as people read it.</param>

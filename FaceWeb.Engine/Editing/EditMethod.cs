@@ -73,18 +73,20 @@ public static class EditMethods
 }
 
 /// <summary>How text → face finds its start: the best of several random starts by the text score, then CLIP-guided
-/// optimisation (TediGAN-style), or the pack's text→W prior on the coarse rows (then optional refinement).</summary>
-public enum TextToFaceMethod { Optimise, Prior }
+/// optimisation (TediGAN-style), or the pack's text→W prior on the coarse rows (then optional refinement), or the
+/// pack's SSA-GAN in one pass (its own generator: no StyleGAN latent, no refinement).</summary>
+public enum TextToFaceMethod { Optimise, Prior, SsaGan }
 
 public static class TextToFaceMethods
 {
-    public static string Verb(this TextToFaceMethod m) => m == TextToFaceMethod.Prior ? "prior" : "optimise";
+    public static string Verb(this TextToFaceMethod m) => m switch { TextToFaceMethod.Prior => "prior", TextToFaceMethod.SsaGan => "ssagan", _ => "optimise" };
 
-    /// <summary>"optimise" (or "optimize", "opt") or "prior" → the method; a clear error otherwise.</summary>
+    /// <summary>"optimise" (or "optimize", "opt"), "prior" or "ssagan" → the method; a clear error otherwise.</summary>
     public static TextToFaceMethod Parse(string text) => text.Trim().ToLowerInvariant() switch
     {
         "optimise" or "optimize" or "opt" => TextToFaceMethod.Optimise,
         "prior" => TextToFaceMethod.Prior,
-        _ => throw new ArgumentException($"unknown text → face method '{text}' (optimise or prior)"),
+        "ssagan" or "ssa-gan" => TextToFaceMethod.SsaGan,
+        _ => throw new ArgumentException($"unknown text → face method '{text}' (optimise, prior or ssagan)"),
     };
 }

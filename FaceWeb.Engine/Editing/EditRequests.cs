@@ -51,8 +51,9 @@ public sealed record OptimiseEdit(string Target, int Steps = 300, double L2Lambd
 /// <param name="Latent">the edited W+ [N,L,D] when the method has one (style-space edits do not).</param>
 /// <param name="Detail">what was done, e.g. "α 3.0, β 0.10: 312 channels" or "step 40/100, CLIP loss 0.710".</param>
 /// <param name="Progress">1 for a finished edit; the fraction of steps for an optimisation's frames.</param>
+/// <param name="Mask">where the text acted, [N,1,H,W] in (0,1), for methods that predict it (SSA-GAN's last fusion mask).</param>
 public sealed record EditResult(EditMethod Method, Tensor Image, string Detail, double Milliseconds, Tensor? Latent = null,
-    int? ChannelsMoved = null, double Progress = 1, double Loss = double.NaN) : IDisposable
+    int? ChannelsMoved = null, double Progress = 1, double Loss = double.NaN, Tensor? Mask = null) : IDisposable
 {
-    public void Dispose() { Image.Dispose(); Latent?.Dispose(); }
+    public void Dispose() { Image.Dispose(); Latent?.Dispose(); Mask?.Dispose(); }
 }

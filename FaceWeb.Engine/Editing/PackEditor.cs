@@ -32,6 +32,8 @@ public sealed class PackEditor : IDisposable
     readonly Dictionary<(string, string), Tensor> dtCache = [];
     readonly string? priorFile;
     TextToWPrior? prior;
+    string? ssaganFile;
+    Generators.SsaGan.SsaGanModel? ssagan;
     PrincipalDirections? principal;
     bool ownsParts = true;
 
@@ -53,6 +55,8 @@ public sealed class PackEditor : IDisposable
 
     public bool HasGlobalDirections => Space is not null && Stats is not null && Fs3 is not null;
     public bool HasPrior => Space is not null && priorFile is not null;
+    /// <summary>The pack has an SSA-GAN (role <c>ssagan</c>) and the text–image space it was trained with (MiniLM's width).</summary>
+    public bool HasSsaGan => Space is FaceClipSpace && ssaganFile is not null;
     public IReadOnlyList<string> MapperNames => mapperFiles.Keys.Order(StringComparer.Ordinal).ToList();
     /// <summary>The sliders (InterFaceGAN directions) by name; readable from any thread.</summary>
     public IReadOnlyDictionary<string, AttributeDirection> Sliders => sliders;
@@ -125,6 +129,7 @@ public sealed class PackEditor : IDisposable
             priorFile, encoder, aligner, alignerOff, problems);
         foreach (var (role, path) in roles.Where(r => r.Key.StartsWith(ModelPack.BoundaryRole, StringComparison.Ordinal)))
             editor.LoadSlider(role[ModelPack.BoundaryRole.Length..], path);
+        editor.ssaganFile = roles.GetValueOrDefault(ModelPack.SsaGanRole);
         return editor;
     }
 
@@ -356,6 +361,11 @@ public sealed class PackEditor : IDisposable
         CheckThread();
         var space = Space ?? throw new InvalidOperationException(SpaceMissing);
         if (steps < 0) throw new ArgumentException("steps must be ≥ 0");
+        if (method == TextToFaceMethod.SsaGan)
+        {
+            yield return SsaGanFace(caption, seed);
+            yield break;
+        }
         Tensor start;
         using (no_grad())
         using (var text = EmbedText(caption))
@@ -369,6 +379,22 @@ public sealed class PackEditor : IDisposable
             foreach (var f in Optimise(start, edit, ct)) yield return f;
         }
         finally { start.Dispose(); }
+    }
+
+    /// <summary>SSA-GAN text → face: one pass of the pack's SSA-GAN for a caption and a seed; the result carries the last
+    /// stage's fusion mask (where the text acted) and no latent (it is not a StyleGAN image).</summary>
+    public EditResult SsaGanFace(string caption, long seed)
+    {
+        CheckThread();
+        var space = Space ?? throw new InvalidOperationException(SpaceMissing);
+        if (!HasSsaGan) throw new InvalidOperationException("This pack has no SSA-GAN (faceweb train ssagan), or its text–image space is not the one it was trained with.");
+        if (ssagan is null) { ssagan = Generators.SsaGan.SsaGanModel.Load(ssaganFile!); ssagan.to(Engine.Device); }
+        var sw = Stopwatch.StartNew();
+        using var output = ssagan.Generate(space, [caption.Trim()], [seed]);
+        var mask = output.Masks[^1];
+        var full = mask.shape[2] == output.Image.shape[2] ? mask.clone()
+            : nn.functional.interpolate(mask, [output.Image.shape[2], output.Image.shape[3]], mode: InterpolationMode.Bilinear, align_corners: true);
+        return new EditResult(EditMethod.Source, output.Image.clone(), "SSA-GAN, one pass", sw.Elapsed.TotalMilliseconds, Mask: full);
     }
 
     // ---- assets -------------------------------------------------------------------------------------------------------
@@ -479,7 +505,7 @@ public sealed class PackEditor : IDisposable
     {
         foreach (var m in mappers.Values) m.Dispose();
         foreach (var t in dtCache.Values) t.Dispose();
-        principal?.Dispose(); prior?.Dispose();
+        principal?.Dispose(); prior?.Dispose(); ssagan?.Dispose();
         if (!ownsParts) return;
         foreach (var d in sliders.Values) d.Normal.Dispose();
         Stats?.Dispose(); Fs3?.Dispose(); Encoder?.Dispose(); Aligner?.Dispose();

@@ -26,6 +26,17 @@ public static class ImageTensors
         return new RgbImage(ToRgb24(x), (int)x.shape[2], (int)x.shape[1]);
     }
 
+    /// <summary>An image [1,3,H,W] in [−1,1] with a mask [1,1,H,W] in [0,1] laid over it in red (half opacity where the mask
+    /// is 1): where SSA-GAN's text acted. → PNG</summary>
+    public static byte[] MaskOverlayPng(Tensor image, Tensor mask)
+    {
+        using var scope = NewDisposeScope();
+        var rgb = image.detach().to(float32).add(1).div(2).clamp(0, 1);
+        var m = mask.detach().to(float32).clamp(0, 1) * 0.5;
+        var red = tensor(new float[] { 1, 0, 0 }, device: rgb.device).view(1, 3, 1, 1);
+        return ToPng(((1 - m) * rgb + m * red) * 2 - 1);
+    }
+
     /// <summary>[N,3,H,W] → one PNG grid with <paramref name="columns"/> columns.</summary>
     public static byte[] GridPng(Tensor images, int columns)
     {
