@@ -228,7 +228,7 @@ static class DefaultPackCommands
 
     public const string EncoderFile = "encoder.safetensors";
 
-    sealed record Captioned(FaceSample Sample, List<string> Captions);
+    internal sealed record Captioned(FaceSample Sample, List<string> Captions);
 
     internal static List<FaceSample> ReadFaces(string datasets, CancellationToken ct)
     {
@@ -241,7 +241,7 @@ static class DefaultPackCommands
         return samples;
     }
 
-    static (List<Captioned> Train, List<Captioned> Held) LoadCaptioned(string datasets, int perImage, CancellationToken ct)
+    internal static (List<Captioned> Train, List<Captioned> Held) LoadCaptioned(string datasets, int perImage, CancellationToken ct)
     {
         var samples = ReadFaces(datasets, ct);
         var all = samples.Select(x => new Captioned(x, FaceCaptions.Captions(x.Labels, perImage))).ToList();

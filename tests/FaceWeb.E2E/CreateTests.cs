@@ -31,6 +31,28 @@ public sealed class CreateTests(EditFixture app)
         await page.CloseAsync();
     }
 
+    /// <summary>#19: SSA-GAN as Create's third text → face method: faces in one pass, no "Edit this face" (no StyleGAN
+    /// latent), and the toggle that lays where the text acted over each face.</summary>
+    [Fact]
+    public async Task Ssagan_text_to_face_shows_faces_and_where_the_text_acted()
+    {
+        var page = await app.NewPageAsync();
+        await page.GotoAsync(app.BaseUrl + "/create");
+        await page.GetByTestId("caption").Locator("input").FillAsync("an old man with a grey beard");
+        await page.GetByTestId("text-method").Locator(".mud-select").ClickAsync();
+        await page.Locator(".mud-list-item", new() { HasText = "SSA-GAN, one pass" }).ClickAsync();
+        await Expect(page.GetByTestId("text-method")).ToContainTextAsync("SSA-GAN");
+        await page.GetByLabel("Faces").FillAsync("2");
+        await page.GetByTestId("create-generate").ClickAsync();
+        await Expect(page.GetByTestId("create-image")).ToHaveCountAsync(2);
+        await Expect(page.GetByTestId("create-slot").First).ToContainTextAsync("SSA-GAN, one pass");
+        await Expect(page.GetByTestId("create-edit")).ToHaveCountAsync(0);
+        var plain = await page.GetByTestId("create-image").First.GetAttributeAsync("src");
+        await page.GetByTestId("mask-toggle").Locator("input").ClickAsync();
+        await Expect(page.GetByTestId("create-image").First).ToHaveAttributeAsync("data-overlay", "true");
+        Assert.NotEqual(plain, await page.GetByTestId("create-image").First.GetAttributeAsync("src"));
+    }
+
     [Fact]
     public async Task A_face_made_from_text_opens_in_the_edit_page_and_the_sliders_move_it()
     {
