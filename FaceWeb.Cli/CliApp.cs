@@ -14,9 +14,16 @@ public static class CliApp
     /// the device line goes to standard error, so that it never mixes with a command's output.</summary>
     public static FaceEngine OpenEngine(string? pack, string? checkpoint, string? device)
     {
+        var d = Device(device);
+        return pack is not null ? FaceEngine.FromPack(pack, d) : FaceEngine.FromCheckpoint(checkpoint!, d);
+    }
+
+    /// <summary>--device resolved (auto when null), its line written to standard error.</summary>
+    public static TorchSharp.torch.Device Device(string? device)
+    {
         var choice = EngineDevice.Resolve(device);
         Console.Error.WriteLine(EngineDevice.Describe(choice));
-        return pack is not null ? FaceEngine.FromPack(pack, choice.Device) : FaceEngine.FromCheckpoint(checkpoint!, choice.Device);
+        return choice.Device;
     }
 
     public static int Run(string[] args)

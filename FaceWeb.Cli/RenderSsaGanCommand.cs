@@ -32,17 +32,16 @@ public sealed class RenderSsaGanCommand : Command<RenderSsaGanCommand.Settings>
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
-        var choice = EngineDevice.Resolve(s.Device);
-        Console.Error.WriteLine(EngineDevice.Describe(choice));
+        var device = CliApp.Device(s.Device);
         using var sd = CheckpointReader.Load(s.Checkpoint);
         using var g = NetG.FromStateDict(sd, sd.Contains("netG.fc.weight") ? "netG" : "");
-        g.to(choice.Device);
+        g.to(device);
         using var input = CheckpointReader.Load(s.Input);
         if (!input.Contains("sent")) throw new ArgumentException($"{s.Input}: no tensor named 'sent' (sentence vectors [N,{g.Config.SentenceDim}])");
-        var sent = input["sent"].to(float32).to(choice.Device);
+        var sent = input["sent"].to(float32).to(device);
         long n = sent.shape[0];
-        var noise = input.Contains("noise") ? input["noise"].to(float32).to(choice.Device)
-            : cat(Enumerable.Range(0, (int)n).Select(i => EngineDevice.SeededNormal([1, g.Config.NoiseDim], new Generator((ulong)(s.Seed + i)), choice.Device)).ToList(), 0);
+        var noise = input.Contains("noise") ? input["noise"].to(float32).to(device)
+            : cat(Enumerable.Range(0, (int)n).Select(i => EngineDevice.SeededNormal([1, g.Config.NoiseDim], new Generator((ulong)(s.Seed + i)), device)).ToList(), 0);
         using var _ = no_grad();
         using var output = g.Forward(noise, sent);
         var tensors = new Dictionary<string, Tensor> { ["image"] = output.Image.cpu() };
