@@ -195,6 +195,12 @@ public sealed class CreateService(EngineSession engineSession, SessionLatentStor
             Inputs.Number(r.Strength, -Inputs.MaxStrength, Inputs.MaxStrength, "Strength");
         }
         catch (ArgumentException e) when (engineSession.Refused("compare", e)) { throw; }
+        if (r.Mode == "text2face")
+        {
+            await foreach (var c in CompareTextToFace(r, ct)) yield return c;
+            yield break;
+        }
+        if (r.Mode != "edits") throw new ArgumentException($"Unknown compare mode '{r.Mode}' (edits or text2face).");
         EditMethod? only;
         try { only = r.Only is null ? null : EditMethods.Parse(r.Only); }
         catch (ArgumentException e) when (engineSession.Refused("compare", e)) { throw; }
@@ -212,6 +218,27 @@ public sealed class CreateService(EngineSession engineSession, SessionLatentStor
                 using var result = c.AsResult();
                 yield return new CompareResult(c.Method.Title(), c.Detail, ImageTensors.ToPng(c.Image), c.TextScore, c.Identity, c.PixelDistance, c.Milliseconds,
                     c.Method.Verb(), c.Method.Knob(), NodeDrafts.Of("compare", c.Request, result, start, from, null));
+            }
+        }
+        await foreach (var c in Stream("compare", Cells, ct)) yield return c;
+    }
+
+    /// <summary>Compare's text → face mode: each text → face method's face for the caption, its text score and time.</summary>
+    async IAsyncEnumerable<CompareResult> CompareTextToFace(CompareRequest r, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var a = await engineSession.PackAsync(ct);
+        if (a.Editor.Space is null) throw new InvalidOperationException(a.Unavailable ?? "The compare view needs a text–image space.");
+        double psi = session.Truncation;
+        IEnumerable<CompareResult?> Cells(CancellationToken token)
+        {
+            foreach (var c in Compare.TextToFace(a.Editor, r.Target.Trim(), r.Seed, r.Steps, psi, token))
+            {
+                if (c is null) { yield return null; continue; }
+                using var image = c.Image;
+                using var mask = c.Mask;
+                string title = c.Method switch { TextToFaceMethod.SsaGan => "SSA-GAN", TextToFaceMethod.Prior => "text → W prior", _ => "TediGAN-style optimisation" };
+                yield return new CompareResult(title, c.Detail, ImageTensors.ToPng(image), c.TextScore, null, double.NaN, c.Milliseconds, c.Method.Verb(),
+                    MaskPng: mask is null ? null : ImageTensors.MaskOverlayPng(image, mask));
             }
         }
         await foreach (var c in Stream("compare", Cells, ct)) yield return c;

@@ -11,7 +11,8 @@ public partial class ComparePage
     static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
     CreateCapabilities? caps;
     long seed;
-    string neutral = "a face", target = "";
+    string neutral = "a face", target = "", mode = "edits";
+    bool showMasks;
     int steps = 60;
     bool running, exporting;
     string? error;
@@ -50,9 +51,9 @@ public partial class ComparePage
 
     Task Run()
     {
-        if (target.Trim() == "") { error = "Type a target prompt."; return Task.CompletedTask; }
+        if (target.Trim() == "") { error = mode == "text2face" ? "Type a caption." : "Type a target prompt."; return Task.CompletedTask; }
         cells.Clear();
-        last = new CompareRequest(seed, neutral, target.Trim(), steps);
+        last = new CompareRequest(seed, neutral, target.Trim(), steps, Mode: mode);
         return Stream(last, cells.Add, () => { });
     }
 

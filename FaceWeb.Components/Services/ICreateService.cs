@@ -48,7 +48,10 @@ public sealed record PhotoFaces(IReadOnlyList<byte[]> Faces, string? DetectionOf
 
 /// <param name="Only">Re-run just this method (a cell's <see cref="CompareResult.Key"/>), with <paramref name="Alpha"/> (global direction, InterFaceGAN),
 /// <paramref name="Strength"/> (mapper) or <paramref name="Steps"/> (optimisations).</param>
-public sealed record CompareRequest(long Seed, string Neutral, string Target, int Steps = 60, string? Only = null, double Alpha = 3, double Strength = 1);
+/// <param name="Mode">"edits" (every edit method on the seed's face, towards Target) or "text2face" (every text → face
+/// method for Target as a caption: optimisation, the prior, SSA-GAN).</param>
+public sealed record CompareRequest(long Seed, string Neutral, string Target, int Steps = 60, string? Only = null, double Alpha = 3, double Strength = 1,
+    string Mode = "edits");
 
 /// <param name="Slot">Which face of the strip this frame belongs to.</param>
 /// <param name="Latent">On a slot's last frame: the session latent it was saved as (edit it from there).</param>
@@ -63,8 +66,11 @@ public sealed record CreateFrame(int Slot, byte[] Png, string Detail, double Pro
 /// <param name="Key">What <see cref="CompareRequest.Only"/> takes to run this cell again.</param>
 /// <param name="Knob">The parameter a re-run changes ("α", "strength" or "steps"), or null when there is none.</param>
 /// <param name="Draft">What a review room stores when the cell is posted.</param>
+/// <param name="PixelDistance">to the source face; NaN in the text → face mode (there is no source).</param>
+/// <param name="MaskPng">the face with where the text acted laid over it (SSA-GAN).</param>
 public sealed record CompareResult(string Method, string Detail, byte[] Png, double TextScore, double? Identity, double PixelDistance, double Milliseconds,
-    string Key = "", string? Knob = null, NodeDraft? Draft = null)
+    string Key = "", string? Knob = null, NodeDraft? Draft = null, byte[]? MaskPng = null)
 {
     public string DataUrl => Images.DataUrl(Png);
+    public string? MaskDataUrl => MaskPng is null ? null : Images.DataUrl(MaskPng);
 }

@@ -26,11 +26,51 @@ public sealed record CompareCell(EditMethod Method, string Detail, Tensor Image,
     public EditResult AsResult() => new(Method, Image, Detail, Milliseconds, Latent);
 }
 
+/// <summary>One text → face method's face for a caption and seed, with its text score and time (Compare's text → face mode).</summary>
+/// <param name="Mask">where the text acted [1,1,H,W] (SSA-GAN); the receiver disposes it and <paramref name="Image"/>.</param>
+public sealed record TextToFaceCell(TextToFaceMethod Method, string Detail, Tensor Image, double TextScore, double Milliseconds, Tensor? Mask = null);
+
 public static class Compare
 {
+    /// <summary>Every text → face method the pack has, one after another, for one caption and seed: TediGAN-style
+    /// optimisation from the best of 8 starts (<paramref name="steps"/>), the text → W prior (its start, then the same
+    /// steps), SSA-GAN (one pass). A null after every optimisation step, so a scheduler can serve others in between.</summary>
+    public static IEnumerable<TextToFaceCell?> TextToFace(PackEditor editor, string caption, long seed, int steps, double truncation = 0.7, CancellationToken ct = default)
+    {
+        if (string.IsNullOrWhiteSpace(caption)) throw new ArgumentException("a caption is needed");
+        var space = editor.Space ?? throw new InvalidOperationException(editor.SpaceMissing);
+        var methods = new List<TextToFaceMethod> { TextToFaceMethod.Optimise };
+        if (editor.HasPrior) methods.Add(TextToFaceMethod.Prior);
+        if (editor.HasSsaGan) methods.Add(TextToFaceMethod.SsaGan);
+        using var text = editor.EmbedText(caption);
+        foreach (var method in methods)
+        {
+            ct.ThrowIfCancellationRequested();
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            EditResult? last = null;
+            foreach (var f in editor.TextToFace(caption, seed, method, method == TextToFaceMethod.SsaGan ? 0 : steps, truncation, frames: 1, ct: ct))
+            {
+                if (f is null) { yield return null; continue; }
+                last?.Dispose();
+                last = f;
+            }
+            double score;
+            using (no_grad()) score = 1 - EngineDevice.Read(space.ClipLoss(last!.Image, text));
+            last.Latent?.Dispose();
+            string detail = method switch
+            {
+                TextToFaceMethod.SsaGan => "one pass",
+                TextToFaceMethod.Prior => steps == 0 ? "the prior's face" : $"the prior's start, {steps} steps",
+                _ => $"best of 8 starts, {steps} steps",
+            };
+            yield return new TextToFaceCell(method, detail, last.Image, score, sw.Elapsed.TotalMilliseconds, last.Mask);
+        }
+    }
+
     /// <summary>A cell's metrics as one caption line ("text 0.312 · px 0.041 · id 0.873"), for every grid of cells.</summary>
     public static string Scores(double textScore, double pixelDistance, double? identity) =>
-        FormattableString.Invariant($"text {textScore:0.000} · px {pixelDistance:0.000}") + (identity is { } id ? FormattableString.Invariant($" · id {id:0.000}") : "");
+        FormattableString.Invariant($"text {textScore:0.000}") + (double.IsNaN(pixelDistance) ? "" : FormattableString.Invariant($" · px {pixelDistance:0.000}"))
+        + (identity is { } id ? FormattableString.Invariant($" · id {id:0.000}") : "");
 
     /// <summary>Runs every applicable method on <paramref name="start"/> [1,L,D]; yields each cell as it finishes (the source
     /// first). Methods that need something missing are skipped. Cancellable between methods and optimisation steps.</summary>

@@ -53,6 +53,29 @@ public sealed class CreateTests(EditFixture app)
         Assert.NotEqual(plain, await page.GetByTestId("create-image").First.GetAttributeAsync("src"));
     }
 
+    /// <summary>#19: Compare's text → face mode puts SSA-GAN beside TediGAN-style optimisation and the prior, each with its
+    /// text score and time; the mask toggle shows where SSA-GAN's text acted.</summary>
+    [Fact]
+    public async Task Compare_text_to_face_shows_ssagan_beside_optimisation_and_the_prior()
+    {
+        var page = await app.NewPageAsync();
+        await page.GotoAsync(app.BaseUrl + "/compare");
+        await page.GetByTestId("compare-mode").Locator(".mud-select").ClickAsync();
+        await page.Locator(".mud-list-item", new() { HasText = "Text → face methods" }).ClickAsync();
+        await Expect(page.GetByTestId("compare-neutral")).ToHaveCountAsync(0);
+        await page.GetByTestId("compare-target").Locator("input").FillAsync("a smiling young woman");
+        await page.GetByLabel("Optimisation steps").FillAsync("2");
+        await page.GetByTestId("compare-run").ClickAsync();
+        await Expect(page.GetByTestId("compare-cell")).ToHaveCountAsync(3);
+        await Expect(page.GetByTestId("compare-cell").Nth(0)).ToContainTextAsync("TediGAN-style optimisation");
+        await Expect(page.GetByTestId("compare-cell").Nth(1)).ToContainTextAsync("text → W prior");
+        await Expect(page.GetByTestId("compare-cell").Nth(2)).ToContainTextAsync("SSA-GAN");
+        await Expect(page.GetByTestId("compare-cell").Nth(2)).ToContainTextAsync("text ");
+        await page.GetByTestId("compare-mask-toggle").Locator("input").ClickAsync();
+        await Expect(page.GetByTestId("compare-cell").Nth(2).Locator("img")).ToHaveAttributeAsync("data-overlay", "true");
+        await Expect(page.GetByTestId("compare-cell").Nth(0).Locator("img")).ToHaveAttributeAsync("data-overlay", "false");
+    }
+
     [Fact]
     public async Task A_face_made_from_text_opens_in_the_edit_page_and_the_sliders_move_it()
     {

@@ -44,6 +44,24 @@ public sealed class SsaGanModelTests : IDisposable
         Assert.Equal(bare.HasSsaGan, File.Exists(Path.Combine(Repository.DefaultPack(), "ssagan.safetensors")));
     }
 
+    /// <summary>Compare's text → face mode: every method the pack has, in order, each with its text score and time; SSA-GAN's with its mask.</summary>
+    [Fact]
+    public void Compare_runs_every_text_to_face_method_the_pack_has()
+    {
+        string file = RandomModel();
+        using var engine = FaceEngine.FromPack(Repository.DefaultPack());
+        using var editor = PackEditor.Open(engine, Repository.DefaultPack(), new Dictionary<string, string> { [Checkpoints.ModelPack.SsaGanRole] = file });
+        var all = Evaluation.Compare.TextToFace(editor, "an old man with a grey beard", 2, steps: 2, ct: TestContext.Current.CancellationToken).ToList();
+        var cells = all.OfType<Evaluation.TextToFaceCell>().ToList();
+        Assert.Equal([TextToFaceMethod.Optimise, TextToFaceMethod.Prior, TextToFaceMethod.SsaGan], cells.Select(c => c.Method));
+        Assert.Equal(2, all.Count(c => c is null));                                      // each step without a frame lets others in (2 steps, 1 frame, 2 methods)
+        Assert.All(cells, c => Assert.InRange(c.TextScore, -1, 1));
+        Assert.All(cells, c => Assert.True(c.Milliseconds > 0));
+        Assert.NotNull(cells[2].Mask);
+        Assert.Null(cells[0].Mask);
+        foreach (var c in cells) { c.Image.Dispose(); c.Mask?.Dispose(); }
+    }
+
     [Fact]
     public void A_reference_netg_file_is_not_taken_for_a_faceweb_model()
     {
