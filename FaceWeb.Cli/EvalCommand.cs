@@ -21,7 +21,10 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandArgument(0, "<WHAT>"), Description("edits, inversion or ssagan")] public string What { get; init; } = "";
+        [CommandArgument(0, "<WHAT>"), Description("edits, inversion, ssagan or text2face")] public string What { get; init; } = "";
+        [CommandOption("--steps <N>"), Description("text2face: optimisation steps (optimise; the prior's refinement)"), DefaultValue(30)] public int Steps { get; init; } = 30;
+        [CommandOption("--per-caption <K>"), Description("text2face: seeds per caption"), DefaultValue(3)] public int PerCaption { get; init; } = 3;
+        [CommandOption("--methods <LIST>"), Description("text2face: any of optimise,prior,ssagan"), DefaultValue("optimise,prior,ssagan")] public string Methods { get; init; } = "optimise,prior,ssagan";
         [CommandOption("--datasets <DIR>"), Description("inversion: utkface-128 and celeba10k-89x109 (held-out faces are used)")] public string? Datasets { get; init; }
         [CommandOption("--refine <STEPS>"), Description("inversion: projection steps after the start"), DefaultValue(100)] public int Refine { get; init; } = 100;
         [CommandOption("--pack <DIR>")] public string Pack { get; init; } = "";
@@ -35,7 +38,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         [CommandOption("--grid <PNG>"), Description("before/after grid of the first seeds")] public string? Grid { get; init; }
 
         public override ValidationResult Validate() =>
-            What is not ("edits" or "inversion" or "ssagan") ? ValidationResult.Error("eval edits, eval inversion or eval ssagan")
+            What is not ("edits" or "inversion" or "ssagan" or "text2face") ? ValidationResult.Error("eval edits, inversion, ssagan or text2face")
             : What is "inversion" or "ssagan" && Datasets is null ? ValidationResult.Error("--datasets is required")
             : Pack == "" ? ValidationResult.Error("--pack is required")
             : Faces < 1 ? ValidationResult.Error("--faces must be at least 1")
@@ -46,6 +49,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
     {
         if (s.What == "inversion") return Inversion(s, ct);
         if (s.What == "ssagan") return SsaGan(s, ct);
+        if (s.What == "text2face") return TextToFace(s, ct);
         using var engine = FaceEngine.FromPack(s.Pack);
         var g = engine.Generator;
         using var judges = EditJudges.Load(s.FaceApi ?? FaceApiModels.Directory());
@@ -63,6 +67,61 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         AnsiConsole.Write(table);
         if (s.Report is not null) File.WriteAllText(s.Report, JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true }));
         if (s.Grid is not null) WriteGrid(s.Grid, g, probes);
+        return 0;
+    }
+
+    /// <summary>Every text → face method of the pack on TextToFaceCheck's 30 captions × --per-caption seeds, judged by
+    /// face-api.js (face found; gender, age bucket, smile agree with the caption), with the pack's random samples as the
+    /// reference row; a grid of the first six captions (seed 0), one row per method.</summary>
+    static int TextToFace(Settings s, CancellationToken ct)
+    {
+        using var engine = FaceEngine.FromPack(s.Pack);
+        using var editor = PackEditor.Open(engine, s.Pack);
+        if (editor.Space is null) throw new ArgumentException($"{s.Pack}: no text–image space");
+        string dir = s.FaceApi ?? FaceApiModels.Directory();
+        using var judges = EditJudges.Load(dir);
+        using var detector = TinyFaceDetector.Load(dir);
+        var probes = TextToFaceCheck.Captions.SelectMany(p => Enumerable.Repeat(p, s.PerCaption)).ToList();
+        var methods = s.Methods.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(TextToFaceMethods.Parse)
+            .Where(m => m != TextToFaceMethod.Prior || editor.HasPrior).Where(m => m != TextToFaceMethod.SsaGan || editor.HasSsaGan).ToList();
+        var rows = new List<TextToFaceRow>();
+        var gridRows = new List<Tensor>();                    // no no_grad here: the optimisations need autograd
+        void Run(string name, Func<int, Tensor> make)
+        {
+            var faces = new List<Tensor>();
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            CliApp.Progress($"{name}: {probes.Count} faces", probes.Count, tick =>
+            {
+                for (int i = 0; i < probes.Count; i++) { ct.ThrowIfCancellationRequested(); faces.Add(make(i)); tick(); }
+            });
+            double ms = sw.Elapsed.TotalMilliseconds / probes.Count;
+            using var all = cat(faces, 0);
+            rows.Add(TextToFaceCheck.Judge(name, all, probes, judges, detector, editor.Space!, ms));
+            gridRows.Add(cat(Enumerable.Range(0, 6).Select(k => faces[k * s.PerCaption].clone()).ToList(), 0));
+            foreach (var f in faces) f.Dispose();
+        }
+        Run("random samples (reference)", i => { using var start = editor.SeedStart(1000 + i, s.Truncation); using var r = editor.Render(start); return r.Image.clone(); });
+        foreach (var method in methods)
+            Run(method.Verb(), i =>
+            {
+                EditResult? last = null;
+                foreach (var f in editor.TextToFace(probes[i].Caption, i % s.PerCaption, method, method == TextToFaceMethod.SsaGan ? 0 : s.Steps, s.Truncation, frames: 1, ct: ct))
+                    if (f is not null) { last?.Dispose(); last = f; }
+                var image = last!.Image.clone();
+                last.Dispose();
+                return image;
+            });
+        var table = new Table().AddColumns("method", "faces", "face found", "gender agrees", "age bucket agrees", "smile agrees", "text score", "ms per face");
+        string P(double v) => double.IsNaN(v) ? "–" : $"{v:P0}";
+        foreach (var r in rows) table.AddRow(r.Method, $"{r.Faces}", P(r.Found), P(r.Gender), P(r.Age), P(r.Smile), $"{r.TextScore:F3}", $"{r.MillisecondsPerFace:F0}");
+        AnsiConsole.Write(table);
+        if (s.Report is not null) File.WriteAllText(s.Report, JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true }));
+        if (s.Grid is not null)
+        {
+            File.WriteAllBytes(s.Grid, ImageTensors.GridPng(cat(gridRows, 0), 6));
+            Console.WriteLine($"grid: rows {string.Join(", ", rows.Select(r => r.Method))}; columns: {string.Join(" / ", TextToFaceCheck.Captions.Take(6).Select(c => c.Caption))} (seed 0) → {s.Grid}");
+        }
+        foreach (var t in gridRows) t.Dispose();
         return 0;
     }
 
