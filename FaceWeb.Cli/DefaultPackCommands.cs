@@ -64,9 +64,7 @@ static class DefaultPackCommands
         using var space = FaceClipSpace.FromPack(pack);
         var config = Engine.Generators.SsaGan.SsaGanConfig.Reference(s.Ngf, FaceDataset.Size);
         var model = new Engine.Generators.SsaGan.SsaGanModel(new Engine.Generators.SsaGan.NetG(config), MiniLmTextEncoder.Dimensions);
-        var dWidths = new List<(int, int)>();
-        for (int i = 0, w = s.Ngf; (FaceDataset.Size >> (i + 1)) >= 4; i++, w = Math.Min(w * 2, s.Ngf * 16)) dWidths.Add((w, Math.Min(w * 2, s.Ngf * 16)));
-        var d = new Engine.Generators.SsaGan.NetD(dWidths, s.Ngf, config.SentenceDim);
+        var d = Engine.Generators.SsaGan.NetD.Reference(s.Ngf, FaceDataset.Size, config.SentenceDim);
         int start = 0;
         string state = s.State ?? Path.Combine(s.Pack, "ssagan_training.safetensors");
         if (File.Exists(state))

@@ -148,7 +148,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
             {
                 ct.ThrowIfCancellationRequested();
                 var idx = Enumerable.Range(i, Math.Min(50, n - i)).ToList();
-                using var o = model.Generator.Forward(model.SeedNoise(idx.Select(k => (long)k).ToList()), model.Sentences(textEmb[TensorIndex.Slice(i, i + idx.Count)]));
+                using var o = model.Generate(textEmb[TensorIndex.Slice(i, i + idx.Count)], idx.Select(k => (long)k).ToList());
                 generated.Add(o.Image.clone());
                 tick();
             }
@@ -180,8 +180,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
             {
                 using var o = model.Generate(space, Enumerable.Repeat(caption, 4).ToList(), [0, 1, 2, 3]);
                 rows.Add(o.Image.clone());
-                var mask = nn.functional.interpolate(o.Masks[^1], [o.Image.shape[2], o.Image.shape[3]], mode: InterpolationMode.Bilinear, align_corners: true);
-                rows.Add(mask.expand(-1, 3, -1, -1) * 2 - 1);
+                rows.Add(o.TextMask().expand(-1, 3, -1, -1) * 2 - 1);
             }
             File.WriteAllBytes(s.Grid, ImageTensors.GridPng(cat(rows, 0), 4));
             Console.WriteLine($"grid: {string.Join(" / ", shown)} (seeds 0–3; under each row its last-stage mask, white where the text acted) → {s.Grid}");

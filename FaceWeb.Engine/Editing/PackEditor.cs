@@ -391,10 +391,7 @@ public sealed class PackEditor : IDisposable
         if (ssagan is null) { ssagan = Generators.SsaGan.SsaGanModel.Load(ssaganFile!); ssagan.to(Engine.Device); }
         var sw = Stopwatch.StartNew();
         using var output = ssagan.Generate(space, [caption.Trim()], [seed]);
-        var mask = output.Masks[^1];
-        var full = mask.shape[2] == output.Image.shape[2] ? mask.clone()
-            : nn.functional.interpolate(mask, [output.Image.shape[2], output.Image.shape[3]], mode: InterpolationMode.Bilinear, align_corners: true);
-        return new EditResult(EditMethod.Source, output.Image.clone(), "SSA-GAN, one pass", sw.Elapsed.TotalMilliseconds, Mask: full);
+        return new EditResult(EditMethod.Source, output.Image.clone(), "SSA-GAN, one pass", sw.Elapsed.TotalMilliseconds, Mask: output.TextMask());
     }
 
     // ---- assets -------------------------------------------------------------------------------------------------------

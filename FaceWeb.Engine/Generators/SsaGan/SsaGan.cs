@@ -117,6 +117,15 @@ public sealed class SsaGBlock : nn.Module
 /// <summary>One forward's image and the fusion mask of every stage (sigmoid, 4 px up to the last block's size).</summary>
 public sealed record SsaGanOutput(Tensor Image, IReadOnlyList<Tensor> Masks) : IDisposable
 {
+    /// <summary>Where the text acted: the last stage's fusion mask at the image's size (bilinear, as the stages are
+    /// up-sampled), a new tensor. [N,1,H,W]</summary>
+    public Tensor TextMask()
+    {
+        var last = Masks[^1];
+        return last.shape[2] == Image.shape[2] ? last.clone()
+            : nn.functional.interpolate(last, [Image.shape[2], Image.shape[3]], mode: InterpolationMode.Bilinear, align_corners: true);
+    }
+
     public void Dispose() { Image.Dispose(); foreach (var m in Masks) m.Dispose(); }
 }
 
@@ -255,6 +264,15 @@ public sealed class NetD : nn.Module
         var cond = new CondDNet(joint_conv);
         register_module("COND_DNET", cond);
         eval();
+    }
+
+    /// <summary>The reference's layout for <paramref name="size"/> px: ndf → 2·ndf → … doubling up to 16·ndf, one resD block
+    /// per halving down to 4 px (256 px: 6 blocks, the last two 16·ndf → 16·ndf).</summary>
+    public static NetD Reference(int ndf, int size, int sentenceDim = 256)
+    {
+        var widths = new List<(int, int)>();
+        for (int w = ndf, res = size; res > 4; res /= 2, w = Math.Min(w * 2, ndf * 16)) widths.Add((w, Math.Min(w * 2, ndf * 16)));
+        return new NetD(widths, ndf, sentenceDim);
     }
 
     sealed class CondDNet : nn.Module

@@ -40,8 +40,17 @@ public sealed class SsaGanModel : nn.Module
         if (captions.Count != seeds.Count) throw new ArgumentException("one seed per caption");
         if (space.EmbedDim != TextDim) throw new ArgumentException($"this SSA-GAN takes {TextDim}-d text embeddings; the space '{space.Name}' gives {space.EmbedDim}");
         using var _ = no_grad();
+        using var text = space.EmbedTexts(captions);
+        return Generate(text, seeds);
+    }
+
+    /// <summary>The same from text embeddings already made [N,E], one seed each.</summary>
+    public SsaGanOutput Generate(Tensor textEmbeddings, IReadOnlyList<long> seeds)
+    {
+        if (textEmbeddings.shape[0] != seeds.Count) throw new ArgumentException("one seed per text embedding");
+        using var _ = no_grad();
         using var scope = NewDisposeScope();
-        var output = netG.Forward(SeedNoise(seeds), Sentences(space.EmbedTexts(captions)));
+        var output = netG.Forward(SeedNoise(seeds), Sentences(textEmbeddings));
         return new SsaGanOutput(output.Image.MoveToOuterDisposeScope(), output.Masks.Select(m => m.MoveToOuterDisposeScope()).ToList());
     }
 

@@ -35,6 +35,8 @@ public sealed class NoiseBuffers : nn.Module
         count = 2 * logSize - 3;
     }
 
+    public int Count => count;
+
     /// <summary>The maps in order, wherever <c>to(device)</c> has put them.</summary>
     public IReadOnlyList<Tensor> All => Enumerable.Range(0, count).Select(j => get_buffer($"noise_{j}")!).ToList();
 }

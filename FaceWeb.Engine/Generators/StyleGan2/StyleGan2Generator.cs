@@ -238,7 +238,7 @@ public sealed class StyleGan2Generator : nn.Module
     public long MaxBatchPerPass => Math.Max(1, (1L << 17) / ((long)Config.Size * Config.Size));
 
     /// <summary>Number of noise layers (2·log2(size) − 3).</summary>
-    public int NoiseLayers => noises.All.Count;
+    public int NoiseLayers => noises.Count;
 
     Tensor?[] NoiseMaps(NoiseSpec noise)
     {
