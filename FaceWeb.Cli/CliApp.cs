@@ -48,9 +48,10 @@ public static class CliApp
                 edit.AddCommand<InterFaceGanEditCommand>("interfacegan").WithDescription("An InterFaceGAN attribute boundary of the pack, over a range of α.");
                 edit.AddCommand<GanSpaceEditCommand>("ganspace").WithDescription("GANSpace: a principal direction of W (no labels, no text), over a range of α.");
             });
-            c.AddCommand<TrainCommand>("train").WithDescription("mapper | boundary | prior | faceclip | attributes | encoder: train a StyleCLIP mapper, an InterFaceGAN boundary, the text→W prior, FaceCLIP-mini, the attribute classifier or the W+ encoder into a pack.");
+            c.AddCommand<TrainCommand>("train").WithDescription("mapper | boundary | prior | faceclip | attributes | encoder | sketch-encoder | ssagan: train a StyleCLIP mapper, an InterFaceGAN boundary, the text→W prior, FaceCLIP-mini, the attribute classifier, the W+ encoder, the sketch encoder or SSA-GAN into a pack.");
             c.AddCommand<Text2FaceCommand>("text2face").WithDescription("Faces for a caption: CLIP-guided optimisation (TediGAN-style) or the pack's text→W prior.");
-            c.AddCommand<Sketch2FaceCommand>("sketch2face").WithDescription("A face from a sketch (coarse layers) and an optional caption (fine layers).");
+            c.AddCommand<Sketch2FaceCommand>("sketch2face").WithDescription("A face from a sketch: the pack's sketch encoder (one pass), optionally refined; a caption sets the fine layers.");
+            c.AddCommand<SketchCommand>("sketch").WithDescription("The sketch of faces (seeds or an image) as FaceWeb draws them, and the randomised sketches its sketch encoder learns from.");
             c.AddCommand<CaptionsCommand>("captions").WithDescription("Natural captions from CelebA attributes and UTKFace labels (JSON lines, with a held-out split).");
             c.AddCommand<AlignCommand>("align").WithDescription("Detect a face (face-api.js), find its 68 landmarks and align it to FFHQ's or a pack's framing.");
             c.AddCommand<InvertCommand>("invert").WithDescription("An aligned face photo → W+ (e4e encoder and/or projection), with its reconstruction.");

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Globalization;
 using System.Text.Json;
 using FaceWeb.Engine;
 using FaceWeb.Engine.Checkpoints;
@@ -206,25 +207,69 @@ static class DefaultPackCommands
         var g = engine.Generator;
         using var encoder = new Engine.Inversion.PackEncoder(g.Config.NLatent, g.Config.StyleDim);
         var o = new Engine.Inversion.EncoderTrainingOptions(s.TrainSteps, s.TrainBatch, s.LearningRate, Seed: s.Seed);
-        Engine.Inversion.EncoderStep last = default;
-        AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn()).Start(ctx =>
-        {
-            var task = ctx.AddTask("training the encoder", maxValue: o.Steps);
-            foreach (var step in encoder.Train(g, o, ct))
-            {
-                last = step;
-                task.Description = $"training the encoder · latent {step.LatentLoss:F4} · image {step.ImageLoss:F4}";
-                task.Increment(1);
-                if (step.Step % 100 == 0) Console.Error.WriteLine($"step {step.Step}: latent {step.LatentLoss:F4}, image {step.ImageLoss:F4}");
-            }
-        });
+        var last = EncoderProgress("training the encoder", 0, o.Steps, encoder.Train(g, o, ct), null);
         encoder.Save(Path.Combine(s.Pack, EncoderFile));
         ModelPack.AddFile(s.Pack, ModelPack.EncoderRole, EncoderFile);
         Console.WriteLine($"final latent loss {last.LatentLoss:F4}, image loss {last.ImageLoss:F4}; wrote {EncoderFile} and updated the manifest");
         return 0;
     }
 
-    public const string EncoderFile = "encoder.safetensors";
+    /// <summary>faceweb train sketch-encoder --pack DIR [--steps 3000] [--batch 16] [--state FILE]: TediGAN's sketch → W+
+    /// encoder for the pack, on randomised sketches of its samples. Resumable: the weights and the step are saved to
+    /// the state file every 100 steps and picked up from there (Adam's moments start again).</summary>
+    public static int TrainSketchEncoder(TrainCommand.Settings s, CancellationToken ct)
+    {
+        using var engine = FaceEngine.FromPack(s.Pack);
+        var g = engine.Generator;
+        string state = s.State ?? Path.Combine(s.Pack, "sketch_encoder_training.safetensors");
+        int start = 0;
+        var encoder = File.Exists(state) ? Engine.Inversion.SketchEncoder.Load(state) : new Engine.Inversion.SketchEncoder(g.Config.NLatent, g.Config.StyleDim);
+        using var _ = encoder;
+        if (File.Exists(state))
+        {
+            SafeTensors.Load(state, out var meta).Values.ToList().ForEach(t => t.Dispose());
+            start = int.Parse(meta.GetValueOrDefault("step", "0"), CultureInfo.InvariantCulture);
+            Console.WriteLine($"resuming from step {start} ({state})");
+        }
+        if (start < s.TrainSteps)
+        {
+            // Each resumed run draws new samples and sketches (the seed moves with the step).
+            var o = new Engine.Inversion.EncoderTrainingOptions(s.TrainSteps - start, s.TrainBatch, s.LearningRate, Seed: s.Seed + start);
+            var last = EncoderProgress("training the sketch encoder", start, s.TrainSteps, encoder.Train(g, o, ct),
+                step => encoder.Save(state, new Dictionary<string, string> { ["step"] = (start + step).ToString(CultureInfo.InvariantCulture) }));
+            Console.WriteLine($"final latent loss {last.LatentLoss:F4}, image loss {last.ImageLoss:F4}");
+        }
+        encoder.Save(Path.Combine(s.Pack, SketchEncoderFile));
+        ModelPack.AddFile(s.Pack, ModelPack.SketchEncoderRole, SketchEncoderFile);
+        Console.WriteLine($"wrote {SketchEncoderFile} (step {Math.Max(start, s.TrainSteps)}) and updated the manifest");
+        return 0;
+    }
+
+    /// <summary>Runs an encoder's training with a progress bar (steps <paramref name="done"/>…<paramref name="total"/>),
+    /// a line every 100 steps and <paramref name="checkpoint"/> (steps of this run) there; the last step.</summary>
+    static Engine.Inversion.EncoderStep EncoderProgress(string title, int done, int total, IEnumerable<Engine.Inversion.EncoderStep> steps, Action<int>? checkpoint)
+    {
+        Engine.Inversion.EncoderStep last = default;
+        AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn()).Start(ctx =>
+        {
+            var task = ctx.AddTask(title, maxValue: total);
+            task.Value = done;
+            foreach (var step in steps)
+            {
+                last = step;
+                task.Description = $"{title} · latent {step.LatentLoss:F4} · image {step.ImageLoss:F4}";
+                task.Increment(1);
+                if (step.Step % 100 == 0)
+                {
+                    Console.Error.WriteLine($"step {done + step.Step}: latent {step.LatentLoss:F4}, image {step.ImageLoss:F4}");
+                    checkpoint?.Invoke(step.Step);
+                }
+            }
+        });
+        return last;
+    }
+
+    public const string EncoderFile = "encoder.safetensors", SketchEncoderFile = "sketch_encoder.safetensors";
 
     internal sealed record Captioned(FaceSample Sample, List<string> Captions);
 

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Text.Json;
 using FaceWeb.Engine.Editing;
 using FaceWeb.Engine.Generators;
 using Spectre.Console.Cli;
@@ -6,45 +7,56 @@ using static TorchSharp.torch;
 
 namespace FaceWeb.Cli;
 
-/// <summary>faceweb sketch2face --pack DIR --sketch PNG [--text "…" $C] --out DIR</summary>
+/// <summary>faceweb sketch2face --pack DIR --sketch PNG [--method encoder|refine|optimise] [--text "…"] --out DIR</summary>
 public sealed class Sketch2FaceCommand : Command<Sketch2FaceCommand.Settings>
 {
     public sealed class Settings : EditSettings
     {
         [CommandOption("--sketch <PNG>"), Description("dark strokes on a white (or transparent) background")] public string Sketch { get; init; } = "";
-        [CommandOption("--text <TEXT>"), Description("a caption for the fine rows (needs --clip and --vocab)")] public string? Text { get; init; }
-        [CommandOption("--steps <N>"), DefaultValue(200)] public int Steps { get; init; } = 200;
-        [CommandOption("--split <ROW>"), Description("first W+ row the caption controls (default: half the rows, at most 8)"), DefaultValue(-1)] public int Split { get; init; } = -1;
+        [CommandOption("--method <M>"), Description("encoder (the pack's sketch encoder, one pass; the default when the pack has one), refine (the encoder, then --steps of refinement) or optimise (--steps from --seed's face, no encoder)")]
+        public string? Method { get; init; }
+        [CommandOption("--text <TEXT>"), Description("a caption for the fine rows during refinement (the pack's text–image space, or --clip and --vocab)")] public string? Text { get; init; }
+        [CommandOption("--steps <N>"), Description("refinement steps for refine and optimise"), DefaultValue(100)] public int Steps { get; init; } = 100;
+        [CommandOption("--rest-from-seed"), Description("encoder, refine: the fine rows from --seed's face instead of the encoder's")] public bool RestFromSeed { get; init; }
 
         public override Spectre.Console.ValidationResult Validate() =>
-            Sketch == "" ? Spectre.Console.ValidationResult.Error("--sketch is required") : base.Validate();
+            Sketch == "" ? Spectre.Console.ValidationResult.Error("--sketch is required")
+            : Method is not (null or "encoder" or "refine" or "optimise") ? Spectre.Console.ValidationResult.Error("--method must be encoder, refine or optimise")
+            : base.Validate();
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken ct)
     {
         if (!File.Exists(s.Sketch)) throw new ArgumentException($"--sketch {s.Sketch}: file not found");
         using var engine = s.OpenEngine();
-        var g = engine.Generator;
+        using var editor = s.OpenEditor(engine);
+        string method = s.Method ?? (editor.SketchEncoder is null ? "optimise" : "encoder");
+        if (method != "optimise" && editor.SketchEncoder is null) throw new ArgumentException($"--method {method} needs a pack with a sketch encoder (faceweb train sketch-encoder)");
+        if (s.Text is not null) EditSettings.RequireSpace(editor);
         using var sketch = ImageTensors.LoadGrey(File.ReadAllBytes(s.Sketch));
-        using var target = TediGan.SketchTarget(sketch, g.Config.Size);
-        using var space = s.Text is null ? null : s.OpenSpace();
-        var text = space?.EmbedTexts([s.Text!])[0];
-        using var start = s.StartLatent(engine);
+        int steps = method == "encoder" ? 0 : s.Steps;
+        long? restSeed = method == "optimise" || s.RestFromSeed ? s.Seed : null;
         var images = new List<Tensor>(); var names = new List<string>();
-        var options = new SketchOptions(s.Steps, SplitRow: s.Split, FrameEvery: Math.Max(1, s.Steps / 4));
-        SketchFrame? last = null;
-        CliApp.Progress($"sketch → face, {s.Steps} steps", s.Steps, tick =>
+        string detail = "";
+        CliApp.Progress($"sketch → face ({method})", Math.Max(1, steps), tick =>
         {
-            foreach (var f in TediGan.SketchToFace(g, target, space, text, start, options, ct))
+            foreach (var f in editor.SketchToFace(sketch, s.Text, restSeed, steps, s.Truncation, frames: 4, encoder: method != "optimise", ct))
             {
-                tick();
-                last = f;
-                if (f.Image is not null) { images.Add(f.Image); names.Add($"step{f.Step:D4}"); f.Latent?.Dispose(); }
+                if (f is null) { tick(); continue; }
+                if (steps == 0 || f.Progress > 0) tick();
+                detail = f.Detail;
+                images.Add(f.Image); names.Add(f.Progress == 0 ? "encoder" : $"step{(int)Math.Round(f.Progress * steps):D4}");
+                f.Latent?.Dispose();
             }
         });
         EditSettings.WriteStrip(s.Out, images, names);
-        string textPart = text is null ? "" : FormattableString.Invariant($", text loss {last!.TextLoss:F4}");
-        Console.WriteLine(FormattableString.Invariant($"sketch loss {last!.SketchLoss:F4}{textPart}; wrote {images.Count} images to {s.Out}"));
+        using (var drawn = FaceSketch.Resize(sketch, engine.Generator.Config.Size))
+        using (var result = editor.SketchOf(images[^1]))
+        {
+            File.WriteAllBytes(Path.Combine(s.Out, "sketch_in.png"), FaceSketch.Png(drawn));
+            File.WriteAllBytes(Path.Combine(s.Out, "sketch_out.png"), FaceSketch.Png(result));
+        }
+        Console.WriteLine(JsonSerializer.Serialize(new { method, steps, last = detail, images = images.Count, dir = s.Out }));
         foreach (var t in images) t.Dispose();
         return 0;
     }

@@ -22,14 +22,14 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [CommandOption("--clip <CKPT>")] public string? Clip { get; init; }
         [CommandOption("--vocab <FILE>")] public string? Vocab { get; init; }
         [CommandOption("--text <TEXT>")] public string Text { get; init; } = "";
-        [CommandOption("--steps <N>"), Description("default: mapper 500, prior 300, faceclip 2500, attributes 3000, encoder 1200")] public int? Steps { get; init; }
-        [CommandOption("--batch <N>"), Description("default: mapper 4, prior 8, faceclip 256, attributes 512, encoder 16")] public int? Batch { get; init; }
+        [CommandOption("--steps <N>"), Description("default: mapper 500, prior 300, faceclip 2500, attributes 3000, encoder 1200, sketch-encoder 3000")] public int? Steps { get; init; }
+        [CommandOption("--batch <N>"), Description("default: mapper 4, prior 8, faceclip 256, attributes 512, encoder and sketch-encoder 16")] public int? Batch { get; init; }
 
         /// <summary>--steps, else the verb's own default (the default pack's recipe, training/build_edits.sh).</summary>
-        public int TrainSteps => Steps ?? What switch { "prior" => 300, "faceclip" => 2500, "attributes" => 3000, "encoder" => 1200, "ssagan" => 2000, _ => 500 };
-        public int TrainBatch => Batch ?? What switch { "prior" => 8, "faceclip" => 256, "attributes" => 512, "encoder" => 16, "ssagan" => 24, _ => 4 };
+        public int TrainSteps => Steps ?? What switch { "prior" => 300, "faceclip" => 2500, "attributes" => 3000, "encoder" => 1200, "sketch-encoder" => 3000, "ssagan" => 2000, _ => 500 };
+        public int TrainBatch => Batch ?? What switch { "prior" => 8, "faceclip" => 256, "attributes" => 512, "encoder" or "sketch-encoder" => 16, "ssagan" => 24, _ => 4 };
         [CommandOption("--ngf <N>"), Description("ssagan: generator width (the reference's ngf; 64 px: ngf·8 up to 32 px, ngf·4 at 64)"), DefaultValue(16)] public int Ngf { get; init; } = 16;
-        [CommandOption("--state <FILE>"), Description("ssagan: the resumable training state (model, discriminator, step); resumed when it exists")] public string? State { get; init; }
+        [CommandOption("--state <FILE>"), Description("ssagan, sketch-encoder: the resumable training state (weights, step); resumed when it exists")] public string? State { get; init; }
         [CommandOption("--datasets <DIR>"), Description("faceclip/attributes: folder with utkface-128 and celeba10k-89x109 (folders or .tar.gz)")] public string? Datasets { get; init; }
         [CommandOption("--per-image <N>"), Description("faceclip: captions per image"), DefaultValue(3)] public int PerImage { get; init; } = 3;
         [CommandOption("--cache <FILE>"), Description("faceclip: caption-embedding cache")] public string? Cache { get; init; }
@@ -40,7 +40,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [CommandOption("--id-lambda <LAMBDA>"), Description("mapper: λ_ID, 0.1 in the paper (needs --identity)"), DefaultValue(0.0)] public double IdLambda { get; init; }
 
         public override Spectre.Console.ValidationResult Validate() =>
-            What is not ("mapper" or "boundary" or "prior" or "faceclip" or "attributes" or "encoder" or "ssagan") ? Spectre.Console.ValidationResult.Error("train mapper|boundary|prior|faceclip|attributes|encoder|ssagan")
+            What is not ("mapper" or "boundary" or "prior" or "faceclip" or "attributes" or "encoder" or "sketch-encoder" or "ssagan") ? Spectre.Console.ValidationResult.Error("train mapper|boundary|prior|faceclip|attributes|encoder|sketch-encoder|ssagan")
             : What is "faceclip" or "attributes" or "ssagan" && Datasets is null ? Spectre.Console.ValidationResult.Error("--datasets is required")
             : Pack == "" ? Spectre.Console.ValidationResult.Error("--pack is required")
             : What == "mapper" && Text.Trim() == "" ? Spectre.Console.ValidationResult.Error("--text is required")
@@ -53,6 +53,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         if (s.What == "faceclip") return DefaultPackCommands.TrainFaceClip(s, ct);
         if (s.What == "attributes") return DefaultPackCommands.TrainAttributes(s, ct);
         if (s.What == "encoder") return DefaultPackCommands.TrainEncoder(s, ct);
+        if (s.What == "sketch-encoder") return DefaultPackCommands.TrainSketchEncoder(s, ct);
         if (s.What == "ssagan") return DefaultPackCommands.TrainSsaGan(s, ct);
         using var engine = FaceEngine.FromPack(s.Pack);
         using var space = CliSpaces.Open(s.Clip, s.Vocab, s.Pack);

@@ -19,7 +19,8 @@ public sealed class CreateService(EngineSession engineSession, SessionLatentStor
     public async Task<CreateCapabilities> GetCapabilitiesAsync(CancellationToken ct = default)
     {
         var a = await engineSession.PackAsync(ct);
-        return new CreateCapabilities(a.Engine.Generator.Config.Size, a.Editor.Space is not null, a.Editor.HasPrior, a.Unavailable, a.Editor.HasSsaGan);
+        return new CreateCapabilities(a.Engine.Generator.Config.Size, a.Editor.Space is not null, a.Editor.HasPrior, a.Unavailable, a.Editor.HasSsaGan,
+            a.Editor.SketchEncoder is not null);
     }
 
     public async IAsyncEnumerable<CreateFrame> TextToFaceAsync(TextToFaceRequest r, [EnumeratorCancellation] CancellationToken ct = default)
@@ -72,9 +73,8 @@ public sealed class CreateService(EngineSession engineSession, SessionLatentStor
         try
         {
             if (r.Size is < 16 or > 1024 || r.Sketch is null || r.Sketch.Length != r.Size * r.Size) throw new ArgumentException("The sketch must be Size×Size grey levels.");
-            if (r.Sketch.Any(v => !float.IsFinite(v))) throw new ArgumentException("The sketch contains values that are not numbers.");
-            if (r.Sketch.All(v => v >= 0.99f)) throw new ArgumentException("The sketch is empty: draw something first.");
-            if (r.Steps is < 1 or > 1000) throw new ArgumentException("Steps must be between 1 and 1000.");
+            using (var drawing = tensor(r.Sketch, [1, 1, r.Size, r.Size])) FaceSketch.Check(drawing);   // empty, a dot, mostly ink: said before the engine is asked
+            if (r.Steps is < 0 or > 1000) throw new ArgumentException("Steps must be between 0 and 1000.");
             Inputs.Seed(r.Seed);
             r = r with { Caption = Inputs.OptionalText(r.Caption, "caption") };
         }
@@ -82,35 +82,39 @@ public sealed class CreateService(EngineSession engineSession, SessionLatentStor
         var a = await engineSession.PackAsync(ct);
         bool captioned = r.Caption is not null;
         if (captioned && a.Editor.Space is null) throw new InvalidOperationException(a.Unavailable ?? "A caption needs a text–image space.");
-        var g = a.Engine.Generator;
-        double psi = session.Truncation;
+        if (r.Steps == 0 && a.Editor.SketchEncoder is null) throw new ArgumentException("This pack has no sketch encoder: give at least one step.");
+        long? restSeed = r.RestFromSeed || a.Editor.SketchEncoder is null ? r.Seed : null;
+        string from = restSeed is { } s ? $"seed {s}" : "sketch encoder";
         IEnumerable<CreateFrame> Frames(CancellationToken token)
         {
-            Tensor target, start; Tensor? text = null;
-            using (no_grad())
-            using (var scope = NewDisposeScope())
+            using var drawing = tensor(r.Sketch, [1, 1, r.Size, r.Size]);
+            foreach (var f in a.Editor.SketchToFace(drawing, r.Caption, restSeed, r.Steps, session.Truncation, frames: 10, ct: token))
             {
-                target = TediGan.SketchTarget(tensor(r.Sketch, [1, 1, r.Size, r.Size]), g.Config.Size).MoveToOuterDisposeScope();
-                start = a.Editor.SeedStart(r.Seed, psi).MoveToOuterDisposeScope();
-                if (captioned) text = a.Editor.EmbedText(r.Caption!).MoveToOuterDisposeScope();
-            }
-            try
-            {
-                var options = new SketchOptions(r.Steps, FrameEvery: Math.Max(1, r.Steps / 10));
-                foreach (var f in TediGan.SketchToFace(g, target, captioned ? a.Editor.Space : null, text, start, options, token))
+                if (f is null) continue;
+                using (f)
                 {
-                    if (f.Image is null) continue;
-                    using var img = f.Image;
-                    using var latent = f.Latent;
-                    var png = ImageTensors.ToPng(img);
-                    string? id = f.Step == r.Steps ? session.Add(latent!, captioned ? $"sketch + \"{r.Caption!.Trim()}\"" : "sketch", png) : null;
-                    yield return new CreateFrame(0, png, $"seed {r.Seed}: step {f.Step}/{r.Steps}, sketch loss {f.SketchLoss.ToString("0.000", Inv)}"
-                        + (captioned ? $", text loss {f.TextLoss.ToString("0.000", Inv)}" : ""), (double)f.Step / r.Steps, id);
+                    var png = ImageTensors.ToPng(f.Image);
+                    string? id = f.Progress >= 1 && f.Latent is not null ? session.Add(f.Latent, captioned ? $"sketch + \"{r.Caption!.Trim()}\"" : "sketch", png) : null;
+                    yield return new CreateFrame(0, png, $"{from}: {f.Detail}", f.Progress, id);
                 }
             }
-            finally { target.Dispose(); start.Dispose(); text?.Dispose(); }
         }
         await foreach (var f in Stream("sketch → face", Frames, ct)) yield return f;
+    }
+
+    public async Task<float[]> SketchOfAsync(byte[] png, CancellationToken ct = default)
+    {
+        var a = await engineSession.PackAsync(ct);
+        int size = a.Engine.Generator.Config.Size;
+        try
+        {
+            Engine.Inversion.ImageUpload.CheckFile(png);
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
+            var sketch = FaceSketch.Render(Engine.Inversion.ImageUpload.Decode(png, size));           // a 64 px face: microseconds, off the engine thread
+            return sketch.flatten().data<float>().ToArray();
+        }
+        catch (ArgumentException e) when (engineSession.Refused("sketch this face", e)) { throw; }
     }
 
     public async Task<PhotoFaces> FindFacesAsync(byte[] photo, CancellationToken ct = default)

@@ -18,7 +18,7 @@ public partial class CreatePage
     bool showMasks;
     int tab, count = 3, steps = 100;
     long seed;
-    bool running;
+    bool running, restFromSeed;
     double progress;
     string? error;
     SketchCanvas? sketch;
@@ -35,7 +35,22 @@ public partial class CreatePage
     Task RandomiseRest()
     {
         seed = Random.Shared.NextInt64(0, 1L << 31);
+        restFromSeed = true;
         return Generate();
+    }
+
+    /// <summary>Puts a result's sketch on the canvas (replacing the drawing) and opens the sketch tab, to edit its lines.</summary>
+    async Task SketchThis(CreateFrame f)
+    {
+        try
+        {
+            var grey = await Create.SketchOfAsync(f.Png, lifetime.Token);
+            tab = (int)CreateTab.Sketch;
+            if (sketch is not null) await sketch.Load(grey, caps!.Resolution);
+            error = null;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException) { error = e.Message; }
+        catch (OperationCanceledException) { }
     }
 
     async Task Generate()
@@ -51,7 +66,7 @@ public partial class CreatePage
         {
             if (sketch is null || sketch.IsEmpty) { error = "Draw a sketch first."; return; }
             frames = Create.SketchToFaceAsync(new SketchToFaceRequest(sketch.Export(caps!.Resolution), caps.Resolution,
-                caps.Text && caption.Trim() != "" ? caption.Trim() : null, steps, seed), Token());
+                caps.Text && caption.Trim() != "" ? caption.Trim() : null, steps, seed, restFromSeed), Token());
         }
         else
         {

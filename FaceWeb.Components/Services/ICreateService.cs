@@ -8,8 +8,13 @@ public interface ICreateService
     /// <summary>Faces for a caption; frames of every slot stream as they improve. Cancel the token to stop.</summary>
     IAsyncEnumerable<CreateFrame> TextToFaceAsync(TextToFaceRequest request, CancellationToken ct = default);
 
-    /// <summary>A face from a sketch (grey levels, 1 = white paper) and an optional caption; frames stream.</summary>
+    /// <summary>A face from a sketch (grey levels, 1 = white paper) and an optional caption; frames stream: with the pack's
+    /// sketch encoder its one-pass face first, then the refinement steps. A drawing with nothing to follow (empty, a dot,
+    /// mostly ink) is refused with an <see cref="ArgumentException"/> saying why.</summary>
     IAsyncEnumerable<CreateFrame> SketchToFaceAsync(SketchToFaceRequest request, CancellationToken ct = default);
+
+    /// <summary>The sketch of a face image (a frame's PNG) as Size×Size grey levels, 1 = paper: what "Sketch this face" draws.</summary>
+    Task<float[]> SketchOfAsync(byte[] png, CancellationToken ct = default);
 
     /// <summary>The faces of an uploaded photo, largest first, each aligned to the pack's framing (PNG at the pack's size).
     /// Empty when there is none. Bad files are refused with an <see cref="ArgumentException"/> saying why.</summary>
@@ -28,7 +33,8 @@ public interface ICreateService
 
 /// <param name="Unavailable">Why text → face and the compare view are off (no text–image space), when they are.</param>
 /// <param name="SsaGan">the pack has an SSA-GAN (text → face in one pass, with its masks).</param>
-public sealed record CreateCapabilities(int Resolution, bool Text, bool Prior, string? Unavailable, bool SsaGan = false);
+/// <param name="SketchEncoder">the pack has a sketch encoder: sketch → face shows a face at once, refinement is optional.</param>
+public sealed record CreateCapabilities(int Resolution, bool Text, bool Prior, string? Unavailable, bool SsaGan = false, bool SketchEncoder = false);
 
 /// <param name="Method">"optimise" (CLIP-guided from the best of several starts), "prior" (the pack's text→W prior) or
 /// "ssagan" (the pack's SSA-GAN, one pass; its faces have no StyleGAN latent, so they cannot be edited).</param>
@@ -36,7 +42,10 @@ public sealed record CreateCapabilities(int Resolution, bool Text, bool Prior, s
 public sealed record TextToFaceRequest(string Caption, string Method = "optimise", int Count = 3, int Steps = 100, long Seed = 0);
 
 /// <param name="Sketch">Size×Size grey levels in [0,1], row-major; 1 is white paper.</param>
-public sealed record SketchToFaceRequest(float[] Sketch, int Size, string? Caption, int Steps = 100, long Seed = 0);
+/// <param name="Steps">Refinement steps after the encoder's face (0: the encoder's face only; without an encoder at least 1).</param>
+/// <param name="RestFromSeed">The rows the drawing does not set come from <paramref name="Seed"/>'s face ("Randomise the
+/// rest"), not from the encoder; without an encoder the whole start is the seed's face.</param>
+public sealed record SketchToFaceRequest(float[] Sketch, int Size, string? Caption, int Steps = 100, long Seed = 0, bool RestFromSeed = false);
 
 /// <param name="Photo">The uploaded file's bytes (PNG, JPEG or WebP, at most 10 MB).</param>
 /// <param name="Face">Which face of <see cref="ICreateService.FindFacesAsync"/> to reconstruct; null = the centre square as it is.</param>

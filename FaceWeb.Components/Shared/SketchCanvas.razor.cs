@@ -72,6 +72,30 @@ public partial class SketchCanvas
         return Changed(redraw: true);
     }
 
+    /// <summary>Replaces the drawing with a bitmap's lines (size×size grey levels, ink below 0.5): each run of ink pixels in
+    /// a row becomes one pen stroke one pixel wide, so <see cref="Export"/> at that size gives the bitmap back and the
+    /// lines can be erased and drawn over like any others. Undo does not bring the old drawing back.</summary>
+    public Task Load(float[] grey, int size)
+    {
+        if (size < 1 || size > 1024 || grey.Length != size * size) throw new ArgumentException("a sketch is size×size grey levels");
+        var loaded = new List<SketchStroke>();
+        for (int y = 0; y < size && loaded.Count < MaxStrokes; y++)
+            for (int x = 0; x < size; x++)
+            {
+                if (grey[y * size + x] >= 0.5f) continue;
+                int end = x;
+                while (end + 1 < size && grey[y * size + end + 1] < 0.5f) end++;
+                double cy = (y + 0.5) / size;
+                loaded.Add(new SketchStroke("pen", 1.0 / size, [(x + 0.5) / size, cy, (end + 0.5) / size, cy]));
+                if (loaded.Count == MaxStrokes) break;
+                x = end;
+            }
+        strokes.Clear();
+        strokes.AddRange(loaded);
+        redo.Clear();
+        return Changed(redraw: true);
+    }
+
     async Task SetEraser(bool on) { erasing = on; await SyncTool(); }
     async Task SetBrush(double v) { brush = v; await SyncTool(); }
     Task SyncTool() => module is null ? Task.CompletedTask : module.InvokeVoidAsync("setTool", canvas, erasing ? "eraser" : "pen", brush).AsTask();

@@ -109,7 +109,7 @@ public sealed class ModelPack
     /// <summary>The roles a pack's files play (manifest "role"); BoundaryRole and MapperRole are prefixes of a name.</summary>
     public const string GeneratorRole = "generator", BoundaryRole = "boundary:", MapperRole = "mapper:", PriorRole = "prior:text-to-w",
         FaceClipRole = "faceclip:image", AttributesRole = "attributes", EncoderRole = "encoder", StatsRole = "stylespace-stats", Fs3Role = "fs3",
-        SsaGanRole = "ssagan";
+        SsaGanRole = "ssagan", SketchEncoderRole = "sketch-encoder";
 
     /// <summary>Writes a manifest for files already in <paramref name="directory"/>, hashing each.</summary>
     public static PackManifest WriteManifest(string directory, string name, string kind, bool trained, string description,

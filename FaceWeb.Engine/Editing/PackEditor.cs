@@ -47,6 +47,8 @@ public sealed class PackEditor : IDisposable
     public StyleSpaceStats? Stats { get; private set; }
     public Tensor? Fs3 { get; private set; }
     public PackEncoder? Encoder { get; }
+    /// <summary>The pack's sketch → W+ encoder (role <c>sketch-encoder</c>), when it has one.</summary>
+    public SketchEncoder? SketchEncoder { get; private set; }
     public FaceAligner? Aligner { get; }
     /// <summary>Why faces are not detected in uploads (face-api.js weights missing), when they are not.</summary>
     public string? AlignerOff { get; }
@@ -130,6 +132,7 @@ public sealed class PackEditor : IDisposable
         foreach (var (role, path) in roles.Where(r => r.Key.StartsWith(ModelPack.BoundaryRole, StringComparison.Ordinal)))
             editor.LoadSlider(role[ModelPack.BoundaryRole.Length..], path);
         editor.ssaganFile = roles.GetValueOrDefault(ModelPack.SsaGanRole);
+        if (roles.TryGetValue(ModelPack.SketchEncoderRole, out var sketchFile)) editor.SketchEncoder = SketchEncoder.Load(sketchFile).MoveTo(device);
         return editor;
     }
 
@@ -394,6 +397,72 @@ public sealed class PackEditor : IDisposable
         return new EditResult(EditMethod.Source, output.Image.clone(), "SSA-GAN, one pass", sw.Elapsed.TotalMilliseconds, Mask: output.TextMask());
     }
 
+    /// <summary>Sketch → face (TediGAN's visual side): with the pack's sketch encoder, its W+ first (one pass; the rows
+    /// from the split taken from <paramref name="restSeed"/>'s face when given), then <paramref name="steps"/> of
+    /// refinement in which the coarse rows follow the drawing's edges and the fine rows the caption (when given); without
+    /// an encoder, the same refinement from the seed's face. Every frame says how far its lines lie from the drawing
+    /// (<see cref="FaceSketch.Chamfer"/>, px). <paramref name="sketch"/>: [1,1,h,w] or [h,w], 1 = paper; refused with
+    /// the reason when there is nothing to follow (<see cref="FaceSketch.Check"/>).</summary>
+    /// <param name="encoder">false: start from the seed's face even when the pack has an encoder (the method before it).</param>
+    public IEnumerable<EditResult?> SketchToFace(Tensor sketch, string? caption, long? restSeed, int steps, double truncation = 0.7,
+        int frames = 10, bool encoder = true, CancellationToken ct = default)
+    {
+        CheckThread();
+        FaceSketch.Check(sketch);
+        if (steps < 0) throw new ArgumentException("steps must be ≥ 0");
+        if (caption is not null && Space is null) throw new InvalidOperationException(SpaceMissing);
+        var sketchEncoder = encoder ? SketchEncoder : null;
+        if (sketchEncoder is null && steps == 0)
+            throw new ArgumentException(encoder ? "This pack has no sketch encoder (faceweb train sketch-encoder): give at least one refinement step." : "Give at least one step.");
+        var g = Generator;
+        int size = g.Config.Size, split = TediGan.DefaultSplit(g.Config.NLatent);
+        var drawing = sketch.dim() == 2 ? sketch.view(1, 1, sketch.shape[0], sketch.shape[1]) : sketch;
+        Tensor start, target;
+        Tensor? text = null;
+        var sw = Stopwatch.StartNew();
+        using (no_grad())
+        using (var scope = NewDisposeScope())
+        {
+            drawing = FaceSketch.Resize(drawing.cpu(), size).MoveToOuterDisposeScope();
+            target = TediGan.SketchTarget(drawing, size).MoveToOuterDisposeScope();
+            if (sketchEncoder is null) start = SeedStart(restSeed ?? 0, truncation);
+            else
+            {
+                var encoded = sketchEncoder.Encode(drawing.to(Engine.Device));
+                start = restSeed is { } s ? cat([encoded[.., ..split], SeedStart(s, truncation)[.., split..]], 1) : encoded;
+            }
+            start = start.MoveToOuterDisposeScope();
+            if (caption is not null) text = EmbedText(caption).MoveToOuterDisposeScope();
+        }
+        try
+        {
+            string Lines(Tensor image) => $"lines {F(FaceSketch.Follows(drawing, image), "0.0")} px from the drawing";
+            if (sketchEncoder is not null)
+            {
+                var first = Render(start);
+                yield return first with { Detail = $"sketch encoder, one pass: {Lines(first.Image)}", Milliseconds = sw.Elapsed.TotalMilliseconds, Progress = steps == 0 ? 1 : 0 };
+            }
+            if (steps == 0) yield break;
+            var options = new SketchOptions(steps, FrameEvery: Math.Max(1, steps / frames));
+            sw.Restart();
+            foreach (var f in TediGan.SketchToFace(g, target, text is null ? null : Space, text, start, options, ct))
+            {
+                if (f.Image is null) { yield return null; continue; }
+                string detail = $"step {f.Step}/{steps}, sketch loss {F(f.SketchLoss, "0.000")}" + (text is null ? "" : $", text loss {F(f.TextLoss, "0.000")}") + $"; {Lines(f.Image)}";
+                yield return new EditResult(EditMethod.TediGan, f.Image, detail, sw.Elapsed.TotalMilliseconds, f.Latent, null, (double)f.Step / steps, f.SketchLoss);
+                sw.Restart();
+            }
+        }
+        finally { start.Dispose(); target.Dispose(); drawing.Dispose(); text?.Dispose(); }
+    }
+
+    /// <summary>The sketch of a face image [1,3,S,S] (what "Sketch this face" puts on the canvas). [1,1,S,S], 1 = paper</summary>
+    public Tensor SketchOf(Tensor image)
+    {
+        if (image.dim() != 4 || image.shape[0] != 1 || image.shape[1] != 3) throw new ArgumentException("one RGB image [1,3,S,S]");
+        return FaceSketch.Render(image);
+    }
+
     // ---- assets -------------------------------------------------------------------------------------------------------
 
     /// <summary>A mapper of the pack by its text (loaded on first use).</summary>
@@ -505,7 +574,7 @@ public sealed class PackEditor : IDisposable
         principal?.Dispose(); prior?.Dispose(); ssagan?.Dispose();
         if (!ownsParts) return;
         foreach (var d in sliders.Values) d.Normal.Dispose();
-        Stats?.Dispose(); Fs3?.Dispose(); Encoder?.Dispose(); Aligner?.Dispose();
+        Stats?.Dispose(); Fs3?.Dispose(); Encoder?.Dispose(); SketchEncoder?.Dispose(); Aligner?.Dispose();
         Space?.Dispose(); Identity?.Dispose();
     }
 }

@@ -53,14 +53,7 @@ public static class TediGan
     public static Tensor EdgeMap(Tensor images, double threshold = 0.1, double sharpness = 25)
     {
         using var scope = NewDisposeScope();
-        var grey = ((images.mean([1], keepdim: true) + 1) / 2).clamp(0, 1);
-        long h = grey.shape[2], w = grey.shape[3];
-        var p = nn.functional.pad(grey, [1, 1, 1, 1], PaddingModes.Reflect);
-        // Sobel as shifted slices (no convolution kernel): P(dy, dx) is the padded image shifted by (dy, dx).
-        Tensor P(long dy, long dx) => p[.., .., TensorIndex.Slice(dy, dy + h), TensorIndex.Slice(dx, dx + w)];
-        var gx = P(0, 2) + 2 * P(1, 2) + P(2, 2) - P(0, 0) - 2 * P(1, 0) - P(2, 0);
-        var gy = P(2, 0) + 2 * P(2, 1) + P(2, 2) - P(0, 0) - 2 * P(0, 1) - P(0, 2);
-        var magnitude = (gx.square() + gy.square() + 1e-8).sqrt() / (4 * Math.Sqrt(2));
+        var magnitude = SobelMagnitude(((images.mean([1], keepdim: true) + 1) / 2).clamp(0, 1));
         return Blur(nn.functional.sigmoid(sharpness * (magnitude - threshold))).MoveToOuterDisposeScope();
     }
 
@@ -82,7 +75,19 @@ public static class TediGan
     /// loss is lowest for an image with no edges at all. → scalar</summary>
     public static Tensor SketchLoss(Tensor edges, Tensor target) => ((edges - target).square() * (1 + 9 * target)).mean();
 
-    static Tensor Blur(Tensor x)   // 5×5 Gaussian (binomial 1 4 6 4 1)/16, separable, reflect padding; shifted slices, no kernel
+    /// <summary>Sobel gradient magnitude of grey levels in [0,1], normalised to 0–1. [N,1,H,W] → [N,1,H,W]</summary>
+    internal static Tensor SobelMagnitude(Tensor grey)
+    {
+        long h = grey.shape[2], w = grey.shape[3];
+        var p = nn.functional.pad(grey, [1, 1, 1, 1], PaddingModes.Reflect);
+        // Sobel as shifted slices (no convolution kernel): P(dy, dx) is the padded image shifted by (dy, dx).
+        Tensor P(long dy, long dx) => p[.., .., TensorIndex.Slice(dy, dy + h), TensorIndex.Slice(dx, dx + w)];
+        var gx = P(0, 2) + 2 * P(1, 2) + P(2, 2) - P(0, 0) - 2 * P(1, 0) - P(2, 0);
+        var gy = P(2, 0) + 2 * P(2, 1) + P(2, 2) - P(0, 0) - 2 * P(0, 1) - P(0, 2);
+        return (gx.square() + gy.square() + 1e-8).sqrt() / (4 * Math.Sqrt(2));
+    }
+
+    internal static Tensor Blur(Tensor x)   // 5×5 Gaussian (binomial 1 4 6 4 1)/16, separable, reflect padding; shifted slices, no kernel
     {
         long h = x.shape[2], w = x.shape[3];
         float[] k = [1 / 16f, 4 / 16f, 6 / 16f, 4 / 16f, 1 / 16f];

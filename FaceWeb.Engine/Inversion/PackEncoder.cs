@@ -60,8 +60,9 @@ public sealed class PackEncoder : nn.Module<Tensor, Tensor>
         return forward(image);
     }
 
-    /// <summary>Trains on the generator's samples; one yield per step. The generator is not changed.</summary>
-    public IEnumerable<EncoderStep> Train(StyleGan2Generator g, EncoderTrainingOptions o, CancellationToken ct = default)
+    /// <summary>Trains on the generator's samples; one yield per step. The generator is not changed. <paramref name="input"/>
+    /// turns a batch of samples into what the encoder sees (default: the images themselves; a sketch encoder: their sketches).</summary>
+    public IEnumerable<EncoderStep> Train(StyleGan2Generator g, EncoderTrainingOptions o, CancellationToken ct = default, Func<Tensor, Tensor>? input = null)
     {
         o.Validate();
         if (g.Config.NLatent != nLatent || g.Config.StyleDim != styleDim) throw new ArgumentException($"the encoder predicts [{nLatent},{styleDim}], the generator takes [{g.Config.NLatent},{g.Config.StyleDim}]");
@@ -93,7 +94,7 @@ public sealed class PackEncoder : nn.Module<Tensor, Tensor>
                         }
                         image = g.Synthesize(wplus);
                     }
-                    var predicted = forward(image);
+                    var predicted = forward(input is null ? image : input(image));
                     var lLatent = (predicted - wplus).square().mean();
                     var loss = lLatent;
                     var lImage = zeros(1, device: g.Device);
@@ -118,11 +119,25 @@ public sealed class PackEncoder : nn.Module<Tensor, Tensor>
         }
     }
 
-    public void Save(string path) => SafeTensors.Save(path, state_dict(), new Dictionary<string, string> { ["kind"] = "faceweb-encoder" });
+    public const string Kind = "faceweb-encoder";
 
-    public static PackEncoder Load(string path)
+    /// <summary>Writes the weights with their <paramref name="kind"/> (and <paramref name="metadata"/>); <paramref name="half"/>
+    /// stores them as float16.</summary>
+    public void Save(string path, string kind = Kind, bool half = false, IReadOnlyDictionary<string, string>? metadata = null)
     {
-        using var sd = CheckpointReader.Load(path);
+        using var scope = NewDisposeScope();
+        var meta = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>()) { ["kind"] = kind };
+        SafeTensors.Save(path, state_dict().ToDictionary(kv => kv.Key, kv => half && kv.Value.is_floating_point() ? kv.Value.to(float16) : kv.Value), meta);
+    }
+
+    /// <summary>A photo encoder; a file of another kind (e.g. a sketch encoder) is refused.</summary>
+    public static PackEncoder Load(string path) => Load(path, Kind);
+
+    internal static PackEncoder Load(string path, string kind)
+    {
+        Dictionary<string, string>? meta = null;
+        using var sd = path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase) ? new StateDict(SafeTensors.Load(path, out meta), path) : CheckpointReader.Load(path);
+        if (meta is not null && meta.TryGetValue("kind", out var k) && k != kind) throw new CheckpointException($"{path}: a {k}, not a {kind}.");
         if (!sd.Contains("head.weight") || !sd.Contains("latent_avg") || !sd.Contains("features.0.weight"))
             throw new CheckpointException($"{sd.Source}: not a FaceWeb pack encoder (head, latent_avg or features missing).");
         long d = sd["latent_avg"].shape[0], outputs = sd["head.weight"].shape[0];

@@ -108,6 +108,7 @@ public sealed class CreatePhotoTests : BunitContext
         }
         public IAsyncEnumerable<CreateFrame> TextToFaceAsync(TextToFaceRequest request, CancellationToken ct = default) => throw new NotSupportedException();
         public IAsyncEnumerable<CreateFrame> SketchToFaceAsync(SketchToFaceRequest request, CancellationToken ct = default) => throw new NotSupportedException();
+        public Task<float[]> SketchOfAsync(byte[] png, CancellationToken ct = default) => throw new NotSupportedException();
         public IAsyncEnumerable<CompareResult> CompareAsync(CompareRequest request, CancellationToken ct = default) => throw new NotSupportedException();
         public Task<byte[]> ExportCompareAsync(IReadOnlyList<CompareResult> cells, CancellationToken ct = default) => throw new NotSupportedException();
     }

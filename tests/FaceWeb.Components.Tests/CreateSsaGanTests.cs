@@ -49,6 +49,7 @@ public sealed class CreateSsaGanTests : BunitContext
         public Task<PhotoFaces> FindFacesAsync(byte[] photo, CancellationToken ct = default) => throw new NotSupportedException();
         public IAsyncEnumerable<CreateFrame> InvertAsync(InvertRequest request, CancellationToken ct = default) => throw new NotSupportedException();
         public IAsyncEnumerable<CreateFrame> SketchToFaceAsync(SketchToFaceRequest request, CancellationToken ct = default) => throw new NotSupportedException();
+        public Task<float[]> SketchOfAsync(byte[] png, CancellationToken ct = default) => throw new NotSupportedException();
         public IAsyncEnumerable<CompareResult> CompareAsync(CompareRequest request, CancellationToken ct = default) => throw new NotSupportedException();
         public Task<byte[]> ExportCompareAsync(IReadOnlyList<CompareResult> cells, CancellationToken ct = default) => throw new NotSupportedException();
     }

@@ -101,6 +101,39 @@ public sealed class SketchCanvasTests : BunitContext
         Assert.Single(cut.FindAll("[data-testid=create-slot]"));
     }
 
+    [Fact]
+    public async Task A_loaded_bitmap_becomes_strokes_that_export_back_to_it_and_can_be_erased()
+    {
+        var cut = Render<SketchCanvas>();
+        var c = cut.Instance;
+        await cut.InvokeAsync(() => c.AddStroke("pen", 0.05, [0.2, 0.2, 0.8, 0.8]));
+        var bitmap = await fake.SketchOfAsync([], Xunit.TestContext.Current.CancellationToken);
+        await cut.InvokeAsync(() => c.Load(bitmap, 64));
+        Assert.Equal(bitmap, c.Export(64));                                              // pixel for pixel, the old drawing gone
+        Assert.All(c.Strokes, s => Assert.Equal(("pen", 1 / 64.0), (s.Tool, s.Size)));
+        int runs = c.Strokes.Count;
+        await cut.InvokeAsync(c.Undo);                                                    // one row run at a time
+        Assert.Equal(runs - 1, c.Strokes.Count);
+        Assert.InRange(c.Export(64).Count(v => v == 0), 1, bitmap.Count(v => v == 0) - 1);
+        await cut.InvokeAsync(() => c.AddStroke("eraser", 0.1, [0.5, 0.5 - 20 / 64.0]));     // rub out the top of the ring
+        Assert.Equal(1f, c.Export(64)[(32 - 20) * 64 + 32]);
+        await Assert.ThrowsAsync<ArgumentException>(() => c.Load(new float[10], 64));
+    }
+
+    [Fact]
+    public async Task Sketch_this_face_puts_the_results_sketch_on_the_canvas_and_opens_the_sketch_tab()
+    {
+        var cut = Render<CreatePage>();
+        await cut.InvokeAsync(() => cut.FindComponent<MudTabs>().Instance.ActivatePanelAsync(1, false));
+        await cut.InvokeAsync(() => cut.FindComponent<SketchCanvas>().Instance.AddStroke("pen", 0.05, [0.2, 0.2, 0.8, 0.8]));
+        await cut.InvokeAsync(() => cut.Find("[data-testid=create-generate]").Click());
+        cut.WaitForAssertion(() => Assert.Contains("step 2", cut.Find("[data-testid=create-slot]").TextContent));
+        await cut.InvokeAsync(() => cut.FindComponent<MudTabs>().Instance.ActivatePanelAsync(0, false));
+        await cut.InvokeAsync(() => cut.Find("[data-testid=create-sketch-this]").Click());
+        Assert.Contains("Sketch", cut.Find(".mud-tab-active").TextContent);
+        Assert.Equal(await fake.SketchOfAsync([], Xunit.TestContext.Current.CancellationToken), cut.FindComponent<SketchCanvas>().Instance.Export(64));
+    }
+
     sealed class FakeCreate : ICreateService
     {
         public List<SketchToFaceRequest> Sketches { get; } = [];
@@ -111,6 +144,9 @@ public sealed class SketchCanvasTests : BunitContext
             Sketches.Add(request);
             for (int i = 1; i <= 2; i++) { await Task.Yield(); yield return new CreateFrame(0, [1, 2], $"step {i}", i / 2.0); }
         }
+        /// <summary>A face's sketch: a 64×64 ring (radius 20 around the centre, 1 px), ink 0 on paper 1.</summary>
+        public Task<float[]> SketchOfAsync(byte[] png, CancellationToken ct = default) =>
+            Task.FromResult(Enumerable.Range(0, 64 * 64).Select(i => Math.Abs(Math.Sqrt((i % 64 - 31.5) * (i % 64 - 31.5) + (i / 64 - 31.5) * (i / 64 - 31.5)) - 20) < 0.7 ? 0f : 1f).ToArray());
         public IAsyncEnumerable<CompareResult> CompareAsync(CompareRequest request, CancellationToken ct = default) => throw new NotSupportedException();
         public IAsyncEnumerable<CreateFrame> InvertAsync(InvertRequest request, CancellationToken ct = default) => throw new NotSupportedException();
         public Task<PhotoFaces> FindFacesAsync(byte[] photo, CancellationToken ct = default) => throw new NotSupportedException();
