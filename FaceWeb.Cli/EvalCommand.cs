@@ -21,12 +21,12 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandArgument(0, "<WHAT>"), Description("edits, inversion, ssagan or text2face")] public string What { get; init; } = "";
+        [CommandArgument(0, "<WHAT>"), Description("edits, inversion, ssagan, text2face or sketch2face")] public string What { get; init; } = "";
         [CommandOption("--steps <N>"), Description("text2face: optimisation steps (optimise; the prior's refinement)"), DefaultValue(30)] public int Steps { get; init; } = 30;
         [CommandOption("--per-caption <K>"), Description("text2face: seeds per caption"), DefaultValue(3)] public int PerCaption { get; init; } = 3;
         [CommandOption("--methods <LIST>"), Description("text2face: any of optimise,prior,ssagan"), DefaultValue("optimise,prior,ssagan")] public string Methods { get; init; } = "optimise,prior,ssagan";
-        [CommandOption("--datasets <DIR>"), Description("inversion: utkface-128 and celeba10k-89x109 (held-out faces are used)")] public string? Datasets { get; init; }
-        [CommandOption("--refine <STEPS>"), Description("inversion: projection steps after the start"), DefaultValue(100)] public int Refine { get; init; } = 100;
+        [CommandOption("--datasets <DIR>"), Description("inversion, ssagan, sketch2face: utkface-128 and celeba10k-89x109 (held-out faces are used)")] public string? Datasets { get; init; }
+        [CommandOption("--refine <STEPS>"), Description("inversion: projection steps after the start; sketch2face: refinement steps"), DefaultValue(100)] public int Refine { get; init; } = 100;
         [CommandOption("--pack <DIR>")] public string Pack { get; init; } = "";
         [CommandOption("--faces <N>"), DefaultValue(200)] public int Faces { get; init; } = 200;
         [CommandOption("--alpha <A>"), Description("slider distance along each unit normal"), DefaultValue(3.0)] public double Alpha { get; init; } = 3;
@@ -38,8 +38,8 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         [CommandOption("--grid <PNG>"), Description("before/after grid of the first seeds")] public string? Grid { get; init; }
 
         public override ValidationResult Validate() =>
-            What is not ("edits" or "inversion" or "ssagan" or "text2face") ? ValidationResult.Error("eval edits, inversion, ssagan or text2face")
-            : What is "inversion" or "ssagan" && Datasets is null ? ValidationResult.Error("--datasets is required")
+            What is not ("edits" or "inversion" or "ssagan" or "text2face" or "sketch2face") ? ValidationResult.Error("eval edits, inversion, ssagan, text2face or sketch2face")
+            : What is "inversion" or "ssagan" or "sketch2face" && Datasets is null ? ValidationResult.Error("--datasets is required")
             : Pack == "" ? ValidationResult.Error("--pack is required")
             : Faces < 1 ? ValidationResult.Error("--faces must be at least 1")
             : ValidationResult.Success();
@@ -50,6 +50,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         if (s.What == "inversion") return Inversion(s, ct);
         if (s.What == "ssagan") return SsaGan(s, ct);
         if (s.What == "text2face") return TextToFace(s, ct);
+        if (s.What == "sketch2face") return SketchToFace(s, ct);
         using var engine = FaceEngine.FromPack(s.Pack);
         var g = engine.Generator;
         using var judges = EditJudges.Load(s.FaceApi ?? FaceApiModels.Directory());
@@ -67,6 +68,37 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         AnsiConsole.Write(table);
         if (s.Report is not null) File.WriteAllText(s.Report, JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true }));
         if (s.Grid is not null) WriteGrid(s.Grid, g, probes);
+        return 0;
+    }
+
+    /// <summary>Sketches of the first --faces held-out faces (by name) → faces by every sketch → face method
+    /// (<see cref="SketchToFaceCheck"/>): lines, identity, found as a face, time; a grid of real | sketch | outputs.</summary>
+    static int SketchToFace(Settings s, CancellationToken ct)
+    {
+        using var engine = FaceEngine.FromPack(s.Pack);
+        using var editor = PackEditor.Open(engine, s.Pack);
+        string dir = s.FaceApi ?? FaceApiModels.Directory();
+        using var identity = Engine.FaceApi.FaceApiIdentity.Load(dir);
+        using var detector = TinyFaceDetector.Load(dir);
+        var held = DefaultPackCommands.ReadFaces(s.Datasets!, ct).Where(f => FaceCaptions.IsHeldOut(f.Labels.Image)).OrderBy(f => f.Labels.Image, StringComparer.Ordinal).Take(s.Faces).ToList();
+        using var reals = FaceDataset.Batch(held);
+        int methods = editor.SketchEncoder is null ? 1 : 3;
+        List<SketchToFaceRow> rows = [];
+        Tensor? grid = null;
+        CliApp.Progress($"sketch → face on {held.Count} held-out faces", held.Count * methods, tick =>
+            (rows, grid) = SketchToFaceCheck.Run(editor, reals, identity, detector, new SketchCheckOptions(s.Refine, s.Truncation), tick, ct));
+        var table = new Table().AddColumns("method", "faces", "lines from the sketch (px)", "identity cos", "same person", "face found", "first face (ms)", "ms per face");
+        string P(double v) => double.IsNaN(v) ? "–" : $"{v:P0}";
+        string N(double v, string f) => double.IsNaN(v) ? "–" : v.ToString(f, System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var r in rows) table.AddRow(r.Method, $"{r.Faces}", N(r.Lines, "F2"), N(r.Identity, "F3"), P(r.SamePerson), P(r.Found), N(r.FirstFrameMs, "F0"), N(r.MillisecondsPerFace, "F0"));
+        AnsiConsole.Write(table);
+        if (s.Report is not null) File.WriteAllText(s.Report, JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
+        if (s.Grid is not null && grid is not null)
+        {
+            File.WriteAllBytes(s.Grid, ImageTensors.GridPng(grid, (int)(grid.shape[0] / Math.Min(held.Count, 8))));
+            Console.WriteLine($"grid: per row a held-out face, its sketch, then {string.Join(", ", rows.Where(r => !double.IsNaN(r.Lines)).Select(r => r.Method))} → {s.Grid}");
+        }
+        grid?.Dispose();
         return 0;
     }
 

@@ -108,7 +108,7 @@ public partial class SketchCanvas
     }
 
     /// <summary>The drawing as size×size grey levels, row-major, 1 = white paper, 0 = ink: each stroke is stamped as discs
-    /// along its segments (pen = 0, eraser = 1), in drawing order.</summary>
+    /// along its segments (pen = 0, eraser = 1), in drawing order; a tap of a thin pen still inks its pixel.</summary>
     public float[] Export(int size)
     {
         if (size < 1 || size > 4096) throw new ArgumentOutOfRangeException(nameof(size), "the export size must be 1–4096");
@@ -131,6 +131,8 @@ public partial class SketchCanvas
 
     static void Stamp(float[] px, int size, double cx, double cy, double r, float ink)
     {
+        // The pixel under the pen always takes the ink: a stroke thinner than a pixel at this size still leaves its trace.
+        px[Math.Clamp((int)cy, 0, size - 1) * size + Math.Clamp((int)cx, 0, size - 1)] = ink;
         for (int y = Math.Max(0, (int)(cy - r)); y <= Math.Min(size - 1, (int)(cy + r)); y++)
             for (int x = Math.Max(0, (int)(cx - r)); x <= Math.Min(size - 1, (int)(cx + r)); x++)
                 if ((x + 0.5 - cx) * (x + 0.5 - cx) + (y + 0.5 - cy) * (y + 0.5 - cy) <= r * r) px[y * size + x] = ink;

@@ -54,6 +54,15 @@ public static class TextToFaceCheck
 
     public static string AgeBucket(float years) => years < 13 ? "child" : years < 30 ? "young" : years < 55 ? "middle" : "old";
 
+    /// <summary>"Found as a face": the tiny face detector (score ≥ 0.5) finds one in the image [1,3,H,W] in [−1,1] upscaled to 160 px.</summary>
+    public static bool Found(TinyFaceDetector detector, Tensor face)
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var x = nn.functional.interpolate(face.clamp(-1, 1), [160, 160], mode: InterpolationMode.Bilinear, align_corners: false);
+        return detector.Detect((x + 1) * 127.5, 160, 0.5).Count > 0;
+    }
+
     /// <summary>Judges faces [N,3,H,W] in [−1,1] made for <paramref name="probes"/> (one each, in order).</summary>
     public static TextToFaceRow Judge(string method, Tensor faces, IReadOnlyList<CaptionProbe> probes, EditJudges judges, TinyFaceDetector detector,
         ITextImageSpace space, double millisecondsPerFace)
@@ -62,12 +71,7 @@ public static class TextToFaceCheck
         using var scope = NewDisposeScope();
         var (age, male, happy, descriptors) = judges.Judge(faces);
         descriptors.Dispose();
-        int n = probes.Count, found = 0;
-        for (int i = 0; i < n; i++)
-        {
-            var x = nn.functional.interpolate(faces[TensorIndex.Slice(i, i + 1)].clamp(-1, 1), [160, 160], mode: InterpolationMode.Bilinear, align_corners: false);
-            if (detector.Detect((x + 1) * 127.5, 160, 0.5).Count > 0) found++;
-        }
+        int n = probes.Count, found = Enumerable.Range(0, n).Count(i => Found(detector, faces[TensorIndex.Slice(i, i + 1)]));
         double Share(Func<int, bool?> agrees)
         {
             var said = Enumerable.Range(0, n).Select(agrees).Where(a => a is not null).ToList();
