@@ -53,6 +53,11 @@ if (args.Length > 2 && args[0] == "quick-faceapi")
     FaceApiQuick.Run(args[1], args[2]);
     return;
 }
+if (args.Length > 1 && args[0] == "quick-sketch")
+{
+    FaceWeb.Bench.SketchQuick.Run(args[1]);
+    return;
+}
 if (args.Length > 1 && args[0] == "quick-create")
 {
     CreateQuick.Run(args[1]);
