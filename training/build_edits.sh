@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the editing half of the default pack (issue #7) with FaceWeb's own commands, on CPU:
 # FaceCLIP-mini, the attribute classifier, StyleSpace statistics, fs3, the built-in sliders, three mappers, the
-# text→W prior and the W+ encoder, then the independent checks. Numbers land in .data/*.json;
+# text→W prior, the W+ encoder and the sketch encoder, then the independent checks. Numbers land in .data/*.json;
 # models/faceweb-mini/MODEL_CARD.md reports them. Needs the face-api.js weights for the checks (see README).
 # Usage: training/build_edits.sh [DATASETS] (default ../shared/datasets; utkface-128 and celeba10k-89x109, folders or .tar.gz)
 set -euo pipefail
@@ -21,5 +21,8 @@ for text in "blond hair" "smiling" "old person"; do
 done
 $fw train prior --pack $PACK --steps "${PRIOR_STEPS:-300}" --batch 8
 $fw train encoder --pack $PACK --steps "${ENCODER_STEPS:-1200}" --batch 16 --lr 1e-3
+$fw train sketch-encoder --pack $PACK --steps "${SKETCH_STEPS:-5000}" --batch 16 --lr 1e-3 --state .data/sketch-encoder-state.safetensors
 $fw eval edits --pack $PACK --faces 200 --global-alpha 2 --report .data/edit-check.json --grid $PACK/edits.png
 $fw eval inversion --pack $PACK --datasets "$DATASETS" --faces 16 --refine 100 --report .data/inversion.json
+$fw sketch --pack $PACK --seeds 0-7 --training 3 --out $PACK/sketches.png
+$fw eval sketch2face --pack $PACK --datasets "$DATASETS" --faces 200 --refine 100 --report .data/sketch2face.json --grid $PACK/sketch2face.png
