@@ -216,7 +216,7 @@ static class DefaultPackCommands
 
     /// <summary>faceweb train sketch-encoder --pack DIR [--steps 3000] [--batch 16] [--state FILE]: TediGAN's sketch → W+
     /// encoder for the pack, on randomised sketches of its samples. Resumable: the weights and the step are saved to
-    /// the state file every 100 steps and picked up from there (Adam's moments start again).</summary>
+    /// the state file every 100 steps and at the end, and picked up from there (Adam's moments start again).</summary>
     public static int TrainSketchEncoder(TrainCommand.Settings s, CancellationToken ct)
     {
         using var engine = FaceEngine.FromPack(s.Pack);
@@ -246,7 +246,7 @@ static class DefaultPackCommands
     }
 
     /// <summary>Runs an encoder's training with a progress bar (steps <paramref name="done"/>…<paramref name="total"/>),
-    /// a line every 100 steps and <paramref name="checkpoint"/> (steps of this run) there; the last step.</summary>
+    /// a line and <paramref name="checkpoint"/> (steps of this run) every 100 steps and at the end; the last step.</summary>
     static Engine.Inversion.EncoderStep EncoderProgress(string title, int done, int total, IEnumerable<Engine.Inversion.EncoderStep> steps, Action<int>? checkpoint)
     {
         Engine.Inversion.EncoderStep last = default;
@@ -259,7 +259,7 @@ static class DefaultPackCommands
                 last = step;
                 task.Description = $"{title} · latent {step.LatentLoss:F4} · image {step.ImageLoss:F4}";
                 task.Increment(1);
-                if (step.Step % 100 == 0)
+                if (step.Step % 100 == 0 || done + step.Step == total)
                 {
                     Console.Error.WriteLine($"step {done + step.Step}: latent {step.LatentLoss:F4}, image {step.ImageLoss:F4}");
                     checkpoint?.Invoke(step.Step);

@@ -45,7 +45,7 @@ public sealed class Sketch2FaceCommand : Command<Sketch2FaceCommand.Settings>
                 if (f is null) { tick(); continue; }
                 if (steps == 0 || f.Progress > 0) tick();
                 detail = f.Detail;
-                images.Add(f.Image); names.Add(f.Progress == 0 ? "encoder" : $"step{(int)Math.Round(f.Progress * steps):D4}");
+                images.Add(f.Image); names.Add(f.Method == EditMethod.Source ? "encoder" : $"step{(int)Math.Round(f.Progress * steps):D4}");
                 f.Latent?.Dispose();
             }
         });

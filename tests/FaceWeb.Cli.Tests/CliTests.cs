@@ -233,6 +233,25 @@ public sealed class CliTests : IDisposable
         var fromSketch = Faceweb(["sketch2face", "--pack", pack, .. ClipArgs, "--sketch", sketch, "--text", "a face", "--steps", "4", "--out", Path.Combine(tmp, "s")]);
         Assert.True(fromSketch.Code == 0, fromSketch.Err);
         Assert.Contains("sketch loss", fromSketch.Out);
+        // #20: a sketch encoder for the pack (resumable), then sketch → face starts from it by default.
+        string state = Path.Combine(tmp, "sketch-state.safetensors");
+        var sk = Faceweb("train", "sketch-encoder", "--pack", pack, "--steps", "3", "--batch", "2", "--state", state);
+        Assert.True(sk.Code == 0, sk.Err);
+        Assert.Contains("sketch-encoder", ModelPack.Load(pack).Manifest.Files.Select(f => f.Role));
+        var resumed = Faceweb("train", "sketch-encoder", "--pack", pack, "--steps", "5", "--batch", "2", "--state", state);
+        Assert.True(resumed.Code == 0, resumed.Err);
+        Assert.Contains("resuming from step 3", resumed.Out);
+        Assert.Contains("(step 5)", resumed.Out);
+        var byEncoder = Faceweb("sketch2face", "--pack", pack, "--sketch", sketch, "--out", Path.Combine(tmp, "se"));
+        Assert.True(byEncoder.Code == 0, byEncoder.Err);
+        Assert.Contains("sketch encoder, one pass: lines", byEncoder.Out);
+        Assert.Equal(["encoder.png", "grid.png", "sketch_in.png", "sketch_out.png"], Directory.GetFiles(Path.Combine(tmp, "se")).Select(Path.GetFileName).Order());
+        var refined = Faceweb("sketch2face", "--pack", pack, "--sketch", sketch, "--method", "refine", "--steps", "2", "--out", Path.Combine(tmp, "sr"));
+        Assert.True(refined.Code == 0, refined.Err);
+        Assert.Contains("step 2/2", refined.Out);
+        var sketches = Faceweb("sketch", "--pack", pack, "--seeds", "0-1", "--training", "2", "--out", Path.Combine(tmp, "sketches.png"));
+        Assert.True(sketches.Code == 0, sketches.Err);
+        using (var img = SixLabors.ImageSharp.Image.Load(Path.Combine(tmp, "sketches.png"))) Assert.True(img.Width > img.Height, "two rows of four");
         File.WriteAllText(Path.Combine(tmp, "fake.png"), "not a png at all");
         var bad = Faceweb("sketch2face", "--pack", pack, "--sketch", Path.Combine(tmp, "fake.png"), "--out", Path.Combine(tmp, "b"));
         Assert.Equal(2, bad.Code);
