@@ -23,6 +23,9 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
     {
         [CommandArgument(0, "<WHAT>"), Description("edits, inversion, ssagan, text2face or sketch2face")] public string What { get; init; } = "";
         [CommandOption("--steps <N>"), Description("text2face: optimisation steps (optimise; the prior's refinement)"), DefaultValue(30)] public int Steps { get; init; } = 30;
+        [CommandOption("--views <K>"), Description("text2face: random views of each image per optimisation step (0: the image as it is)"), DefaultValue(PackEditor.TextToFaceViews)] public int Views { get; init; } = PackEditor.TextToFaceViews;
+        [CommandOption("--shared"), Description("text2face: optimise one offset in W for all rows (default: the pack editor's)")] public bool? Shared { get; init; }
+        [CommandOption("--l2 <LAMBDA>"), Description("text2face: λ_L2 towards the start (default: 0.008 from the prior, 0 from the best random start)")] public double? L2 { get; init; }
         [CommandOption("--per-caption <K>"), Description("text2face: seeds per caption"), DefaultValue(3)] public int PerCaption { get; init; } = 3;
         [CommandOption("--methods <LIST>"), Description("text2face: any of optimise,prior,ssagan"), DefaultValue("optimise,prior,ssagan")] public string Methods { get; init; } = "optimise,prior,ssagan";
         [CommandOption("--datasets <DIR>"), Description("inversion, ssagan, sketch2face: utkface-128 and celeba10k-89x109 (held-out faces are used)")] public string? Datasets { get; init; }
@@ -137,7 +140,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
             Run(method.Verb(), i =>
             {
                 EditResult? last = null;
-                foreach (var f in editor.TextToFace(probes[i].Caption, i % s.PerCaption, method, method == TextToFaceMethod.SsaGan ? 0 : s.Steps, s.Truncation, frames: 1, ct: ct))
+                foreach (var f in editor.TextToFace(probes[i].Caption, i % s.PerCaption, method, method == TextToFaceMethod.SsaGan ? 0 : s.Steps, s.Truncation, frames: 1, views: s.Views, shared: s.Shared, l2: s.L2, ct: ct))
                     if (f is not null) { last?.Dispose(); last = f; }
                 var image = last!.Image.clone();
                 last.Dispose();

@@ -46,7 +46,7 @@ public sealed class CreateService(EngineSession engineSession, SessionLatentStor
             int i = slot;
             IEnumerable<CreateFrame> Frames(CancellationToken token)
             {
-                foreach (var f in a.Editor.TextToFace(r.Caption, seed, method, r.Steps, psi, starts: 8, frames: 10, token))
+                foreach (var f in a.Editor.TextToFace(r.Caption, seed, method, r.Steps, psi, starts: 8, frames: 10, ct: token))
                 {
                     if (f is null) continue;
                     using (f)

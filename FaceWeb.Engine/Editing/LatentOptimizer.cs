@@ -9,7 +9,8 @@ using static TorchSharp.torch;
 namespace FaceWeb.Engine.Editing;
 
 public sealed record OptimizationOptions(int Steps = 300, double LearningRate = 0.1, double L2Lambda = 0.008,
-    double RampUp = 0.05, double RampDown = 0.25, int FrameEvery = 10, double IdLambda = 0, double OutsideLambda = 10, double DomainLambda = 0)
+    double RampUp = 0.05, double RampDown = 0.25, int FrameEvery = 10, double IdLambda = 0, double OutsideLambda = 10, double DomainLambda = 0,
+    int Views = 0, bool SharedOffset = false)
 {
     public void Validate()
     {
@@ -20,6 +21,7 @@ public sealed record OptimizationOptions(int Steps = 300, double LearningRate = 
         if (!double.IsFinite(IdLambda) || IdLambda < 0) throw new ArgumentException("λ_ID must be a number ≥ 0");
         if (!double.IsFinite(OutsideLambda) || OutsideLambda < 0) throw new ArgumentException("λ_outside must be a number ≥ 0");
         if (!double.IsFinite(DomainLambda) || DomainLambda < 0) throw new ArgumentException("λ_domain must be a number ≥ 0");
+        if (Views is < 0 or > 32) throw new ArgumentException("views must be 0 (the image as it is) to 32");
     }
 }
 
@@ -42,7 +44,9 @@ public static class LatentOptimizer
     /// With a <paramref name="region"/> mask [1,1,H,W] (1 = may change), changes outside it are penalised:
     /// + λ_outside · mean(((G(w) − G(w_s))·(1 − M))²) — SSA-GAN's semantic-spatial idea applied to editing.
     /// With an <paramref name="encoder"/>, TediGAN's in-domain regulariser (§3.3, after In-Domain GAN Inversion):
-    /// + λ_domain · mean((w − E(G(w)))²), keeping w where the encoder maps real-looking faces.</summary>
+    /// + λ_domain · mean((w − E(G(w)))²), keeping w where the encoder maps real-looking faces.
+    /// With <c>SharedOffset</c> the variable is one offset in W added to every row of the start (a move along W, not
+    /// across W+: the start's mix of rows is kept). With <c>Views</c> &gt; 0 the CLIP loss is the mean over that many random views of G(w) (<see cref="TextImageSpaces.Views"/>).</summary>
     public static IEnumerable<OptimizationFrame> Run(StyleGan2Generator g, ITextImageSpace space, Tensor start, Tensor text,
         OptimizationOptions o, CancellationToken ct = default, IIdentityModel? identity = null, Tensor? region = null, Encoder4Editing? encoder = null)
     {
@@ -66,9 +70,11 @@ public static class LatentOptimizer
             if (o.IdLambda > 0 || region is not null) sourceImage = g.Synthesize(ws).DetachFromDisposeScope();
             if (o.IdLambda > 0) sourceId = identity!.Embed(sourceImage!).DetachFromDisposeScope();
         }
-        var w = new TorchSharp.Modules.Parameter(start.detach().clone(), requires_grad: true);
+        // The variable: W+ itself, or (SharedOffset) one offset in W added to every row of the start.
+        var param = new TorchSharp.Modules.Parameter(o.SharedOffset ? zeros([1, 1, start.shape[2]], device: start.device, dtype: start.dtype) : start.detach().clone(), requires_grad: true);
         var target = text.detach();
-        using var adam = optim.Adam([w], o.LearningRate);
+        var views = new Generator(0);                                                            // the same views for the same run
+        using var adam = optim.Adam([param], o.LearningRate);
         try
         {
             for (int step = 1; step <= o.Steps; step++)
@@ -78,8 +84,9 @@ public static class LatentOptimizer
                 OptimizationFrame frame;
                 using (var scope = NewDisposeScope())
                 {
+                    var w = o.SharedOffset ? ws + param : param;
                     var img = g.Synthesize(w);
-                    var clipLoss = space.ClipLoss(img, target).sum();
+                    var clipLoss = (o.Views > 0 ? space.AugmentedClipLoss(img, target, o.Views, views) : space.ClipLoss(img, target)).sum();
                     var l2 = (w - ws).square().sum();
                     var idLoss = sourceId is null ? zeros(1, device: img.device).sum() : identity!.IdLoss(img, sourceId).sum();
                     var loss = clipLoss + o.L2Lambda * l2 + o.IdLambda * idLoss;
@@ -106,7 +113,7 @@ public static class LatentOptimizer
         }
         finally
         {
-            w.Dispose();
+            param.Dispose();
             ws.Dispose();
             sourceId?.Dispose();
             sourceImage?.Dispose();

@@ -340,7 +340,7 @@ public sealed class PackEditor : IDisposable
             else
             {
                 foreach (var f in LatentOptimizer.Run(Generator, space, start, text, new OptimizationOptions(r.Steps, L2Lambda: r.L2Lambda,
-                    FrameEvery: every, IdLambda: r.IdLambda, DomainLambda: r.DomainLambda), ct, Identity, r.Region, r.Encoder))
+                    FrameEvery: every, IdLambda: r.IdLambda, DomainLambda: r.DomainLambda, Views: r.Views, SharedOffset: r.SharedOffset), ct, Identity, r.Region, r.Encoder))
                     yield return f.Image is null ? null : Frame(f.Image, f.Latent, f.Step, f.ClipLoss,
                         $"step {f.Step}/{r.Steps}, CLIP loss {F(f.ClipLoss, "0.000")}" + (r.IdLambda > 0 ? $", ID loss {F(f.IdLoss, "0.000")}" : ""));
             }
@@ -359,7 +359,7 @@ public sealed class PackEditor : IDisposable
     /// when there are no steps, then <paramref name="steps"/> of CLIP-guided optimisation (frames as <see cref="Optimise"/>;
     /// λ_L2 keeps the prior's start, none for the best random start).</summary>
     public IEnumerable<EditResult?> TextToFace(string caption, long seed, TextToFaceMethod method, int steps, double truncation = 0.7,
-        int starts = 8, int frames = 10, CancellationToken ct = default)
+        int starts = 8, int frames = 10, int views = TextToFaceViews, bool? shared = null, double? l2 = null, CancellationToken ct = default)
     {
         CheckThread();
         var space = Space ?? throw new InvalidOperationException(SpaceMissing);
@@ -378,11 +378,18 @@ public sealed class PackEditor : IDisposable
             if (method == TextToFaceMethod.Prior || steps == 0)
                 yield return Render(start, method == TextToFaceMethod.Prior ? "prior" : $"best of {starts} starts") with { Progress = steps == 0 ? 1 : 0 };
             if (steps == 0) yield break;
-            var edit = new OptimiseEdit(caption, steps, L2Lambda: method == TextToFaceMethod.Prior ? 0.008 : 0, Frames: frames);
+            var edit = new OptimiseEdit(caption, steps, L2Lambda: l2 ?? (method == TextToFaceMethod.Prior ? 0.008 : 0), Frames: frames, Views: views,
+                SharedOffset: shared ?? TextToFaceSharedOffset);
             foreach (var f in Optimise(start, edit, ct)) yield return f;
         }
         finally { start.Dispose(); }
     }
+
+    /// <summary>Random views per step of text → face's optimisation (<see cref="OptimizationOptions.Views"/>; 0 = the image as it is).</summary>
+    public const int TextToFaceViews = 0;
+
+    /// <summary>Whether text → face's optimisation moves one offset in W for all rows (<see cref="OptimizationOptions.SharedOffset"/>).</summary>
+    public const bool TextToFaceSharedOffset = false;
 
     /// <summary>SSA-GAN text → face: one pass of the pack's SSA-GAN for a caption and a seed; the result carries the last
     /// stage's fusion mask (where the text acted) and no latent (it is not a StyleGAN image).</summary>

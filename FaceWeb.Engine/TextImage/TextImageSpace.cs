@@ -52,6 +52,34 @@ public static class TextImageSpaces
         return nn.functional.normalize(mean, dim: 0).MoveToOuterDisposeScope();
     }
 
+    /// <summary><paramref name="k"/> random views of each image, differentiable (issue 18: an image tower is fooled by
+    /// pixels that only work in one exact framing; a loss over views asks for what survives them): a square crop of
+    /// 75–100 % of the side at a random place, resized back, mirrored half the time, plus N(0, 0.03) noise.
+    /// [N,3,H,W] → [N·k,3,H,W] (each image's views together); <paramref name="rng"/> is a CPU generator.</summary>
+    public static Tensor Views(Tensor images, int k, Generator rng)
+    {
+        if (k < 1) throw new ArgumentException("at least one view");
+        using var scope = NewDisposeScope();
+        long n = images.shape[0], m = n * k;
+        var dev = images.device;
+        var x = images.repeat_interleave(k, 0);                                                  // [N·k,3,H,W]
+        var scale = (0.75 + 0.25 * rand([m], generator: rng)).to(dev);
+        var shift = ((rand([m, 2], generator: rng) * 2 - 1).to(dev) * (1 - scale).unsqueeze(1));
+        var flip = where(rand([m], generator: rng).lt(0.5), -1.0, 1.0).to(dev);
+        var zero = zeros([m], device: dev);
+        var theta = stack([stack([scale * flip, zero, shift[.., 0]], 1), stack([zero, scale, shift[.., 1]], 1)], 1).to(x.dtype);   // [N·k,2,3]
+        var grid = nn.functional.affine_grid(theta, [m, 3, images.shape[2], images.shape[3]], align_corners: false);
+        var views = nn.functional.grid_sample(x, grid, mode: GridSampleMode.Bilinear, padding_mode: GridSamplePaddingMode.Reflection, align_corners: false);
+        return (views + 0.03 * randn(views.shape, generator: rng).to(dev)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary><see cref="ClipLoss"/> averaged over <paramref name="k"/> random <see cref="Views"/> of each image. [N]</summary>
+    public static Tensor AugmentedClipLoss(this ITextImageSpace space, Tensor generated, Tensor textEmbedding, int k, Generator rng)
+    {
+        using var scope = NewDisposeScope();
+        return space.ClipLoss(Views(generated, k, rng), textEmbedding).view(generated.shape[0], k).mean([1]).MoveToOuterDisposeScope();
+    }
+
     /// <summary>CLIP loss as StyleCLIP uses it: 1 − cos(image, text), per image. [N]</summary>
     public static Tensor ClipLoss(this ITextImageSpace space, Tensor generated, Tensor textEmbedding)
     {
