@@ -24,7 +24,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         [CommandArgument(0, "<WHAT>"), Description("edits, inversion, ssagan, text2face or sketch2face")] public string What { get; init; } = "";
         [CommandOption("--steps <N>"), Description("text2face: optimisation steps (optimise; the prior's refinement)"), DefaultValue(30)] public int Steps { get; init; } = 30;
         [CommandOption("--views <K>"), Description("text2face: random views of each image per optimisation step (0: the image as it is)"), DefaultValue(PackEditor.TextToFaceViews)] public int Views { get; init; } = PackEditor.TextToFaceViews;
-        [CommandOption("--shared"), Description("text2face: optimise one offset in W for all rows (default: the pack editor's)")] public bool? Shared { get; init; }
+        [CommandOption("--rows <ROWS>"), Description("text2face: shared (one offset in W for all rows) or free (every W+ row); default: shared for optimise, free for the prior (ADR 0011)")] public string? Rows { get; init; }
         [CommandOption("--l2 <LAMBDA>"), Description("text2face: λ_L2 towards the start (default: 0.008 from the prior, 0 from the best random start)")] public double? L2 { get; init; }
         [CommandOption("--per-caption <K>"), Description("text2face: seeds per caption"), DefaultValue(3)] public int PerCaption { get; init; } = 3;
         [CommandOption("--methods <LIST>"), Description("text2face: any of optimise,prior,ssagan"), DefaultValue("optimise,prior,ssagan")] public string Methods { get; init; } = "optimise,prior,ssagan";
@@ -42,6 +42,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
 
         public override ValidationResult Validate() =>
             What is not ("edits" or "inversion" or "ssagan" or "text2face" or "sketch2face") ? ValidationResult.Error("eval edits, inversion, ssagan, text2face or sketch2face")
+            : Rows is not (null or "shared" or "free") ? ValidationResult.Error("--rows must be shared or free")
             : What is "inversion" or "ssagan" or "sketch2face" && Datasets is null ? ValidationResult.Error("--datasets is required")
             : Pack == "" ? ValidationResult.Error("--pack is required")
             : Faces < 1 ? ValidationResult.Error("--faces must be at least 1")
@@ -140,7 +141,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
             Run(method.Verb(), i =>
             {
                 EditResult? last = null;
-                foreach (var f in editor.TextToFace(probes[i].Caption, i % s.PerCaption, method, method == TextToFaceMethod.SsaGan ? 0 : s.Steps, s.Truncation, frames: 1, views: s.Views, shared: s.Shared, l2: s.L2, ct: ct))
+                foreach (var f in editor.TextToFace(probes[i].Caption, i % s.PerCaption, method, method == TextToFaceMethod.SsaGan ? 0 : s.Steps, s.Truncation, frames: 1, views: s.Views, shared: s.Rows is null ? null : s.Rows == "shared", l2: s.L2, ct: ct))
                     if (f is not null) { last?.Dispose(); last = f; }
                 var image = last!.Image.clone();
                 last.Dispose();

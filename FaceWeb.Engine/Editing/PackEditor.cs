@@ -379,7 +379,7 @@ public sealed class PackEditor : IDisposable
                 yield return Render(start, method == TextToFaceMethod.Prior ? "prior" : $"best of {starts} starts") with { Progress = steps == 0 ? 1 : 0 };
             if (steps == 0) yield break;
             var edit = new OptimiseEdit(caption, steps, L2Lambda: l2 ?? (method == TextToFaceMethod.Prior ? 0.008 : 0), Frames: frames, Views: views,
-                SharedOffset: shared ?? TextToFaceSharedOffset);
+                SharedOffset: shared ?? (method == TextToFaceMethod.Optimise && TextToFaceSharedOffset));
             foreach (var f in Optimise(start, edit, ct)) yield return f;
         }
         finally { start.Dispose(); }
@@ -389,7 +389,7 @@ public sealed class PackEditor : IDisposable
     public const int TextToFaceViews = 0;
 
     /// <summary>Whether text → face's optimisation moves one offset in W for all rows (<see cref="OptimizationOptions.SharedOffset"/>).</summary>
-    public const bool TextToFaceSharedOffset = false;
+    public const bool TextToFaceSharedOffset = true;   // ADR 0011: a face twice as often as free rows, same gender agreement
 
     /// <summary>SSA-GAN text → face: one pass of the pack's SSA-GAN for a caption and a seed; the result carries the last
     /// stage's fusion mask (where the text acted) and no latent (it is not a StyleGAN image).</summary>
