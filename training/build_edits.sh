@@ -25,4 +25,4 @@ $fw train sketch-encoder --pack $PACK --steps "${SKETCH_STEPS:-5000}" --batch 16
 $fw eval edits --pack $PACK --faces 200 --global-alpha 2 --report .data/edit-check.json --grid $PACK/edits.png
 $fw eval inversion --pack $PACK --datasets "$DATASETS" --faces 16 --refine 100 --report .data/inversion.json
 $fw sketch --pack $PACK --seeds 0-7 --training 3 --out $PACK/sketches.png
-$fw eval sketch2face --pack $PACK --datasets "$DATASETS" --faces 200 --refine 100 --report .data/sketch2face.json --grid $PACK/sketch2face.png
+$fw eval sketch2face --pack $PACK --datasets "$DATASETS" --faces 100 --refine 100 --report .data/sketch2face.json --grid $PACK/sketch2face.png
