@@ -152,6 +152,19 @@ public sealed class PackEditor : IDisposable
         return editor;
     }
 
+    /// <summary>A part loaded on first use, on the engine's device, owned by the editor: made in a dispose scope of its own
+    /// and detached from it, so that whatever scope the caller has open (an eval loop, a batch) does not free its weights
+    /// when it closes (the editor disposes them).</summary>
+    T Keep<T>(Func<T> load) where T : nn.Module
+    {
+        using var scope = NewDisposeScope();
+        var m = load();
+        m.to(Engine.Device);
+        foreach (var t in m.parameters()) t.DetachFromDisposeScope();
+        foreach (var t in m.buffers()) t.DetachFromDisposeScope();
+        return m;
+    }
+
     void CheckThread()
     {
         if (Environment.CurrentManagedThreadId != owner)
@@ -175,7 +188,7 @@ public sealed class PackEditor : IDisposable
     {
         CheckThread();
         if (priorFile is null || Space is null) throw new InvalidOperationException("This pack has no text → W prior (faceweb train prior).");
-        if (prior is null) { prior = TextToWPrior.Load(priorFile); prior.to(Engine.Device); }
+        prior ??= Keep(() => TextToWPrior.Load(priorFile));
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         int split = TediGan.DefaultSplit(Generator.Config.NLatent);
@@ -398,7 +411,7 @@ public sealed class PackEditor : IDisposable
         CheckThread();
         var space = Space ?? throw new InvalidOperationException(SpaceMissing);
         if (!HasSsaGan) throw new InvalidOperationException("This pack has no SSA-GAN (faceweb train ssagan), or its text–image space is not the one it was trained with.");
-        if (ssagan is null) { ssagan = Generators.SsaGan.SsaGanModel.Load(ssaganFile!); ssagan.to(Engine.Device); }
+        ssagan ??= Keep(() => Generators.SsaGan.SsaGanModel.Load(ssaganFile!));
         var sw = Stopwatch.StartNew();
         using var output = ssagan.Generate(space, [caption.Trim()], [seed]);
         return new EditResult(EditMethod.Source, output.Image.clone(), "SSA-GAN, one pass", sw.Elapsed.TotalMilliseconds, Mask: output.TextMask());
@@ -479,8 +492,7 @@ public sealed class PackEditor : IDisposable
         if (!mappers.TryGetValue(name, out var m))
         {
             if (!mapperFiles.TryGetValue(name, out var file)) throw new ArgumentException($"No mapper named '{name}' in this pack.");
-            mappers[name] = m = StyleClipMapper.Load(file);
-            m.to(Engine.Device);
+            mappers[name] = m = Keep(() => StyleClipMapper.Load(file));
         }
         return m;
     }
