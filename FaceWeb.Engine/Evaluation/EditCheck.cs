@@ -95,8 +95,9 @@ public static class EditCheck
         foreach (var (text, judge) in new[] { ("old person", Judge.Age), ("smiling", Judge.Happy), ("man", Judge.Male) })
             if (editor.MapperFor(text) is { } mapper) probes.Add(new EditProbe($"mapper \"{text}\"", judge, 1, Edit(new MapperEdit(mapper))));
         if (editor.HasGlobalDirections)
-            foreach (var (target, judge) in new[] { ("a smiling face", Judge.Happy), ("the face of an old person", Judge.Age), ("the face of a man", Judge.Male) })
-                probes.Add(new EditProbe($"global \"{target}\"", judge, 1, Edit(new GlobalDirectionEdit("a face", target, globalAlpha, beta))));
+            foreach (var (target, judge, sign) in new[] { ("a smiling face", Judge.Happy, 1), ("the face of an old person", Judge.Age, 1),
+                         ("the face of a man", Judge.Male, 1), ("the face of a woman", Judge.Male, -1) })
+                probes.Add(new EditProbe($"global \"{target}\"", judge, sign, Edit(new GlobalDirectionEdit("a face", target, globalAlpha, beta))));
         var control = nn.functional.normalize(randn([1, 1, editor.Generator.Config.StyleDim], generator: new Generator(20261126)), dim: -1);
         foreach (var judge in new[] { Judge.Age, Judge.Male, Judge.Happy })
             probes.Add(new EditProbe($"control: random W direction +{alpha:0.#}", judge, 1, w => editor.Generator.Synthesize(w + alpha * control)));
