@@ -223,11 +223,11 @@ static class DefaultPackCommands
         var g = engine.Generator;
         string state = s.State ?? Path.Combine(s.Pack, "sketch_encoder_training.safetensors");
         int start = 0;
-        var encoder = File.Exists(state) ? Engine.Inversion.SketchEncoder.Load(state) : new Engine.Inversion.SketchEncoder(g.Config.NLatent, g.Config.StyleDim);
+        IReadOnlyDictionary<string, string>? meta = null;
+        var encoder = File.Exists(state) ? Engine.Inversion.SketchEncoder.Load(state, out meta) : new Engine.Inversion.SketchEncoder(g.Config.NLatent, g.Config.StyleDim);
         using var _ = encoder;
-        if (File.Exists(state))
+        if (meta is not null)
         {
-            SafeTensors.Load(state, out var meta).Values.ToList().ForEach(t => t.Dispose());
             start = int.Parse(meta.GetValueOrDefault("step", "0"), CultureInfo.InvariantCulture);
             Console.WriteLine($"resuming from step {start} ({state})");
         }

@@ -109,10 +109,10 @@ public sealed class CreateService(EngineSession engineSession, SessionLatentStor
         try
         {
             Engine.Inversion.ImageUpload.CheckFile(png);
-            using var scope = NewDisposeScope();
-            using var _ = no_grad();
-            var sketch = FaceSketch.Render(Engine.Inversion.ImageUpload.Decode(png, size));           // a 64 px face: microseconds, off the engine thread
-            return sketch.flatten().data<float>().ToArray();
+            using var face = Engine.Inversion.ImageUpload.Decode(png, size);
+            using var sketch = a.Editor.SketchOf(face);                                         // a 64 px face: microseconds, off the engine thread
+            using var flat = sketch.flatten();
+            return flat.data<float>().ToArray();
         }
         catch (ArgumentException e) when (engineSession.Refused("sketch this face", e)) { throw; }
     }

@@ -133,11 +133,14 @@ public sealed class PackEncoder : nn.Module<Tensor, Tensor>
     /// <summary>A photo encoder; a file of another kind (e.g. a sketch encoder) is refused.</summary>
     public static PackEncoder Load(string path) => Load(path, Kind);
 
-    internal static PackEncoder Load(string path, string kind)
+    internal static PackEncoder Load(string path, string kind) => Load(path, kind, out _);
+
+    /// <param name="meta">the file's safetensors metadata (empty for a PyTorch pickle).</param>
+    internal static PackEncoder Load(string path, string kind, out Dictionary<string, string> meta)
     {
-        Dictionary<string, string>? meta = null;
+        meta = [];
         using var sd = path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase) ? new StateDict(SafeTensors.Load(path, out meta), path) : CheckpointReader.Load(path);
-        if (meta is not null && meta.TryGetValue("kind", out var k) && k != kind) throw new CheckpointException($"{path}: a {k}, not a {kind}.");
+        if (meta.TryGetValue("kind", out var k) && k != kind) throw new CheckpointException($"{path}: a {k}, not a {kind}.");
         if (!sd.Contains("head.weight") || !sd.Contains("latent_avg") || !sd.Contains("features.0.weight"))
             throw new CheckpointException($"{sd.Source}: not a FaceWeb pack encoder (head, latent_avg or features missing).");
         long d = sd["latent_avg"].shape[0], outputs = sd["head.weight"].shape[0];

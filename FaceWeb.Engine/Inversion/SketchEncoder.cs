@@ -43,7 +43,15 @@ public sealed class SketchEncoder : IDisposable
     /// training state (<paramref name="metadata"/> given) keeps float32.</summary>
     public void Save(string path, IReadOnlyDictionary<string, string>? metadata = null) => net.Save(path, Kind, half: metadata is null, metadata);
 
-    public static SketchEncoder Load(string path) => new(PackEncoder.Load(path, Kind));
+    public static SketchEncoder Load(string path) => Load(path, out _);
+
+    /// <param name="metadata">the file's metadata (a training state's <c>step</c>).</param>
+    public static SketchEncoder Load(string path, out IReadOnlyDictionary<string, string> metadata)
+    {
+        var net = PackEncoder.Load(path, Kind, out var meta);
+        metadata = meta;
+        return new(net);
+    }
 
     public void Dispose() => net.Dispose();
 }
