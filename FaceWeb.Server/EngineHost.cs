@@ -95,7 +95,7 @@ public sealed class EngineHost(IOptions<EngineOptions> options, IHostEnvironment
     {
         var o = options.Value;
         var (device, deviceWarning) = Device(o.Device);
-        string? dir = o.Placeholder ? null : o.Pack ?? DefaultPack();
+        string? dir = PackDirectory;
         if (dir is not null)
         {
             try
@@ -137,9 +137,18 @@ public sealed class EngineHost(IOptions<EngineOptions> options, IHostEnvironment
     /// <summary>The writable data folder (FaceWeb:Data, default data/ under the content root), created on first use.</summary>
     public string DataDirectory => Path.GetFullPath(options.Value.Data ?? Path.Combine(env.ContentRootPath, "data"));
 
-    string? DefaultPack()
+    /// <summary>The pack folder this engine loads (FaceWeb:Pack, else the embedded default pack), or null for the placeholder.</summary>
+    public string? PackDirectory => PackDirectoryFor(options.Value, env.ContentRootPath);
+
+    /// <summary>The same, before the host is built (an engine silo's metadata names its pack).</summary>
+    public static string? PackDirectoryFor(EngineOptions o, string contentRoot) => o.Placeholder ? null : o.Pack ?? DefaultPack(contentRoot);
+
+    /// <summary>The pack's identity across servers (<see cref="Cluster.PackIdentity"/>), read from its manifest without loading it.</summary>
+    public string PackHash => Cluster.PackIdentity.Of(PackDirectory);
+
+    static string? DefaultPack(string contentRoot)
     {
-        foreach (var root in new[] { AppContext.BaseDirectory, env.ContentRootPath, Path.Combine(env.ContentRootPath, "..") })
+        foreach (var root in new[] { AppContext.BaseDirectory, contentRoot, Path.Combine(contentRoot, "..") })
         {
             string dir = Path.Combine(root, "models", "faceweb-mini");
             if (File.Exists(Path.Combine(dir, ModelPack.ManifestName))) return Path.GetFullPath(dir);

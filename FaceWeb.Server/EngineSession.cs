@@ -32,14 +32,16 @@ public sealed class EngineSession(EngineHost host, CircuitWork circuit, JobLog j
 
     /// <summary>One scheduler turn in <paramref name="lane"/>.</summary>
     public Task<T> RunAsync<T>(string lane, Func<CancellationToken, T> work, CancellationToken ct) =>
-        Turn(token => host.Scheduler.RunAsync(Client(lane), work, token), ct);
+        GuardAsync(token => host.Scheduler.RunAsync(Client(lane), work, token), ct);
 
     /// <summary>One input of <paramref name="kind"/> in <paramref name="lane"/>, rendered in one batch with other
     /// clients' inputs of that kind waiting at the same time.</summary>
     public Task<TOut> RunBatchedAsync<TIn, TOut>(string lane, BatchKind<TIn, TOut> kind, TIn input, CancellationToken ct) =>
-        Turn(token => host.Scheduler.RunBatchedAsync(Client(lane), kind, input, token), ct);
+        GuardAsync(token => host.Scheduler.RunBatchedAsync(Client(lane), kind, input, token), ct);
 
-    async Task<T> Turn<T>(Func<CancellationToken, Task<T>> turn, CancellationToken ct)
+    /// <summary>Engine work of this circuit: cancelled with the circuit, a full queue as the scheduler's message, a stopped
+    /// scheduler as a cancellation.</summary>
+    public async Task<T> GuardAsync<T>(Func<CancellationToken, Task<T>> turn, CancellationToken ct)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, circuit.Token);
         try { return await turn(linked.Token); }

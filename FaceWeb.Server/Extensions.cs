@@ -34,6 +34,8 @@ public static class Extensions
         builder.Services.AddScoped<CircuitWork>();
         builder.Services.AddScoped<CircuitHandler, CircuitEvents>();
         builder.Services.AddScoped<EngineSession>();
+        builder.Services.AddSingleton<SeedWork>();
+        builder.Services.AddScoped<ISeedEngine, LocalSeedEngine>();
         builder.Services.AddScoped<IFaceRenderService, FaceRenderService>();
         builder.Services.AddScoped<SessionLatentStore>();
         builder.Services.AddScoped<ISessionLatents>(sp => sp.GetRequiredService<SessionLatentStore>());

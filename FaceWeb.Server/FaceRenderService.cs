@@ -2,11 +2,10 @@ using FaceWeb.Components.Services;
 
 namespace FaceWeb.Server;
 
-/// <summary>One per circuit: Generate's frames, in the circuit's "render" lane.</summary>
-public sealed class FaceRenderService(EngineSession session, SessionLatentStore latents) : IFaceRenderService
+/// <summary>One per circuit: Generate's frames, from this process's engine or the engine pool (<see cref="ISeedEngine"/>).</summary>
+public sealed class FaceRenderService(ISeedEngine engine, EngineSession session, SessionLatentStore latents) : IFaceRenderService
 {
-    public async Task<PackSummary> GetPackAsync(CancellationToken ct = default) =>
-        (await session.Host.Ready.WaitAsync(ct)).Pack;
+    public async Task<PackSummary> GetPackAsync(CancellationToken ct = default) => (await engine.PackAsync(ct)).Summary;
 
     /// <summary>A seed and ψ a person could have typed, or the reason they cannot (logged as a refused input).</summary>
     void Check(GenerateRequest request, string what)
@@ -22,22 +21,14 @@ public sealed class FaceRenderService(EngineSession session, SessionLatentStore 
     public async Task<FaceFrame> RenderAsync(GenerateRequest request, CancellationToken ct = default)
     {
         Check(request, "frame");
-        var (engine, pack) = await session.Host.Ready.WaitAsync(ct);
-        bool preview = request.Preview && pack.Previews;                             // small packs render the frame itself
-        var frame = await session.RunBatchedAsync("render", preview ? session.Host.SeedPreviews : session.Host.SeedFrames, (request.Seed, request.Truncation), ct);
-        return new FaceFrame(frame.Image.Png(), request, pack.Resolution, frame.Milliseconds, frame.Batch,   // encoded here, not on the engine thread
-            preview, preview ? engine.PreviewResolution : 0);
+        var f = await engine.FrameAsync(request.Seed, request.Truncation, request.Preview, ct);
+        return new FaceFrame(f.Png, request, f.Resolution, f.Milliseconds, f.Batch, f.IsPreview, f.PreviewBlock, f.Engine);
     }
 
     public async Task<string> KeepAsync(GenerateRequest request, CancellationToken ct = default)
     {
         Check(request, "keep");
-        var (engine, _) = await session.Host.Ready.WaitAsync(ct);
-        return await session.RunAsync("render", _ =>
-        {
-            using var w = engine.SeedWPlus(request.Seed, request.Truncation);
-            string label = $"seed {request.Seed}, ψ {request.Truncation.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)}";
-            return latents.Add(w, label, engine.RenderSeedPng(request.Seed, request.Truncation));   // the frame Generate showed
-        }, ct);
+        var w = await engine.LatentAsync(request.Seed, request.Truncation, ct);
+        return latents.Add(w.Data, w.Shape, w.Label, w.Png);
     }
 }

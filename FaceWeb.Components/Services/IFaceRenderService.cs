@@ -25,8 +25,9 @@ public sealed record GenerateRequest(long Seed, double Truncation, bool Preview 
 /// <param name="Milliseconds">The render of the batch the frame came in.</param>
 /// <param name="Batch">How many clients' frames that render made (the engine batches frames asked for at the same time).</param>
 /// <param name="IsPreview">The image is a progressive preview (up-sampled from <paramref name="PreviewBlock"/> px), not the frame.</param>
+/// <param name="Engine">The engine server that rendered it, when the engine is a pool of servers (null: this server).</param>
 public sealed record FaceFrame(byte[] Png, GenerateRequest Request, int Resolution, double Milliseconds, int Batch = 1, bool IsPreview = false,
-    int PreviewBlock = 0)
+    int PreviewBlock = 0, string? Engine = null)
 {
     public string DataUrl => Images.DataUrl(Png);
 }

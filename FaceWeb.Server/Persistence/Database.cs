@@ -34,11 +34,20 @@ public sealed class Database
 
     public FaceWebDb Open() => postgres is not null ? new PostgresFaceWebDb(postgres) : new SqliteFaceWebDb(sqlite!);
 
+    /// <summary>Brings the schema up to date. On PostgreSQL, servers starting together (scaled out) take turns: the
+    /// first migrates under a session advisory lock, the others then find nothing to do.</summary>
     public async Task MigrateAsync(CancellationToken ct)
     {
         await using var db = Open();
-        await db.Database.MigrateAsync(ct);
+        if (postgres is null) { await db.Database.MigrateAsync(ct); return; }
+        await db.Database.OpenConnectionAsync(ct);
+        await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_lock({MigrationLock})", ct);
+        try { await db.Database.MigrateAsync(ct); }
+        finally { await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_unlock({MigrationLock})", CancellationToken.None); }
     }
+
+    /// <summary>The advisory lock's key ("FaceWeb" in ASCII).</summary>
+    const long MigrationLock = 0x46616365576562;
 }
 
 /// <summary>Brings the database to the current schema before the app serves anyone.</summary>

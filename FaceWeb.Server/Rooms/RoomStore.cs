@@ -37,10 +37,22 @@ public sealed record LinkSnapshot(Guid Id, RoomRole Role, DateTime Created, Date
 /// every write is one transaction, so a failure never leaves half a node, and a database that cannot take it (locked,
 /// read-only, full, damaged) is a <see cref="StorageException"/> that says so; members hear of changes through
 /// <see cref="IRoomEvents"/>. Nothing of a room lives in a circuit.</summary>
-public sealed class RoomStore(Database database, IRoomEvents events, TimeProvider clock, IConfiguration config)
+public sealed class RoomStore
 {
+    readonly Database database;
+    readonly IRoomEvents events;
+    readonly TimeProvider clock;
+
+    public RoomStore(Database database, IRoomEvents events, TimeProvider clock, IConfiguration config)
+    {
+        (this.database, this.events, this.clock) = (database, events, clock);
+        writesPerMinute = config.GetValue("FaceWeb:RoomWritesPerMinute", 30);
+        // A change heard from another server makes the next read of that room go to the database.
+        events.SubscribeAll(e => { if (e.Kind != RoomEventKind.PresenceChanged) Invalidate(e.RoomId); });
+    }
+
     /// <summary>Posts, comments and verdicts one member may make in a room per minute (FaceWeb:RoomWritesPerMinute).</summary>
-    readonly int writesPerMinute = config.GetValue("FaceWeb:RoomWritesPerMinute", 30);
+    readonly int writesPerMinute;
     readonly Dictionary<(Guid, string), Queue<DateTime>> recent = [];
 
     public const int MaxPngBytes = 4 << 20, MaxLatentValues = 32 * 1024;
@@ -312,11 +324,7 @@ public sealed class RoomStore(Database database, IRoomEvents events, TimeProvide
     readonly Dictionary<Guid, (long Version, Task<(Room Room, List<NodeSummary> Nodes)> Read)> snapshots = [];
     readonly Dictionary<Guid, long> versions = [];
 
-    void Changed(RoomEvent e)
-    {
-        Invalidate(e.RoomId);
-        events.Publish(e);
-    }
+    void Changed(RoomEvent e) => events.Publish(e);   // invalidates this server's read first (see the constructor)
 
     /// <summary>The room changed (here, or on another server: a scaled-out event fan-out calls this): the next read goes
     /// to the database.</summary>

@@ -10,10 +10,11 @@ public sealed partial class ServerProcess : IAsyncDisposable
 {
     readonly Process process;
     public string BaseUrl { get; }
-    public IReadOnlyList<string> Output => output;
-    readonly List<string> output = [];
+    /// <summary>Everything the process has written so far.</summary>
+    public IReadOnlyList<string> Output { get { lock (output) return [.. output]; } }
+    readonly List<string> output;
 
-    ServerProcess(Process process, string url) => (this.process, BaseUrl) = (process, url);
+    ServerProcess(Process process, string url, List<string> output) => (this.process, BaseUrl, this.output) = (process, url, output);
 
     /// <summary>The server's build output beside this test's: tests/FaceWeb.E2E/bin/C/TFM/RID → FaceWeb.Server/bin/C/TFM/RID.</summary>
     static string ServerBuild()
@@ -25,7 +26,8 @@ public sealed partial class ServerProcess : IAsyncDisposable
         return Path.Combine([project.Parent!.Parent!.FullName, "FaceWeb.Server", "bin", .. parts]);
     }
 
-    public static async Task<ServerProcess> StartAsync(string data, CancellationToken ct)
+    /// <param name="settings">More command-line settings (e.g. <c>--FaceWeb:Role=engine</c>).</param>
+    public static async Task<ServerProcess> StartAsync(string data, CancellationToken ct, params string[] settings)
     {
         string build = ServerBuild(), dll = Path.Combine(build, "FaceWeb.Server.dll");
         if (!File.Exists(dll)) throw new FileNotFoundException("Build the server first (dotnet build): not found", dll);
@@ -34,7 +36,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
             WorkingDirectory = Path.GetFullPath(Path.Combine(build, "..", "..", "..", "..")),     // FaceWeb.Server/
             RedirectStandardOutput = true, RedirectStandardError = true,
         };
-        foreach (var a in new[] { dll, "--urls", "http://127.0.0.1:0", $"--FaceWeb:Data={data}" }) psi.ArgumentList.Add(a);
+        foreach (var a in (string[])[dll, "--urls", "http://127.0.0.1:0", $"--FaceWeb:Data={data}", .. settings]) psi.ArgumentList.Add(a);
         var process = new Process { StartInfo = psi };
         var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         var lines = new List<string>();
@@ -54,9 +56,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
         limit.CancelAfter(TimeSpan.FromMinutes(2));
         string url = await listening.Task.WaitAsync(limit.Token);
-        var server = new ServerProcess(process, url);
-        lock (lines) server.output.AddRange(lines);
-        return server;
+        return new ServerProcess(process, url, lines);
     }
 
     [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]
@@ -70,6 +70,16 @@ public sealed partial class ServerProcess : IAsyncDisposable
         await process.WaitForExitAsync(ct);
         return process.ExitCode;
     }
+
+    /// <summary>SIGKILL: the process dies at once, as in a crash or a machine lost.</summary>
+    public async Task KillAsync()
+    {
+        if (process.HasExited) return;
+        process.Kill(entireProcessTree: true);
+        await process.WaitForExitAsync();
+    }
+
+    public bool HasExited => process.HasExited;
 
     public async ValueTask DisposeAsync()
     {

@@ -1,0 +1,103 @@
+using FaceWeb.Server.Rooms;
+using Orleans.Configuration;
+using Orleans.Runtime.MembershipService.SiloMetadata;
+using Orleans.Runtime.Placement;
+
+namespace FaceWeb.Server.Cluster;
+
+/// <summary>What this process is (FaceWeb:Role): <c>all</c> (the default: one process, its own engine, no external
+/// services), <c>web</c> (Blazor circuits; Generate's engine work goes to the engine pool, rooms are shared with the other
+/// front-ends), <c>engine</c> (an Orleans silo that owns one device and runs engine grains) or <c>balancer</c> (YARP in
+/// front of the web front-ends, sticky by cookie).</summary>
+public enum ServerRole { All, Web, Engine, Balancer }
+
+public sealed class ClusterSettings
+{
+    public const string Section = "FaceWeb:Cluster";
+    /// <summary>Redis (clustering) for <c>web</c> and <c>engine</c>, e.g. 127.0.0.1:6379.</summary>
+    public string? Redis { get; set; }
+    public string ClusterId { get; set; } = "faceweb";
+    /// <summary>This process's name in logs and room presence (default: host name and process id).</summary>
+    public string? Name { get; set; }
+    /// <summary>An engine silo's ports (silo-to-silo and the web front-ends' gateway).</summary>
+    public int SiloPort { get; set; } = 11111;
+    public int GatewayPort { get; set; } = 30000;
+    /// <summary>An engine silo's advertised address (default 127.0.0.1: one machine; set the machine's address otherwise).</summary>
+    public string Address { get; set; } = "127.0.0.1";
+    /// <summary>The balancer's web front-ends (URLs).</summary>
+    public string[] FrontEnds { get; set; } = [];
+
+    public static ServerRole Role(IConfiguration config) =>
+        Enum.TryParse<ServerRole>(config["FaceWeb:Role"] ?? "all", ignoreCase: true, out var r) && Enum.IsDefined(r) ? r
+            : throw new ArgumentException($"FaceWeb:Role is '{config["FaceWeb:Role"]}': use all, web, engine or balancer.");
+
+    public string RedisOrThrow => string.IsNullOrWhiteSpace(Redis)
+        ? throw new ArgumentException("FaceWeb:Cluster:Redis is needed for the web and engine roles (e.g. 127.0.0.1:6379).") : Redis;
+}
+
+/// <summary>This front-end's name, as the other front-ends and the room grains know it.</summary>
+public sealed record FrontEnd(string Id);
+
+public static class ClusterHosting
+{
+    /// <summary>Membership is declared dead after about two seconds without answers, so a killed engine silo's circuits
+    /// move on quickly (Orleans' defaults take tens of seconds; these are loopback and LAN settings).</summary>
+    static void FastFailure(ClusterMembershipOptions o)
+    {
+        o.ProbeTimeout = TimeSpan.FromSeconds(1);
+        o.NumMissedProbesLimit = 2;
+        o.NumVotesForDeathDeclaration = 1;
+        o.TableRefreshTimeout = TimeSpan.FromSeconds(2);
+        o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(5);
+    }
+
+    /// <summary>An engine silo: the engine, the grains, Redis clustering, the pack it loaded in its metadata.</summary>
+    public static WebApplicationBuilder AddEngineSilo(this WebApplicationBuilder builder)
+    {
+        var settings = builder.Configuration.GetSection(ClusterSettings.Section).Get<ClusterSettings>() ?? new();
+        string redis = settings.RedisOrThrow;
+        builder.Host.UseOrleans((context, silo) =>
+        {
+            silo.UseRedisClustering(o => o.ConfigurationOptions = StackExchange.Redis.ConfigurationOptions.Parse(redis));
+            silo.Configure<Orleans.Configuration.ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (settings.ClusterId, "faceweb"));
+            silo.ConfigureEndpoints(System.Net.IPAddress.Parse(settings.Address), settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: false);
+            silo.Configure<ClusterMembershipOptions>(FastFailure);
+            silo.Configure<SiloOptions>(o => o.SiloName = settings.Name ?? $"engine-{Environment.MachineName}-{Environment.ProcessId}");
+            silo.UseSiloMetadata(new Dictionary<string, string>
+            {
+                [PackPlacement.MetadataKey] = PackIdentity.Of(EngineHost.PackDirectoryFor(
+                    context.Configuration.GetSection(EngineOptions.Section).Get<EngineOptions>() ?? new(), builder.Environment.ContentRootPath)),
+            });
+            silo.Services.AddPlacementDirector<PackPlacement, PackPlacementDirector>();
+        });
+        return builder;
+    }
+
+    /// <summary>A web front-end: an Orleans client of the engine silos (Generate's frames, room events); its rooms and
+    /// sessions are in the shared database (ConnectionStrings:Postgres).</summary>
+    public static WebApplicationBuilder AddWebFrontEnd(this WebApplicationBuilder builder)
+    {
+        var settings = builder.Configuration.GetSection(ClusterSettings.Section).Get<ClusterSettings>() ?? new();
+        string redis = settings.RedisOrThrow;
+        builder.Services.AddSingleton(new FrontEnd(settings.Name ?? $"web-{Environment.MachineName}-{Environment.ProcessId}"));
+        builder.Host.UseOrleansClient(client =>
+        {
+            client.UseRedisClustering(o => o.ConfigurationOptions = StackExchange.Redis.ConfigurationOptions.Parse(redis));
+            client.Configure<Orleans.Configuration.ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (settings.ClusterId, "faceweb"));
+            client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(2));
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
+            // A front-end started before any engine silo waits for one (and says so) instead of giving up.
+            client.UseConnectionRetryFilter(async (e, ct) =>
+            {
+                Console.Error.WriteLine($"Waiting for an engine silo in cluster '{settings.ClusterId}': {e.Message}");
+                await Task.Delay(TimeSpan.FromSeconds(1), ct);
+                return true;
+            });
+        });
+        builder.Services.AddSingleton<ClusterRoomEvents>();
+        builder.Services.AddSingleton<IRoomEvents>(sp => sp.GetRequiredService<ClusterRoomEvents>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ClusterRoomEvents>());
+        builder.Services.AddScoped<ISeedEngine, ClusterSeedEngine>();
+        return builder;
+    }
+}

@@ -1,0 +1,54 @@
+using Orleans.Runtime;
+
+namespace FaceWeb.Server.Cluster;
+
+/// <summary>A web front-end circuit's Generate work on the engine pool. A call that fails because its engine silo is gone
+/// is sent again, with growing pauses, until the cluster has noticed and activates the grain on another silo with the
+/// pack (within <see cref="FailoverWindow"/>, else the page gets a message): the page sees its frames late, none lost.
+/// Cancellation (the circuit's and the caller's) reaches the silo with the call.</summary>
+public sealed class ClusterSeedEngine(IClusterClient cluster, CircuitWork circuit, EngineHost host, ILogger<ClusterSeedEngine> log) : ISeedEngine
+{
+    IEngineGrain Grain => cluster.GetGrain<IEngineGrain>($"{host.PackHash}/{circuit.Id}");
+
+    public Task<EnginePack> PackAsync(CancellationToken ct) => Call((g, t) => g.Pack(t), ct);
+
+    public Task<SeedResult> FrameAsync(long seed, double truncation, bool preview, CancellationToken ct) =>
+        Call((g, t) => g.Frame(seed, truncation, preview, t), ct);
+
+    public Task<SeedLatent> LatentAsync(long seed, double truncation, CancellationToken ct) =>
+        Call((g, t) => g.Latent(seed, truncation, t), ct);
+
+    /// <summary>How long a call keeps trying while the cluster notices a dead engine silo (about two seconds with
+    /// <see cref="ClusterHosting"/>'s membership settings) and places the grain again.</summary>
+    public static readonly TimeSpan FailoverWindow = TimeSpan.FromSeconds(10);
+
+    async Task<T> Call<T>(Func<IEngineGrain, CancellationToken, Task<T>> call, CancellationToken ct)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, circuit.Token);
+        var started = TimeProvider.System.GetTimestamp();
+        var wait = TimeSpan.FromMilliseconds(200);
+        while (true)
+        {
+            try { return await call(Grain, linked.Token); }
+            catch (Exception e) when (Lost(e) && !linked.IsCancellationRequested)
+            {
+                if (TimeProvider.System.GetElapsedTime(started) + wait > FailoverWindow)
+                    throw new InvalidOperationException("No engine server answered; try again in a moment.", e);
+                if (wait.TotalMilliseconds <= 200)
+                    log.LogWarning("Circuit {Circuit}: its engine server cannot be reached ({Reason}); trying another", circuit.Id, e.GetType().Name);
+                await Task.Delay(wait, linked.Token);   // until the cluster has declared the silo dead and places the grain elsewhere
+                wait *= 2;
+            }
+            catch (Exception e) when (e is not (OperationCanceledException or ArgumentException or InvalidOperationException))
+            {
+                // Whatever else the cluster throws reaches the page as a message, never as a crashed circuit.
+                log.LogError(e, "Circuit {Circuit}: engine call failed", circuit.Id);
+                throw new InvalidOperationException($"The engine server failed: {e.Message}", e);
+            }
+        }
+    }
+
+    /// <summary>The silo that held the grain died or cannot be reached (not: the work itself failed).</summary>
+    static bool Lost(Exception e) => e is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException
+        || e.InnerException is { } inner && Lost(inner);
+}
