@@ -77,16 +77,27 @@ public static class ClusterHosting
     /// sessions are in the shared database (ConnectionStrings:Postgres).</summary>
     public static WebApplicationBuilder AddWebFrontEnd(this WebApplicationBuilder builder)
     {
+        var settings = builder.AddOrleansClient();
+        builder.Services.AddSingleton(new FrontEnd(settings.Name ?? $"web-{Environment.MachineName}-{Environment.ProcessId}"));
+        builder.Services.AddSingleton<ClusterRoomEvents>();
+        builder.Services.AddSingleton<IRoomEvents>(sp => sp.GetRequiredService<ClusterRoomEvents>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ClusterRoomEvents>());
+        builder.Services.AddScoped<ISeedEngine, ClusterSeedEngine>();
+        return builder;
+    }
+
+    /// <summary>The Orleans client a web front-end is (also the benchmark's): Redis clustering, short response timeout
+    /// for live work, and a start that waits for the first engine silo instead of giving up.</summary>
+    public static ClusterSettings AddOrleansClient(this IHostApplicationBuilder builder)
+    {
         var settings = builder.Configuration.GetSection(ClusterSettings.Section).Get<ClusterSettings>() ?? new();
         string redis = settings.RedisOrThrow;
-        builder.Services.AddSingleton(new FrontEnd(settings.Name ?? $"web-{Environment.MachineName}-{Environment.ProcessId}"));
-        builder.Host.UseOrleansClient(client =>
+        builder.UseOrleansClient(client =>
         {
             client.UseRedisClustering(o => o.ConfigurationOptions = StackExchange.Redis.ConfigurationOptions.Parse(redis));
             client.Configure<Orleans.Configuration.ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (settings.ClusterId, "faceweb"));
             client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(2));
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
-            // A front-end started before any engine silo waits for one (and says so) instead of giving up.
             client.UseConnectionRetryFilter(async (e, ct) =>
             {
                 Console.Error.WriteLine($"Waiting for an engine silo in cluster '{settings.ClusterId}': {e.Message}");
@@ -94,10 +105,6 @@ public static class ClusterHosting
                 return true;
             });
         });
-        builder.Services.AddSingleton<ClusterRoomEvents>();
-        builder.Services.AddSingleton<IRoomEvents>(sp => sp.GetRequiredService<ClusterRoomEvents>());
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<ClusterRoomEvents>());
-        builder.Services.AddScoped<ISeedEngine, ClusterSeedEngine>();
-        return builder;
+        return settings;
     }
 }

@@ -81,6 +81,12 @@ if (args.Length > 1 && args[0] == "quick-live")
         optimising: args.Length > 7 && args[7] == "optimise");
     return;
 }
+if (args.Length > 0 && args[0] == "quick-cluster")
+{
+    // quick-cluster [sessions] [seconds]: in-process vs one and two engine silos, and a room event across front-ends
+    await ClusterQuick.Run(args.Length > 1 ? int.Parse(args[1]) : 8, args.Length > 2 ? int.Parse(args[2]) : 30);
+    return;
+}
 if (args.Length > 1 && args[0] == "quick-live-rooms")
 {
     RoomsQuick.PostingAlongsideLive(args[1], args.Length > 2 ? int.Parse(args[2]) : 8, args.Length > 3 ? int.Parse(args[3]) : 30,
