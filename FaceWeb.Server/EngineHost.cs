@@ -144,7 +144,8 @@ public sealed class EngineHost(IOptions<EngineOptions> options, IHostEnvironment
     public static string? PackDirectoryFor(EngineOptions o, string contentRoot) => o.Placeholder ? null : o.Pack ?? DefaultPack(contentRoot);
 
     /// <summary>The pack's identity across servers (<see cref="Cluster.PackIdentity"/>), read from its manifest without loading it.</summary>
-    public string PackHash => Cluster.PackIdentity.Of(PackDirectory);
+    public string PackHash => packHash ??= Cluster.PackIdentity.Of(PackDirectory);
+    string? packHash;
 
     static string? DefaultPack(string contentRoot)
     {

@@ -40,12 +40,13 @@ public sealed record FrontEnd(string Id);
 
 public static class ClusterHosting
 {
-    /// <summary>Membership is declared dead after about two seconds without answers, so a killed engine silo's circuits
-    /// move on quickly (Orleans' defaults take tens of seconds; these are loopback and LAN settings).</summary>
+    /// <summary>A silo is declared dead after about six seconds without answers (three missed probes of two seconds), so a
+    /// killed engine silo's circuits move on while the user is still there (Orleans' defaults take about fifteen), yet a
+    /// silo starved of CPU for a second or two is not thrown out. Loopback and LAN settings.</summary>
     static void FastFailure(ClusterMembershipOptions o)
     {
-        o.ProbeTimeout = TimeSpan.FromSeconds(1);
-        o.NumMissedProbesLimit = 2;
+        o.ProbeTimeout = TimeSpan.FromSeconds(2);
+        o.NumMissedProbesLimit = 3;
         o.NumVotesForDeathDeclaration = 1;
         o.TableRefreshTimeout = TimeSpan.FromSeconds(2);
         o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(5);

@@ -18,9 +18,9 @@ public sealed class ClusterSeedEngine(IClusterClient cluster, CircuitWork circui
     public Task<SeedLatent> LatentAsync(long seed, double truncation, CancellationToken ct) =>
         Call((g, t) => g.Latent(seed, truncation, t), ct);
 
-    /// <summary>How long a call keeps trying while the cluster notices a dead engine silo (about two seconds with
+    /// <summary>How long a call keeps trying while the cluster notices a dead engine silo (about six seconds with
     /// <see cref="ClusterHosting"/>'s membership settings) and places the grain again.</summary>
-    public static readonly TimeSpan FailoverWindow = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan FailoverWindow = TimeSpan.FromSeconds(20);
 
     async Task<T> Call<T>(Func<IEngineGrain, CancellationToken, Task<T>> call, CancellationToken ct)
     {
