@@ -29,6 +29,8 @@ public sealed class FaceRenderService(ISeedEngine engine, EngineSession session,
     {
         Check(request, "keep");
         var w = await engine.LatentAsync(request.Seed, request.Truncation, ct);
-        return latents.Add(w.Data, w.Shape, w.Label, w.Png);
+        string id = latents.Add(w.Data, w.Shape, w.Label, w.Png);
+        await latents.FlushAsync();                    // "kept" means stored: a page opened next (any server) finds it
+        return id;
     }
 }

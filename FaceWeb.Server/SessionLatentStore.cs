@@ -112,6 +112,24 @@ public sealed class SessionLatentStore(Database database, ILogger<SessionLatentS
             return latents.TryGetValue(id, out var l) && items.FirstOrDefault(i => i.Id == id) is { } item ? (l.Data, l.Shape, item) : null;
     }
 
+    /// <summary>What an engine elsewhere needs of this session for one call: ψ and the latent the call starts from.</summary>
+    public Cluster.SessionView View(string? latent) =>
+        new(Truncation, latent is not null && Find(latent) is { } f ? new Cluster.MirroredLatent(latent, f.Data, f.Shape, f.Item.Label, f.Item.Origin) : null);
+
+    /// <summary>An engine silo's copy of a web circuit's session, brought up to date for one call (nothing is stored).</summary>
+    public void Mirror(Cluster.SessionView view)
+    {
+        Truncation = view.Truncation;
+        if (view.Latent is not { } l) return;
+        lock (gate)
+        {
+            if (latents.ContainsKey(l.Id)) return;
+            latents[l.Id] = (l.Data, l.Shape);
+            items.Insert(0, new SessionLatent(l.Id, l.Label, [], l.Origin));
+            while (items.Count > Limit) { latents.Remove(items[^1].Id); items.RemoveAt(items.Count - 1); }
+        }
+    }
+
     /// <summary>Where an edit of this session starts, for a room node: how the start was made, and the room node it was
     /// continued from (a seed's start has none).</summary>
     public (string From, long? Origin) Provenance(long seed, string? latent) =>

@@ -54,8 +54,9 @@ public sealed record OptimizeRequest(long Seed, string Target, int Steps, double
 /// <param name="Detail">What the frame is, e.g. "α 2.0, β 0.10: 312 channels" or "step 40/100, CLIP loss 0.71".</param>
 /// <param name="Draft">What a review room stores when the frame is posted (null for frames that cannot be, previews included).</param>
 /// <param name="PreviewBlock">A progressive preview up-sampled from this block (px); 0 for a full frame.</param>
+/// <param name="Engine">The engine server that rendered it, when the engine is a pool of servers (null: this server).</param>
 public sealed record EditFrame(byte[] Png, string Method, string Detail, double Milliseconds, int? ChannelsMoved = null, double? Progress = null,
-    NodeDraft? Draft = null, int PreviewBlock = 0)
+    NodeDraft? Draft = null, int PreviewBlock = 0, string? Engine = null)
 {
     public bool IsPreview => PreviewBlock > 0;
 

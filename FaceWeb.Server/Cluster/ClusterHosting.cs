@@ -1,5 +1,7 @@
+using FaceWeb.Components.Services;
 using FaceWeb.Server.Rooms;
 using Orleans.Configuration;
+using Orleans.Serialization;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 using Orleans.Runtime.Placement;
 
@@ -52,6 +54,12 @@ public static class ClusterHosting
         o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(5);
     }
 
+    /// <summary>The pages' requests and frames (FaceWeb.Components.Services records) cross the wire as JSON, so the
+    /// pages' library needs no Orleans attributes; computed properties (data URLs) stay behind.</summary>
+    static void PagesRecords(ISerializerBuilder s) => s.AddJsonSerializer(
+        isSupported: t => t.Namespace == "FaceWeb.Components.Services",
+        jsonSerializerOptions: new System.Text.Json.JsonSerializerOptions { IgnoreReadOnlyProperties = true });
+
     /// <summary>An engine silo: the engine, the grains, Redis clustering, the pack it loaded in its metadata.</summary>
     public static WebApplicationBuilder AddEngineSilo(this WebApplicationBuilder builder)
     {
@@ -70,6 +78,7 @@ public static class ClusterHosting
                     context.Configuration.GetSection(EngineOptions.Section).Get<EngineOptions>() ?? new(), builder.Environment.ContentRootPath)),
             });
             silo.Services.AddPlacementDirector<PackPlacement, PackPlacementDirector>();
+            silo.Services.AddSerializer(PagesRecords);
         });
         return builder;
     }
@@ -83,7 +92,12 @@ public static class ClusterHosting
         builder.Services.AddSingleton<ClusterRoomEvents>();
         builder.Services.AddSingleton<IRoomEvents>(sp => sp.GetRequiredService<ClusterRoomEvents>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ClusterRoomEvents>());
+        builder.Services.AddScoped<ClusterCalls>();
         builder.Services.AddScoped<ISeedEngine, ClusterSeedEngine>();
+        builder.Services.AddScoped<EditService>();
+        builder.Services.AddScoped<IEditService, ClusterEditService>();
+        builder.Services.AddScoped<SliderService>();
+        builder.Services.AddScoped<ISliderService, ClusterSliderService>();
         return builder;
     }
 
@@ -99,6 +113,7 @@ public static class ClusterHosting
             client.Configure<Orleans.Configuration.ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (settings.ClusterId, "faceweb"));
             client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(2));
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
+            client.Services.AddSerializer(PagesRecords);
             client.UseConnectionRetryFilter(async (e, ct) =>
             {
                 Console.Error.WriteLine($"Waiting for an engine silo in cluster '{settings.ClusterId}': {e.Message}");

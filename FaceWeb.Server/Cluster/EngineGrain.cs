@@ -1,25 +1,58 @@
+using FaceWeb.Components.Services;
 using FaceWeb.Engine.Jobs;
 using Orleans.Concurrency;
 
 namespace FaceWeb.Server.Cluster;
 
+/// <summary>What an engine silo needs of a web circuit's session for one call: ψ and the latent the call starts from.</summary>
+[GenerateSerializer, Alias("faceweb.session-view")]
+public sealed record SessionView([property: Id(0)] double Truncation, [property: Id(1)] MirroredLatent? Latent);
+
+[GenerateSerializer, Alias("faceweb.mirrored-latent")]
+public sealed record MirroredLatent([property: Id(0)] string Id, [property: Id(1)] float[] Data, [property: Id(2)] long[] Shape,
+    [property: Id(3)] string Label, [property: Id(4)] long? Origin);
+
 /// <summary>A web circuit's engine work on an engine silo. Keyed "{pack hash}/{circuit id}", so it is placed only on a
 /// silo that has that pack loaded (<see cref="PackPlacementAttribute"/>) and every call of one circuit reaches the same
-/// silo's scheduler, where the latest request wins and clients are served fairly, as in one process.</summary>
+/// silo's scheduler, where the latest request wins and clients are served fairly, as in one process. Requests and
+/// frames are the pages' own records (FaceWeb.Components.Services, serialized as JSON); the session travels as a
+/// <see cref="SessionView"/>.</summary>
 [Alias("faceweb.engine")]
 public interface IEngineGrain : IGrainWithStringKey
 {
     [Alias("pack")] Task<EnginePack> Pack(CancellationToken ct);
     [Alias("frame")] Task<SeedResult> Frame(long seed, double truncation, bool preview, CancellationToken ct);
     [Alias("latent")] Task<SeedLatent> Latent(long seed, double truncation, CancellationToken ct);
+    [Alias("global")] Task<EditFrame> Global(GlobalEditRequest request, SessionView session, CancellationToken ct);
+    [Alias("mapper")] Task<EditFrame> Mapper(MapperEditRequest request, SessionView session, CancellationToken ct);
+    [Alias("principal")] Task<EditFrame> Principal(PrincipalEditRequest request, SessionView session, CancellationToken ct);
+    [Alias("start")] Task<EditFrame> RenderStart(long seed, string? latent, SessionView session, CancellationToken ct);
+    [Alias("slider")] Task<EditFrame> Slider(SliderRequest request, SessionView session, CancellationToken ct);
 }
 
 /// <summary>Reentrant: a circuit's next frame must reach the scheduler while its last one renders, so the scheduler can
-/// coalesce them (a grain that queued calls would render every stale input in order). Cancellation travels with the call.</summary>
+/// coalesce them (a grain that queued calls would render every stale input in order). Cancellation travels with the
+/// call. Edit and slider frames run the same <see cref="EditService"/> and <see cref="SliderService"/> a single process
+/// runs, in a service scope of this activation whose session is the circuit's, mirrored call by call.</summary>
 [Reentrant, PackPlacement]
-public sealed class EngineGrain(SeedWork work, ILocalSiloDetails silo) : Grain, IEngineGrain
+public sealed class EngineGrain(SeedWork work, IServiceProvider services, ILocalSiloDetails silo) : Grain, IEngineGrain
 {
     string Client => this.GetPrimaryKeyString().Split('/', 2)[^1] + ":render";
+    AsyncServiceScope? scope;
+
+    /// <summary>This circuit's services on the silo, its session mirrored from <paramref name="view"/>.</summary>
+    IServiceProvider Scope(SessionView view)
+    {
+        scope ??= services.CreateAsyncScope();
+        var sp = scope.Value.ServiceProvider;
+        sp.GetRequiredService<SessionLatentStore>().Mirror(view);
+        return sp;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken ct)
+    {
+        if (scope is { } s) await s.DisposeAsync();
+    }
 
     public Task<EnginePack> Pack(CancellationToken ct) => work.PackAsync(ct);
 
@@ -28,6 +61,24 @@ public sealed class EngineGrain(SeedWork work, ILocalSiloDetails silo) : Grain, 
 
     public Task<SeedLatent> Latent(long seed, double truncation, CancellationToken ct) =>
         Busy(() => work.LatentAsync(Client, seed, truncation, ct));
+
+    public Task<EditFrame> Global(GlobalEditRequest request, SessionView session, CancellationToken ct) =>
+        Edit(session, e => e.GlobalAsync(request, ct));
+
+    public Task<EditFrame> Mapper(MapperEditRequest request, SessionView session, CancellationToken ct) =>
+        Edit(session, e => e.MapperAsync(request, ct));
+
+    public Task<EditFrame> Principal(PrincipalEditRequest request, SessionView session, CancellationToken ct) =>
+        Edit(session, e => e.PrincipalAsync(request, ct));
+
+    public Task<EditFrame> RenderStart(long seed, string? latent, SessionView session, CancellationToken ct) =>
+        Edit(session, e => e.RenderStartAsync(seed, latent, ct));
+
+    public Task<EditFrame> Slider(SliderRequest request, SessionView session, CancellationToken ct) =>
+        Busy(async () => await Scope(session).GetRequiredService<ISliderService>().RenderAsync(request, ct) with { Engine = silo.Name });
+
+    Task<EditFrame> Edit(SessionView session, Func<IEditService, Task<EditFrame>> call) =>
+        Busy(async () => await call(Scope(session).GetRequiredService<IEditService>()) with { Engine = silo.Name });
 
     /// <summary>A full queue reaches the page as the scheduler's message (the exception type the pages know).</summary>
     static async Task<T> Busy<T>(Func<Task<T>> call)

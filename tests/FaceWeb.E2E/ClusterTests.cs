@@ -71,8 +71,9 @@ public sealed class ClusterFixture : IAsyncLifetime
 }
 
 /// <summary>One scenario, in order, because each step changes the cluster: members of one room on different front-ends
-/// see each other live; an engine silo killed mid-session, frames keep coming from the other; a front-end killed, its
-/// browser comes back through the balancer to the other with the room intact; the rest shuts down cleanly.</summary>
+/// see each other live; an engine silo killed mid-session, frames keep coming from the other (Generate's, then Edit's
+/// and the sliders'); a front-end killed, its browser comes back through the balancer to the other with the room
+/// intact; the rest shuts down cleanly.</summary>
 public sealed partial class ClusterTests(ClusterFixture cluster) : IClassFixture<ClusterFixture>
 {
     static string On(string url, string baseUrl) => baseUrl + new Uri(url).PathAndQuery;
@@ -164,6 +165,20 @@ public sealed partial class ClusterTests(ClusterFixture cluster) : IClassFixture
         string before = (await gen.GetByTestId("face").GetAttributeAsync("src"))!;
         await slider.PressAsync("ArrowRight");
         await Expect(gen.GetByTestId("face")).Not.ToHaveAttributeAsync("src", before);
+
+        // Edit's one-pass frames and sliders on web2 come from the pool too: from the surviving silo.
+        var edit = await Browser("edit");
+        await edit.GotoAsync(web2 + "/edit");
+        await edit.GetByTestId("target").Locator("input").FillAsync("a face with blond hair");
+        await edit.GetByTestId("apply").ClickAsync();
+        await Expect(edit.GetByTestId("edit-detail")).ToContainTextAsync("channels");
+        await Expect(edit.GetByTestId("edit-detail")).ToContainTextAsync("engine " + other);
+        await edit.Locator(".mud-tab", new() { HasText = "Sliders" }).ClickAsync();
+        var age = edit.Locator("[data-testid=slider-age] input[type=range]");
+        await age.FocusAsync();
+        for (int i = 0; i < 10; i++) await age.PressAsync("ArrowRight");
+        await Expect(edit.GetByTestId("edit-detail")).ToContainTextAsync("age +1.0");
+        await Expect(edit.GetByTestId("edit-detail")).ToContainTextAsync("engine " + other);
 
         // Lin joins through the balancer; her front-end is killed; her browser comes back through the balancer to the
         // other front-end, is told what happened, and finds the room as it was.

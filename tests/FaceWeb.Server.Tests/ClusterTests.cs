@@ -1,6 +1,7 @@
 using FaceWeb.Server.Cluster;
 using FaceWeb.Server.Persistence;
 using FaceWeb.Server.Rooms;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.Runtime;
 using Orleans.Runtime.Placement;
@@ -54,6 +55,39 @@ public sealed class ClusterTests
         Assert.Equal(["Grace", "Lin"], events.PresentElsewhere(room));
         Assert.Equal([RoomEventKind.PresenceChanged, RoomEventKind.PresenceChanged, RoomEventKind.NodePosted], heard);   // every event reaches the page
         Assert.Empty(events.PresentElsewhere(Guid.NewGuid()));
+    }
+
+    [Fact]
+    public void A_web_front_end_refuses_training_from_the_app_and_says_why()
+    {
+        static IConfiguration Role(string role) => new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["FaceWeb:Role"] = role }).Build();
+        var open = Microsoft.Extensions.Options.Options.Create(new EngineOptions { Training = TrainingMode.Open });
+        using var web = new TrainingPolicy(open, Role("web"));
+        Assert.Contains("several engine servers", web.Unavailable);
+        Assert.Contains("several engine servers", Assert.Throws<InvalidOperationException>(() => web.Acquire("a mapper")).Message);
+        using var single = new TrainingPolicy(open, Role("all"));
+        Assert.Null(single.Unavailable);
+        single.Acquire("a mapper");
+    }
+
+    [Fact]
+    public void A_session_view_brings_psi_and_the_start_latent_to_an_engine_silo()
+    {
+        var db = new Database(null, Directory.CreateTempSubdirectory("faceweb-view-").FullName);
+        var web = new SessionLatentStore(db, NullLogger<SessionLatentStore>.Instance);
+        web.SetTruncation(0.55);
+        float[] values = [1, 2, 3, 4, 5, 6];
+        string id = web.Add(values, [1, 2, 3], "room node #42", [1, 2, 3], origin: 42);
+
+        var silo = new SessionLatentStore(db, NullLogger<SessionLatentStore>.Instance);
+        silo.Mirror(web.View(id));
+        Assert.Equal(0.55, silo.Truncation);
+        Assert.Equal(("room node #42", (long?)42), silo.Provenance(0, id));                // a post from the silo's frame keeps its origin
+        using (var w = silo.Get(id, 2, 3)) Assert.Equal(values, w.data<float>().ToArray());
+        Assert.Equal(("seed 7, ψ 0.55", (long?)null), silo.Provenance(7, null));
+
+        silo.Mirror(web.View("gone"));                                                       // a latent the session no longer has
+        Assert.Contains("no longer in this session", Assert.Throws<ArgumentException>(() => silo.Get("gone", 2, 3)).Message);
     }
 
     [Fact]

@@ -2,27 +2,20 @@ using Orleans.Runtime;
 
 namespace FaceWeb.Server.Cluster;
 
-/// <summary>A web front-end circuit's Generate work on the engine pool. A call that fails because its engine silo is gone
-/// is sent again, with growing pauses, until the cluster has noticed and activates the grain on another silo with the
-/// pack (within <see cref="FailoverWindow"/>, else the page gets a message): the page sees its frames late, none lost.
-/// Cancellation (the circuit's and the caller's) reaches the silo with the call.</summary>
-public sealed class ClusterSeedEngine(IClusterClient cluster, CircuitWork circuit, EngineHost host, ILogger<ClusterSeedEngine> log) : ISeedEngine
+/// <summary>A web front-end circuit's calls to its engine grain (<see cref="IEngineGrain"/>, key "{pack hash}/{circuit}").
+/// A call that fails because its engine silo is gone is sent again, with growing pauses, until the cluster has noticed
+/// and activates the grain on another silo with the pack (within <see cref="FailoverWindow"/>, else the page gets a
+/// message): the page sees its frames late, none lost. Cancellation (the circuit's and the caller's) reaches the silo
+/// with the call; anything else the cluster throws reaches the page as a message, never as a crashed circuit.</summary>
+public sealed class ClusterCalls(IClusterClient cluster, CircuitWork circuit, EngineHost host, ILogger<ClusterCalls> log)
 {
-    IEngineGrain Grain => cluster.GetGrain<IEngineGrain>($"{host.PackHash}/{circuit.Id}");
-
-    public Task<EnginePack> PackAsync(CancellationToken ct) => Call((g, t) => g.Pack(t), ct);
-
-    public Task<SeedResult> FrameAsync(long seed, double truncation, bool preview, CancellationToken ct) =>
-        Call((g, t) => g.Frame(seed, truncation, preview, t), ct);
-
-    public Task<SeedLatent> LatentAsync(long seed, double truncation, CancellationToken ct) =>
-        Call((g, t) => g.Latent(seed, truncation, t), ct);
-
     /// <summary>How long a call keeps trying while the cluster notices a dead engine silo (about six seconds with
     /// <see cref="ClusterHosting"/>'s membership settings) and places the grain again.</summary>
     public static readonly TimeSpan FailoverWindow = TimeSpan.FromSeconds(20);
 
-    async Task<T> Call<T>(Func<IEngineGrain, CancellationToken, Task<T>> call, CancellationToken ct)
+    IEngineGrain Grain => cluster.GetGrain<IEngineGrain>($"{host.PackHash}/{circuit.Id}");
+
+    public async Task<T> Call<T>(Func<IEngineGrain, CancellationToken, Task<T>> call, CancellationToken ct)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, circuit.Token);
         var started = TimeProvider.System.GetTimestamp();
@@ -41,7 +34,6 @@ public sealed class ClusterSeedEngine(IClusterClient cluster, CircuitWork circui
             }
             catch (Exception e) when (e is not (OperationCanceledException or ArgumentException or InvalidOperationException))
             {
-                // Whatever else the cluster throws reaches the page as a message, never as a crashed circuit.
                 log.LogError(e, "Circuit {Circuit}: engine call failed", circuit.Id);
                 throw new InvalidOperationException($"The engine server failed: {e.Message}", e);
             }
@@ -51,4 +43,16 @@ public sealed class ClusterSeedEngine(IClusterClient cluster, CircuitWork circui
     /// <summary>The silo that held the grain died or cannot be reached (not: the work itself failed).</summary>
     static bool Lost(Exception e) => e is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException
         || e.InnerException is { } inner && Lost(inner);
+}
+
+/// <summary>Generate's work on the engine pool.</summary>
+public sealed class ClusterSeedEngine(ClusterCalls calls) : ISeedEngine
+{
+    public Task<EnginePack> PackAsync(CancellationToken ct) => calls.Call((g, t) => g.Pack(t), ct);
+
+    public Task<SeedResult> FrameAsync(long seed, double truncation, bool preview, CancellationToken ct) =>
+        calls.Call((g, t) => g.Frame(seed, truncation, preview, t), ct);
+
+    public Task<SeedLatent> LatentAsync(long seed, double truncation, CancellationToken ct) =>
+        calls.Call((g, t) => g.Latent(seed, truncation, t), ct);
 }

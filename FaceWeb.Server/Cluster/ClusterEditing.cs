@@ -1,0 +1,44 @@
+using System.Runtime.CompilerServices;
+using FaceWeb.Components.Services;
+
+namespace FaceWeb.Server.Cluster;
+
+/// <summary>A web front-end's Edit service: the one-pass frames (global direction, mapper, principal direction, the
+/// start) run on the engine pool with the circuit's session sent along; what is not on the pool yet (capabilities,
+/// optimisation, training) runs on the front-end's own engine.</summary>
+public sealed class ClusterEditService(EditService local, ClusterCalls calls, SessionLatentStore session) : IEditService
+{
+    public Task<EditCapabilities> GetCapabilitiesAsync(CancellationToken ct = default) => local.GetCapabilitiesAsync(ct);
+
+    public Task<EditFrame> GlobalAsync(GlobalEditRequest request, CancellationToken ct = default) =>
+        calls.Call((g, t) => g.Global(request, session.View(request.Latent), t), ct);
+
+    public Task<EditFrame> MapperAsync(MapperEditRequest request, CancellationToken ct = default) =>
+        calls.Call((g, t) => g.Mapper(request, session.View(request.Latent), t), ct);
+
+    public Task<EditFrame> PrincipalAsync(PrincipalEditRequest request, CancellationToken ct = default) =>
+        calls.Call((g, t) => g.Principal(request, session.View(request.Latent), t), ct);
+
+    public Task<EditFrame> RenderStartAsync(long seed, string? latent, CancellationToken ct = default) =>
+        calls.Call((g, t) => g.RenderStart(seed, latent, session.View(latent), t), ct);
+
+    public IAsyncEnumerable<EditFrame> OptimizeAsync(OptimizeRequest request, CancellationToken ct = default) => local.OptimizeAsync(request, ct);
+
+    public IAsyncEnumerable<JobProgress> TrainMapperAsync(TrainMapperRequest request, CancellationToken ct = default) => local.TrainMapperAsync(request, ct);
+
+    public IAsyncEnumerable<JobProgress> PrecomputeGlobalAsync(CancellationToken ct = default) => local.PrecomputeGlobalAsync(ct);
+}
+
+/// <summary>A web front-end's sliders: frames on the engine pool, the catalog from the front-end's copy of the pack
+/// (the same pack, by hash), learning refused while the app is scaled out (<see cref="TrainingPolicy"/>).</summary>
+public sealed class ClusterSliderService(SliderService local, ClusterCalls calls, SessionLatentStore session) : ISliderService
+{
+    public Task<SliderCatalog> GetCatalogAsync(CancellationToken ct = default) => local.GetCatalogAsync(ct);
+
+    public IDisposable Subscribe(Action<SliderCatalog> changed) => local.Subscribe(changed);
+
+    public Task<EditFrame> RenderAsync(SliderRequest request, CancellationToken ct = default) =>
+        calls.Call((g, t) => g.Slider(request, session.View(request.Latent), t), ct);
+
+    public IAsyncEnumerable<LearnProgress> LearnAsync(LearnSliderRequest request, CancellationToken ct = default) => local.LearnAsync(request, ct);
+}
