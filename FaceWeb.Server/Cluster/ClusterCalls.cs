@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Orleans.Runtime;
 
 namespace FaceWeb.Server.Cluster;
@@ -37,6 +38,40 @@ public sealed class ClusterCalls(IClusterClient cluster, CircuitWork circuit, En
                 log.LogError(e, "Circuit {Circuit}: engine call failed", circuit.Id);
                 throw new InvalidOperationException($"The engine server failed: {e.Message}", e);
             }
+        }
+    }
+
+    /// <summary>A long job's stream from the grain. A job is not sent again when its silo dies (its state died with it):
+    /// the page gets a message and can start it again.</summary>
+    public async IAsyncEnumerable<T> Stream<T>(Func<IEngineGrain, CancellationToken, IAsyncEnumerable<T>> call, [EnumeratorCancellation] CancellationToken ct)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, circuit.Token);
+        var items = call(Grain, linked.Token).GetAsyncEnumerator(linked.Token);
+        try
+        {
+            while (true)
+            {
+                try
+                {
+                    if (!await items.MoveNextAsync()) yield break;
+                }
+                catch (Exception e) when (Lost(e) && !linked.IsCancellationRequested)
+                {
+                    log.LogWarning("Circuit {Circuit}: the engine server running its job is gone ({Reason})", circuit.Id, e.GetType().Name);
+                    throw new InvalidOperationException("The engine server running this job stopped, and the job with it; start it again.", e);
+                }
+                catch (Exception e) when (e is not (OperationCanceledException or ArgumentException or InvalidOperationException))
+                {
+                    log.LogError(e, "Circuit {Circuit}: engine job failed", circuit.Id);
+                    throw new InvalidOperationException($"The engine server failed: {e.Message}", e);
+                }
+                yield return items.Current;
+            }
+        }
+        finally
+        {
+            try { await items.DisposeAsync(); }
+            catch (Exception e) { log.LogDebug("Circuit {Circuit}: the job's stream did not close cleanly ({Reason})", circuit.Id, e.GetType().Name); }
         }
     }
 

@@ -4,8 +4,8 @@ using FaceWeb.Components.Services;
 namespace FaceWeb.Server.Cluster;
 
 /// <summary>A web front-end's Edit service: the one-pass frames (global direction, mapper, principal direction, the
-/// start) run on the engine pool with the circuit's session sent along; what is not on the pool yet (capabilities,
-/// optimisation, training) runs on the front-end's own engine.</summary>
+/// start) and the optimisation run on the engine pool with the circuit's session sent along; what is not on the pool
+/// (capabilities; training, which is refused while scaled out) runs on the front-end's own engine.</summary>
 public sealed class ClusterEditService(EditService local, ClusterCalls calls, SessionLatentStore session) : IEditService
 {
     public Task<EditCapabilities> GetCapabilitiesAsync(CancellationToken ct = default) => local.GetCapabilitiesAsync(ct);
@@ -22,7 +22,8 @@ public sealed class ClusterEditService(EditService local, ClusterCalls calls, Se
     public Task<EditFrame> RenderStartAsync(long seed, string? latent, CancellationToken ct = default) =>
         calls.Call((g, t) => g.RenderStart(seed, latent, session.View(latent), t), ct);
 
-    public IAsyncEnumerable<EditFrame> OptimizeAsync(OptimizeRequest request, CancellationToken ct = default) => local.OptimizeAsync(request, ct);
+    public IAsyncEnumerable<EditFrame> OptimizeAsync(OptimizeRequest request, CancellationToken ct = default) =>
+        calls.Stream((g, t) => g.Optimize(request, session.View(request.Latent), t), ct);
 
     public IAsyncEnumerable<JobProgress> TrainMapperAsync(TrainMapperRequest request, CancellationToken ct = default) => local.TrainMapperAsync(request, ct);
 

@@ -1,5 +1,6 @@
 using FaceWeb.Components.Services;
 using FaceWeb.Engine.Jobs;
+using System.Runtime.CompilerServices;
 using Orleans.Concurrency;
 
 namespace FaceWeb.Server.Cluster;
@@ -28,6 +29,8 @@ public interface IEngineGrain : IGrainWithStringKey
     [Alias("principal")] Task<EditFrame> Principal(PrincipalEditRequest request, SessionView session, CancellationToken ct);
     [Alias("start")] Task<EditFrame> RenderStart(long seed, string? latent, SessionView session, CancellationToken ct);
     [Alias("slider")] Task<EditFrame> Slider(SliderRequest request, SessionView session, CancellationToken ct);
+    /// <summary>Edit's latent optimisation, a long job: its frames stream back as they come.</summary>
+    [Alias("optimise")] IAsyncEnumerable<EditFrame> Optimize(OptimizeRequest request, SessionView session, CancellationToken ct);
 }
 
 /// <summary>Reentrant: a circuit's next frame must reach the scheduler while its last one renders, so the scheduler can
@@ -76,6 +79,11 @@ public sealed class EngineGrain(SeedWork work, IServiceProvider services, ILocal
 
     public Task<EditFrame> Slider(SliderRequest request, SessionView session, CancellationToken ct) =>
         Busy(async () => await Scope(session).GetRequiredService<ISliderService>().RenderAsync(request, ct) with { Engine = silo.Name });
+
+    public async IAsyncEnumerable<EditFrame> Optimize(OptimizeRequest request, SessionView session, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var f in Scope(session).GetRequiredService<IEditService>().OptimizeAsync(request, ct)) yield return f with { Engine = silo.Name };
+    }
 
     Task<EditFrame> Edit(SessionView session, Func<IEditService, Task<EditFrame>> call) =>
         Busy(async () => await call(Scope(session).GetRequiredService<IEditService>()) with { Engine = silo.Name });
