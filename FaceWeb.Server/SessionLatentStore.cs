@@ -80,10 +80,20 @@ public sealed class SessionLatentStore(Database database, ILogger<SessionLatentS
 
     /// <summary>Adds a W+ [1,L,D] given as its values (e.g. a room node's latent, then <paramref name="origin"/> is that
     /// node); returns its id.</summary>
-    public string Add(float[] data, long[] shape, string label, byte[] thumbnail, long? origin = null)
+    public string Add(float[] data, long[] shape, string label, byte[] thumbnail, long? origin = null) =>
+        Add(Guid.NewGuid().ToString("N")[..12], data, shape, label, thumbnail, origin);
+
+    /// <summary>A latent an engine silo kept for this circuit (a Create result), under the id the silo gave it, so the
+    /// frame that names it finds it here; stored like any other.</summary>
+    public string Adopt(Cluster.MirroredLatent kept, byte[] thumbnail)
+    {
+        lock (gate) if (latents.ContainsKey(kept.Id)) return kept.Id;
+        return Add(kept.Id, kept.Data, kept.Shape, kept.Label, thumbnail, kept.Origin);
+    }
+
+    string Add(string id, float[] data, long[] shape, string label, byte[] thumbnail, long? origin)
     {
         if (shape.Length != 3 || shape[0] != 1 || data.Length != shape[1] * shape[2]) throw new ArgumentException("a session latent is one W+ [1,L,D]");
-        string id = Guid.NewGuid().ToString("N")[..12];
         lock (gate)
         {
             latents[id] = (data, shape);

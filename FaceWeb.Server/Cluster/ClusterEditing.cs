@@ -43,3 +43,38 @@ public sealed class ClusterSliderService(SliderService local, ClusterCalls calls
 
     public IAsyncEnumerable<LearnProgress> LearnAsync(LearnSliderRequest request, CancellationToken ct = default) => local.LearnAsync(request, ct);
 }
+
+/// <summary>A web front-end's Create and Compare: the engine work on the pool, the session sent along; a result the
+/// silo kept (a face Create made) is adopted into this circuit's session under the same id, so "Edit this face" and
+/// posting to a room find it. The export is drawn here (no engine).</summary>
+public sealed class ClusterCreateService(CreateService local, ClusterCalls calls, SessionLatentStore session) : ICreateService
+{
+    public Task<CreateCapabilities> GetCapabilitiesAsync(CancellationToken ct = default) => local.GetCapabilitiesAsync(ct);
+
+    public IAsyncEnumerable<CreateFrame> TextToFaceAsync(TextToFaceRequest request, CancellationToken ct = default) =>
+        Adopted(calls.Stream((g, t) => g.TextToFace(request, session.View(null), t), ct));
+
+    public IAsyncEnumerable<CreateFrame> SketchToFaceAsync(SketchToFaceRequest request, CancellationToken ct = default) =>
+        Adopted(calls.Stream((g, t) => g.SketchToFace(request, session.View(null), t), ct));
+
+    public Task<float[]> SketchOfAsync(byte[] png, CancellationToken ct = default) => calls.Call((g, t) => g.SketchOf(png, t), ct);
+
+    public Task<PhotoFaces> FindFacesAsync(byte[] photo, CancellationToken ct = default) => calls.Call((g, t) => g.FindFaces(photo, t), ct);
+
+    public IAsyncEnumerable<CreateFrame> InvertAsync(InvertRequest request, CancellationToken ct = default) =>
+        Adopted(calls.Stream((g, t) => g.Invert(request, session.View(null), t), ct));
+
+    public IAsyncEnumerable<CompareResult> CompareAsync(CompareRequest request, CancellationToken ct = default) =>
+        calls.Stream((g, t) => g.Compare(request, session.View(null), t), ct);
+
+    public Task<byte[]> ExportCompareAsync(IReadOnlyList<CompareResult> cells, CancellationToken ct = default) => local.ExportCompareAsync(cells, ct);
+
+    async IAsyncEnumerable<CreateFrame> Adopted(IAsyncEnumerable<CreatedFrame> frames)
+    {
+        await foreach (var f in frames)
+        {
+            if (f.Kept is { } kept) session.Adopt(kept, f.Frame.Png);
+            yield return f.Frame;
+        }
+    }
+}

@@ -98,6 +98,8 @@ public static class ClusterHosting
         builder.Services.AddScoped<IEditService, ClusterEditService>();
         builder.Services.AddScoped<SliderService>();
         builder.Services.AddScoped<ISliderService, ClusterSliderService>();
+        builder.Services.AddScoped<CreateService>();
+        builder.Services.AddScoped<ICreateService, ClusterCreateService>();
         return builder;
     }
 

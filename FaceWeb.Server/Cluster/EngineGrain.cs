@@ -13,6 +13,10 @@ public sealed record SessionView([property: Id(0)] double Truncation, [property:
 public sealed record MirroredLatent([property: Id(0)] string Id, [property: Id(1)] float[] Data, [property: Id(2)] long[] Shape,
     [property: Id(3)] string Label, [property: Id(4)] long? Origin);
 
+/// <summary>A Create frame from an engine silo, with the latent the silo kept for it (the web circuit's session adopts it).</summary>
+[GenerateSerializer, Alias("faceweb.created-frame")]
+public sealed record CreatedFrame([property: Id(0)] CreateFrame Frame, [property: Id(1)] MirroredLatent? Kept);
+
 /// <summary>A web circuit's engine work on an engine silo. Keyed "{pack hash}/{circuit id}", so it is placed only on a
 /// silo that has that pack loaded (<see cref="PackPlacementAttribute"/>) and every call of one circuit reaches the same
 /// silo's scheduler, where the latest request wins and clients are served fairly, as in one process. Requests and
@@ -31,6 +35,12 @@ public interface IEngineGrain : IGrainWithStringKey
     [Alias("slider")] Task<EditFrame> Slider(SliderRequest request, SessionView session, CancellationToken ct);
     /// <summary>Edit's latent optimisation, a long job: its frames stream back as they come.</summary>
     [Alias("optimise")] IAsyncEnumerable<EditFrame> Optimize(OptimizeRequest request, SessionView session, CancellationToken ct);
+    [Alias("text2face")] IAsyncEnumerable<CreatedFrame> TextToFace(TextToFaceRequest request, SessionView session, CancellationToken ct);
+    [Alias("sketch2face")] IAsyncEnumerable<CreatedFrame> SketchToFace(SketchToFaceRequest request, SessionView session, CancellationToken ct);
+    [Alias("invert")] IAsyncEnumerable<CreatedFrame> Invert(InvertRequest request, SessionView session, CancellationToken ct);
+    [Alias("sketch-of")] Task<float[]> SketchOf(byte[] png, CancellationToken ct);
+    [Alias("find-faces")] Task<PhotoFaces> FindFaces(byte[] photo, CancellationToken ct);
+    [Alias("compare")] IAsyncEnumerable<CompareResult> Compare(CompareRequest request, SessionView session, CancellationToken ct);
 }
 
 /// <summary>Reentrant: a circuit's next frame must reach the scheduler while its last one renders, so the scheduler can
@@ -43,13 +53,14 @@ public sealed class EngineGrain(SeedWork work, IServiceProvider services, ILocal
     string Client => this.GetPrimaryKeyString().Split('/', 2)[^1] + ":render";
     AsyncServiceScope? scope;
 
-    /// <summary>This circuit's services on the silo, its session mirrored from <paramref name="view"/>.</summary>
+    /// <summary>This circuit's services on the silo.</summary>
+    IServiceProvider Services => (scope ??= services.CreateAsyncScope()).ServiceProvider;
+
+    /// <summary>The same, its session brought up to date from <paramref name="view"/>.</summary>
     IServiceProvider Scope(SessionView view)
     {
-        scope ??= services.CreateAsyncScope();
-        var sp = scope.Value.ServiceProvider;
-        sp.GetRequiredService<SessionLatentStore>().Mirror(view);
-        return sp;
+        Services.GetRequiredService<SessionLatentStore>().Mirror(view);
+        return Services;
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken ct)
@@ -83,6 +94,33 @@ public sealed class EngineGrain(SeedWork work, IServiceProvider services, ILocal
     public async IAsyncEnumerable<EditFrame> Optimize(OptimizeRequest request, SessionView session, [EnumeratorCancellation] CancellationToken ct)
     {
         await foreach (var f in Scope(session).GetRequiredService<IEditService>().OptimizeAsync(request, ct)) yield return f with { Engine = silo.Name };
+    }
+
+    public IAsyncEnumerable<CreatedFrame> TextToFace(TextToFaceRequest request, SessionView session, CancellationToken ct) =>
+        Created(session, c => c.TextToFaceAsync(request, ct));
+
+    public IAsyncEnumerable<CreatedFrame> SketchToFace(SketchToFaceRequest request, SessionView session, CancellationToken ct) =>
+        Created(session, c => c.SketchToFaceAsync(request, ct));
+
+    public IAsyncEnumerable<CreatedFrame> Invert(InvertRequest request, SessionView session, CancellationToken ct) =>
+        Created(session, c => c.InvertAsync(request, ct));
+
+    public Task<float[]> SketchOf(byte[] png, CancellationToken ct) =>
+        Busy(() => Services.GetRequiredService<ICreateService>().SketchOfAsync(png, ct));
+
+    public Task<PhotoFaces> FindFaces(byte[] photo, CancellationToken ct) =>
+        Busy(() => Services.GetRequiredService<ICreateService>().FindFacesAsync(photo, ct));
+
+    public IAsyncEnumerable<CompareResult> Compare(CompareRequest request, SessionView session, CancellationToken ct) =>
+        Scope(session).GetRequiredService<ICreateService>().CompareAsync(request, ct);
+
+    /// <summary>Create's frames, each with the latent the silo's copy of the session kept for it.</summary>
+    async IAsyncEnumerable<CreatedFrame> Created(SessionView session, Func<ICreateService, IAsyncEnumerable<CreateFrame>> call)
+    {
+        var sp = Scope(session);
+        var store = sp.GetRequiredService<SessionLatentStore>();
+        await foreach (var f in call(sp.GetRequiredService<ICreateService>()))
+            yield return new CreatedFrame(f, f.Latent is { } id ? store.View(id).Latent : null);
     }
 
     Task<EditFrame> Edit(SessionView session, Func<IEditService, Task<EditFrame>> call) =>

@@ -72,7 +72,7 @@ public sealed class ClusterFixture : IAsyncLifetime
 
 /// <summary>One scenario, in order, because each step changes the cluster: members of one room on different front-ends
 /// see each other live; an engine silo killed mid-session, frames keep coming from the other (Generate's, then Edit's,
-/// the sliders' and an optimisation's); a job on the last silo when it dies ends with a message; a front-end killed, its browser comes back through the balancer to the other with the room
+/// the sliders', an optimisation's and Create's); a job on the last silo when it dies ends with a message; a front-end killed, its browser comes back through the balancer to the other with the room
 /// intact; the rest shuts down cleanly.</summary>
 public sealed partial class ClusterTests(ClusterFixture cluster) : IClassFixture<ClusterFixture>
 {
@@ -184,6 +184,18 @@ public sealed partial class ClusterTests(ClusterFixture cluster) : IClassFixture
         for (int i = 0; i < 10; i++) await age.PressAsync("ArrowRight");
         await Expect(edit.GetByTestId("edit-detail")).ToContainTextAsync("age +1.0");
         await Expect(edit.GetByTestId("edit-detail")).ToContainTextAsync("engine " + other);
+
+        // Create's text → face runs on the pool too; its faces join web2's session, so "Edit this face" opens them.
+        var create = await Browser("create");
+        await create.GotoAsync(web2 + "/create");
+        await create.GetByTestId("caption").Locator("input").FillAsync("a smiling woman");
+        await create.GetByLabel("Steps").FillAsync("2");
+        await create.GetByTestId("create-generate").ClickAsync();
+        await Expect(create.GetByTestId("create-edit")).ToHaveCountAsync(3);
+        await create.GetByTestId("create-edit").First.ClickAsync();
+        await Expect(create.GetByTestId("edit-start-latent")).ToContainTextAsync("a smiling woman");
+        Assert.Contains(cluster.Engines[other].Output, l => l.Contains("(text → face) started", StringComparison.Ordinal));
+        Assert.DoesNotContain(cluster.Webs["web2"].Output, l => l.Contains("(text → face) started", StringComparison.Ordinal));
 
         // A long job whose engine silo dies is lost with it: the page says so and the job can be started again.
         var job = await Browser("job");
