@@ -248,7 +248,10 @@ public sealed class CreateService(EngineSession engineSession, SessionLatentStor
         await foreach (var c in Stream("compare", Cells, ct)) yield return c;
     }
 
-    public Task<byte[]> ExportCompareAsync(IReadOnlyList<CompareResult> cells, CancellationToken ct = default)
+    public Task<byte[]> ExportCompareAsync(IReadOnlyList<CompareResult> cells, CancellationToken ct = default) => Export(cells, ct);
+
+    /// <summary>Compare's cells as one captioned PNG (no engine: a web front-end draws it too).</summary>
+    internal static Task<byte[]> Export(IReadOnlyList<CompareResult> cells, CancellationToken ct)
     {
         if (cells.Count == 0) throw new ArgumentException("Nothing to export yet.");
         var captions = cells.Select(c => (IReadOnlyList<string>)[c.Method, c.Detail, Compare.Scores(c.TextScore, c.PixelDistance, c.Identity)]).ToList();

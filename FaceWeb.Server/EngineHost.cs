@@ -34,6 +34,8 @@ public sealed class EngineOptions
     public string? Identity { get; set; }
     /// <summary>Prompt templates for global directions: "faces" (default), "none", or a file with one {} template per line.</summary>
     public string? Templates { get; set; }
+    /// <summary>Load no engine: a web front-end of a scaled-out deployment, whose engine work goes to the engine silos.</summary>
+    public bool NoEngine { get; set; }
 }
 
 /// <summary>The one engine of the process: loads the model pack at start-up (outside any request) and owns the
@@ -54,6 +56,16 @@ public sealed class EngineHost(IOptions<EngineOptions> options, IHostEnvironment
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        if (options.Value.NoEngine)
+        {
+            // Anything that still asked this process's engine would say so instead of waiting for ever.
+            var none = new InvalidOperationException("This web front-end has no engine of its own; engine work goes to the engine servers.");
+            ready.TrySetException(none);
+            edits.TrySetException(none);
+            _ = ready.Task.Exception; _ = edits.Task.Exception;                      // observed: not an unobserved-task warning
+            log.LogInformation("No engine in this process: engine work goes to the engine silos");
+            return Task.CompletedTask;
+        }
         // Load on the engine thread so all torch work stays on one thread: the generator first (pages can start),
         // then what the edit methods need.
         _ = Scheduler.RunAsync("startup", _ => { Start(); return 0; }, CancellationToken.None);

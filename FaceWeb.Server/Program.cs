@@ -18,7 +18,8 @@ if (role == ServerRole.Engine) builder.AddEngineSilo();
 if (role == ServerRole.Web) builder.AddWebFrontEnd();
 
 var app = builder.Build();
-app.MapGet("/healthz", (EngineHost host) => Results.Ok(new { ready = host.Ready.IsCompletedSuccessfully, role = role.ToString().ToLowerInvariant() }));
+app.MapGet("/healthz", (EngineHost host) =>
+    Results.Ok(new { ready = role == ServerRole.Web || host.Ready.IsCompletedSuccessfully, role = role.ToString().ToLowerInvariant() }));
 if (role != ServerRole.Engine)
 {
     if (!app.Environment.IsDevelopment())

@@ -15,8 +15,9 @@ public sealed record SeedLatent([property: Id(0)] float[] Data, [property: Id(1)
 
 /// <summary>The pack an engine runs, as pages show it.</summary>
 [GenerateSerializer, Alias("faceweb.engine-pack")]
+/// <param name="ManifestSha256">The SHA-256 of the pack's manifest (a room node records it), null for the placeholder.</param>
 public sealed record EnginePack([property: Id(0)] string Name, [property: Id(1)] bool Trained, [property: Id(2)] int Resolution,
-    [property: Id(3)] string Description, [property: Id(4)] string? Warning)
+    [property: Id(3)] string Description, [property: Id(4)] string? Warning, [property: Id(5)] string? ManifestSha256 = null)
 {
     public PackSummary Summary => new(Name, Trained, Resolution, Description, Warning);
 }
@@ -37,8 +38,8 @@ public sealed class SeedWork(EngineHost host)
 {
     public async Task<EnginePack> PackAsync(CancellationToken ct)
     {
-        var p = (await host.Ready.WaitAsync(ct)).Pack;
-        return new EnginePack(p.Name, p.Trained, p.Resolution, p.Description, p.Warning);
+        var (engine, p) = await host.Ready.WaitAsync(ct);
+        return new EnginePack(p.Name, p.Trained, p.Resolution, p.Description, p.Warning, engine.Pack.ManifestSha256);
     }
 
     public async Task<SeedResult> FrameAsync(string client, long seed, double truncation, bool preview, CancellationToken ct)

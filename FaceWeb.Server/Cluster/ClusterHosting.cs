@@ -83,7 +83,7 @@ public static class ClusterHosting
         return builder;
     }
 
-    /// <summary>A web front-end: an Orleans client of the engine silos (Generate's frames, room events); its rooms and
+    /// <summary>A web front-end: an Orleans client of the engine silos (every page's engine work, room events); its rooms and
     /// sessions are in the shared database (ConnectionStrings:Postgres).</summary>
     public static WebApplicationBuilder AddWebFrontEnd(this WebApplicationBuilder builder)
     {
@@ -94,12 +94,10 @@ public static class ClusterHosting
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ClusterRoomEvents>());
         builder.Services.AddScoped<ClusterCalls>();
         builder.Services.AddScoped<ISeedEngine, ClusterSeedEngine>();
-        builder.Services.AddScoped<EditService>();
         builder.Services.AddScoped<IEditService, ClusterEditService>();
-        builder.Services.AddScoped<SliderService>();
         builder.Services.AddScoped<ISliderService, ClusterSliderService>();
-        builder.Services.AddScoped<CreateService>();
         builder.Services.AddScoped<ICreateService, ClusterCreateService>();
+        builder.Services.PostConfigure<EngineOptions>(o => o.NoEngine = true);   // it renders nothing: no engine of its own
         return builder;
     }
 
@@ -118,7 +116,7 @@ public static class ClusterHosting
             client.Services.AddSerializer(PagesRecords);
             client.UseConnectionRetryFilter(async (e, ct) =>
             {
-                Console.Error.WriteLine($"Waiting for an engine silo in cluster '{settings.ClusterId}': {e.Message}");
+                Console.Error.WriteLine($"Waiting for the cluster '{settings.ClusterId}' (Redis and an engine silo): {e.Message}");
                 await Task.Delay(TimeSpan.FromSeconds(1), ct);
                 return true;
             });

@@ -26,6 +26,9 @@ public sealed record CreatedFrame([property: Id(0)] CreateFrame Frame, [property
 public interface IEngineGrain : IGrainWithStringKey
 {
     [Alias("pack")] Task<EnginePack> Pack(CancellationToken ct);
+    [Alias("edit-caps")] Task<EditCapabilities> EditCapabilities(CancellationToken ct);
+    [Alias("create-caps")] Task<CreateCapabilities> CreateCapabilities(CancellationToken ct);
+    [Alias("catalog")] Task<SliderCatalog> Catalog(CancellationToken ct);
     [Alias("frame")] Task<SeedResult> Frame(long seed, double truncation, bool preview, CancellationToken ct);
     [Alias("latent")] Task<SeedLatent> Latent(long seed, double truncation, CancellationToken ct);
     [Alias("global")] Task<EditFrame> Global(GlobalEditRequest request, SessionView session, CancellationToken ct);
@@ -69,6 +72,12 @@ public sealed class EngineGrain(SeedWork work, IServiceProvider services, ILocal
     }
 
     public Task<EnginePack> Pack(CancellationToken ct) => work.PackAsync(ct);
+
+    public Task<EditCapabilities> EditCapabilities(CancellationToken ct) => Services.GetRequiredService<IEditService>().GetCapabilitiesAsync(ct);
+
+    public Task<CreateCapabilities> CreateCapabilities(CancellationToken ct) => Services.GetRequiredService<ICreateService>().GetCapabilitiesAsync(ct);
+
+    public Task<SliderCatalog> Catalog(CancellationToken ct) => Services.GetRequiredService<ISliderService>().GetCatalogAsync(ct);
 
     public Task<SeedResult> Frame(long seed, double truncation, bool preview, CancellationToken ct) =>
         Busy(async () => await work.FrameAsync(Client, seed, truncation, preview, ct) with { Engine = silo.Name });

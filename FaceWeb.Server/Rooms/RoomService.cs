@@ -7,7 +7,7 @@ namespace FaceWeb.Server.Rooms;
 /// <summary>One per circuit: the room page's adapter over <see cref="RoomStore"/>. It keeps the token it was opened
 /// with and checks it again on every call (a revoked link fails at once), joins the room's presence, and turns the
 /// room's events into <see cref="IRoomService.Changed"/> for the page.</summary>
-public sealed class RoomService(RoomStore store, RoomArchive archive, IRoomEvents events, RoomPresence presence, SessionLatentStore session, EngineHost host,
+public sealed class RoomService(RoomStore store, RoomArchive archive, IRoomEvents events, RoomPresence presence, SessionLatentStore session, ISeedEngine engine,
     TimeProvider clock, ILogger<RoomService> log) : IRoomService, IDisposable
 {
     string? token, name;
@@ -84,9 +84,9 @@ public sealed class RoomService(RoomStore store, RoomArchive archive, IRoomEvent
     /// <summary>One post: under the node the face came from when it is in this room, else under <paramref name="fallback"/>.</summary>
     async Task<long> Post(RoomAccess a, string author, string method, NodeDraft d, byte[] png, long? fallback, CancellationToken ct)
     {
-        var (engine, pack) = await host.Ready.WaitAsync(ct);
+        var pack = await engine.PackAsync(ct);                                       // this server's engine or the pool's: the same pack
         long? parent = d.Origin is long o && await store.HasNodeAsync(a, o, ct) ? o : fallback;
-        var node = new NewNode(parent, d.Kind, method, d.Parameters, pack.Name, engine.Pack.ManifestSha256 ?? "none", d.Latent, d.Layers, d.Width, png, author);
+        var node = new NewNode(parent, d.Kind, method, d.Parameters, pack.Name, pack.ManifestSha256 ?? "none", d.Latent, d.Layers, d.Width, png, author);
         return await Translate(() => store.PostNodeAsync(a, session.MemberKey, node, ct));
     }
 

@@ -112,6 +112,11 @@ public sealed partial class ClusterTests(ClusterFixture cluster) : IClassFixture
     async Task Scenario()
     {
         string web1 = cluster.Webs["web1"].BaseUrl, web2 = cluster.Webs["web2"].BaseUrl;
+        foreach (var web in cluster.Webs.Values)                                              // front-ends render nothing themselves
+        {
+            Assert.Contains(web.Output, l => l.Contains("No engine in this process", StringComparison.Ordinal));
+            Assert.DoesNotContain(web.Output, l => l.Contains("Loaded model pack", StringComparison.Ordinal));
+        }
 
         // Ada, on web1: Generate's frame comes from an engine silo; she keeps it and posts it to a new room.
         var ada = await Browser("ada");
