@@ -8,8 +8,8 @@ using Orleans.Runtime.Placement;
 namespace FaceWeb.Server.Cluster;
 
 /// <summary>What this process is (FaceWeb:Role): <c>all</c> (the default: one process, its own engine, no external
-/// services), <c>web</c> (Blazor circuits; Generate's engine work goes to the engine pool, rooms are shared with the other
-/// front-ends), <c>engine</c> (an Orleans silo that owns one device and runs engine grains) or <c>balancer</c> (YARP in
+/// services), <c>web</c> (Blazor circuits and no engine: every page's engine work goes to the engine pool, rooms are
+/// shared with the other front-ends), <c>engine</c> (an Orleans silo that owns one device and runs engine grains) or <c>balancer</c> (YARP in
 /// front of the web front-ends, sticky by cookie).</summary>
 public enum ServerRole { All, Web, Engine, Balancer }
 
