@@ -41,24 +41,27 @@ public static partial class ClusterQuick
         }
 
         await using var redis = await Redis.StartAsync();
-        string cluster = $"bench{Guid.NewGuid():N}"[..16];
+        string cluster = "";
         var engines = new List<Process>();
         try
         {
             foreach (int silos in new[] { 1, 2 })
             {
+                // A fresh cluster for each row: circuits left from the last row would count against its silo.
+                Stop(engines);
+                cluster = $"bench{Guid.NewGuid():N}"[..16];
                 while (engines.Count < silos) engines.Add(await StartEngine(server, repo, redis.Endpoint, cluster, $"engine{engines.Count + 1}"));
                 using var client = await Client(redis.Endpoint, cluster);
                 var grains = client.Services.GetRequiredService<IClusterClient>();
                 string hash = PackIdentity.Of(pack);
-                var used = new HashSet<string>();
+                var used = new Dictionary<string, HashSet<string>>();   // engine → sessions it served
                 await Drive($"{silos} engine silo{(silos > 1 ? "s" : "")}", sessions, seconds, async (c, seed, psi, ct) =>
                 {
-                    var r = await grains.GetGrain<IEngineGrain>($"{hash}/{silos}-{c}", null).Frame(seed, psi, false, ct);
-                    lock (used) used.Add(r.Engine ?? "?");
+                    var r = await grains.GetGrain<IEngineGrain>($"{hash}/{c}", null).Frame(seed, psi, false, ct);
+                    lock (used) { if (!used.TryGetValue(r.Engine ?? "?", out var set)) used[r.Engine ?? "?"] = set = []; set.Add(c); }
                     return r;
                 });
-                Console.WriteLine($"  frames came from: {string.Join(", ", used.Order())}");
+                Console.WriteLine($"  sessions per engine silo: {string.Join(", ", used.OrderBy(u => u.Key).Select(u => $"{u.Key} {u.Value.Count(c => c != "warm-up")}"))}");
                 await client.StopAsync();
             }
 
@@ -88,10 +91,13 @@ public static partial class ClusterQuick
             await a.StopAsync();
             await b.StopAsync();
         }
-        finally
-        {
-            foreach (var e in engines) { if (!e.HasExited) { Process.Start("kill", ["-TERM", $"{e.Id}"])!.WaitForExit(); e.WaitForExit(15_000); } e.Dispose(); }
-        }
+        finally { Stop(engines); }
+    }
+
+    static void Stop(List<Process> engines)
+    {
+        foreach (var e in engines) { if (!e.HasExited) { Process.Start("kill", ["-TERM", $"{e.Id}"])!.WaitForExit(); e.WaitForExit(15_000); } e.Dispose(); }
+        engines.Clear();
     }
 
     static double P(double[] sorted, double q) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))];

@@ -42,6 +42,23 @@ public sealed class ClusterTests
     }
 
     [Fact]
+    public async Task A_new_circuit_goes_to_the_silo_with_the_pack_that_has_the_fewest_circuits()
+    {
+        SiloAddress a = Silo(1001), b = Silo(1002), c = Silo(1003);
+        var packs = new Dictionary<SiloAddress, string> { [a] = "aaaa", [b] = "bbbb", [c] = "bbbb" };
+        var counts = new Dictionary<SiloAddress, int> { [a] = 0, [b] = 5, [c] = 2 };   // a has none, but not the pack
+        var director = new PackPlacementDirector(packs.GetValueOrDefault, () => Task.FromResult<IReadOnlyDictionary<SiloAddress, int>>(counts));
+        var context = new Context([a, b, c]);
+        for (int i = 0; i < 10; i++) Assert.Equal(c, await director.OnAddActivation(new PackPlacement(), Target($"bbbb/circuit{i}"), context));
+        counts[c] = 9;
+        Assert.Equal(b, await director.OnAddActivation(new PackPlacement(), Target("bbbb/next"), context));
+
+        // Counts that do not come (a silo not yet declared dead): placed anyway, among the silos with the pack.
+        var silent = new PackPlacementDirector(packs.GetValueOrDefault, () => new TaskCompletionSource<IReadOnlyDictionary<SiloAddress, int>>().Task);
+        Assert.Contains(await silent.OnAddActivation(new PackPlacement(), Target("bbbb/x"), context), new[] { b, c });
+    }
+
+    [Fact]
     public async Task Presence_from_other_front_ends_keeps_the_newest_version_whatever_order_it_arrives_in()
     {
         var events = new ClusterRoomEvents(null!, new FrontEnd("web1"), NullLogger<ClusterRoomEvents>.Instance);
