@@ -107,6 +107,7 @@ public static class ClusterHosting
     {
         var settings = builder.Configuration.GetSection(ClusterSettings.Section).Get<ClusterSettings>() ?? new();
         string redis = settings.RedisOrThrow;
+        var before = builder.Services.Where(d => d.ServiceType == typeof(IHostedService)).ToHashSet();
         builder.UseOrleansClient(client =>
         {
             client.UseRedisClustering(o => o.ConfigurationOptions = StackExchange.Redis.ConfigurationOptions.Parse(redis));
@@ -121,6 +122,30 @@ public static class ClusterHosting
                 return true;
             });
         });
+        // The client's stop waits for gateways; with every engine silo gone it outlasts the shutdown time and its
+        // cancellation would end the process with an unhandled exception. Stopped late is still stopped.
+        foreach (var d in builder.Services.Where(d => d.ServiceType == typeof(IHostedService) && !d.IsKeyedService && !before.Contains(d)).ToList())
+        {
+            builder.Services.Remove(d);
+            builder.Services.AddSingleton<IHostedService>(sp => new QuietStop(
+                d.ImplementationInstance as IHostedService ?? (IHostedService)(d.ImplementationFactory?.Invoke(sp) ?? ActivatorUtilities.CreateInstance(sp, d.ImplementationType!)),
+                sp.GetRequiredService<ILogger<QuietStop>>()));
+        }
         return settings;
+    }
+
+    /// <summary>A hosted service whose stop, cut short by the host's shutdown time, is logged instead of thrown.</summary>
+    sealed class QuietStop(IHostedService inner, ILogger<QuietStop> log) : IHostedService
+    {
+        public Task StartAsync(CancellationToken ct) => inner.StartAsync(ct);
+
+        public async Task StopAsync(CancellationToken ct)
+        {
+            try { await inner.StopAsync(ct); }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                log.LogWarning("The Orleans client did not close within the shutdown time (no engine silo answered); stopping anyway");
+            }
+        }
     }
 }
