@@ -32,7 +32,9 @@ public sealed class CircuitWork : IDisposable
     static TaskCompletionSource Connected() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>This circuit's engine client id prefix (services add ":render", ":edit" …).</summary>
-    public string Id { get; } = Guid.NewGuid().ToString("N")[..16];
+    /// <remarks>On an engine silo, the web circuit's id it works for (set by the engine grain), so the silo's scheduler
+    /// clients and job log lines carry the same id as the front-end's log.</remarks>
+    public string Id { get; internal set; } = Guid.NewGuid().ToString("N")[..16];
 
     /// <summary>Fires when the circuit ends or its connection stayed down longer than the grace period.</summary>
     public CancellationToken Token => cts.Token;

@@ -56,8 +56,19 @@ public sealed class EngineGrain(SeedWork work, IServiceProvider services, ILocal
     string Client => this.GetPrimaryKeyString().Split('/', 2)[^1] + ":render";
     AsyncServiceScope? scope;
 
-    /// <summary>This circuit's services on the silo.</summary>
-    IServiceProvider Services => (scope ??= services.CreateAsyncScope()).ServiceProvider;
+    /// <summary>This circuit's services on the silo, under the web circuit's id.</summary>
+    IServiceProvider Services
+    {
+        get
+        {
+            if (scope is null)
+            {
+                scope = services.CreateAsyncScope();
+                scope.Value.ServiceProvider.GetRequiredService<CircuitWork>().Id = this.GetPrimaryKeyString().Split('/', 2)[^1];
+            }
+            return scope.Value.ServiceProvider;
+        }
+    }
 
     /// <summary>The same, its session brought up to date from <paramref name="view"/>.</summary>
     IServiceProvider Scope(SessionView view)
