@@ -108,8 +108,8 @@ public sealed class EngineGrain(SeedWork work, IServiceProvider services, ILocal
     public Task<EditFrame> RenderStart(long seed, string? latent, SessionView session, CancellationToken ct) =>
         Edit(session, e => e.RenderStartAsync(seed, latent, ct));
 
-    public Task<EditFrame> Slider(SliderRequest request, SessionView session, CancellationToken ct) =>
-        Busy(async () => await Scope(session).GetRequiredService<ISliderService>().RenderAsync(request, ct) with { Engine = silo.Name });
+    public async Task<EditFrame> Slider(SliderRequest request, SessionView session, CancellationToken ct) =>
+        await Scope(session).GetRequiredService<ISliderService>().RenderAsync(request, ct) with { Engine = silo.Name };
 
     public async IAsyncEnumerable<EditFrame> Optimize(OptimizeRequest request, SessionView session, [EnumeratorCancellation] CancellationToken ct)
     {
@@ -126,10 +126,10 @@ public sealed class EngineGrain(SeedWork work, IServiceProvider services, ILocal
         Created(session, c => c.InvertAsync(request, ct));
 
     public Task<float[]> SketchOf(byte[] png, CancellationToken ct) =>
-        Busy(() => Services.GetRequiredService<ICreateService>().SketchOfAsync(png, ct));
+        Services.GetRequiredService<ICreateService>().SketchOfAsync(png, ct);
 
     public Task<PhotoFaces> FindFaces(byte[] photo, CancellationToken ct) =>
-        Busy(() => Services.GetRequiredService<ICreateService>().FindFacesAsync(photo, ct));
+        Services.GetRequiredService<ICreateService>().FindFacesAsync(photo, ct);
 
     public IAsyncEnumerable<CompareResult> Compare(CompareRequest request, SessionView session, CancellationToken ct) =>
         Scope(session).GetRequiredService<ICreateService>().CompareAsync(request, ct);
@@ -143,10 +143,11 @@ public sealed class EngineGrain(SeedWork work, IServiceProvider services, ILocal
             yield return new CreatedFrame(f, f.Latent is { } id ? store.View(id).Latent : null);
     }
 
-    Task<EditFrame> Edit(SessionView session, Func<IEditService, Task<EditFrame>> call) =>
-        Busy(async () => await call(Scope(session).GetRequiredService<IEditService>()) with { Engine = silo.Name });
+    async Task<EditFrame> Edit(SessionView session, Func<IEditService, Task<EditFrame>> call) =>
+        await call(Scope(session).GetRequiredService<IEditService>()) with { Engine = silo.Name };
 
-    /// <summary>A full queue reaches the page as the scheduler's message (the exception type the pages know).</summary>
+    /// <summary>A full queue reaches the page as the scheduler's message (the exception type the pages know). Only
+    /// <see cref="SeedWork"/>'s calls need it: the page services already say so (<see cref="EngineSession.GuardAsync"/>).</summary>
     static async Task<T> Busy<T>(Func<Task<T>> call)
     {
         try { return await call(); }
