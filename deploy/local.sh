@@ -19,18 +19,13 @@ stop() {
   for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   for _ in $(seq 20); do kill -0 "${PIDS[@]}" 2>/dev/null || break; sleep 0.5; done   # 10 s to stop cleanly
   for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
-  pg "$PGBIN/pg_ctl" -D "$STATE/pg" -m fast stop >/dev/null 2>&1 || true
 }
 trap stop INT TERM EXIT
 
-# PostgreSQL (initdb refuses root: then the postgres user owns the cluster).
-PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-if [ ! -d "$STATE/pg" ]; then
-  [ "$(id -u)" = 0 ] && chown postgres "$STATE"
-  pg "$PGBIN/initdb" -D "$STATE/pg" -U faceweb --auth=trust -E UTF8 >/dev/null
-fi
-pg "$PGBIN/pg_ctl" -D "$STATE/pg" -l "$STATE/pg.log" -w -o "-p $PG_PORT -k $STATE -c listen_addresses=127.0.0.1" start >/dev/null
+# PostgreSQL in the foreground (deploy/postgres.sh: its cluster in $STATE/pg, fast shutdown on SIGTERM).
+deploy/postgres.sh "$STATE" "$PG_PORT" >"$STATE/pg.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 60); do (exec 3<>"/dev/tcp/127.0.0.1/$PG_PORT") 2>/dev/null && break; sleep 0.5; done
 POSTGRES="Host=127.0.0.1;Port=$PG_PORT;Username=faceweb;Database=postgres"
 
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$STATE" >"$STATE/redis.log" 2>&1 &

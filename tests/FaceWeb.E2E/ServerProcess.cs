@@ -16,27 +16,33 @@ public sealed partial class ServerProcess : IAsyncDisposable
 
     ServerProcess(Process process, string url, List<string> output) => (this.process, BaseUrl, this.output) = (process, url, output);
 
-    /// <summary>The server's build output beside this test's: tests/FaceWeb.E2E/bin/C/TFM/RID → FaceWeb.Server/bin/C/TFM/RID.</summary>
-    static string ServerBuild()
+    /// <summary>A project's build output beside this test's: tests/FaceWeb.E2E/bin/C/TFM/RID → PROJECT/bin/C/TFM/RID
+    /// (PROJECT relative to the repository, e.g. FaceWeb.Server).</summary>
+    public static string BuildOf(params string[] project)
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
         var parts = new List<string>();
         while (dir.Name != "bin") { parts.Insert(0, dir.Name); dir = dir.Parent!; }
-        var project = dir.Parent!;                                                       // tests/FaceWeb.E2E
-        return Path.Combine([project.Parent!.Parent!.FullName, "FaceWeb.Server", "bin", .. parts]);
+        var repository = dir.Parent!.Parent!.Parent!;                                   // tests/FaceWeb.E2E/bin → the repository
+        return Path.Combine([repository.FullName, .. project, "bin", .. parts]);
     }
 
     /// <param name="settings">More command-line settings (e.g. <c>--FaceWeb:Role=engine</c>).</param>
-    public static async Task<ServerProcess> StartAsync(string data, CancellationToken ct, params string[] settings)
+    public static Task<ServerProcess> StartAsync(string data, CancellationToken ct, params string[] settings)
     {
-        string build = ServerBuild(), dll = Path.Combine(build, "FaceWeb.Server.dll");
-        if (!File.Exists(dll)) throw new FileNotFoundException("Build the server first (dotnet build): not found", dll);
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = Path.GetFullPath(Path.Combine(build, "..", "..", "..", "..")),     // FaceWeb.Server/
-            RedirectStandardOutput = true, RedirectStandardError = true,
-        };
-        foreach (var a in (string[])[dll, "--urls", "http://127.0.0.1:0", $"--FaceWeb:Data={data}", .. settings]) psi.ArgumentList.Add(a);
+        string build = BuildOf("FaceWeb.Server"), dll = Path.Combine(build, "FaceWeb.Server.dll");
+        return StartAsync(dll, Path.GetFullPath(Path.Combine(build, "..", "..", "..", "..")),      // FaceWeb.Server/
+            [dll, "--urls", "http://127.0.0.1:0", $"--FaceWeb:Data={data}", .. settings], new Dictionary<string, string>(), ct);
+    }
+
+    /// <summary>A built program (<c>dotnet DLL ARGS</c>) in WORKDIR, started once it says where it listens.</summary>
+    public static async Task<ServerProcess> StartAsync(string dll, string workDir, IEnumerable<string> arguments,
+        IReadOnlyDictionary<string, string> environment, CancellationToken ct)
+    {
+        if (!File.Exists(dll)) throw new FileNotFoundException("Build it first (dotnet build): not found", dll);
+        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in arguments) psi.ArgumentList.Add(a);
+        foreach (var (name, value) in environment) psi.Environment[name] = value;
         var process = new Process { StartInfo = psi };
         var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         var lines = new List<string>();
@@ -48,7 +54,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
         }
         process.OutputDataReceived += (_, e) => OnLine(e.Data);
         process.ErrorDataReceived += (_, e) => OnLine(e.Data);
-        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException("the server exited: " + string.Join("\n", lines)));
+        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException("the process exited: " + string.Join("\n", lines)));
         process.EnableRaisingEvents = true;
         process.Start();
         process.BeginOutputReadLine();
