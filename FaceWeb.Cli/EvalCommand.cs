@@ -28,7 +28,8 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         [CommandOption("--l2 <LAMBDA>"), Description("text2face: λ_L2 towards the start (default: 0.008 from the prior, 0 from the best random start)")] public double? L2 { get; init; }
         [CommandOption("--per-caption <K>"), Description("text2face: seeds per caption"), DefaultValue(3)] public int PerCaption { get; init; } = 3;
         [CommandOption("--methods <LIST>"), Description("text2face: any of optimise,prior,ssagan"), DefaultValue("optimise,prior,ssagan")] public string Methods { get; init; } = "optimise,prior,ssagan";
-        [CommandOption("--datasets <DIR>"), Description("inversion, ssagan, sketch2face: utkface-128 and celeba10k-89x109 (held-out faces are used)")] public string? Datasets { get; init; }
+        [CommandOption("--found-by <JUDGE>"), Description("text2face, sketch2face: the found-as-a-face judge, ssd (calibrated by eval judge) or tiny (the first judge)"), DefaultValue("ssd")] public string FoundBy { get; init; } = "ssd";
+        [CommandOption("--datasets <DIR>"), Description("inversion, ssagan, sketch2face, judge: utkface-128 and celeba10k-89x109 (held-out faces are used)")] public string? Datasets { get; init; }
         [CommandOption("--refine <STEPS>"), Description("inversion: projection steps after the start; sketch2face: refinement steps"), DefaultValue(100)] public int Refine { get; init; } = 100;
         [CommandOption("--pack <DIR>")] public string Pack { get; init; } = "";
         [CommandOption("--faces <N>"), DefaultValue(200)] public int Faces { get; init; } = 200;
@@ -41,9 +42,10 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         [CommandOption("--grid <PNG>"), Description("before/after grid of the first seeds")] public string? Grid { get; init; }
 
         public override ValidationResult Validate() =>
-            What is not ("edits" or "inversion" or "ssagan" or "text2face" or "sketch2face") ? ValidationResult.Error("eval edits, inversion, ssagan, text2face or sketch2face")
+            What is not ("edits" or "inversion" or "ssagan" or "text2face" or "sketch2face" or "judge") ? ValidationResult.Error("eval edits, inversion, ssagan, text2face, sketch2face or judge")
+            : FoundBy is not ("ssd" or "tiny") ? ValidationResult.Error("--found-by must be ssd or tiny")
             : Rows is not (null or "shared" or "free") ? ValidationResult.Error("--rows must be shared or free")
-            : What is "inversion" or "ssagan" or "sketch2face" && Datasets is null ? ValidationResult.Error("--datasets is required")
+            : What is "inversion" or "ssagan" or "sketch2face" or "judge" && Datasets is null ? ValidationResult.Error("--datasets is required")
             : Pack == "" ? ValidationResult.Error("--pack is required")
             : Faces < 1 ? ValidationResult.Error("--faces must be at least 1")
             : ValidationResult.Success();
@@ -55,6 +57,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         if (s.What == "ssagan") return SsaGan(s, ct);
         if (s.What == "text2face") return TextToFace(s, ct);
         if (s.What == "sketch2face") return SketchToFace(s, ct);
+        if (s.What == "judge") return Judge(s, ct);
         using var engine = FaceEngine.FromPack(s.Pack);
         var g = engine.Generator;
         using var judges = EditJudges.Load(s.FaceApi ?? FaceApiModels.Directory());
@@ -83,14 +86,14 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         using var editor = PackEditor.Open(engine, s.Pack);
         string dir = s.FaceApi ?? FaceApiModels.Directory();
         using var identity = Engine.FaceApi.FaceApiIdentity.Load(dir);
-        using var detector = TinyFaceDetector.Load(dir);
+        using var found = FaceFound.Load(s.FoundBy, dir);
         var held = DefaultPackCommands.ReadFaces(s.Datasets!, ct).Where(f => FaceCaptions.IsHeldOut(f.Labels.Image)).OrderBy(f => f.Labels.Image, StringComparer.Ordinal).Take(s.Faces).ToList();
         using var reals = FaceDataset.Batch(held);
         int methods = editor.SketchEncoder is null ? 1 : 3;
         List<SketchToFaceRow> rows = [];
         Tensor? grid = null;
         CliApp.Progress($"sketch → face on {held.Count} held-out faces", held.Count * methods, tick =>
-            (rows, grid) = SketchToFaceCheck.Run(editor, reals, identity, detector, new SketchCheckOptions(s.Refine, s.Truncation), tick, ct));
+            (rows, grid) = SketchToFaceCheck.Run(editor, reals, identity, found, new SketchCheckOptions(s.Refine, s.Truncation), tick, ct));
         var table = new Table().AddColumns("method", "faces", "lines from the sketch (px)", "identity cos", "same person", "face found", "first face (ms)", "ms per face");
         string P(double v) => double.IsNaN(v) ? "–" : $"{v:P0}";
         string N(double v, string f) => double.IsNaN(v) ? "–" : v.ToString(f, System.Globalization.CultureInfo.InvariantCulture);
@@ -116,7 +119,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         if (editor.Space is null) throw new ArgumentException($"{s.Pack}: no text–image space");
         string dir = s.FaceApi ?? FaceApiModels.Directory();
         using var judges = EditJudges.Load(dir);
-        using var detector = TinyFaceDetector.Load(dir);
+        using var found = FaceFound.Load(s.FoundBy, dir);
         var probes = TextToFaceCheck.Captions.SelectMany(p => Enumerable.Repeat(p, s.PerCaption)).ToList();
         var methods = s.Methods.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(TextToFaceMethods.Parse)
             .Where(m => m != TextToFaceMethod.Prior || editor.HasPrior).Where(m => m != TextToFaceMethod.SsaGan || editor.HasSsaGan).ToList();
@@ -132,7 +135,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
             });
             double ms = sw.Elapsed.TotalMilliseconds / probes.Count;
             using var all = cat(faces, 0);
-            rows.Add(TextToFaceCheck.Judge(name, all, probes, judges, detector, editor.Space!, ms));
+            rows.Add(TextToFaceCheck.Judge(name, all, probes, judges, found, editor.Space!, ms));
             gridRows.Add(cat(Enumerable.Range(0, 6).Select(k => faces[k * s.PerCaption].clone()).ToList(), 0));
             foreach (var f in faces) f.Dispose();
         }
@@ -158,6 +161,31 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
             Console.WriteLine($"grid: rows {string.Join(", ", rows.Select(r => r.Method))}; columns: {string.Join(" / ", TextToFaceCheck.Captions.Take(6).Select(c => c.Caption))} (seed 0) → {s.Grid}");
         }
         foreach (var t in gridRows) t.Dispose();
+        return 0;
+    }
+
+    /// <summary>Calibrates the found-as-a-face judges (<see cref="FaceFoundCalibration"/>): each on --faces of the pack's
+    /// random samples, held-out real faces and images that are not faces; the bar a method's outputs must reach is the
+    /// samples' rate minus 5 points (issue 18).</summary>
+    static int Judge(Settings s, CancellationToken ct)
+    {
+        using var engine = FaceEngine.FromPack(s.Pack);
+        using var editor = PackEditor.Open(engine, s.Pack);
+        string dir = s.FaceApi ?? FaceApiModels.Directory();
+        using var ssd = FaceFound.Load("ssd", dir);
+        using var tiny = FaceFound.Load("tiny", dir);
+        IFaceFound[] judges = [ssd, tiny];
+        var held = DefaultPackCommands.ReadFaces(s.Datasets!, ct).Where(f => FaceCaptions.IsHeldOut(f.Labels.Image)).OrderBy(f => f.Labels.Image, StringComparer.Ordinal).Take(s.Faces).ToList();
+        using var reals = FaceDataset.Batch(held);
+        List<FaceFoundRow> rows = [];
+        CliApp.Progress($"judging {s.Faces} images of each set", s.Faces + 5, tick => rows = FaceFoundCalibration.Run(editor, reals, judges, s.Faces, s.Truncation, tick));
+        var table = new Table().AddColumns(["set", "images", "faces?", .. judges.Select(j => $"found: {j.Name} (mean best score)")]);
+        foreach (var r in rows)
+            table.AddRow([r.Set, $"{r.Images}", r.Faces ? "yes" : "no", .. r.Found.Select((f, k) => $"{f:P0} ({r.MeanScore[k]:F2})")]);
+        AnsiConsole.Write(table);
+        for (int k = 0; k < judges.Length; k++)
+            Console.WriteLine($"bar for \"found as a face\" with {judges[k].Name}: {Math.Max(0, rows[0].Found[k] - 0.05):P0} (the samples' rate − 5 points)");
+        if (s.Report is not null) File.WriteAllText(s.Report, JsonSerializer.Serialize(new { judges = judges.Select(j => j.Name), rows }, new JsonSerializerOptions { WriteIndented = true }));
         return 0;
     }
 

@@ -17,7 +17,8 @@ public static class TfjsWeights
     sealed record Quantization([property: JsonPropertyName("dtype")] string DType, [property: JsonPropertyName("scale")] double? Scale,
         [property: JsonPropertyName("min")] double? Min);
 
-    /// <summary>Every weight of the manifest as a float32 tensor in its tfjs shape (conv kernels stay [kh,kw,in,out]).</summary>
+    /// <summary>Every weight of the manifest as a float32 tensor in its tfjs shape (conv kernels stay [kh,kw,in,out]);
+    /// a graph model's int32 constants (shapes, axes) come as float32 too.</summary>
     public static StateDict Load(string manifestPath)
     {
         Group[] groups;
@@ -42,7 +43,7 @@ public static class TfjsWeights
                     string kind = w.Quantization?.DType ?? w.DType;
                     int width = kind switch { "float32" or "int32" => 4, "uint16" or "float16" => 2, "uint8" => 1,
                         _ => throw new CheckpointException($"{manifestPath}: weight '{w.Name}' has unsupported dtype '{kind}'.") };
-                    if (w.DType != "float32") throw new CheckpointException($"{manifestPath}: weight '{w.Name}' is {w.DType}, expected float32.");
+                    if (w.DType is not ("float32" or "int32")) throw new CheckpointException($"{manifestPath}: weight '{w.Name}' is {w.DType}, expected float32 or int32.");
                     if (offset + count * width > bytes.Length) throw new CheckpointException($"{manifestPath}: shards end inside weight '{w.Name}'.");
                     var values = new float[count];
                     var span = bytes.AsSpan(offset, (int)(count * width));

@@ -23,7 +23,7 @@ public static class SketchToFaceCheck
     /// references: the real faces themselves and the pack's random samples at ψ <see cref="SketchCheckOptions.Truncation"/>
     /// (found rate only). The grid: per face, the real face, its sketch, each method's output. <paramref name="tick"/>
     /// after every face of every method.</summary>
-    public static (List<SketchToFaceRow> Rows, Tensor Grid) Run(PackEditor editor, Tensor reals, FaceApiIdentity identity, TinyFaceDetector detector,
+    public static (List<SketchToFaceRow> Rows, Tensor Grid) Run(PackEditor editor, Tensor reals, FaceApiIdentity identity, IFaceFound judge,
         SketchCheckOptions o, Action? tick = null, CancellationToken ct = default)
     {
         long n = reals.shape[0];
@@ -64,20 +64,20 @@ public static class SketchToFaceCheck
                 var (a, b) = (identity.DescriptorOfGenerated(result.Image), identity.DescriptorOfGenerated(reals[i..(i + 1)]));
                 cos += nn.functional.cosine_similarity(a, b, 1).item<float>();
                 same += (a - b).norm().item<float>() < FaceApiIdentity.SamePersonDistance ? 1 : 0;
-                found += TextToFaceCheck.Found(detector, result.Image) ? 1 : 0;
+                found += judge.Found(result.Image, 0) ? 1 : 0;
                 if (i < shown.Count) shown[i].Add(result.Image.clamp(-1, 1).MoveToOuterDisposeScope());
                 tick?.Invoke();
             }
             rows.Add(new SketchToFaceRow(name, (int)n, lines / n, cos / n, (double)same / n, (double)found / n, first / n, total / n));
         }
-        int realFound = Enumerable.Range(0, (int)n).Count(i => TextToFaceCheck.Found(detector, reals[i..(i + 1)]));
+        int realFound = judge.Found(reals).Count(f => f);
         rows.Add(new SketchToFaceRow("real faces (reference)", (int)n, double.NaN, double.NaN, double.NaN, (double)realFound / n, double.NaN, double.NaN));
         int sampleFound = 0;
         for (int i = 0; i < n; i++)
         {
             using var start = editor.SeedStart(1000 + i, o.Truncation);
             using var sample = editor.Render(start);
-            sampleFound += TextToFaceCheck.Found(detector, sample.Image) ? 1 : 0;
+            sampleFound += judge.Found(sample.Image, 0) ? 1 : 0;
         }
         rows.Add(new SketchToFaceRow($"random samples at ψ {o.Truncation:0.0#} (reference)", (int)n, double.NaN, double.NaN, double.NaN, (double)sampleFound / n, double.NaN, double.NaN));
         var grid = cat(shown.SelectMany(r => r).ToArray(), 0);

@@ -1,6 +1,6 @@
 // `faceweb eval text2face` (issue 18, item 5): every text → face method on a fixed list of captions that name gender,
 // age, smile, glasses, beard and hair colour, a few seeds each, judged by face-api.js networks FaceWeb did not train:
-// is a face found (the tiny face detector), and do gender, age bucket and smile agree with what the caption says.
+// is a face found (IFaceFound: the SSD detector by default), and do gender, age bucket and smile agree with what the caption says.
 // Glasses, beards and hair colour are named but not judged (face-api.js has no net for them).
 using FaceWeb.Engine.Editing;
 using FaceWeb.Engine.FaceApi;
@@ -12,7 +12,7 @@ namespace FaceWeb.Engine.Evaluation;
 /// <param name="Male">what the caption says of gender (null: nothing); <paramref name="Age"/> child, young, middle or old.</param>
 public sealed record CaptionProbe(string Caption, bool? Male, string? Age, bool? Smiling);
 
-/// <param name="Found">share of faces the detector finds (score ≥ 0.5); the agreements count only captions that say it.</param>
+/// <param name="Found">share of faces found as a face (<see cref="IFaceFound"/>); the agreements count only captions that say it.</param>
 public sealed record TextToFaceRow(string Method, int Faces, double Found, double Gender, double Age, double Smile, double TextScore, double MillisecondsPerFace);
 
 public static class TextToFaceCheck
@@ -54,24 +54,15 @@ public static class TextToFaceCheck
 
     public static string AgeBucket(float years) => years < 13 ? "child" : years < 30 ? "young" : years < 55 ? "middle" : "old";
 
-    /// <summary>"Found as a face": the tiny face detector (score ≥ 0.5) finds one in the image [1,3,H,W] in [−1,1] upscaled to 160 px.</summary>
-    public static bool Found(TinyFaceDetector detector, Tensor face)
-    {
-        using var _ = no_grad();
-        using var scope = NewDisposeScope();
-        var x = nn.functional.interpolate(face.clamp(-1, 1), [160, 160], mode: InterpolationMode.Bilinear, align_corners: false);
-        return detector.Detect((x + 1) * 127.5, 160, 0.5).Count > 0;
-    }
-
     /// <summary>Judges faces [N,3,H,W] in [−1,1] made for <paramref name="probes"/> (one each, in order).</summary>
-    public static TextToFaceRow Judge(string method, Tensor faces, IReadOnlyList<CaptionProbe> probes, EditJudges judges, TinyFaceDetector detector,
+    public static TextToFaceRow Judge(string method, Tensor faces, IReadOnlyList<CaptionProbe> probes, EditJudges judges, IFaceFound found,
         ITextImageSpace space, double millisecondsPerFace)
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         var (age, male, happy, descriptors) = judges.Judge(faces);
         descriptors.Dispose();
-        int n = probes.Count, found = Enumerable.Range(0, n).Count(i => Found(detector, faces[TensorIndex.Slice(i, i + 1)]));
+        int n = probes.Count, foundFaces = found.Found(faces).Count(f => f);
         double Share(Func<int, bool?> agrees)
         {
             var said = Enumerable.Range(0, n).Select(agrees).Where(a => a is not null).ToList();
@@ -79,7 +70,7 @@ public static class TextToFaceCheck
         }
         var text = space.EmbedTexts(probes.Select(p => p.Caption).ToList());
         double score = (1 - (space.EmbedImages(faces) * text).sum(1)).mean().item<float>();
-        return new TextToFaceRow(method, n, (double)found / n,
+        return new TextToFaceRow(method, n, (double)foundFaces / n,
             Share(i => probes[i].Male is { } m ? (male[i] > 0.5) == m : null),
             Share(i => probes[i].Age is { } a ? AgeBucket(age[i]) == a : null),
             Share(i => probes[i].Smiling is { } s ? (happy[i] > 0.5) == s : null),

@@ -18,11 +18,11 @@ public sealed class TfjsNet : IDisposable
         Source = manifest;
         using var sd = TfjsWeights.Load(manifest);
         foreach (var (name, t) in sd.Tensors)
-            w[name] = name.EndsWith("filters", StringComparison.Ordinal) || name.EndsWith("pointwise_filter", StringComparison.Ordinal)
-                ? t.permute(3, 2, 0, 1).contiguous()                          // [kh,kw,in,out] → [out,in,kh,kw]
-                : name.EndsWith("depthwise_filter", StringComparison.Ordinal)
-                    ? t.permute(2, 3, 0, 1).contiguous()                      // [kh,kw,C,1] → [C,1,kh,kw]
-                    : name.EndsWith("weights", StringComparison.Ordinal) ? t.t().contiguous() : t.clone();   // FC [in,out] → [out,in]
+            w[name] = t.dim() == 4
+                ? name.Contains("depthwise", StringComparison.Ordinal)
+                    ? t.permute(2, 3, 0, 1).contiguous()                      // depthwise [kh,kw,C,1] → [C,1,kh,kw]
+                    : t.permute(3, 2, 0, 1).contiguous()                      // conv [kh,kw,in,out] → [out,in,kh,kw]
+                : t.dim() == 2 && name.EndsWith("weights", StringComparison.Ordinal) ? t.t().contiguous() : t.clone();   // FC [in,out] → [out,in]
     }
 
     /// <summary>Moves every weight to <paramref name="device"/>.</summary>
@@ -40,6 +40,9 @@ public sealed class TfjsNet : IDisposable
         : throw new CheckpointException($"{Source}: no weight named '{name}'.");
 
     Tensor Use(string name, Tensor t) { used.Add(name); return t; }
+
+    /// <summary>Marks graph constants the port writes out itself (a tfjs graph model's shapes and axes) as used.</summary>
+    public void Constants(params string[] names) { foreach (var n in names) _ = this[n]; }
 
     /// <summary>After one forward pass: every weight of the manifest was used (no unknown keys).</summary>
     public void CheckAllUsed()

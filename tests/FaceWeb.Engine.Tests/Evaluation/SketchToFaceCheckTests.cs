@@ -16,10 +16,10 @@ public sealed class SketchToFaceCheckTests
         using var engine = FaceEngine.FromPack(Repository.DefaultPack());
         using var editor = PackEditor.Open(engine, Repository.DefaultPack());
         using var identity = FaceApiIdentity.Load(dir);
-        using var detector = TinyFaceDetector.Load(dir);
+        using var found = FaceFound.Load("ssd", dir);
         using var sources = engine.SeedImages([(501, 0.8), (502, 0.8), (503, 0.8), (504, 0.8)]);   // stand-ins for held-out faces
         int ticks = 0;
-        var (rows, grid) = SketchToFaceCheck.Run(editor, sources, identity, detector, new SketchCheckOptions(Steps: 3, GridFaces: 2), () => ticks++, TestContext.Current.CancellationToken);
+        var (rows, grid) = SketchToFaceCheck.Run(editor, sources, identity, found, new SketchCheckOptions(Steps: 3, GridFaces: 2), () => ticks++, TestContext.Current.CancellationToken);
         using (grid)
         {
             Assert.Equal(["sketch encoder, one pass", "sketch encoder + 3 steps", "seed's face + 3 steps (before the encoder)", "real faces (reference)", "random samples at ψ 0.7 (reference)"],

@@ -29,10 +29,10 @@ public sealed class TextToFaceCheckTests
         using var engine = FaceEngine.FromPack(Repository.DefaultPack());
         using var editor = PackEditor.Open(engine, Repository.DefaultPack());
         using var judges = EditJudges.Load(dir);
-        using var detector = TinyFaceDetector.Load(dir);
+        using var found = FaceFound.Load("ssd", dir);
         CaptionProbe[] probes = [new("a face", null, null, null), new("a smiling man", true, null, true)];
         using var faces = engine.SeedImages([(1, 0.7), (2, 0.7)]);
-        var row = TextToFaceCheck.Judge("samples", faces, probes, judges, detector, editor.Space!, 1);
+        var row = TextToFaceCheck.Judge("samples", faces, probes, judges, found, editor.Space!, 1);
         Assert.Equal(2, row.Faces);
         Assert.InRange(row.Found, 0, 1);
         Assert.True(row.Gender is 0 or 1);                                     // one caption says it: all or nothing
