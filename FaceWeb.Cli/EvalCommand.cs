@@ -27,7 +27,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         [CommandOption("--rows <ROWS>"), Description("text2face: shared (one offset in W for all rows) or free (every W+ row); default: shared for optimise, free for the prior (ADR 0011)")] public string? Rows { get; init; }
         [CommandOption("--l2 <LAMBDA>"), Description("text2face: λ_L2 towards the start (default: 0.008 from the prior, 0 from the best random start)")] public double? L2 { get; init; }
         [CommandOption("--per-caption <K>"), Description("text2face: seeds per caption"), DefaultValue(3)] public int PerCaption { get; init; } = 3;
-        [CommandOption("--methods <LIST>"), Description("text2face: any of optimise,prior,ssagan"), DefaultValue("optimise,prior,ssagan")] public string Methods { get; init; } = "optimise,prior,ssagan";
+        [CommandOption("--methods <LIST>"), Description("text2face: any of attributes,optimise,prior,ssagan"), DefaultValue("attributes,optimise,prior,ssagan")] public string Methods { get; init; } = "attributes,optimise,prior,ssagan";
         [CommandOption("--found-by <JUDGE>"), Description("text2face, sketch2face: the found-as-a-face judge, ssd (calibrated by eval judge) or tiny (the first judge)"), DefaultValue("ssd")] public string FoundBy { get; init; } = "ssd";
         [CommandOption("--datasets <DIR>"), Description("inversion, ssagan, sketch2face, judge: utkface-128 and celeba10k-89x109 (held-out faces are used)")] public string? Datasets { get; init; }
         [CommandOption("--refine <STEPS>"), Description("inversion: projection steps after the start; sketch2face: refinement steps"), DefaultValue(100)] public int Refine { get; init; } = 100;
@@ -122,7 +122,8 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         using var found = FaceFound.Load(s.FoundBy, dir);
         var probes = TextToFaceCheck.Captions.SelectMany(p => Enumerable.Repeat(p, s.PerCaption)).ToList();
         var methods = s.Methods.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(TextToFaceMethods.Parse)
-            .Where(m => m != TextToFaceMethod.Prior || editor.HasPrior).Where(m => m != TextToFaceMethod.SsaGan || editor.HasSsaGan).ToList();
+            .Where(m => m != TextToFaceMethod.Prior || editor.HasPrior).Where(m => m != TextToFaceMethod.SsaGan || editor.HasSsaGan)
+            .Where(m => m != TextToFaceMethod.Attributes || editor.HasAttributeSliders).ToList();
         var rows = new List<TextToFaceRow>();
         var gridRows = new List<Tensor>();                    // no no_grad here: the optimisations need autograd
         void Run(string name, Func<int, Tensor> make)

@@ -7,16 +7,16 @@ using static TorchSharp.torch;
 
 namespace FaceWeb.Cli;
 
-/// <summary>faceweb text2face --pack DIR $C --text "…" --method optimise|prior|ssagan --seeds 0-3 --out DIR</summary>
+/// <summary>faceweb text2face --pack DIR $C --text "…" --method attributes|optimise|prior|ssagan --seeds 0-3 --out DIR</summary>
 public sealed class Text2FaceCommand : Command<Text2FaceCommand.Settings>
 {
     public sealed class Settings : EditSettings
     {
         [CommandOption("--text <TEXT>")] public string Text { get; init; } = "";
-        [CommandOption("--method <M>"), Description("optimise (CLIP-guided optimisation from the best start), prior (the pack's text→W prior) or ssagan (the pack's SSA-GAN, one pass)"), DefaultValue("optimise")]
+        [CommandOption("--method <M>"), Description("attributes (gender, age and smile read from the caption, set with the pack's sliders), optimise (CLIP-guided optimisation from the best start), prior (the pack's text→W prior) or ssagan (the pack's SSA-GAN, one pass)"), DefaultValue("attributes")]
         public string Method { get; init; } = "optimise";
         [CommandOption("--seeds <SEEDS>"), DefaultValue("0-3")] public string Seeds { get; init; } = "0-3";
-        [CommandOption("--steps <N>"), Description("optimise: optimisation steps (default 200); prior: refinement steps (default 0)"), DefaultValue(-1)] public int Steps { get; init; } = -1;
+        [CommandOption("--steps <N>"), Description("optimise: optimisation steps (default 200); attributes, prior: refinement steps (default 0)"), DefaultValue(-1)] public int Steps { get; init; } = -1;
         [CommandOption("--starts <K>"), Description("optimise: random starts tried per seed, best kept"), DefaultValue(8)] public int Starts { get; init; } = 8;
 
         public override Spectre.Console.ValidationResult Validate() =>
@@ -31,6 +31,7 @@ public sealed class Text2FaceCommand : Command<Text2FaceCommand.Settings>
         var space = EditSettings.RequireSpace(editor);
         if (method == TextToFaceMethod.Prior && !editor.HasPrior) throw new ArgumentException("--method prior needs a pack with a trained prior (faceweb train prior)");
         if (method == TextToFaceMethod.SsaGan && !editor.HasSsaGan) throw new ArgumentException("--method ssagan needs a pack with an SSA-GAN (faceweb train ssagan)");
+        if (method == TextToFaceMethod.Attributes && !editor.HasAttributeSliders) throw new ArgumentException("--method attributes needs a pack with a male, age or smiling slider (faceweb precompute boundaries)");
         var seeds = CliApp.ParseSeeds(s.Seeds);
         int steps = s.Steps >= 0 ? s.Steps : method == TextToFaceMethod.Optimise ? 200 : 0;
         using var text = editor.EmbedText(s.Text);

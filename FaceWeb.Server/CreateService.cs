@@ -20,7 +20,7 @@ public sealed class CreateService(EngineSession engineSession, SessionLatentStor
     {
         var a = await engineSession.PackAsync(ct);
         return new CreateCapabilities(a.Engine.Generator.Config.Size, a.Editor.Space is not null, a.Editor.HasPrior, a.Unavailable, a.Editor.HasSsaGan,
-            a.Editor.SketchEncoder is not null);
+            a.Editor.SketchEncoder is not null, a.Editor.HasAttributeSliders);
     }
 
     public async IAsyncEnumerable<CreateFrame> TextToFaceAsync(TextToFaceRequest r, [EnumeratorCancellation] CancellationToken ct = default)
@@ -39,6 +39,7 @@ public sealed class CreateService(EngineSession engineSession, SessionLatentStor
         if (a.Editor.Space is null) throw new InvalidOperationException(a.Unavailable ?? "Text → face needs a text–image space.");
         if (method == TextToFaceMethod.Prior && !a.Editor.HasPrior) throw new InvalidOperationException("This pack has no text → W prior (faceweb train prior).");
         if (method == TextToFaceMethod.SsaGan && !a.Editor.HasSsaGan) throw new InvalidOperationException("This pack has no SSA-GAN (faceweb train ssagan).");
+        if (method == TextToFaceMethod.Attributes && !a.Editor.HasAttributeSliders) throw new InvalidOperationException("This pack has no male, age or smiling slider (faceweb precompute boundaries).");
         double psi = session.Truncation;
         for (int slot = 0; slot < r.Count; slot++)
         {
@@ -240,7 +241,11 @@ public sealed class CreateService(EngineSession engineSession, SessionLatentStor
                 if (c is null) { yield return null; continue; }
                 using var image = c.Image;
                 using var mask = c.Mask;
-                string title = c.Method switch { TextToFaceMethod.SsaGan => "SSA-GAN", TextToFaceMethod.Prior => "text → W prior", _ => "TediGAN-style optimisation" };
+                string title = c.Method switch
+                {
+                    TextToFaceMethod.SsaGan => "SSA-GAN", TextToFaceMethod.Prior => "text → W prior", TextToFaceMethod.Attributes => "attribute sliders from the caption",
+                    _ => "TediGAN-style optimisation",
+                };
                 yield return new CompareResult(title, c.Detail, ImageTensors.ToPng(image), c.TextScore, null, double.NaN, c.Milliseconds, c.Method.Verb(),
                     MaskPng: mask is null ? null : ImageTensors.MaskOverlayPng(image, mask));
             }

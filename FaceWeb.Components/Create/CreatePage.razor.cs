@@ -14,7 +14,7 @@ public partial class CreatePage
     PhotoFaces? faces;
     int face;
     CreateCapabilities? caps;
-    string caption = "", method = "optimise";
+    string caption = "", method = "attributes";   // #18: measured best default text → face method (ADR 0014)
     bool showMasks;
     int tab, count = 3, steps = 100;
     long seed;
@@ -30,6 +30,7 @@ public partial class CreatePage
     {
         caps = await Create.GetCapabilitiesAsync(lifetime.Token);
         if (!caps.Text) tab = (int)CreateTab.Sketch;
+        if (!caps.Attributes) method = "optimise";                // a pack without the sliders it reads
     }
 
     Task RandomiseRest()

@@ -34,10 +34,12 @@ public interface ICreateService
 /// <param name="Unavailable">Why text → face and the compare view are off (no text–image space), when they are.</param>
 /// <param name="SsaGan">the pack has an SSA-GAN (text → face in one pass, with its masks).</param>
 /// <param name="SketchEncoder">the pack has a sketch encoder: sketch → face shows a face at once, refinement is optional.</param>
-public sealed record CreateCapabilities(int Resolution, bool Text, bool Prior, string? Unavailable, bool SsaGan = false, bool SketchEncoder = false);
+public sealed record CreateCapabilities(int Resolution, bool Text, bool Prior, string? Unavailable, bool SsaGan = false, bool SketchEncoder = false,
+    bool Attributes = false);
 
-/// <param name="Method">"optimise" (CLIP-guided from the best of several starts), "prior" (the pack's text→W prior) or
-/// "ssagan" (the pack's SSA-GAN, one pass; its faces have no StyleGAN latent, so they cannot be edited).</param>
+/// <param name="Method">"attributes" (gender, age and smile read from the caption, set with the pack's sliders),
+/// "optimise" (CLIP-guided from the best of several starts), "prior" (the pack's text→W prior) or "ssagan" (the pack's
+/// SSA-GAN, one pass; its faces have no StyleGAN latent, so they cannot be edited).</param>
 /// <param name="Count">How many faces (seeds Seed … Seed+Count−1), shown as a strip.</param>
 public sealed record TextToFaceRequest(string Caption, string Method = "optimise", int Count = 3, int Steps = 100, long Seed = 0);
 

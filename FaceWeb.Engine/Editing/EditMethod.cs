@@ -75,18 +75,22 @@ public static class EditMethods
 /// <summary>How text → face finds its start: the best of several random starts by the text score, then CLIP-guided
 /// optimisation (TediGAN-style), or the pack's text→W prior on the coarse rows (then optional refinement), or the
 /// pack's SSA-GAN in one pass (its own generator: no StyleGAN latent, no refinement).</summary>
-public enum TextToFaceMethod { Optimise, Prior, SsaGan }
+public enum TextToFaceMethod { Optimise, Prior, SsaGan, Attributes }
 
 public static class TextToFaceMethods
 {
-    public static string Verb(this TextToFaceMethod m) => m switch { TextToFaceMethod.Prior => "prior", TextToFaceMethod.SsaGan => "ssagan", _ => "optimise" };
+    public static string Verb(this TextToFaceMethod m) => m switch
+    {
+        TextToFaceMethod.Prior => "prior", TextToFaceMethod.SsaGan => "ssagan", TextToFaceMethod.Attributes => "attributes", _ => "optimise",
+    };
 
-    /// <summary>"optimise" (or "optimize", "opt"), "prior" or "ssagan" → the method; a clear error otherwise.</summary>
+    /// <summary>"optimise" (or "optimize", "opt"), "prior", "ssagan" or "attributes" → the method; a clear error otherwise.</summary>
     public static TextToFaceMethod Parse(string text) => text.Trim().ToLowerInvariant() switch
     {
         "optimise" or "optimize" or "opt" => TextToFaceMethod.Optimise,
         "prior" => TextToFaceMethod.Prior,
         "ssagan" or "ssa-gan" => TextToFaceMethod.SsaGan,
-        _ => throw new ArgumentException($"unknown text → face method '{text}' (optimise, prior or ssagan)"),
+        "attributes" or "attrs" => TextToFaceMethod.Attributes,
+        _ => throw new ArgumentException($"unknown text → face method '{text}' (optimise, prior, ssagan or attributes)"),
     };
 }

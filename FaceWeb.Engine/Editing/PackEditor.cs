@@ -30,6 +30,7 @@ public sealed class PackEditor : IDisposable
     readonly Dictionary<string, StyleClipMapper> mappers = [];
     readonly ConcurrentDictionary<string, AttributeDirection> sliders = new(StringComparer.Ordinal);
     readonly Dictionary<(string, string), Tensor> dtCache = [];
+    readonly Dictionary<(string, double), (double Mean, double Std)> sliderStats = [];
     readonly string? priorFile;
     TextToWPrior? prior;
     string? ssaganFile;
@@ -57,6 +58,8 @@ public sealed class PackEditor : IDisposable
 
     public bool HasGlobalDirections => Space is not null && Stats is not null && Fs3 is not null;
     public bool HasPrior => Space is not null && priorFile is not null;
+    /// <summary>Text → face by attributes can run: a text space and at least one of the W sliders it reads (male, age, smiling).</summary>
+    public bool HasAttributeSliders => Space is not null && CaptionAttributes.Sliders.Any(n => sliders.TryGetValue(n, out var d) && d.Space == LatentSpace.W && d.Normal.dim() == 2);
     /// <summary>The pack has an SSA-GAN (role <c>ssagan</c>) and the text–image space it was trained with (MiniLM's width).</summary>
     public bool HasSsaGan => Space is FaceClipSpace && ssaganFile is not null;
     public IReadOnlyList<string> MapperNames => mapperFiles.Keys.Order(StringComparer.Ordinal).ToList();
@@ -194,6 +197,37 @@ public sealed class PackEditor : IDisposable
         int split = TediGan.DefaultSplit(Generator.Config.NLatent);
         return cat([prior.WPlus(Generator, text.unsqueeze(0))[.., TensorIndex.Slice(0, split)],
             Engine.SeedWPlus(seed, truncation)[.., TensorIndex.Slice(split, null)]], 1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Text → face by attributes (<see cref="CaptionAttributes"/>): the seed's W+ at ψ set to the side of each
+    /// attribute the caption names along the pack's W sliders (the prior's start measured worse: ADR 0014); the attributes
+    /// read come back too. [1,L,D]</summary>
+    public (Tensor Start, List<CaptionAttribute> Said) AttributeStart(string caption, long seed, double truncation = 0.7)
+    {
+        CheckThread();
+        var space = Space ?? throw new InvalidOperationException(SpaceMissing);
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var wSliders = sliders.Values.Where(d => d.Space == LatentSpace.W && d.Normal.dim() == 2).ToDictionary(d => d.Name);
+        var said = CaptionAttributes.Read(space.EmbedTexts, caption, wSliders.Keys.ToHashSet());
+        var start = SeedStart(seed, truncation);
+        var moves = said.Select(a =>
+        {
+            var (mean, std) = SliderStats(wSliders[a.Slider], truncation);
+            return (wSliders[a.Slider].Normal, mean, std, a.Target);
+        }).ToList();
+        return (CaptionAttributes.Apply(start, moves).MoveToOuterDisposeScope(), said);
+    }
+
+    /// <summary>Mean and standard deviation of the projection on a W slider's normal of 2 000 of the pack's samples at ψ (cached).</summary>
+    (double Mean, double Std) SliderStats(AttributeDirection slider, double truncation)
+    {
+        if (sliderStats.TryGetValue((slider.Name, truncation), out var st)) return st;
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var z = EngineDevice.SeededNormal([2000, Generator.Config.StyleDim], new Generator(20261205), Engine.Device);
+        var p = Generator.WPlusFromZ(z, truncation)[.., 0].matmul(slider.Normal.view(-1, 1)).to(float64);   // [2000,1]
+        return sliderStats[(slider.Name, truncation)] = (p.mean().item<double>(), p.std().item<double>());
     }
 
     /// <summary>Text → [E] (one prompt, no ensembling), as optimisation and the text scores use it.</summary>
@@ -385,13 +419,23 @@ public sealed class PackEditor : IDisposable
         Tensor start;
         using (no_grad())
         using (var text = EmbedText(caption))
-            start = method == TextToFaceMethod.Prior ? PriorStart(text, seed, truncation) : TediGan.BestStart(Generator, space, text, starts, seed, truncation);
+            start = method == TextToFaceMethod.Prior ? PriorStart(text, seed, truncation)
+                : method == TextToFaceMethod.Attributes ? null! : TediGan.BestStart(Generator, space, text, starts, seed, truncation);
+        string detail = method == TextToFaceMethod.Prior ? "prior" : $"best of {starts} starts";
+        if (method == TextToFaceMethod.Attributes)
+        {
+            if (!HasAttributeSliders) throw new InvalidOperationException("This pack has no male, age or smiling slider in W for text → face by attributes (faceweb precompute boundaries).");
+            List<CaptionAttribute> said;
+            (start, said) = AttributeStart(caption, seed, truncation);
+            detail = said.Count == 0 ? "no gender, age or smile read from the caption" : "read: " + string.Join(", ", said.Select(a => $"{a.Slider} {F(a.Target, "+0.0;-0.0")}σ"));
+        }
+        bool fromPriorOrAttributes = method is TextToFaceMethod.Prior or TextToFaceMethod.Attributes;
         try
         {
-            if (method == TextToFaceMethod.Prior || steps == 0)
-                yield return Render(start, method == TextToFaceMethod.Prior ? "prior" : $"best of {starts} starts") with { Progress = steps == 0 ? 1 : 0 };
+            if (fromPriorOrAttributes || steps == 0)
+                yield return Render(start, detail) with { Progress = steps == 0 ? 1 : 0 };
             if (steps == 0) yield break;
-            var edit = new OptimiseEdit(caption, steps, L2Lambda: l2 ?? (method == TextToFaceMethod.Prior ? 0.008 : 0), Frames: frames, Views: views,
+            var edit = new OptimiseEdit(caption, steps, L2Lambda: l2 ?? (fromPriorOrAttributes ? 0.008 : 0), Frames: frames, Views: views,
                 SharedOffset: shared ?? (method == TextToFaceMethod.Optimise && TextToFaceSharedOffset));
             foreach (var f in Optimise(start, edit, ct)) yield return f;
         }

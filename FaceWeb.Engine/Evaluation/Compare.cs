@@ -32,14 +32,16 @@ public sealed record TextToFaceCell(TextToFaceMethod Method, string Detail, Tens
 
 public static class Compare
 {
-    /// <summary>Every text → face method the pack has, one after another, for one caption and seed: TediGAN-style
-    /// optimisation from the best of 8 starts (<paramref name="steps"/>), the text → W prior (its start, then the same
-    /// steps), SSA-GAN (one pass). A null after every optimisation step, so a scheduler can serve others in between.</summary>
+    /// <summary>Every text → face method the pack has, one after another, for one caption and seed: attributes read from
+    /// the caption and set with the sliders (then the same steps), TediGAN-style optimisation from the best of 8 starts
+    /// (<paramref name="steps"/>), the text → W prior (its start, then the same steps), SSA-GAN (one pass). A null after every optimisation step, so a scheduler can serve others in between.</summary>
     public static IEnumerable<TextToFaceCell?> TextToFace(PackEditor editor, string caption, long seed, int steps, double truncation = 0.7, CancellationToken ct = default)
     {
         if (string.IsNullOrWhiteSpace(caption)) throw new ArgumentException("a caption is needed");
         var space = editor.Space ?? throw new InvalidOperationException(editor.SpaceMissing);
-        var methods = new List<TextToFaceMethod> { TextToFaceMethod.Optimise };
+        var methods = new List<TextToFaceMethod>();
+        if (editor.HasAttributeSliders) methods.Add(TextToFaceMethod.Attributes);
+        methods.Add(TextToFaceMethod.Optimise);
         if (editor.HasPrior) methods.Add(TextToFaceMethod.Prior);
         if (editor.HasSsaGan) methods.Add(TextToFaceMethod.SsaGan);
         using var text = editor.EmbedText(caption);
@@ -61,6 +63,7 @@ public static class Compare
             {
                 TextToFaceMethod.SsaGan => "one pass",
                 TextToFaceMethod.Prior => steps == 0 ? "the prior's face" : $"the prior's start, {steps} steps",
+                TextToFaceMethod.Attributes => steps == 0 ? "attributes from the caption" : $"attributes from the caption, {steps} steps",
                 _ => $"best of 8 starts, {steps} steps",
             };
             yield return new TextToFaceCell(method, detail, last.Image, score, sw.Elapsed.TotalMilliseconds, last.Mask);

@@ -28,7 +28,7 @@ public sealed class SsaGanTests(BrowserFixture app) : IClassFixture<BrowserFixtu
         Assert.NotEqual(plain, await page.GetByTestId("create-image").First.GetAttributeAsync("src"));
     }
 
-    /// <summary>#19: Compare's text → face mode puts SSA-GAN beside TediGAN-style optimisation and the prior, each with its
+    /// <summary>#19: Compare's text → face mode puts SSA-GAN beside attributes from the caption, TediGAN-style optimisation and the prior, each with its
     /// text score and time; the mask toggle shows where SSA-GAN's text acted.</summary>
     [Fact]
     public async Task Compare_text_to_face_shows_ssagan_beside_optimisation_and_the_prior()
@@ -41,13 +41,14 @@ public sealed class SsaGanTests(BrowserFixture app) : IClassFixture<BrowserFixtu
         await page.GetByTestId("compare-target").Locator("input").FillAsync("a smiling young woman");
         await page.GetByLabel("Optimisation steps").FillAsync("2");
         await page.GetByTestId("compare-run").ClickAsync();
-        await Expect(page.GetByTestId("compare-cell")).ToHaveCountAsync(3);
-        await Expect(page.GetByTestId("compare-cell").Nth(0)).ToContainTextAsync("TediGAN-style optimisation");
-        await Expect(page.GetByTestId("compare-cell").Nth(1)).ToContainTextAsync("text → W prior");
-        await Expect(page.GetByTestId("compare-cell").Nth(2)).ToContainTextAsync("SSA-GAN");
-        await Expect(page.GetByTestId("compare-cell").Nth(2)).ToContainTextAsync("text ");
+        await Expect(page.GetByTestId("compare-cell")).ToHaveCountAsync(4);
+        await Expect(page.GetByTestId("compare-cell").Nth(0)).ToContainTextAsync("attribute sliders from the caption");
+        await Expect(page.GetByTestId("compare-cell").Nth(1)).ToContainTextAsync("TediGAN-style optimisation");
+        await Expect(page.GetByTestId("compare-cell").Nth(2)).ToContainTextAsync("text → W prior");
+        await Expect(page.GetByTestId("compare-cell").Nth(3)).ToContainTextAsync("SSA-GAN");
+        await Expect(page.GetByTestId("compare-cell").Nth(3)).ToContainTextAsync("text ");
         await page.GetByTestId("compare-mask-toggle").Locator("input").ClickAsync();
-        await Expect(page.GetByTestId("compare-cell").Nth(2).Locator("img")).ToHaveAttributeAsync("data-overlay", "true");
+        await Expect(page.GetByTestId("compare-cell").Nth(3).Locator("img")).ToHaveAttributeAsync("data-overlay", "true");
         await Expect(page.GetByTestId("compare-cell").Nth(0).Locator("img")).ToHaveAttributeAsync("data-overlay", "false");
     }
 }

@@ -1,0 +1,75 @@
+// Text → face by attributes: the caption is read in the pack's text space (which of the built-in sliders' attributes it
+// names, and which way), and the start latent is set to that side of each one along its InterFaceGAN normal (Shen et al.
+// 2020, §2.1–2.2: linear moves in W keep the face on the generator's manifold; several attributes at once by the
+// least-norm move that reaches every target, so setting one does not undo another). Nothing is optimised against the
+// image tower, so there is nothing adversarial to find (issue 18). Only attributes whose reading was checked are read:
+// gender, age and smile (docs/decisions/0014-text-to-face-by-attributes.md); the seed carries the rest.
+using static TorchSharp.torch;
+
+namespace FaceWeb.Engine.Editing;
+
+/// <summary>A slider attribute a caption names: its slider, the target in standard deviations of the pack's samples
+/// along the slider's normal, and the reading's margin (how clearly the text said it).</summary>
+public sealed record CaptionAttribute(string Slider, double Target, double Margin);
+
+public static class CaptionAttributes
+{
+    /// <summary>Binary attributes: slider name, prompts for and against (ensembled), the margin a caption's score needs
+    /// beyond "a photo of a face"'s to count, and the target (σ) on the named side.</summary>
+    static readonly (string Slider, string[] For, string[] Against, double Margin, double Target)[] Binary =
+    [
+        ("male", ["a photo of a man", "a man"], ["a photo of a woman", "a woman"], 0.10, 2.0),
+        ("smiling", ["a photo of a smiling person", "a photo of a happy person"], ["a photo of a person with a neutral expression", "a photo of a serious person"], 0.06, 7.0),
+    ];
+
+    /// <summary>Age: prompts per UTKFace bucket and the target (σ along the age slider) of each.</summary>
+    static readonly (string Bucket, string Prompt, double Target)[] Ages =
+    [
+        ("child", "a photo of a child", -10), ("young", "a photo of a young adult", -5),
+        ("middle", "a photo of a middle-aged person", 5), ("old", "a photo of an old person", 10),
+    ];
+
+    /// <summary>The sliders a caption is read for.</summary>
+    public static IReadOnlyList<string> Sliders { get; } = [.. Binary.Select(b => b.Slider), "age"];
+
+    /// <summary>How much more the best age prompt must match than the second for the age to count as said.</summary>
+    const double AgeMargin = 0.02;
+
+    /// <summary>The attributes <paramref name="caption"/> names among <paramref name="sliders"/> (W-space sliders only).</summary>
+    public static List<CaptionAttribute> Read(Func<IReadOnlyList<string>, Tensor> embed, string caption, IReadOnlySet<string> sliders)
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var said = new List<CaptionAttribute>();
+        var e = embed([caption.Trim(), "a photo of a face"]);                                      // [2,E]
+        foreach (var (slider, pro, con, margin, target) in Binary.Where(b => sliders.Contains(b.Slider)))
+        {
+            var s = e.matmul(embed(pro).mean([0])) - e.matmul(embed(con).mean([0]));                  // [2]
+            double score = s[0].item<float>() - s[1].item<float>();
+            if (Math.Abs(score) > margin) said.Add(new(slider, Math.Sign(score) * target, Math.Abs(score)));
+        }
+        if (sliders.Contains("age"))
+        {
+            var sims = e[0].matmul(embed([.. Ages.Select(a => a.Prompt)]).t()).data<float>().ToArray();
+            var order = Enumerable.Range(0, sims.Length).OrderByDescending(i => sims[i]).ToArray();
+            double margin = sims[order[0]] - sims[order[1]];
+            if (margin > AgeMargin) said.Add(new("age", Ages[order[0]].Target, margin));
+        }
+        return said;
+    }
+
+    /// <summary>Sets every named attribute of W+ latents [N,L,D] on all rows: the least-norm move Δ = Nᵀ(NNᵀ)⁻¹(t − Nw)
+    /// that puts w's projection on each normal n_k at μ_k + target_k·σ_k (μ, σ of the pack's samples along n_k).</summary>
+    public static Tensor Apply(Tensor wplus, IReadOnlyList<(Tensor Normal, double Mean, double Std, double Target)> moves)
+    {
+        if (moves.Count == 0) return wplus.clone();
+        using var scope = NewDisposeScope();
+        var n = cat(moves.Select(m => m.Normal.to(float64).view(1, -1)).ToList(), 0);            // [K,D]
+        var t = tensor(moves.Select(m => m.Mean + m.Target * m.Std).ToArray(), float64, device: wplus.device);   // [K]
+        var w = wplus.to(float64);
+        var gap = t.view(1, 1, -1) - w.matmul(n.t());                                            // [N,L,K]
+        var coef = linalg.solve(n.matmul(n.t()), gap.reshape(-1, moves.Count).t()).t();          // [N·L,K]
+        var moved = w + coef.reshape(gap.shape).matmul(n);                                       // [N,L,D]
+        return moved.to(wplus.dtype).MoveToOuterDisposeScope();
+    }
+}

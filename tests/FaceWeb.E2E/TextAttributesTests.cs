@@ -1,0 +1,25 @@
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace FaceWeb.E2E;
+
+/// <summary>#18: text → face by attributes on Create (the default method): each face says what was read from the caption,
+/// and the faces can be edited.</summary>
+public sealed class TextAttributesTests(BrowserFixture app) : IClassFixture<BrowserFixture>
+{
+    [Fact]
+    public async Task Create_reads_gender_age_and_smile_from_the_caption()
+    {
+        var page = await app.NewPageAsync();
+        await page.GotoAsync(app.BaseUrl + "/create");
+        await Expect(page.GetByTestId("text-method")).ToContainTextAsync("Attribute sliders from the caption");
+        await Expect(page.GetByTestId("attributes-note")).ToContainTextAsync("gender, age and smile");
+        await page.GetByTestId("caption").Locator("input").FillAsync("an old man who is smiling");
+        await page.GetByLabel("Faces").FillAsync("2");
+        await page.GetByLabel("Steps").FillAsync("0");
+        await page.GetByTestId("create-generate").ClickAsync();
+        await Expect(page.GetByTestId("create-image")).ToHaveCountAsync(2);
+        await Expect(page.GetByTestId("create-slot").First).ToContainTextAsync("read: male +2.0σ, smiling +7.0σ, age +10.0σ");
+        await Expect(page.GetByTestId("create-edit")).ToHaveCountAsync(2);
+    }
+}

@@ -1,0 +1,62 @@
+using FaceWeb.Engine.Editing;
+using FaceWeb.Engine.Evaluation;
+using static TorchSharp.torch;
+
+namespace FaceWeb.Engine.Tests;
+
+/// <summary>#18: text → face by attributes — what a caption says is read in the pack's text space, set exactly on the
+/// sliders by the least-norm move, and face-api.js (which FaceWeb did not train) sees it.</summary>
+public sealed class CaptionAttributesTests
+{
+    [Fact]
+    public void Captions_are_read_for_gender_age_and_smile_and_a_plain_caption_says_nothing()
+    {
+        using var engine = FaceEngine.FromPack(Repository.DefaultPack());
+        using var editor = PackEditor.Open(engine, Repository.DefaultPack());
+        HashSet<string> all = ["male", "age", "smiling"];
+        string Read(string caption) => string.Join(", ", CaptionAttributes.Read(editor.Space!.EmbedTexts, caption, all).Select(a => $"{a.Slider} {a.Target:+0;-0}"));
+        Assert.Equal("male -2, smiling +7, age -5", Read("a smiling young woman with blond hair"));
+        Assert.Equal("male +2, age +10", Read("an old man with a grey beard"));
+        Assert.Equal("smiling +7, age -10", Read("a child with a big smile"));
+        Assert.Equal("", Read("a photo of a face"));
+        Assert.Equal("male +2", string.Join(", ", CaptionAttributes.Read(editor.Space!.EmbedTexts, "an old man", new HashSet<string> { "male" }).Select(a => $"{a.Slider} {a.Target:+0;-0}")));
+    }
+
+    [Fact]
+    public void The_least_norm_move_puts_every_projection_on_its_target_and_nothing_else_moves()
+    {
+        var g = new Generator(3);
+        var w = randn([2, 5, 16], generator: g);
+        var n1 = nn.functional.normalize(randn([1, 16], generator: g), dim: 1);
+        var n2 = nn.functional.normalize(n1 + 0.5 * randn([1, 16], generator: g), dim: 1);        // correlated, as real sliders are
+        var moved = CaptionAttributes.Apply(w, [(n1, 0.1, 0.5, 2.0), (n2, -0.2, 2.0, -1.0)]);
+        Fixtures.AssertClose(full([2, 5, 1], 1.1f), moved.matmul(n1.t()), "projection on n1", 1e-4);
+        Fixtures.AssertClose(full([2, 5, 1], -2.2f), moved.matmul(n2.t()), "projection on n2", 1e-4);
+        var delta = (moved - w).reshape(-1, 16);
+        var basis = linalg.qr(cat([n1, n2], 0).t()).Q;                                           // [16,2]
+        Assert.True((delta - delta.matmul(basis).matmul(basis.t())).abs().max().item<float>() < 1e-4, "the move leaves the span of the normals");
+        Assert.Equal(w.data<float>().ToArray(), CaptionAttributes.Apply(w, []).data<float>().ToArray());
+    }
+
+    [Fact]
+    public void Face_api_sees_the_gender_the_caption_names()
+    {
+        using var engine = FaceEngine.FromPack(Repository.DefaultPack());
+        using var editor = PackEditor.Open(engine, Repository.DefaultPack());
+        using var judges = EditJudges.Load(Repository.FaceApiModels());
+        Assert.True(editor.HasAttributeSliders);
+        float[] Male(string caption)
+        {
+            using var scope = NewDisposeScope();
+            var faces = cat(Enumerable.Range(0, 4).Select(seed => engine.Generator.Synthesize(editor.AttributeStart(caption, seed).Start)).ToList(), 0);
+            return judges.Judge(faces).Male;
+        }
+        Assert.All(Male("a photo of a man"), p => Assert.True(p > 0.5, $"P(male) {p:F2} for a man"));
+        Assert.All(Male("a photo of a woman"), p => Assert.True(p < 0.5, $"P(male) {p:F2} for a woman"));
+        var (start, said) = editor.AttributeStart("a photo of a face", 0);
+        using var seedStart = editor.SeedStart(0, 0.7);
+        Assert.Empty(said);
+        Assert.Equal(0f, (start - seedStart).abs().max().item<float>());                        // nothing read: the seed's own latent
+        start.Dispose();
+    }
+}
