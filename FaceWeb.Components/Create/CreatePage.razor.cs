@@ -16,7 +16,13 @@ public partial class CreatePage
     CreateCapabilities? caps;
     string caption = "", method = "attributes";   // #18: measured best default text → face method (ADR 0014)
     bool showMasks;
-    int tab, count = 3, steps = 100;
+    int tab, count = 3;
+    // Steps per tab: text → face by attributes is measured best in one pass (ADR 0014: 100 steps of CLIP guidance
+    // undo what was read); the other text methods, sketch refinement and photo projection start at 100.
+    readonly int[] stepsByTab = [0, 100, 100];
+    int Steps { get => stepsByTab[tab]; set => stepsByTab[tab] = value; }
+
+    void MethodChanged() => stepsByTab[(int)CreateTab.Text] = method == "attributes" ? 0 : 100;
     long seed;
     bool running, restFromSeed;
     double progress;
@@ -30,7 +36,7 @@ public partial class CreatePage
     {
         caps = await Create.GetCapabilitiesAsync(lifetime.Token);
         if (!caps.Text) tab = (int)CreateTab.Sketch;
-        if (!caps.Attributes) method = "optimise";                // a pack without the sliders it reads
+        if (!caps.Attributes) { method = "optimise"; MethodChanged(); }   // a pack without the sliders it reads
     }
 
     Task RandomiseRest()
@@ -61,19 +67,19 @@ public partial class CreatePage
         {
             if (photo is null) { error = "Choose a photo first."; return; }
             if (faces is { DetectionOff: null, Faces.Count: 0 }) { error = NoFace; return; }
-            frames = Create.InvertAsync(new InvertRequest(photo, steps, faces is { DetectionOff: null } ? face : null), Token());
+            frames = Create.InvertAsync(new InvertRequest(photo, Steps, faces is { DetectionOff: null } ? face : null), Token());
         }
         else if ((CreateTab)tab == CreateTab.Sketch)
         {
             if (sketch is null || sketch.IsEmpty) { error = "Draw a sketch first."; return; }
             frames = Create.SketchToFaceAsync(new SketchToFaceRequest(sketch.Export(caps!.Resolution), caps.Resolution,
-                caps.Text && caption.Trim() != "" ? caption.Trim() : null, steps, seed, restFromSeed), Token());
+                caps.Text && caption.Trim() != "" ? caption.Trim() : null, Steps, seed, restFromSeed), Token());
         }
         else
         {
             if (caption.Trim() == "") { error = "Type a caption first."; return; }
             if (seed > Inputs.MaxSeed - count + 1) seed = Inputs.MaxSeed - count + 1;
-            frames = Create.TextToFaceAsync(new TextToFaceRequest(caption.Trim(), method, count, steps, seed), Token());
+            frames = Create.TextToFaceAsync(new TextToFaceRequest(caption.Trim(), method, count, Steps, seed), Token());
         }
         (running, progress, error) = (true, 0, null);
         slots.Clear();

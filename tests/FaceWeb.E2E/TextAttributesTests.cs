@@ -3,8 +3,8 @@ using static Microsoft.Playwright.Assertions;
 
 namespace FaceWeb.E2E;
 
-/// <summary>#18: text → face by attributes on Create (the default method): each face says what was read from the caption,
-/// and the faces can be edited.</summary>
+/// <summary>#18: text → face by attributes on Create (the default method, one pass by default): each face says what was
+/// read from the caption, and the faces can be edited.</summary>
 public sealed class TextAttributesTests(BrowserFixture app) : IClassFixture<BrowserFixture>
 {
     [Fact]
@@ -16,10 +16,12 @@ public sealed class TextAttributesTests(BrowserFixture app) : IClassFixture<Brow
         await Expect(page.GetByTestId("attributes-note")).ToContainTextAsync("gender, age and smile");
         await page.GetByTestId("caption").Locator("input").FillAsync("an old man who is smiling");
         await page.GetByLabel("Faces").FillAsync("2");
-        await page.GetByLabel("Steps").FillAsync("0");
+        await Expect(page.GetByLabel("Steps")).ToHaveValueAsync("0");                      // one pass: measured best (ADR 0014)
         await page.GetByTestId("create-generate").ClickAsync();
         await Expect(page.GetByTestId("create-image")).ToHaveCountAsync(2);
         await Expect(page.GetByTestId("create-slot").First).ToContainTextAsync("read: male +2.0σ, smiling +7.0σ, age +10.0σ");
         await Expect(page.GetByTestId("create-edit")).ToHaveCountAsync(2);
+        await page.Locator(".mud-tab", new() { HasText = "Sketch → face" }).ClickAsync();
+        await Expect(page.GetByLabel("Steps")).ToHaveValueAsync("100");                    // each tab keeps its own steps
     }
 }
