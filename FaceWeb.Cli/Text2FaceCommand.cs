@@ -13,8 +13,8 @@ public sealed class Text2FaceCommand : Command<Text2FaceCommand.Settings>
     public sealed class Settings : EditSettings
     {
         [CommandOption("--text <TEXT>")] public string Text { get; init; } = "";
-        [CommandOption("--method <M>"), Description("attributes (gender, age and smile read from the caption, set with the pack's sliders), optimise (CLIP-guided optimisation from the best start), prior (the pack's text→W prior) or ssagan (the pack's SSA-GAN, one pass)"), DefaultValue("attributes")]
-        public string Method { get; init; } = "optimise";
+        [CommandOption("--method <M>"), Description("attributes (gender, age and smile read from the caption, set with the pack's sliders), optimise (CLIP-guided optimisation from the best start), prior (the pack's text→W prior) or ssagan (the pack's SSA-GAN, one pass); default: attributes where the pack has those sliders, else optimise")]
+        public string? Method { get; init; }
         [CommandOption("--seeds <SEEDS>"), DefaultValue("0-3")] public string Seeds { get; init; } = "0-3";
         [CommandOption("--steps <N>"), Description("optimise: optimisation steps (default 200); attributes, prior: refinement steps (default 0)"), DefaultValue(-1)] public int Steps { get; init; } = -1;
         [CommandOption("--starts <K>"), Description("optimise: random starts tried per seed, best kept"), DefaultValue(8)] public int Starts { get; init; } = 8;
@@ -25,9 +25,10 @@ public sealed class Text2FaceCommand : Command<Text2FaceCommand.Settings>
 
     public override int Execute(CommandContext context, Settings s, CancellationToken ct)
     {
-        var method = TextToFaceMethods.Parse(s.Method);
+        TextToFaceMethod? asked = s.Method is null ? null : TextToFaceMethods.Parse(s.Method);
         using var engine = s.OpenEngine();
         using var editor = s.OpenEditor(engine);
+        var method = asked ?? (editor.HasAttributeSliders ? TextToFaceMethod.Attributes : TextToFaceMethod.Optimise);
         var space = EditSettings.RequireSpace(editor);
         if (method == TextToFaceMethod.Prior && !editor.HasPrior) throw new ArgumentException("--method prior needs a pack with a trained prior (faceweb train prior)");
         if (method == TextToFaceMethod.SsaGan && !editor.HasSsaGan) throw new ArgumentException("--method ssagan needs a pack with an SSA-GAN (faceweb train ssagan)");

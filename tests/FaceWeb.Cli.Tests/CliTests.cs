@@ -227,6 +227,7 @@ public sealed class CliTests : IDisposable
         Assert.Equal(3, Directory.GetFiles(Path.Combine(tmp, "p"), "*.png").Length);
         var byOpt = Faceweb(["text2face", "--pack", pack, .. ClipArgs, "--text", "a smiling woman", "--steps", "3", "--seeds", "0", "--out", Path.Combine(tmp, "t")]);
         Assert.True(byOpt.Code == 0, byOpt.Err);
+        Assert.Contains("\"method\":\"optimise\"", byOpt.Out);                         // no sliders in this pack: attributes cannot be the default
 
         string sketch = Path.Combine(tmp, "sketch.png");
         using (var white = ones(3, 64, 64)) { white[.., 30..34, 10..54] = full(3, 4, 44, -1f); File.WriteAllBytes(sketch, ImageTensors.ToPng(white)); }

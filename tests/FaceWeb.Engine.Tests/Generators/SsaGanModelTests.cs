@@ -53,11 +53,12 @@ public sealed class SsaGanModelTests : IDisposable
         using var editor = PackEditor.Open(engine, Repository.DefaultPack(), new Dictionary<string, string> { [Checkpoints.ModelPack.SsaGanRole] = file });
         var all = Evaluation.Compare.TextToFace(editor, "an old man with a grey beard", 2, steps: 2, ct: TestContext.Current.CancellationToken).ToList();
         var cells = all.OfType<Evaluation.TextToFaceCell>().ToList();
-        Assert.Equal([TextToFaceMethod.Optimise, TextToFaceMethod.Prior, TextToFaceMethod.SsaGan], cells.Select(c => c.Method));
-        Assert.Equal(2, all.Count(c => c is null));                                      // each step without a frame lets others in (2 steps, 1 frame, 2 methods)
+        Assert.Equal([TextToFaceMethod.Attributes, TextToFaceMethod.Optimise, TextToFaceMethod.Prior, TextToFaceMethod.SsaGan], cells.Select(c => c.Method));
+        Assert.Equal("attributes from the caption, 2 steps", cells[0].Detail);
+        Assert.Equal(3, all.Count(c => c is null));                                      // each step without a frame lets others in (2 steps, 1 frame, 3 methods)
         Assert.All(cells, c => Assert.InRange(c.TextScore, -1, 1));
         Assert.All(cells, c => Assert.True(c.Milliseconds > 0));
-        Assert.NotNull(cells[2].Mask);
+        Assert.NotNull(cells[3].Mask);
         Assert.Null(cells[0].Mask);
         foreach (var c in cells) { c.Image.Dispose(); c.Mask?.Dispose(); }
     }
