@@ -28,6 +28,9 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         [CommandOption("--l2 <LAMBDA>"), Description("text2face: λ_L2 towards the start (default: 0.008 from the prior, 0 from the best random start)")] public double? L2 { get; init; }
         [CommandOption("--per-caption <K>"), Description("text2face: seeds per caption"), DefaultValue(3)] public int PerCaption { get; init; } = 3;
         [CommandOption("--methods <LIST>"), Description("text2face: any of attributes,optimise,prior,ssagan"), DefaultValue("attributes,optimise,prior,ssagan")] public string Methods { get; init; } = "attributes,optimise,prior,ssagan";
+        [CommandOption("--slider <NAME>"), Description("sweep: the W slider whose projection is set")] public string? Slider { get; init; }
+        [CommandOption("--targets <LIST>"), Description("sweep: targets in standard deviations of the pack's samples, e.g. -10,-5,5,10")] public string? Targets { get; init; }
+        [CommandOption("--also <LIST>"), Description("sweep: other sliders set at the same time, e.g. male=2,smiling=-5")] public string? Also { get; init; }
         [CommandOption("--found-by <JUDGE>"), Description("text2face, sketch2face: the found-as-a-face judge, ssd (calibrated by eval judge) or tiny (the first judge)"), DefaultValue("ssd")] public string FoundBy { get; init; } = "ssd";
         [CommandOption("--datasets <DIR>"), Description("inversion, ssagan, sketch2face, judge: utkface-128 and celeba10k-89x109 (held-out faces are used)")] public string? Datasets { get; init; }
         [CommandOption("--refine <STEPS>"), Description("inversion: projection steps after the start; sketch2face: refinement steps"), DefaultValue(100)] public int Refine { get; init; } = 100;
@@ -42,7 +45,8 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         [CommandOption("--grid <PNG>"), Description("before/after grid of the first seeds")] public string? Grid { get; init; }
 
         public override ValidationResult Validate() =>
-            What is not ("edits" or "inversion" or "ssagan" or "text2face" or "sketch2face" or "judge") ? ValidationResult.Error("eval edits, inversion, ssagan, text2face, sketch2face or judge")
+            What is not ("edits" or "inversion" or "ssagan" or "text2face" or "sketch2face" or "judge" or "sweep") ? ValidationResult.Error("eval edits, inversion, ssagan, text2face, sketch2face, judge or sweep")
+            : What == "sweep" && (Slider is null || Targets is null) ? ValidationResult.Error("eval sweep needs --slider and --targets")
             : FoundBy is not ("ssd" or "tiny") ? ValidationResult.Error("--found-by must be ssd or tiny")
             : Rows is not (null or "shared" or "free") ? ValidationResult.Error("--rows must be shared or free")
             : What is "inversion" or "ssagan" or "sketch2face" or "judge" && Datasets is null ? ValidationResult.Error("--datasets is required")
@@ -58,6 +62,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         if (s.What == "text2face") return TextToFace(s, ct);
         if (s.What == "sketch2face") return SketchToFace(s, ct);
         if (s.What == "judge") return Judge(s, ct);
+        if (s.What == "sweep") return Sweep(s, ct);
         using var engine = FaceEngine.FromPack(s.Pack);
         var g = engine.Generator;
         using var judges = EditJudges.Load(s.FaceApi ?? FaceApiModels.Directory());
@@ -162,6 +167,34 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
             Console.WriteLine($"grid: rows {string.Join(", ", rows.Select(r => r.Method))}; columns: {string.Join(" / ", TextToFaceCheck.Captions.Take(6).Select(c => c.Caption))} (seed 0) → {s.Grid}");
         }
         foreach (var t in gridRows) t.Dispose();
+        return 0;
+    }
+
+    /// <summary>One slider's projection set to each target (σ of the pack's samples) on --faces faces of seeds 3000…,
+    /// judged by face-api.js (<see cref="SliderSweep"/>): how ADR 0014's attribute targets were chosen.</summary>
+    static int Sweep(Settings s, CancellationToken ct)
+    {
+        static double Number(string text, string what) => double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) && double.IsFinite(v)
+            ? v : throw new ArgumentException($"{what}: '{text}' is not a number");
+        var targets = s.Targets!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(t => Number(t, "--targets")).ToList();
+        var also = (s.Also ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(a =>
+        {
+            var parts = a.Split('=', 2, StringSplitOptions.TrimEntries);
+            return parts.Length == 2 ? (parts[0], Number(parts[1], "--also")) : throw new ArgumentException($"--also: '{a}' is not NAME=TARGET");
+        }).ToList();
+        using var engine = FaceEngine.FromPack(s.Pack);
+        using var editor = PackEditor.Open(engine, s.Pack);
+        string dir = s.FaceApi ?? FaceApiModels.Directory();
+        using var judges = EditJudges.Load(dir);
+        using var found = FaceFound.Load(s.FoundBy, dir);
+        List<SliderSweepRow> rows = [];
+        CliApp.Progress($"{s.Slider} at {targets.Count} targets on {s.Faces} faces", targets.Count, tick =>
+            rows = SliderSweep.Run(editor, s.Slider!, targets, also, judges, found, s.Faces, s.Truncation, tick: tick));
+        var table = new Table().AddColumns("slider", "target", "with", "faces", "face-api age", "age buckets", "male", "happy", "face found");
+        foreach (var r in rows)
+            table.AddRow(r.Slider, $"{r.Target:+0.#;-0.#}σ", r.Also == "" ? "–" : r.Also, $"{r.Faces}", $"{r.MeanAge:F1}", r.AgeBuckets, $"{r.Male:P0}", $"{r.Happy:P0}", $"{r.Found:P0}");
+        AnsiConsole.Write(table);
+        if (s.Report is not null) File.WriteAllText(s.Report, JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true }));
         return 0;
     }
 

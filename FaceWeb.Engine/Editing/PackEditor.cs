@@ -211,12 +211,22 @@ public sealed class PackEditor : IDisposable
         var wSliders = sliders.Values.Where(d => d.Space == LatentSpace.W && d.Normal.dim() == 2).ToDictionary(d => d.Name);
         var said = CaptionAttributes.Read(space.EmbedTexts, caption, wSliders.Keys.ToHashSet());
         var start = SeedStart(seed, truncation);
-        var moves = said.Select(a =>
+        return (SetAttributes(start, [.. said.Select(a => (a.Slider, a.Target))], truncation).MoveToOuterDisposeScope(), said);
+    }
+
+    /// <summary>W+ latents [N,L,D] with each named W slider's projection set to μ + target·σ of the pack's samples at ψ
+    /// (<see cref="CaptionAttributes.Apply"/>: one least-norm move for all of them).</summary>
+    public Tensor SetAttributes(Tensor wplus, IReadOnlyList<(string Slider, double Target)> targets, double truncation)
+    {
+        CheckThread();
+        var moves = targets.Select(a =>
         {
-            var (mean, std) = SliderStats(wSliders[a.Slider], truncation);
-            return (wSliders[a.Slider].Normal, mean, std, a.Target);
+            var d = Slider(a.Slider);
+            if (d.Space != LatentSpace.W || d.Normal.dim() != 2) throw new ArgumentException($"'{a.Slider}' is not a W-space slider");
+            var (mean, std) = SliderStats(d, truncation);
+            return (d.Normal, mean, std, a.Target);
         }).ToList();
-        return (CaptionAttributes.Apply(start, moves).MoveToOuterDisposeScope(), said);
+        return CaptionAttributes.Apply(wplus, moves);
     }
 
     /// <summary>Mean and standard deviation of the projection on a W slider's normal of 2 000 of the pack's samples at ψ (cached).</summary>

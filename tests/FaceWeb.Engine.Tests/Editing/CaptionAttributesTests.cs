@@ -59,4 +59,19 @@ public sealed class CaptionAttributesTests
         Assert.Equal(0f, (start - seedStart).abs().max().item<float>());                        // nothing read: the seed's own latent
         start.Dispose();
     }
+
+    [Fact]
+    public void The_sweep_sets_a_slider_and_reports_what_face_api_sees()
+    {
+        using var engine = FaceEngine.FromPack(Repository.DefaultPack());
+        using var editor = PackEditor.Open(engine, Repository.DefaultPack());
+        using var judges = EditJudges.Load(Repository.FaceApiModels());
+        using var found = FaceFound.Load("ssd", Repository.FaceApiModels());
+        var rows = SliderSweep.Run(editor, "male", [-2, 2], [("smiling", 5)], judges, found, 3, 0.7);
+        Assert.Equal([-2.0, 2.0], rows.Select(r => r.Target));
+        Assert.All(rows, r => Assert.Equal("smiling +5σ", r.Also));
+        Assert.Equal((0.0, 1.0), (rows[0].Male, rows[1].Male));
+        Assert.All(rows, r => Assert.True(r.Found is >= 0 and <= 1 && r.Happy is >= 0 and <= 1 && r.MeanAge > 0));
+        Assert.Throws<ArgumentException>(() => SliderSweep.Run(editor, "wings", [1], [], judges, found, 1, 0.7));
+    }
 }
