@@ -427,17 +427,19 @@ public sealed class PackEditor : IDisposable
             yield break;
         }
         Tensor start;
-        using (no_grad())
-        using (var text = EmbedText(caption))
-            start = method == TextToFaceMethod.Prior ? PriorStart(text, seed, truncation)
-                : method == TextToFaceMethod.Attributes ? null! : TediGan.BestStart(Generator, space, text, starts, seed, truncation);
-        string detail = method == TextToFaceMethod.Prior ? "prior" : $"best of {starts} starts";
+        string detail;
         if (method == TextToFaceMethod.Attributes)
         {
             if (!HasAttributeSliders) throw new InvalidOperationException("This pack has no male, age or smiling slider in W for text → face by attributes (faceweb precompute boundaries).");
-            List<CaptionAttribute> said;
-            (start, said) = AttributeStart(caption, seed, truncation);
+            (start, var said) = AttributeStart(caption, seed, truncation);
             detail = said.Count == 0 ? "no gender, age or smile read from the caption" : "read: " + string.Join(", ", said.Select(a => $"{a.Slider} {F(a.Target, "+0.0;-0.0")}σ"));
+        }
+        else
+        {
+            using (no_grad())
+            using (var text = EmbedText(caption))
+                start = method == TextToFaceMethod.Prior ? PriorStart(text, seed, truncation) : TediGan.BestStart(Generator, space, text, starts, seed, truncation);
+            detail = method == TextToFaceMethod.Prior ? "prior" : $"best of {starts} starts";
         }
         bool fromPriorOrAttributes = method is TextToFaceMethod.Prior or TextToFaceMethod.Attributes;
         try
@@ -446,7 +448,7 @@ public sealed class PackEditor : IDisposable
                 yield return Render(start, detail) with { Progress = steps == 0 ? 1 : 0 };
             if (steps == 0) yield break;
             var edit = new OptimiseEdit(caption, steps, L2Lambda: l2 ?? (fromPriorOrAttributes ? 0.008 : 0), Frames: frames, Views: views,
-                SharedOffset: shared ?? (method == TextToFaceMethod.Optimise && TextToFaceSharedOffset));
+                SharedOffset: shared ?? (method is TextToFaceMethod.Optimise or TextToFaceMethod.Attributes && TextToFaceSharedOffset));
             foreach (var f in Optimise(start, edit, ct)) yield return f;
         }
         finally { start.Dispose(); }
@@ -571,7 +573,11 @@ public sealed class PackEditor : IDisposable
         sliders.Values.OrderBy(s => s.Name, StringComparer.Ordinal).FirstOrDefault(s => s.Space == LatentSpace.W && text.Contains(s.Name, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>A slider learned after start-up.</summary>
-    public void AddSlider(AttributeDirection direction) => sliders[direction.Name] = direction;
+    public void AddSlider(AttributeDirection direction)
+    {
+        sliders[direction.Name] = direction;
+        foreach (var key in sliderStats.Keys.Where(k => k.Item1 == direction.Name).ToList()) sliderStats.Remove(key);
+    }
 
     /// <summary>A boundary file that fits this generator becomes a slider; one that does not becomes a problem.</summary>
     void LoadSlider(string name, string path)
