@@ -17,7 +17,11 @@ public sealed record EditProbe(string Name, Judge Judge, int Sign, Func<Tensor, 
 /// <param name="MeanChange">mean change of the judged value (years, P(male) or P(happy)), signed as measured.</param>
 /// <param name="IdentityCosine">mean cosine of face-api descriptors, source vs edit.</param>
 /// <param name="SamePerson">fraction of edits within face-api.js's same-person distance (0.6) of their source.</param>
-public sealed record EditCheckRow(string Edit, string Judge, int Sign, int Faces, double RightWay, double MeanChange, double IdentityCosine, double SamePerson);
+/// <param name="ColourShift">how far the mean colour of the face region (the middle half of the frame, where the pack's
+/// framing puts the face) moved, in 0–255 levels: per channel the mean over faces of |after − before|, the largest
+/// channel's (issue 18: at most 4 for an edit that is not about colour).</param>
+public sealed record EditCheckRow(string Edit, string Judge, int Sign, int Faces, double RightWay, double MeanChange, double IdentityCosine, double SamePerson,
+    double ColourShift = double.NaN);
 
 public sealed class EditJudges(FaceApiAgeGenderNet ageGender, FaceApiExpressionNet expression, FaceApiIdentity identity) : IDisposable
 {
@@ -50,6 +54,7 @@ public static class EditCheck
     {
         if (faces < 1 || probes.Count == 0) throw new ArgumentException("the check needs at least one face and one edit");
         var acc = probes.Select(_ => (Right: 0, Change: 0.0, Cos: 0.0, Same: 0)).ToArray();
+        var colour = probes.Select(_ => new double[3]).ToArray();
         for (int start = 0; start < faces; start += batch)
         {
             ct.ThrowIfCancellationRequested();
@@ -58,10 +63,15 @@ public static class EditCheck
             using var _ = no_grad();
             var z = cat(Enumerable.Range(start, n).Select(s => EngineDevice.SeededNormal([1, g.Config.StyleDim], new Generator((ulong)s), g.Device)).ToArray(), 0);
             var w = g.WPlusFromZ(z, psi);                                                                 // [n,L,D]
-            var before = judges.Judge(g.Synthesize(w));
+            var sourceImages = g.Synthesize(w);
+            var before = judges.Judge(sourceImages);
+            var sourceColour = FaceColour(sourceImages);                                                 // [n,3]
             for (int p = 0; p < probes.Count; p++)
             {
-                var after = judges.Judge(probes[p].Edit(w));
+                var edited = probes[p].Edit(w);
+                var after = judges.Judge(edited);
+                var shift = (FaceColour(edited) - sourceColour).abs().sum([0]).data<float>().ToArray();   // [3], summed over faces
+                for (int c = 0; c < 3; c++) colour[p][c] += shift[c];
                 float[] b = Pick(before, probes[p].Judge), a = Pick(after, probes[p].Judge);
                 var cos = nn.functional.cosine_similarity(before.Descriptors, after.Descriptors, 1).data<float>().ToArray();
                 var dist = (before.Descriptors - after.Descriptors).norm(1).data<float>().ToArray();
@@ -76,7 +86,15 @@ public static class EditCheck
             progress?.Report(Math.Min(1.0, (start + n) / (double)faces));
         }
         return probes.Select((p, i) => new EditCheckRow(p.Name, p.Judge.ToString().ToLowerInvariant(), p.Sign, faces,
-            acc[i].Right / (double)faces, acc[i].Change / faces, acc[i].Cos / faces, acc[i].Same / (double)faces)).ToList();
+            acc[i].Right / (double)faces, acc[i].Change / faces, acc[i].Cos / faces, acc[i].Same / (double)faces, colour[i].Max() / faces)).ToList();
+    }
+
+    /// <summary>Images [N,3,H,W] in [−1,1] → the mean colour of the middle half of each frame in 0–255 levels. [N,3]</summary>
+    public static Tensor FaceColour(Tensor images)
+    {
+        long h = images.shape[2], w = images.shape[3];
+        var face = images[.., .., TensorIndex.Slice(h / 4, h - h / 4), TensorIndex.Slice(w / 4, w - w / 4)];
+        return (face.clamp(-1, 1).mean([2, 3]) + 1) * 127.5;
     }
 
     /// <summary>The pack's age, gender and smile edits as probes: W-space sliders both ways at ±<paramref name="alpha"/>, the

@@ -15,11 +15,14 @@ public sealed class EditCheckTests
         [
             new EditProbe("none", Judge.Age, 1, w => g.Synthesize(w)),
             new EditProbe("next face", Judge.Happy, 1, w => g.Synthesize(w.roll(1, 0))),
+            new EditProbe("greener", Judge.Happy, 1, w => g.Synthesize(w) + TorchSharp.torch.tensor(new[] { 0f, 8 / 127.5f, 0f }).view(1, 3, 1, 1)),
         ], judges, faces: 6, batch: 3, ct: TestContext.Current.CancellationToken);
         Assert.Equal((0.0, 6), (rows[0].RightWay, rows[0].Faces));            // nothing moved, so nothing moved the right way
         Assert.Equal(0.0, rows[0].MeanChange, 4);
         Assert.Equal((1.0, 1.0), (Math.Round(rows[0].IdentityCosine, 4), rows[0].SamePerson));
         Assert.True(rows[1].IdentityCosine < rows[0].IdentityCosine - 0.01, $"another face: cos {rows[1].IdentityCosine:F3}");
+        Assert.Equal(0.0, rows[0].ColourShift, 6);                              // the face region's colour, in 0–255 levels
+        Assert.Equal(8.0, rows[2].ColourShift, 0.3);                            // +8 levels of green (less where the face clips at white)
         Assert.Throws<ArgumentException>(() => EditCheck.Run(g, [], judges, 1, ct: TestContext.Current.CancellationToken));
     }
 }
