@@ -55,11 +55,9 @@ public sealed class TinyFaceDetector(TfjsNet net) : IDisposable
     public List<FaceBox> Detect(Tensor rgb255, int inputSize = 416, double minScore = 0.5)
     {
         if (inputSize % 32 != 0) throw new ArgumentException("the detector's input size must be a multiple of 32");
-        long h = rgb255.shape[2], w = rgb255.shape[3], side = Math.Max(h, w);
+        long side = Math.Max(rgb255.shape[2], rgb255.shape[3]);
         using var scope = NewDisposeScope();
-        var x = nn.functional.pad(rgb255, [0, side - w, 0, side - h]);
-        if (side != inputSize) x = nn.functional.interpolate(x, [inputSize, inputSize], mode: InterpolationMode.Bilinear, align_corners: false);
-        var grid = Forward(x)[0].permute(1, 2, 0).contiguous();                                              // [G,G,25]
+        var grid = Forward(TfjsNet.SquareInput(rgb255, inputSize))[0].permute(1, 2, 0).contiguous();          // [G,G,25]
         int g = (int)grid.shape[0];
         var v = grid.data<float>().ToArray();
         double cell = side / (double)g;

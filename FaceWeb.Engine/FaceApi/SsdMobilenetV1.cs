@@ -95,11 +95,9 @@ public sealed class SsdMobilenetV1(TfjsNet net) : IDisposable
     /// <paramref name="maxResults"/>).</summary>
     public List<FaceBox> Detect(Tensor rgb255, double minScore = 0.5, int maxResults = 100)
     {
-        long h = rgb255.shape[2], w = rgb255.shape[3], side = Math.Max(h, w);
+        long side = Math.Max(rgb255.shape[2], rgb255.shape[3]);
         using var scope = NewDisposeScope();
-        var x = nn.functional.pad(rgb255, [0, side - w, 0, side - h]);
-        if (side != InputSize) x = nn.functional.interpolate(x, [InputSize, InputSize], mode: InterpolationMode.Bilinear, align_corners: false);
-        var (boxes, scores) = Forward(x);
+        var (boxes, scores) = Forward(TfjsNet.SquareInput(rgb255, InputSize));
         var b = boxes[0].cpu().data<float>().ToArray();
         var s = scores[0].cpu().data<float>().ToArray();
         var kept = new List<int>();

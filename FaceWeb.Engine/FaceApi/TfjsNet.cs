@@ -60,6 +60,15 @@ public sealed class TfjsNet : IDisposable
         return th == 0 && tw == 0 ? x : nn.functional.pad(x, [tw / 2, tw - tw / 2, th / 2, th - th / 2], value: value);
     }
 
+    /// <summary>face-api.js's network input: an image [1,3,H,W] padded to a square at the bottom/right, then resized
+    /// (bilinear) to <paramref name="size"/> when it is not that size already. [1,3,size,size]</summary>
+    public static Tensor SquareInput(Tensor rgb255, int size)
+    {
+        long h = rgb255.shape[2], w = rgb255.shape[3], side = Math.Max(h, w);
+        var x = nn.functional.pad(rgb255, [0, side - w, 0, side - h]);
+        return side == size ? x : nn.functional.interpolate(x, [size, size], mode: InterpolationMode.Bilinear, align_corners: false);
+    }
+
     public Tensor Conv(Tensor x, string p, int k, int stride) =>
         nn.functional.conv2d(PadSame(x, k, stride), this[p + "/filters"], this[p + "/bias"], strides: [stride, stride]);
 
