@@ -35,22 +35,44 @@ public static class CaptionAttributes
     /// <summary>How much more the best age prompt must match than the second for the age to count as said.</summary>
     const double AgeMargin = 0.02;
 
-    /// <summary>The attributes <paramref name="caption"/> names among <paramref name="sliders"/> (W-space sliders only).</summary>
+    /// <summary>Every prompt a caption is compared with, in one list: "a photo of a face" (the reference), each binary
+    /// attribute's prompts for and against, the age buckets' prompts. Embed them once (<see cref="Read(Tensor, Tensor, IReadOnlySet{string})"/>).</summary>
+    public static IReadOnlyList<string> Prompts { get; } =
+        [Reference, .. Binary.SelectMany(b => b.For.Concat(b.Against)), .. Ages.Select(a => a.Prompt)];
+
+    const string Reference = "a photo of a face";
+
+    /// <summary>The attributes <paramref name="caption"/> names among <paramref name="sliders"/> (W-space sliders only),
+    /// embedding the caption and <see cref="Prompts"/> in one call.</summary>
     public static List<CaptionAttribute> Read(Func<IReadOnlyList<string>, Tensor> embed, string caption, IReadOnlySet<string> sliders)
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
+        var e = embed([caption.Trim(), .. Prompts]);                                              // [1+P,E]
+        return Read(e[0], e[1..], sliders);
+    }
+
+    /// <summary>The same from embeddings: the caption's [E] and <see cref="Prompts"/>' [P,E], in that order.</summary>
+    public static List<CaptionAttribute> Read(Tensor caption, Tensor prompts, IReadOnlySet<string> sliders)
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
         var said = new List<CaptionAttribute>();
-        var e = embed([caption.Trim(), "a photo of a face"]);                                      // [2,E]
-        foreach (var (slider, pro, con, margin, target) in Binary.Where(b => sliders.Contains(b.Slider)))
+        var c = prompts.matmul(caption).to(float64).data<double>().ToArray();                    // caption · prompt, [P]
+        var f = prompts.matmul(prompts[0]).to(float64).data<double>().ToArray();                 // reference · prompt
+        int next = 1;
+        double Mean(double[] v, int from, int count) => v.Skip(from).Take(count).Average();
+        foreach (var (slider, pro, con, margin, target) in Binary)
         {
-            var s = e.matmul(embed(pro).mean([0])) - e.matmul(embed(con).mean([0]));                  // [2]
-            double score = s[0].item<float>() - s[1].item<float>();
+            int p = next, q = next + pro.Length;
+            next = q + con.Length;
+            if (!sliders.Contains(slider)) continue;
+            double score = Mean(c, p, pro.Length) - Mean(c, q, con.Length) - (Mean(f, p, pro.Length) - Mean(f, q, con.Length));
             if (Math.Abs(score) > margin) said.Add(new(slider, Math.Sign(score) * target, Math.Abs(score)));
         }
         if (sliders.Contains("age"))
         {
-            var sims = e[0].matmul(embed([.. Ages.Select(a => a.Prompt)]).t()).data<float>().ToArray();
+            var sims = c[next..];
             var order = Enumerable.Range(0, sims.Length).OrderByDescending(i => sims[i]).ToArray();
             double margin = sims[order[0]] - sims[order[1]];
             if (margin > AgeMargin) said.Add(new("age", Ages[order[0]].Target, margin));

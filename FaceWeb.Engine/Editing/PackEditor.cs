@@ -31,6 +31,7 @@ public sealed class PackEditor : IDisposable
     readonly ConcurrentDictionary<string, AttributeDirection> sliders = new(StringComparer.Ordinal);
     readonly Dictionary<(string, string), Tensor> dtCache = [];
     readonly Dictionary<(string, double), (double Mean, double Std)> sliderStats = [];
+    Tensor? captionPrompts;                                                                   // CaptionAttributes.Prompts, embedded once
     readonly string? priorFile;
     TextToWPrior? prior;
     string? ssaganFile;
@@ -59,7 +60,10 @@ public sealed class PackEditor : IDisposable
     public bool HasGlobalDirections => Space is not null && Stats is not null && Fs3 is not null;
     public bool HasPrior => Space is not null && priorFile is not null;
     /// <summary>Text → face by attributes can run: a text space and at least one of the W sliders it reads (male, age, smiling).</summary>
-    public bool HasAttributeSliders => Space is not null && CaptionAttributes.Sliders.Any(n => sliders.TryGetValue(n, out var d) && d.Space == LatentSpace.W && d.Normal.dim() == 2);
+    public bool HasAttributeSliders => Space is not null && CaptionAttributes.Sliders.Any(n => sliders.TryGetValue(n, out var d) && IsWNormal(d));
+
+    /// <summary>A slider text → face by attributes can set: one normal [1,D] in W.</summary>
+    static bool IsWNormal(AttributeDirection d) => d.Space == LatentSpace.W && d.Normal.dim() == 2;
     /// <summary>The pack has an SSA-GAN (role <c>ssagan</c>) and the text–image space it was trained with (MiniLM's width).</summary>
     public bool HasSsaGan => Space is FaceClipSpace && ssaganFile is not null;
     public IReadOnlyList<string> MapperNames => mapperFiles.Keys.Order(StringComparer.Ordinal).ToList();
@@ -208,8 +212,8 @@ public sealed class PackEditor : IDisposable
         var space = Space ?? throw new InvalidOperationException(SpaceMissing);
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        var wSliders = sliders.Values.Where(d => d.Space == LatentSpace.W && d.Normal.dim() == 2).ToDictionary(d => d.Name);
-        var said = CaptionAttributes.Read(space.EmbedTexts, caption, wSliders.Keys.ToHashSet());
+        captionPrompts ??= space.EmbedTexts(CaptionAttributes.Prompts).DetachFromDisposeScope();
+        var said = CaptionAttributes.Read(EmbedText(caption), captionPrompts, sliders.Values.Where(IsWNormal).Select(d => d.Name).ToHashSet());
         var start = SeedStart(seed, truncation);
         return (SetAttributes(start, [.. said.Select(a => (a.Slider, a.Target))], truncation).MoveToOuterDisposeScope(), said);
     }
@@ -222,7 +226,7 @@ public sealed class PackEditor : IDisposable
         var moves = targets.Select(a =>
         {
             var d = Slider(a.Slider);
-            if (d.Space != LatentSpace.W || d.Normal.dim() != 2) throw new ArgumentException($"'{a.Slider}' is not a W-space slider");
+            if (!IsWNormal(d)) throw new ArgumentException($"'{a.Slider}' is not a W-space slider");
             var (mean, std) = SliderStats(d, truncation);
             return (d.Normal, mean, std, a.Target);
         }).ToList();
@@ -650,6 +654,7 @@ public sealed class PackEditor : IDisposable
     {
         foreach (var m in mappers.Values) m.Dispose();
         foreach (var t in dtCache.Values) t.Dispose();
+        captionPrompts?.Dispose();
         principal?.Dispose(); prior?.Dispose(); ssagan?.Dispose();
         if (!ownsParts) return;
         foreach (var d in sliders.Values) d.Normal.Dispose();
