@@ -16,14 +16,14 @@ public static class SliderSweep
         EditJudges judges, IFaceFound found, int faces, double truncation, long firstSeed = 3000, Action? tick = null)
     {
         using var _ = no_grad();
+        using var outer = NewDisposeScope();
+        var starts = cat(Enumerable.Range(0, faces).Select(i => editor.SeedStart(firstSeed + i, truncation)).ToList(), 0);   // [N,L,D]
         var rows = new List<SliderSweepRow>();
         string alsoText = string.Join(", ", also.Select(a => $"{a.Slider} {a.Target:+0.#;-0.#}σ"));
         foreach (double t in targets)
         {
             using var scope = NewDisposeScope();
-            var starts = cat(Enumerable.Range(0, faces).Select(i => editor.SeedStart(firstSeed + i, truncation)).ToList(), 0);
-            var moved = editor.SetAttributes(starts, [(slider, t), .. also], truncation);
-            var images = cat(Enumerable.Range(0, faces).Select(i => editor.Generator.Synthesize(moved[i..(i + 1)])).ToList(), 0);
+            var images = editor.Generator.Synthesize(editor.SetAttributes(starts, [(slider, t), .. also], truncation));
             var (age, male, happy, descriptors) = judges.Judge(images);
             descriptors.Dispose();
             string buckets = string.Join(" / ", age.GroupBy(TextToFaceCheck.AgeBucket).OrderBy(g => Array.IndexOf(["child", "young", "middle", "old"], g.Key)).Select(g => $"{g.Key} {g.Count()}"));
