@@ -92,7 +92,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         string dir = s.FaceApi ?? FaceApiModels.Directory();
         using var identity = Engine.FaceApi.FaceApiIdentity.Load(dir);
         using var found = FaceFound.Load(s.FoundBy, dir);
-        var held = DefaultPackCommands.ReadFaces(s.Datasets!, ct).Where(f => FaceCaptions.IsHeldOut(f.Labels.Image)).OrderBy(f => f.Labels.Image, StringComparer.Ordinal).Take(s.Faces).ToList();
+        var held = HeldOutFaces(s, ct);
         using var reals = FaceDataset.Batch(held);
         int methods = editor.SketchEncoder is null ? 1 : 3;
         List<SketchToFaceRow> rows = [];
@@ -198,6 +198,10 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         return 0;
     }
 
+    /// <summary>The first --faces held-out faces of --datasets, by name (faces no model of the pack was trained on).</summary>
+    static List<FaceSample> HeldOutFaces(Settings s, CancellationToken ct) =>
+        DefaultPackCommands.ReadFaces(s.Datasets!, ct).Where(f => FaceCaptions.IsHeldOut(f.Labels.Image)).OrderBy(f => f.Labels.Image, StringComparer.Ordinal).Take(s.Faces).ToList();
+
     /// <summary>Calibrates the found-as-a-face judges (<see cref="FaceFoundCalibration"/>): each on --faces of the pack's
     /// random samples, held-out real faces and images that are not faces; the bar a method's outputs must reach is the
     /// samples' rate minus 5 points (issue 18).</summary>
@@ -209,7 +213,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         using var ssd = FaceFound.Load("ssd", dir);
         using var tiny = FaceFound.Load("tiny", dir);
         IFaceFound[] judges = [ssd, tiny];
-        var held = DefaultPackCommands.ReadFaces(s.Datasets!, ct).Where(f => FaceCaptions.IsHeldOut(f.Labels.Image)).OrderBy(f => f.Labels.Image, StringComparer.Ordinal).Take(s.Faces).ToList();
+        var held = HeldOutFaces(s, ct);
         using var reals = FaceDataset.Batch(held);
         List<FaceFoundRow> rows = [];
         CliApp.Progress($"judging {s.Faces} images of each set", s.Faces + 5, tick => rows = FaceFoundCalibration.Run(editor, reals, judges, s.Faces, s.Truncation, tick));
@@ -295,7 +299,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         var pack = ModelPack.Load(s.Pack);
         using var encoder = pack.Manifest.Files.Any(f => f.Role == ModelPack.EncoderRole) ? Engine.Inversion.PackEncoder.Load(pack.PathOf(ModelPack.EncoderRole)) : null;
         using var identity = Engine.FaceApi.FaceApiIdentity.Load(s.FaceApi ?? FaceApiModels.Directory());
-        var held = DefaultPackCommands.ReadFaces(s.Datasets!, ct).Where(f => FaceCaptions.IsHeldOut(f.Labels.Image)).OrderBy(f => f.Labels.Image, StringComparer.Ordinal).Take(s.Faces).ToList();
+        var held = HeldOutFaces(s, ct);
         var methods = new List<(string Name, Func<Tensor, Tensor> Start, int Steps)>();
         if (encoder is not null)
         {
