@@ -38,6 +38,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         [CommandOption("--faces <N>"), DefaultValue(200)] public int Faces { get; init; } = 200;
         [CommandOption("--alpha <A>"), Description("slider distance along each unit normal"), DefaultValue(3.0)] public double Alpha { get; init; } = 3;
         [CommandOption("--global-alpha <A>"), DefaultValue(4.0)] public double GlobalAlpha { get; init; } = 4;
+        [CommandOption("--mapper-strength <S>"), Description("edits: the mappers' strength (the Edit page's default is 1)"), DefaultValue(1.0)] public double MapperStrength { get; init; } = 1;
         [CommandOption("--beta <B>"), DefaultValue(0.08)] public double Beta { get; init; } = 0.08;
         [CommandOption("--truncation <T>"), DefaultValue(0.7)] public double Truncation { get; init; } = 0.7;
         [CommandOption("--faceapi <DIR>"), Description("face-api.js model folder (default: the restored npm package)")] public string? FaceApi { get; init; }
@@ -67,16 +68,16 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         var g = engine.Generator;
         using var judges = EditJudges.Load(s.FaceApi ?? FaceApiModels.Directory());
         using var editor = PackEditor.Open(engine, s.Pack);
-        var probes = EditCheck.PackProbes(editor, s.Alpha, s.GlobalAlpha, s.Beta);
+        var probes = EditCheck.PackProbes(editor, s.Alpha, s.GlobalAlpha, s.Beta, s.MapperStrength);
         if (probes.Count == 0) throw new ArgumentException($"{s.Pack}: no age, male or smiling slider, mapper or global directions to check");
         List<EditCheckRow> rows = [];
         CliApp.Fraction($"judging {probes.Count} edits on {s.Faces} faces with face-api.js", progress =>
         {
             rows = EditCheck.Run(g, probes, judges, s.Faces, s.Truncation, progress: progress, ct: ct);
         });
-        var table = new Table().AddColumns("edit", "judge", "intended", "moved the right way", "mean change", "identity cos", "same person (d < 0.6)", "face colour shift (levels)");
+        var table = new Table().AddColumns("edit", "judge", "intended", "moved the right way", "mean change", "identity cos", "same person (d < 0.6)", "face colour shift (levels)", "right way, faces with room");
         foreach (var r in rows)
-            table.AddRow(r.Edit, r.Judge, r.Sign > 0 ? "up" : "down", $"{r.RightWay:P0}", $"{r.MeanChange:+0.000;-0.000}", $"{r.IdentityCosine:F3}", $"{r.SamePerson:P0}", $"{r.ColourShift:F1}");
+            table.AddRow(r.Edit, r.Judge, r.Sign > 0 ? "up" : "down", $"{r.RightWay:P0}", $"{r.MeanChange:+0.000;-0.000}", $"{r.IdentityCosine:F3}", $"{r.SamePerson:P0}", $"{r.ColourShift:F1}", double.IsNaN(r.RightWayWithRoom) ? "–" : $"{r.RightWayWithRoom:P0}");
         AnsiConsole.Write(table);
         if (s.Report is not null) File.WriteAllText(s.Report, JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true }));
         if (s.Grid is not null) WriteGrid(s.Grid, g, probes);

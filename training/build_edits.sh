@@ -16,8 +16,8 @@ $fw train attributes --datasets "$DATASETS" --pack $PACK --steps 3000 --batch 51
 $fw precompute stylespace --pack $PACK --samples 100000
 $fw precompute fs3 --pack $PACK --images "${FS3_IMAGES:-32}"
 $fw precompute boundaries --pack $PACK --samples 10000 --ratio 0.02 --report .data/boundaries.json
-for text in "blond hair" "smiling" "old person"; do
-  $fw train mapper --pack $PACK --text "$text" --steps "${MAPPER_STEPS:-150}" --batch 8 --identity faceapi --id-lambda 0.5
+for text in "blond hair" "a smiling face" "old person"; do
+  $fw train mapper --pack $PACK --text "$text" --steps "${MAPPER_STEPS:-150}" --batch 8 --identity faceapi --id-lambda 0.5 --colour-lambda 20
 done
 $fw train prior --pack $PACK --steps "${PRIOR_STEPS:-300}" --batch 8
 $fw train encoder --pack $PACK --steps "${ENCODER_STEPS:-1200}" --batch 16 --lr 1e-3

@@ -1,5 +1,7 @@
 // Training a StyleCLIP latent mapper for one text — Patashnik et al. 2021 §5 (mapper/training/coach.py):
-// w′ = w + 0.1·M(w); loss = λ_CLIP·D_CLIP(G(w′), t) + λ_L2·‖w′ − w‖² (mean, as the reference) + λ_ID·ID loss(G(w′), G(w)).
+// w′ = w + 0.1·M(w); loss = λ_CLIP·D_CLIP(G(w′), t) + λ_L2·‖w′ − w‖² (mean, as the reference) + λ_ID·ID loss(G(w′), G(w)),
+// plus FaceWeb's λ_colour·‖c(G(w′)) − c(G(w))‖² on the face region's mean colour c (in [−1,1] units; issue 18, ADR 0015).
+using FaceWeb.Engine.Generators;
 using FaceWeb.Engine.Checkpoints;
 using FaceWeb.Engine.Generators.StyleGan2;
 using FaceWeb.Engine.Identity;
@@ -11,8 +13,10 @@ namespace FaceWeb.Engine.Editing;
 /// <param name="LearningRate">0.5, StyleCLIP's default: the mapper's EqualLinear layers have lr_mul 0.01.</param>
 /// <param name="L2Lambda">λ_L2 = 0.8 as in the paper.</param>
 /// <param name="IdLambda">λ_ID: 0.1 in the paper; needs an identity model, so 0 unless one is given.</param>
+/// <param name="ColourLambda">λ_colour: keeps the face region's mean colour. Not in the paper, so 0 (off) by default; the
+/// default pack's mappers use 20 (issue 18, ADR 0015).</param>
 public sealed record MapperTrainingOptions(int Steps = 500, int Batch = 4, double LearningRate = 0.5, double L2Lambda = 0.8,
-    double Truncation = 0.7, long Seed = 0, double IdLambda = 0)
+    double Truncation = 0.7, long Seed = 0, double IdLambda = 0, double ColourLambda = 0)
 {
     public void Validate()
     {
@@ -20,6 +24,7 @@ public sealed record MapperTrainingOptions(int Steps = 500, int Batch = 4, doubl
         if (!double.IsFinite(LearningRate) || LearningRate <= 0 || !double.IsFinite(L2Lambda) || L2Lambda < 0)
             throw new ArgumentException("the learning rate must be positive and λ_L2 ≥ 0");
         if (!double.IsFinite(IdLambda) || IdLambda < 0) throw new ArgumentException("λ_ID must be a number ≥ 0");
+        if (!double.IsFinite(ColourLambda) || ColourLambda < 0) throw new ArgumentException("λ_colour must be a number ≥ 0");
     }
 }
 
@@ -61,11 +66,18 @@ public static class MapperTrainer
                     var clip = space.ClipLoss(image, text).mean();
                     var l2 = (edited - w).square().mean();
                     var loss = clip + o.L2Lambda * l2;
-                    if (o.IdLambda > 0)
+                    if (o.IdLambda > 0 || o.ColourLambda > 0)
                     {
-                        Tensor source;
-                        using (no_grad()) source = identity!.Embed(g.Synthesize(w));
-                        loss = loss + o.IdLambda * identity.IdLoss(image, source).mean();
+                        Tensor before;
+                        using (no_grad()) before = g.Synthesize(w);                          // [B,3,H,W]
+                        if (o.IdLambda > 0)
+                        {
+                            Tensor source;
+                            using (no_grad()) source = identity!.Embed(before);
+                            loss = loss + o.IdLambda * identity.IdLoss(image, source).mean();
+                        }
+                        if (o.ColourLambda > 0)
+                            loss = loss + o.ColourLambda * ((ImageTensors.FaceColour(image) - ImageTensors.FaceColour(before)) / 127.5).square().sum(1).mean();
                     }
                     adam.zero_grad();
                     loss.backward();

@@ -2,6 +2,7 @@
 // and recognition nets) say whether an edit moved age, gender or smile the intended way, and whether the person stayed.
 using FaceWeb.Engine.FaceApi;
 using FaceWeb.Engine.Editing;
+using FaceWeb.Engine.Generators;
 using FaceWeb.Engine.Generators.StyleGan2;
 using static TorchSharp.torch;
 
@@ -20,8 +21,10 @@ public sealed record EditProbe(string Name, Judge Judge, int Sign, Func<Tensor, 
 /// <param name="ColourShift">how far the mean colour of the face region (the middle half of the frame, where the pack's
 /// framing puts the face) moved, in 0–255 levels: per channel the mean over faces of |after − before|, the largest
 /// channel's (issue 18: at most 4 for an edit that is not about colour).</param>
+/// <param name="RightWayWithRoom">the same fraction among faces that had room to move: for P(male) and P(happy) a source
+/// below 0.9 (up) or above 0.1 (down); every face for age. NaN when no face had room.</param>
 public sealed record EditCheckRow(string Edit, string Judge, int Sign, int Faces, double RightWay, double MeanChange, double IdentityCosine, double SamePerson,
-    double ColourShift = double.NaN);
+    double ColourShift = double.NaN, double RightWayWithRoom = double.NaN);
 
 public sealed class EditJudges(FaceApiAgeGenderNet ageGender, FaceApiExpressionNet expression, FaceApiIdentity identity) : IDisposable
 {
@@ -53,7 +56,7 @@ public static class EditCheck
         int batch = 16, IProgress<double>? progress = null, CancellationToken ct = default)
     {
         if (faces < 1 || probes.Count == 0) throw new ArgumentException("the check needs at least one face and one edit");
-        var acc = probes.Select(_ => (Right: 0, Change: 0.0, Cos: 0.0, Same: 0)).ToArray();
+        var acc = probes.Select(_ => (Right: 0, Change: 0.0, Cos: 0.0, Same: 0, Room: 0, RightInRoom: 0)).ToArray();
         var colour = probes.Select(_ => new double[3]).ToArray();
         for (int start = 0; start < faces; start += batch)
         {
@@ -65,19 +68,21 @@ public static class EditCheck
             var w = g.WPlusFromZ(z, psi);                                                                 // [n,L,D]
             var sourceImages = g.Synthesize(w);
             var before = judges.Judge(sourceImages);
-            var sourceColour = FaceColour(sourceImages);                                                 // [n,3]
+            var sourceColour = ImageTensors.FaceColour(sourceImages);                                                 // [n,3]
             for (int p = 0; p < probes.Count; p++)
             {
                 var edited = probes[p].Edit(w);
                 var after = judges.Judge(edited);
-                var shift = (FaceColour(edited) - sourceColour).abs().sum([0]).data<float>().ToArray();   // [3], summed over faces
+                var shift = (ImageTensors.FaceColour(edited) - sourceColour).abs().sum([0]).data<float>().ToArray();   // [3], summed over faces
                 for (int c = 0; c < 3; c++) colour[p][c] += shift[c];
                 float[] b = Pick(before, probes[p].Judge), a = Pick(after, probes[p].Judge);
                 var cos = nn.functional.cosine_similarity(before.Descriptors, after.Descriptors, 1).data<float>().ToArray();
                 var dist = (before.Descriptors - after.Descriptors).norm(1).data<float>().ToArray();
                 for (int i = 0; i < n; i++)
                 {
-                    acc[p].Right += probes[p].Sign * (a[i] - b[i]) > 0 ? 1 : 0;
+                    bool right = probes[p].Sign * (a[i] - b[i]) > 0;
+                    acc[p].Right += right ? 1 : 0;
+                    if (HasRoom(probes[p].Judge, probes[p].Sign, b[i])) { acc[p].Room++; acc[p].RightInRoom += right ? 1 : 0; }
                     acc[p].Change += a[i] - b[i];
                     acc[p].Cos += cos[i];
                     acc[p].Same += dist[i] < FaceApiIdentity.SamePersonDistance ? 1 : 0;
@@ -86,21 +91,18 @@ public static class EditCheck
             progress?.Report(Math.Min(1.0, (start + n) / (double)faces));
         }
         return probes.Select((p, i) => new EditCheckRow(p.Name, p.Judge.ToString().ToLowerInvariant(), p.Sign, faces,
-            acc[i].Right / (double)faces, acc[i].Change / faces, acc[i].Cos / faces, acc[i].Same / (double)faces, colour[i].Max() / faces)).ToList();
+            acc[i].Right / (double)faces, acc[i].Change / faces, acc[i].Cos / faces, acc[i].Same / (double)faces, colour[i].Max() / faces,
+            acc[i].Room == 0 ? double.NaN : acc[i].RightInRoom / (double)acc[i].Room)).ToList();
     }
 
-    /// <summary>Images [N,3,H,W] in [−1,1] → the mean colour of the middle half of each frame in 0–255 levels. [N,3]</summary>
-    public static Tensor FaceColour(Tensor images)
-    {
-        long h = images.shape[2], w = images.shape[3];
-        var face = images[.., .., TensorIndex.Slice(h / 4, h - h / 4), TensorIndex.Slice(w / 4, w - w / 4)];
-        return (face.clamp(-1, 1).mean([2, 3]) + 1) * 127.5;
-    }
+    /// <summary>A probability judge within 0.1 of the end it should move to leaves no room to measure a move (P(happy) of a
+    /// broad smile is already 0.99); age has room everywhere.</summary>
+    public static bool HasRoom(Judge judge, int sign, float source) => judge == Judge.Age || (sign > 0 ? source < 0.9f : source > 0.1f);
 
     /// <summary>The pack's age, gender and smile edits as probes: W-space sliders both ways at ±<paramref name="alpha"/>, the
     /// mappers and global directions of the matching prompts, GANSpace's first direction both ways, and a control (one
     /// fixed random unit direction in W at the slider distance, which a judge should call a coin toss).</summary>
-    public static List<EditProbe> PackProbes(PackEditor editor, double alpha = 3, double globalAlpha = 4, double beta = 0.08)
+    public static List<EditProbe> PackProbes(PackEditor editor, double alpha = 3, double globalAlpha = 4, double beta = 0.08, double mapperStrength = 1)
     {
         var probes = new List<EditProbe>();
         Func<Tensor, Tensor> Edit(EditRequest request) => w => { var r = editor.Apply(w, request); r.Latent?.Dispose(); return r.Image; };
@@ -110,8 +112,8 @@ public static class EditCheck
             foreach (int sign in new[] { 1, -1 })
                 probes.Add(new EditProbe($"slider {slider} {sign * alpha:+0.#;-0.#}", judge, sign, Edit(new SliderEdit([(slider, sign * alpha)]))));
         }
-        foreach (var (text, judge) in new[] { ("old person", Judge.Age), ("smiling", Judge.Happy), ("man", Judge.Male) })
-            if (editor.MapperFor(text) is { } mapper) probes.Add(new EditProbe($"mapper \"{text}\"", judge, 1, Edit(new MapperEdit(mapper))));
+        foreach (var (text, judge) in new[] { ("old person", Judge.Age), ("a smiling face", Judge.Happy), ("smiling", Judge.Happy), ("man", Judge.Male) })
+            if (editor.MapperFor(text) is { } mapper) probes.Add(new EditProbe($"mapper \"{text}\"", judge, 1, Edit(new MapperEdit(mapper, mapperStrength))));
         if (editor.HasGlobalDirections)
             foreach (var (target, judge, sign) in new[] { ("a smiling face", Judge.Happy, 1), ("the face of an old person", Judge.Age, 1),
                          ("the face of a man", Judge.Male, 1), ("the face of a woman", Judge.Male, -1) })

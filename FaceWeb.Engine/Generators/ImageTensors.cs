@@ -19,6 +19,15 @@ public static class ImageTensors
 
     public static byte[] ToPng(Tensor image) => ToRgbImage(image).Png();
 
+    /// <summary>Images [N,3,H,W] in [−1,1] → the mean colour of the face region in 0–255 levels [N,3]: the middle half of
+    /// each frame, where the packs' framing puts the face (issue 18's colour measure; the mappers' colour term).</summary>
+    public static Tensor FaceColour(Tensor images)
+    {
+        long h = images.shape[2], w = images.shape[3];
+        var face = images[.., .., TensorIndex.Slice(h / 4, h - h / 4), TensorIndex.Slice(w / 4, w - w / 4)];
+        return (face.clamp(-1, 1).mean([2, 3]) + 1) * 127.5;
+    }
+
     /// <summary>[3,H,W] or [1,3,H,W] → its 8-bit pixels, to be PNG-encoded later (e.g. off the engine thread).</summary>
     public static RgbImage ToRgbImage(Tensor image)
     {

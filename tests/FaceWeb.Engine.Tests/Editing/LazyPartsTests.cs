@@ -16,11 +16,11 @@ public sealed class LazyPartsTests
         using var w = engine.SeedWPlus(4, 0.7);
         using var text = editor.EmbedText("a smiling woman");
         Tensor First(Func<Tensor> make) { using var scope = NewDisposeScope(); return make().MoveToOuterDisposeScope(); }
-        using var mapped = First(() => editor.Mapper("smiling").Edit(w, 1));
+        using var mapped = First(() => editor.Mapper("a smiling face").Edit(w, 1));
         using var prior = First(() => editor.PriorStart(text, 4));
         using var ssagan = First(() => editor.SsaGanFace("a smiling woman", 4).Image);
         // The scopes are closed; the same parts again give the same results.
-        using var mapped2 = editor.Mapper("smiling").Edit(w, 1);
+        using var mapped2 = editor.Mapper("a smiling face").Edit(w, 1);
         using var prior2 = editor.PriorStart(text, 4);
         using var ssagan2 = editor.SsaGanFace("a smiling woman", 4).Image;
         Assert.Equal(0, (mapped2 - mapped).abs().max().item<float>());

@@ -1,4 +1,5 @@
 using FaceWeb.Engine.Editing;
+using FaceWeb.Engine.Generators;
 using FaceWeb.Engine.Generators.StyleGan2;
 using FaceWeb.Engine.TextImage;
 using static TorchSharp.torch;
@@ -32,6 +33,29 @@ public sealed class MapperTrainingTests
             Assert.Equal(after, MapperTrainer.Evaluate(back, g, space, text), 5);
         }
         finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void The_colour_term_keeps_the_face_region_s_mean_colour()
+    {
+        using var engine = FaceEngine.FromPack(Repository.DefaultPack());
+        using var editor = PackEditor.Open(engine, Repository.DefaultPack());
+        var g = engine.Generator;
+        using var text = editor.EmbedText("old person");
+        using var w = g.WPlusFromZ(EngineDevice.SeededNormal([8, g.Config.StyleDim], new Generator(12345), g.Device), 0.7);   // not the training draws
+        using var source = ImageTensors.FaceColour(g.Synthesize(w));
+        double Shift(double colourLambda)
+        {
+            manual_seed(0);
+            using var mapper = new StyleClipMapper(g.Config.StyleDim, fine: g.Config.NLatent > 8);
+            MapperTrainer.Train(mapper, g, editor.Space!, text, new MapperTrainingOptions(Steps: 30, Batch: 4, Seed: 1, ColourLambda: colourLambda));
+            using var _ = no_grad();
+            using var moved = ImageTensors.FaceColour(g.Synthesize(mapper.Edit(w)));
+            return (moved - source).abs().mean([0]).max().item<float>();                // levels, the largest channel's
+        }
+        double free = Shift(0), kept = Shift(20);
+        Assert.True(kept < free / 2, $"colour shift {free:F2} levels without the term, {kept:F2} with it");
+        Assert.Throws<ArgumentException>(() => new MapperTrainingOptions(ColourLambda: -1).Validate());
     }
 
     sealed class Progress(Action<(double, double)> report) : IProgress<(double, double)>

@@ -23,6 +23,16 @@ public sealed class EditCheckTests
         Assert.True(rows[1].IdentityCosine < rows[0].IdentityCosine - 0.01, $"another face: cos {rows[1].IdentityCosine:F3}");
         Assert.Equal(0.0, rows[0].ColourShift, 6);                              // the face region's colour, in 0–255 levels
         Assert.Equal(8.0, rows[2].ColourShift, 0.3);                            // +8 levels of green (less where the face clips at white)
+        Assert.Equal(0.0, rows[0].RightWayWithRoom);                            // age has room everywhere: the same 0 of 6
         Assert.Throws<ArgumentException>(() => EditCheck.Run(g, [], judges, 1, ct: TestContext.Current.CancellationToken));
     }
+
+    [Theory]
+    [InlineData(Judge.Happy, 1, 0.5f, true)]
+    [InlineData(Judge.Happy, 1, 0.95f, false)]                                  // already smiling: nowhere to go up
+    [InlineData(Judge.Happy, -1, 0.95f, true)]
+    [InlineData(Judge.Male, -1, 0.05f, false)]
+    [InlineData(Judge.Age, 1, 80f, true)]
+    public void A_probability_within_a_tenth_of_its_goal_leaves_no_room(Judge judge, int sign, float source, bool room) =>
+        Assert.Equal(room, EditCheck.HasRoom(judge, sign, source));
 }
