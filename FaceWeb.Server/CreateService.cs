@@ -196,7 +196,7 @@ public sealed class CreateService(EngineSession engineSession, SessionLatentStor
             r = r with { Target = Inputs.Text(r.Target, "target prompt"), Neutral = Inputs.Text(r.Neutral, "neutral prompt") };
             if (r.Steps is < 1 or > 1000) throw new ArgumentException("Steps must be between 1 and 1000.");
             Inputs.Seed(r.Seed);
-            Inputs.Number(r.Alpha, -Inputs.MaxAlpha, Inputs.MaxAlpha, "α");
+            if (r.Alpha is { } alpha) Inputs.Number(alpha, -Inputs.MaxAlpha, Inputs.MaxAlpha, "α");
             Inputs.Number(r.Strength, -Inputs.MaxStrength, Inputs.MaxStrength, "Strength");
         }
         catch (ArgumentException e) when (engineSession.Refused("compare", e)) { throw; }
@@ -216,17 +216,30 @@ public sealed class CreateService(EngineSession engineSession, SessionLatentStor
         {
             using var start = a.Editor.SeedStart(r.Seed, psi);
             var (from, _) = session.Provenance(r.Seed, null);
-            foreach (var c in Compare.Steps(a.Editor, start, r.Neutral, r.Target.Trim(), new CompareRunOptions(GlobalAlpha: r.Alpha, OptimisationSteps: r.Steps,
-                SliderAlpha: r.Alpha, MapperStrength: r.Strength, PrincipalAlpha: r.Alpha, Only: only), token))
+            var defaults = new CompareRunOptions();
+            var options = new CompareRunOptions(GlobalAlpha: r.Alpha ?? defaults.GlobalAlpha, OptimisationSteps: r.Steps, SliderAlpha: r.Alpha ?? defaults.SliderAlpha,
+                MapperStrength: r.Strength, PrincipalAlpha: r.Alpha ?? defaults.PrincipalAlpha, Only: only);
+            foreach (var c in Compare.Steps(a.Editor, start, r.Neutral, r.Target.Trim(), options, token))
             {
                 if (c is null) { yield return null; continue; }       // one optimisation step: let other clients in
                 using var result = c.AsResult();
                 yield return new CompareResult(c.Method.Title(), c.Detail, ImageTensors.ToPng(c.Image), c.TextScore, c.Identity, c.PixelDistance, c.Milliseconds,
-                    c.Method.Verb(), c.Method.Knob(), NodeDrafts.Of("compare", c.Request, result, start, from, null));
+                    c.Method.Verb(), c.Method.Knob(), NodeDrafts.Of("compare", c.Request, result, start, from, null), KnobValue: KnobValue(c.Request));
             }
         }
         await foreach (var c in Stream("compare", Cells, ct)) yield return c;
     }
+
+    /// <summary>The number a compare cell's knob (α, strength or steps) was at.</summary>
+    static double? KnobValue(EditRequest? request) => request switch
+    {
+        GlobalDirectionEdit g => g.Alpha,
+        SliderEdit { Moves: [var move] } => move.Alpha,
+        PrincipalEdit p => p.Alpha,
+        MapperEdit m => m.Strength,
+        OptimiseEdit o => o.Steps,
+        _ => null,
+    };
 
     /// <summary>Compare's text → face mode: each text → face method's face for the caption, its text score and time.</summary>
     async IAsyncEnumerable<CompareResult> CompareTextToFace(CompareRequest r, [EnumeratorCancellation] CancellationToken ct)

@@ -29,7 +29,7 @@ public partial class ComparePage
     void StartRerun(CompareResult cell)
     {
         rerunFor = cell.Key;
-        rerunValue = cell.Knob switch { "α" => last?.Alpha ?? 3, "strength" => last?.Strength ?? 1, _ => last?.Steps ?? steps };
+        rerunValue = cell.KnobValue ?? cell.Knob switch { "α" => last?.Alpha ?? 1, "strength" => last?.Strength ?? 1, _ => last?.Steps ?? steps };
     }
 
     /// <summary>Runs one method again with the new value and puts the result in its cell.</summary>

@@ -61,7 +61,8 @@ public sealed record PhotoFaces(IReadOnlyList<byte[]> Faces, string? DetectionOf
 /// <paramref name="Strength"/> (mapper) or <paramref name="Steps"/> (optimisations).</param>
 /// <param name="Mode">"edits" (every edit method on the seed's face, towards Target) or "text2face" (every text → face
 /// method for Target as a caption: optimisation, the prior, SSA-GAN).</param>
-public sealed record CompareRequest(long Seed, string Neutral, string Target, int Steps = 60, string? Only = null, double Alpha = 3, double Strength = 1,
+/// <param name="Alpha">α of the global direction, slider and principal direction cells; null: each method's own default.</param>
+public sealed record CompareRequest(long Seed, string Neutral, string Target, int Steps = 60, string? Only = null, double? Alpha = null, double Strength = 1,
     string Mode = "edits");
 
 /// <param name="Slot">Which face of the strip this frame belongs to.</param>
@@ -79,8 +80,9 @@ public sealed record CreateFrame(int Slot, byte[] Png, string Detail, double Pro
 /// <param name="Draft">What a review room stores when the cell is posted.</param>
 /// <param name="PixelDistance">to the source face; NaN in the text → face mode (there is no source).</param>
 /// <param name="MaskPng">the face with where the text acted laid over it (SSA-GAN).</param>
+/// <param name="KnobValue">The value of <paramref name="Knob"/> this cell was made with (where a re-run starts).</param>
 public sealed record CompareResult(string Method, string Detail, byte[] Png, double TextScore, double? Identity, double PixelDistance, double Milliseconds,
-    string Key = "", string? Knob = null, NodeDraft? Draft = null, byte[]? MaskPng = null)
+    string Key = "", string? Knob = null, NodeDraft? Draft = null, byte[]? MaskPng = null, double? KnobValue = null)
 {
     public string DataUrl => Images.DataUrl(Png);
     public string? MaskDataUrl => MaskPng is null ? null : Images.DataUrl(MaskPng);
