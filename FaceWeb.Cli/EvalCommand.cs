@@ -25,6 +25,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         [CommandOption("--steps <N>"), Description("text2face: optimisation steps (optimise; the prior's refinement)"), DefaultValue(30)] public int Steps { get; init; } = 30;
         [CommandOption("--views <K>"), Description("text2face: random views of each image per optimisation step (0: the image as it is)"), DefaultValue(PackEditor.TextToFaceViews)] public int Views { get; init; } = PackEditor.TextToFaceViews;
         [CommandOption("--rows <ROWS>"), Description("text2face: shared (one offset in W for all rows) or free (every W+ row); default: shared for optimise, free for the prior (ADR 0011)")] public string? Rows { get; init; }
+        [CommandOption("--domain <LAMBDA>"), Description("text2face: λ of TediGAN's in-domain regulariser with the pack's encoder (0: off; default: 2 for optimise when the pack has an encoder, else 0)")] public double? Domain { get; init; }
         [CommandOption("--l2 <LAMBDA>"), Description("text2face: λ_L2 towards the start (default: 0.008 from the prior, 0 from the best random start)")] public double? L2 { get; init; }
         [CommandOption("--per-caption <K>"), Description("text2face: seeds per caption"), DefaultValue(3)] public int PerCaption { get; init; } = 3;
         [CommandOption("--methods <LIST>"), Description("text2face: any of attributes,optimise,prior,ssagan"), DefaultValue("attributes,optimise,prior,ssagan")] public string Methods { get; init; } = "attributes,optimise,prior,ssagan";
@@ -151,7 +152,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
             Run(method.Verb(), i =>
             {
                 EditResult? last = null;
-                foreach (var f in editor.TextToFace(probes[i].Caption, i % s.PerCaption, method, method == TextToFaceMethod.SsaGan ? 0 : s.Steps, s.Truncation, frames: 1, views: s.Views, shared: s.Rows is null ? null : s.Rows == "shared", l2: s.L2, ct: ct))
+                foreach (var f in editor.TextToFace(probes[i].Caption, i % s.PerCaption, method, method == TextToFaceMethod.SsaGan ? 0 : s.Steps, s.Truncation, frames: 1, views: s.Views, shared: s.Rows is null ? null : s.Rows == "shared", l2: s.L2, domain: s.Domain, ct: ct))
                     if (f is not null) { last?.Dispose(); last = f; }
                 var image = last!.Image.clone();
                 last.Dispose();

@@ -42,7 +42,7 @@ public sealed record PrincipalEdit(int Component, double Alpha, LayerGroups Laye
 /// <param name="Region">[1,1,H,W] mask (1 = may change), optimisation only.</param>
 /// <param name="Encoder">an e4e encoder for the in-domain regulariser λ_domain.</param>
 public sealed record OptimiseEdit(string Target, int Steps = 300, double L2Lambda = 0.008, double IdLambda = 0, double DomainLambda = 0,
-    int Frames = 4, Tensor? Region = null, Encoder4Editing? Encoder = null, bool FineRowsOnly = false, int Views = 0, bool SharedOffset = false) : EditRequest
+    int Frames = 4, Tensor? Region = null, IWPlusEncoder? Encoder = null, bool FineRowsOnly = false, int Views = 0, bool SharedOffset = false) : EditRequest
 {
     public override EditMethod Method => FineRowsOnly ? EditMethod.TediGan : EditMethod.Optimisation;
 }

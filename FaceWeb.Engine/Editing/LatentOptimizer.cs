@@ -48,12 +48,12 @@ public static class LatentOptimizer
     /// With <c>SharedOffset</c> the variable is one offset in W added to every row of the start (a move along W, not
     /// across W+: the start's mix of rows is kept). With <c>Views</c> &gt; 0 the CLIP loss is the mean over that many random views of G(w) (<see cref="TextImageSpaces.Views"/>).</summary>
     public static IEnumerable<OptimizationFrame> Run(StyleGan2Generator g, ITextImageSpace space, Tensor start, Tensor text,
-        OptimizationOptions o, CancellationToken ct = default, IIdentityModel? identity = null, Tensor? region = null, Encoder4Editing? encoder = null)
+        OptimizationOptions o, CancellationToken ct = default, IIdentityModel? identity = null, Tensor? region = null, IWPlusEncoder? encoder = null)
     {
         o.Validate();
-        if (o.DomainLambda > 0 && encoder is null) throw new ArgumentException("λ_domain needs an encoder (e4e)");
-        if (encoder is not null && (encoder.StyleCount != g.Config.NLatent || encoder.LatentAvg.shape[^1] != g.Config.StyleDim))
-            throw new ArgumentException($"the encoder predicts {encoder.StyleCount} styles of {encoder.LatentAvg.shape[^1]}; this generator needs {g.Config.NLatent} of {g.Config.StyleDim}");
+        if (o.DomainLambda > 0 && encoder is null) throw new ArgumentException("λ_domain needs an encoder (e4e or the pack's)");
+        if (encoder is not null && (encoder.StyleCount != g.Config.NLatent || encoder.StyleDim != g.Config.StyleDim))
+            throw new ArgumentException($"the encoder predicts {encoder.StyleCount} styles of {encoder.StyleDim}; this generator needs {g.Config.NLatent} of {g.Config.StyleDim}");
         if (o.IdLambda > 0 && identity is null) throw new ArgumentException("λ_ID needs an identity model (e.g. ArcFace IR-SE50)");
         if (start.dim() != 3 || start.shape[0] != 1) throw new ArgumentException("start must be one W+ latent [1,L,D]");
         var ws = start.detach().clone();
@@ -91,11 +91,7 @@ public static class LatentOptimizer
                     var idLoss = sourceId is null ? zeros(1, device: img.device).sum() : identity!.IdLoss(img, sourceId).sum();
                     var loss = clipLoss + o.L2Lambda * l2 + o.IdLambda * idLoss;
                     if (outside is not null) loss = loss + o.OutsideLambda * ((img - sourceImage!) * outside).square().mean();
-                    if (o.DomainLambda > 0)
-                    {
-                        var x = img.shape[2] == 256 ? img : nn.functional.interpolate(img, [256, 256], mode: InterpolationMode.Bilinear, align_corners: false);
-                        loss = loss + o.DomainLambda * (w - encoder!.Invert(x)).square().mean();
-                    }
+                    if (o.DomainLambda > 0) loss = loss + o.DomainLambda * (w - encoder!.Encode(img)).square().mean();
                     adam.zero_grad();
                     loss.backward();
                     // A frame is its latent (before this step) and that latent's image as any later render makes it: without

@@ -418,13 +418,17 @@ public sealed class PackEditor : IDisposable
 
     /// <summary>Text → face for one seed: the start (<see cref="TextToFaceMethod"/>), shown first when it is the prior's or
     /// when there are no steps, then <paramref name="steps"/> of CLIP-guided optimisation (frames as <see cref="Optimise"/>;
-    /// λ_L2 keeps the prior's start, none for the best random start).</summary>
+    /// λ_L2 keeps the prior's start, none for the best random start; λ <paramref name="domain"/> &gt; 0 adds TediGAN's
+    /// in-domain regulariser with the pack's encoder, by default <see cref="TextToFaceDomain"/> for the optimisation from
+    /// random starts when the pack has an encoder).</summary>
     public IEnumerable<EditResult?> TextToFace(string caption, long seed, TextToFaceMethod method, int steps, double truncation = 0.7,
-        int starts = 8, int frames = 10, int views = TextToFaceViews, bool? shared = null, double? l2 = null, CancellationToken ct = default)
+        int starts = 8, int frames = 10, int views = TextToFaceViews, bool? shared = null, double? l2 = null, double? domain = null, CancellationToken ct = default)
     {
         CheckThread();
         var space = Space ?? throw new InvalidOperationException(SpaceMissing);
         if (steps < 0) throw new ArgumentException("steps must be ≥ 0");
+        if (domain > 0 && Encoder is null) throw new InvalidOperationException("The in-domain regulariser needs the pack's encoder (faceweb train encoder).");
+        double inDomain = domain ?? (method == TextToFaceMethod.Optimise && Encoder is not null ? TextToFaceDomain : 0);
         if (method == TextToFaceMethod.SsaGan)
         {
             yield return SsaGanFace(caption, seed);
@@ -451,12 +455,16 @@ public sealed class PackEditor : IDisposable
             if (fromPriorOrAttributes || steps == 0)
                 yield return Render(start, detail) with { Progress = steps == 0 ? 1 : 0 };
             if (steps == 0) yield break;
-            var edit = new OptimiseEdit(caption, steps, L2Lambda: l2 ?? (fromPriorOrAttributes ? 0.008 : 0), Frames: frames, Views: views,
-                SharedOffset: shared ?? (method is TextToFaceMethod.Optimise or TextToFaceMethod.Attributes && TextToFaceSharedOffset));
+            var edit = new OptimiseEdit(caption, steps, L2Lambda: l2 ?? (fromPriorOrAttributes ? 0.008 : 0), DomainLambda: inDomain, Frames: frames,
+                Encoder: inDomain > 0 ? Encoder : null, Views: views, SharedOffset: shared ?? (method is TextToFaceMethod.Optimise or TextToFaceMethod.Attributes && TextToFaceSharedOffset));
             foreach (var f in Optimise(start, edit, ct)) yield return f;
         }
         finally { start.Dispose(); }
     }
+
+    /// <summary>λ of TediGAN's in-domain regulariser (the pack's encoder) in text → face's optimisation from random starts
+    /// (ADR 0011, second addendum: the face is found far more often at the same gender agreement).</summary>
+    public const double TextToFaceDomain = 2;
 
     /// <summary>Random views per step of text → face's optimisation (<see cref="OptimizationOptions.Views"/>; 0 = the image as it is).</summary>
     public const int TextToFaceViews = 0;

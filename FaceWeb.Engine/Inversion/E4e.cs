@@ -40,7 +40,7 @@ public sealed class GradualStyleBlock : nn.Module<Tensor, Tensor>
 }
 
 /// <summary>Encoder4Editing: [N,3,256,256] in [−1,1] → [N,L,D] offsets from the mean latent (add <see cref="LatentAvg"/> for W+).</summary>
-public sealed class Encoder4Editing : nn.Module<Tensor, Tensor>
+public sealed class Encoder4Editing : nn.Module<Tensor, Tensor>, IWPlusEncoder
 {
     const int CoarseIndex = 3, MiddleIndex = 7;          // e4e: styles 0–2 read c3, 3–6 the FPN's p2, 7+ p1
     readonly Sequential input_layer;
@@ -52,6 +52,7 @@ public sealed class Encoder4Editing : nn.Module<Tensor, Tensor>
     /// <summary>[D] or [L,D]: the generator's mean latent the codes start from (start_from_latent_avg).</summary>
     public Tensor LatentAvg { get; }
     public int StyleCount => styles.Count;
+    public long StyleDim => LatentAvg.shape[^1];
 
     Encoder4Editing(Sequential inputLayer, List<BottleneckIrSe> units, List<GradualStyleBlock> styleBlocks, long c1, long c2, long c3, Tensor latentAvg)
         : base(nameof(Encoder4Editing))
@@ -125,6 +126,10 @@ public sealed class Encoder4Editing : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>W+ for aligned faces: encoder output + mean latent. [N,3,256,256] → [N,L,D]</summary>
+    /// <summary>Any size: resized (bilinear) to e4e's 256 px first.</summary>
+    public Tensor Encode(Tensor images) =>
+        Invert(images.shape[2] == 256 && images.shape[3] == 256 ? images : nn.functional.interpolate(images, [256, 256], mode: InterpolationMode.Bilinear, align_corners: false));
+
     public Tensor Invert(Tensor x)
     {
         using var scope = NewDisposeScope();

@@ -26,7 +26,7 @@ public sealed record EncoderTrainingOptions(int Steps = 2000, int Batch = 16, do
 public readonly record struct EncoderStep(int Step, double LatentLoss, double ImageLoss);
 
 /// <summary>[N,3,S,S] in [−1,1] → W+ [N,L,D] = latent_avg + offsets (a <see cref="ConvTrunk"/>, pooled, then linear).</summary>
-public sealed class PackEncoder : nn.Module<Tensor, Tensor>
+public sealed class PackEncoder : nn.Module<Tensor, Tensor>, IWPlusEncoder
 {
     readonly Sequential features;
     readonly Linear head;
@@ -52,6 +52,11 @@ public sealed class PackEncoder : nn.Module<Tensor, Tensor>
         var offsets = head.forward(features.forward(x).mean([2, 3])).view(-1, nLatent, styleDim);          // [N,L,D]
         return (latent_avg.view(1, 1, -1) + offsets).MoveToOuterDisposeScope();
     }
+
+    public Tensor Encode(Tensor images) => forward(images);
+
+    public int StyleCount => nLatent;
+    public long StyleDim => styleDim;
 
     /// <summary>One W+ for a photo [1,3,S,S], without gradients.</summary>
     public Tensor Invert(Tensor image)

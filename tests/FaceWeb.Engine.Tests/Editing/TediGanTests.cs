@@ -112,12 +112,26 @@ public sealed class TediGanTests : IDisposable
         {
             var last = LatentOptimizer.Run(g, space, start, text, new OptimizationOptions(30, L2Lambda: 0, FrameEvery: 30, DomainLambda: lambda), Ct, encoder: e4e).Last();
             using var _ = no_grad();
-            var img = nn.functional.interpolate(last.Image!, [256, 256], mode: InterpolationMode.Bilinear, align_corners: false);
-            return (last.Latent! - e4e.Invert(img)).square().mean().item<float>();
+            return (last.Latent! - e4e.Encode(last.Image!)).square().mean().item<float>();
         }
         double free = Gap(0), kept = Gap(10);
         Assert.True(kept < 0.8 * free, $"mean (w − E(G(w)))²: λ_domain 0 → {free:F4}, λ_domain 10 → {kept:F4}");
         Assert.Throws<ArgumentException>(() => LatentOptimizer.Run(g, space, start, text, new OptimizationOptions(1, DomainLambda: 1), Ct).ToList());
+    }
+
+    [Fact]
+    public void The_pack_s_own_encoder_serves_as_the_in_domain_regulariser_of_text_to_face()
+    {
+        using var engine = FaceEngine.FromPack(Repository.DefaultPack());
+        using var editor = PackEditor.Open(engine, Repository.DefaultPack());
+        double Gap(double domain)
+        {
+            using var last = editor.TextToFace("an old man with glasses", 3, TextToFaceMethod.Optimise, 10, frames: 1, domain: domain, ct: Ct).OfType<EditResult>().Last();
+            using var _ = no_grad();
+            return (last.Latent! - editor.Encoder!.Encode(last.Image)).square().mean().item<float>();
+        }
+        double free = Gap(0), kept = Gap(10);
+        Assert.True(kept < 0.8 * free, $"mean (w − E(G(w)))² with the pack's encoder: λ_domain 0 → {free:F4}, λ_domain 10 → {kept:F4}");
     }
 
     [Fact]
