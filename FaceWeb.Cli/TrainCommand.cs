@@ -38,7 +38,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [CommandOption("--report <FILE>"), Description("faceclip/attributes: the held-out numbers as JSON")] public string? Report { get; init; }
         [CommandOption("--identity <CKPT>"), Description("mapper: ArcFace IR-SE50 (model_ir_se50.pth) or faceapi, for the identity loss")] public string? Identity { get; init; }
         [CommandOption("--id-lambda <LAMBDA>"), Description("mapper: λ_ID, 0.1 in the paper (needs --identity)"), DefaultValue(0.0)] public double IdLambda { get; init; }
-        [CommandOption("--colour-lambda <LAMBDA>"), Description("mapper: λ_colour, how strongly the face region keeps its mean colour (0: off, as in the paper; the default pack uses 20)"), DefaultValue(0.0)] public double ColourLambda { get; init; }
+        [CommandOption("--colour-lambda <LAMBDA>"), Description("mapper: λ_colour, how strongly the face region keeps its mean colour (default: the pack's config.mapper_colour_lambda, else 0 as in the paper)")] public double? ColourLambda { get; init; }
 
         public override Spectre.Console.ValidationResult Validate() =>
             What is not ("mapper" or "boundary" or "prior" or "faceclip" or "attributes" or "encoder" or "sketch-encoder" or "ssagan") ? Spectre.Console.ValidationResult.Error("train mapper|boundary|prior|faceclip|attributes|encoder|sketch-encoder|ssagan")
@@ -66,7 +66,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         double before = MapperTrainer.Evaluate(mapper, engine.Generator, space, text);
         CliApp.Fraction($"training a mapper for \"{s.Text}\"", progress =>
         {
-            MapperTrainer.Train(mapper, engine.Generator, space, text, new MapperTrainingOptions(s.TrainSteps, s.TrainBatch, IdLambda: s.IdLambda, ColourLambda: s.ColourLambda),
+            MapperTrainer.Train(mapper, engine.Generator, space, text, new MapperTrainingOptions(s.TrainSteps, s.TrainBatch, IdLambda: s.IdLambda, ColourLambda: s.ColourLambda ?? engine.Pack.MapperColourLambda),
                 new MapperTicks(progress.Report), ct, identity);
         });
         double after = MapperTrainer.Evaluate(mapper, engine.Generator, space, text);

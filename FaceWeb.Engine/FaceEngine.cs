@@ -8,9 +8,10 @@ using static TorchSharp.torch;
 namespace FaceWeb.Engine;
 
 /// <param name="Framing">how the pack's training faces were framed, which uploads are aligned to.</param>
+/// <param name="MapperColourLambda">λ_colour for mappers trained on this pack (its recipe's; ADR 0015).</param>
 /// <param name="ManifestSha256">the SHA-256 of the pack's manifest (which names every file's own), null without a pack.</param>
 public sealed record PackInfo(string Name, bool Trained, int Resolution, string Description, string Source,
-    Inversion.FaceFraming Framing = Inversion.FaceFraming.Ffhq, string? ManifestSha256 = null);
+    Inversion.FaceFraming Framing = Inversion.FaceFraming.Ffhq, string? ManifestSha256 = null, double MapperColourLambda = 0);
 
 /// <param name="Milliseconds">the forward of the batch it was rendered in.</param>
 /// <param name="Batch">how many clients' frames that batch rendered.</param>
@@ -42,7 +43,7 @@ public sealed class FaceEngine : IDisposable
         var g = StyleGan2Generator.Load(pack.PathOf("generator"));
         return new FaceEngine(g, new PackInfo(pack.Manifest.Name, pack.Manifest.Trained, g.Config.Size,
             pack.Manifest.Description ?? "", Path.GetFullPath(directory), Inversion.FaceAligner.FramingOf(pack.Manifest),
-            ModelPack.Sha256Of(Path.Combine(directory, ModelPack.ManifestName))));
+            ModelPack.Sha256Of(Path.Combine(directory, ModelPack.ManifestName)), Editing.MapperTrainer.ColourLambdaOf(pack.Manifest)));
     }
 
     public static FaceEngine FromCheckpoint(string path, Device? device = null)

@@ -151,7 +151,7 @@ public sealed class EditService(EngineSession engineSession, SessionLatentStore 
                     {
                         using (no_grad()) embedding = a.Editor.EmbedText(text).DetachFromDisposeScope();
                         mapper = new StyleClipMapper(g.Config.StyleDim, fine: g.Config.NLatent > 8);
-                        steps = MapperTrainer.Steps(mapper, g, space, embedding, new MapperTrainingOptions(r.Steps, Batch: 2)).GetEnumerator();
+                        steps = MapperTrainer.Steps(mapper, g, space, embedding, new MapperTrainingOptions(r.Steps, Batch: 2, ColourLambda: a.Engine.Pack.MapperColourLambda)).GetEnumerator();
                     }
                     var sw = Stopwatch.StartNew();
                     (int Step, double Loss) last = (0, double.NaN);

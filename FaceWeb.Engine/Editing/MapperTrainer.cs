@@ -30,6 +30,13 @@ public sealed record MapperTrainingOptions(int Steps = 500, int Batch = 4, doubl
 
 public static class MapperTrainer
 {
+    /// <summary>λ_colour for mappers trained on a pack: its manifest's <c>config.mapper_colour_lambda</c>, else 0 (the paper).</summary>
+    public static double ColourLambdaOf(PackManifest? manifest) =>
+        manifest?.Config is { } c && c.TryGetProperty("mapper_colour_lambda", out var v)
+            ? v.ValueKind == System.Text.Json.JsonValueKind.Number && v.GetDouble() is var l && double.IsFinite(l) && l >= 0 ? l
+                : throw new CheckpointException($"the pack's config.mapper_colour_lambda must be a number ≥ 0, got {v.GetRawText()}")
+            : 0;
+
     /// <summary>Trains <paramref name="mapper"/> in place on sampled W+ (truncated, seeded) towards <paramref name="text"/> [E].
     /// Reports the progress fraction and mean CLIP loss; cancellable between steps.</summary>
     public static void Train(StyleClipMapper mapper, StyleGan2Generator g, ITextImageSpace space, Tensor text, MapperTrainingOptions o,

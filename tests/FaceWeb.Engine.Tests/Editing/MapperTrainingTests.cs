@@ -1,3 +1,4 @@
+using FaceWeb.Engine.Checkpoints;
 using FaceWeb.Engine.Editing;
 using FaceWeb.Engine.Generators;
 using FaceWeb.Engine.Generators.StyleGan2;
@@ -56,6 +57,21 @@ public sealed class MapperTrainingTests
         double free = Shift(0), kept = Shift(20);
         Assert.True(kept < free / 2, $"colour shift {free:F2} levels without the term, {kept:F2} with it");
         Assert.Throws<ArgumentException>(() => new MapperTrainingOptions(ColourLambda: -1).Validate());
+    }
+
+    [Fact]
+    public void A_pack_s_manifest_names_the_colour_term_its_mappers_are_trained_with()
+    {
+        static PackManifest With(string? config) =>
+            new("p", "stylegan2", [], Config: config is null ? null : System.Text.Json.JsonDocument.Parse(config).RootElement.Clone());
+        Assert.Equal(0, MapperTrainer.ColourLambdaOf(null));
+        Assert.Equal(0, MapperTrainer.ColourLambdaOf(With(null)));
+        Assert.Equal(0, MapperTrainer.ColourLambdaOf(With("""{"framing":"utkface"}""")));
+        Assert.Equal(20, MapperTrainer.ColourLambdaOf(With("""{"mapper_colour_lambda":20}""")));
+        Assert.Throws<CheckpointException>(() => MapperTrainer.ColourLambdaOf(With("""{"mapper_colour_lambda":-1}""")));
+        Assert.Throws<CheckpointException>(() => MapperTrainer.ColourLambdaOf(With("""{"mapper_colour_lambda":"lots"}""")));
+        using var engine = FaceEngine.FromPack(Repository.DefaultPack());
+        Assert.Equal(20, engine.Pack.MapperColourLambda);                                   // the default pack's recipe (ADR 0015)
     }
 
     sealed class Progress(Action<(double, double)> report) : IProgress<(double, double)>
