@@ -125,11 +125,11 @@ public sealed class Encoder4Editing : nn.Module<Tensor, Tensor>, IWPlusEncoder
         return stack(codes, 1).MoveToOuterDisposeScope();
     }
 
-    /// <summary>W+ for aligned faces: encoder output + mean latent. [N,3,256,256] → [N,L,D]</summary>
-    /// <summary>Any size: resized (bilinear) to e4e's 256 px first.</summary>
+    /// <summary><see cref="Invert"/> for images of any size: resized (bilinear) to e4e's 256 px first.</summary>
     public Tensor Encode(Tensor images) =>
         Invert(images.shape[2] == 256 && images.shape[3] == 256 ? images : nn.functional.interpolate(images, [256, 256], mode: InterpolationMode.Bilinear, align_corners: false));
 
+    /// <summary>W+ for aligned faces: encoder output + mean latent. [N,3,256,256] → [N,L,D]</summary>
     public Tensor Invert(Tensor x)
     {
         using var scope = NewDisposeScope();
