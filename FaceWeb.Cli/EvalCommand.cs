@@ -25,6 +25,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         [CommandOption("--steps <N>"), Description("text2face: optimisation steps (optimise; the prior's refinement)"), DefaultValue(30)] public int Steps { get; init; } = 30;
         [CommandOption("--views <K>"), Description("text2face: random views of each image per optimisation step (0: the image as it is)"), DefaultValue(PackEditor.TextToFaceViews)] public int Views { get; init; } = PackEditor.TextToFaceViews;
         [CommandOption("--rows <ROWS>"), Description("text2face: shared (one offset in W for all rows) or free (every W+ row); default: shared for optimise, free for the prior (ADR 0011)")] public string? Rows { get; init; }
+        [CommandOption("--captions"), Description("sketch2face: refine with each held-out face's own caption (from its labels; TediGAN's sketch + text)")] public bool Captions { get; init; }
         [CommandOption("--domain <LAMBDA>"), Description("text2face: λ of TediGAN's in-domain regulariser with the pack's encoder (0: off; default: 2 for optimise when the pack has an encoder, else 0)")] public double? Domain { get; init; }
         [CommandOption("--l2 <LAMBDA>"), Description("text2face: λ_L2 towards the start (default: 0.008 from the prior, 0 from the best random start)")] public double? L2 { get; init; }
         [CommandOption("--per-caption <K>"), Description("text2face: seeds per caption"), DefaultValue(3)] public int PerCaption { get; init; } = 3;
@@ -100,7 +101,8 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         List<SketchToFaceRow> rows = [];
         Tensor? grid = null;
         CliApp.Progress($"sketch → face on {held.Count} held-out faces", held.Count * methods, tick =>
-            (rows, grid) = SketchToFaceCheck.Run(editor, reals, identity, found, new SketchCheckOptions(s.Refine, s.Truncation), tick, ct));
+            (rows, grid) = SketchToFaceCheck.Run(editor, reals, identity, found, new SketchCheckOptions(s.Refine, s.Truncation,
+                Captions: s.Captions ? held.Select(f => FaceCaptions.Captions(f.Labels, 1)[0]).ToList() : null), tick, ct));
         var table = new Table().AddColumns("method", "faces", "lines from the sketch (px)", "identity cos", "same person", "face found", "first face (ms)", "ms per face");
         string P(double v) => double.IsNaN(v) ? "–" : $"{v:P0}";
         string N(double v, string f) => double.IsNaN(v) ? "–" : v.ToString(f, System.Globalization.CultureInfo.InvariantCulture);

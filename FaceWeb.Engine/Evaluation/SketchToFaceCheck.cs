@@ -15,7 +15,8 @@ namespace FaceWeb.Engine.Evaluation;
 public sealed record SketchToFaceRow(string Method, int Faces, double Lines, double Identity, double SamePerson, double Found, double FirstFrameMs, double MillisecondsPerFace);
 
 /// <param name="Steps">refinement steps for "encoder + refine" and the seed-face method.</param>
-public sealed record SketchCheckOptions(int Steps = 100, double Truncation = 0.7, int GridFaces = 8);
+/// <param name="Captions">One caption per face for the refinement's fine rows (TediGAN's sketch + text); null: the sketch alone.</param>
+public sealed record SketchCheckOptions(int Steps = 100, double Truncation = 0.7, int GridFaces = 8, IReadOnlyList<string>? Captions = null);
 
 public static class SketchToFaceCheck
 {
@@ -27,13 +28,15 @@ public static class SketchToFaceCheck
         SketchCheckOptions o, Action? tick = null, CancellationToken ct = default)
     {
         long n = reals.shape[0];
+        if (o.Captions is { } given && given.Count != n) throw new ArgumentException($"{given.Count} captions for {n} faces");
+        string withText = o.Captions is null ? "" : " + caption";
         var methods = new List<(string Name, bool Encoder, int Steps)>();
         if (editor.SketchEncoder is not null)
         {
             methods.Add(("sketch encoder, one pass", true, 0));
-            methods.Add(($"sketch encoder + {o.Steps} steps", true, o.Steps));
+            methods.Add(($"sketch encoder + {o.Steps} steps{withText}", true, o.Steps));
         }
-        methods.Add(($"seed's face + {o.Steps} steps (before the encoder)", false, o.Steps));
+        methods.Add(($"seed's face + {o.Steps} steps{withText} (before the encoder)", false, o.Steps));
         var rows = new List<SketchToFaceRow>();
         var shown = Enumerable.Range(0, (int)Math.Min(n, o.GridFaces)).Select(_ => new List<Tensor>()).ToList();
         using var sketches = FaceSketch.Render(reals);
@@ -49,7 +52,7 @@ public static class SketchToFaceCheck
                 var sw = Stopwatch.StartNew();
                 EditResult? last = null;
                 double firstMs = double.NaN;
-                foreach (var f in editor.SketchToFace(sketch, null, encoder ? null : i, steps, o.Truncation, frames: 1, encoder, ct))
+                foreach (var f in editor.SketchToFace(sketch, steps > 0 ? o.Captions?[i] : null, encoder ? null : i, steps, o.Truncation, frames: 1, encoder, ct))
                 {
                     if (f is null) continue;
                     if (double.IsNaN(firstMs)) firstMs = sw.Elapsed.TotalMilliseconds;

@@ -38,4 +38,28 @@ public sealed class SketchToFaceCheckTests
             Assert.True(double.IsNaN(rows[3].Lines) && rows[3].Found is >= 0 and <= 1);
         }
     }
+
+    [Fact]
+    public void With_captions_the_refinements_follow_each_face_s_caption_too()
+    {
+        string dir = Repository.FaceApiModels();
+        using var engine = FaceEngine.FromPack(Repository.DefaultPack());
+        using var editor = PackEditor.Open(engine, Repository.DefaultPack());
+        using var identity = FaceApiIdentity.Load(dir);
+        using var found = FaceFound.Load("ssd", dir);
+        using var sources = engine.SeedImages([(501, 0.8), (502, 0.8)]);
+        var ct = TestContext.Current.CancellationToken;
+        var (plain, plainGrid) = SketchToFaceCheck.Run(editor, sources, identity, found, new SketchCheckOptions(Steps: 3, GridFaces: 2), ct: ct);
+        var (captioned, captionedGrid) = SketchToFaceCheck.Run(editor, sources, identity, found,
+            new SketchCheckOptions(Steps: 3, GridFaces: 2, Captions: ["an old man with a grey beard", "a smiling young woman with blond hair"]), ct: ct);
+        using (plainGrid)
+        using (captionedGrid)
+        {
+            Assert.Equal(["sketch encoder, one pass", "sketch encoder + 3 steps + caption", "seed's face + 3 steps + caption (before the encoder)"],
+                captioned.Take(3).Select(r => r.Method));
+            Assert.Equal(0, (captionedGrid[2] - plainGrid[2]).abs().max().item<float>());              // one pass: no caption, same face
+            Assert.True((captionedGrid[3] - plainGrid[3]).abs().max().item<float>() > 0.01);          // refined: the caption moved it
+        }
+        Assert.Throws<ArgumentException>(() => SketchToFaceCheck.Run(editor, sources, identity, found, new SketchCheckOptions(Steps: 3, Captions: ["one"]), ct: ct));
+    }
 }
