@@ -84,7 +84,10 @@ public sealed class SketchTests(BrowserFixture app) : IClassFixture<BrowserFixtu
         Assert.True(mine < others.Order().ElementAt(2), $"lines {mine:F2} px from the drawing; random faces {string.Join(", ", others.Order().Select(o => o.ToString("F2")))}");
 
         // Sketch this face: its lines replace the drawing; drawn again, they give back (nearly) the same face.
+        // (The tab and the undo button were already as they end up, so the test waits for the canvas itself to change.)
+        var drawn = await page.GetByTestId("sketch-canvas").EvaluateAsync<string>("c => c.toDataURL('image/png')");
         await page.GetByTestId("create-sketch-this").ClickAsync();
+        await page.WaitForFunctionAsync("before => document.querySelector('[data-testid=sketch-canvas]').toDataURL('image/png') !== before", drawn);
         await Expect(page.Locator(".mud-tab-active")).ToContainTextAsync("Sketch");
         using var faceSketch = FaceSketch.Render(face);
         await Expect(page.GetByTestId("sketch-undo")).ToBeEnabledAsync();
