@@ -12,11 +12,8 @@ public sealed class SketchToFaceCheckTests
     [Fact]
     public void Every_method_is_measured_against_its_sketch_and_source_and_the_encoder_follows_the_lines_closer()
     {
-        string dir = Repository.FaceApiModels();
-        using var engine = FaceEngine.FromPack(Repository.DefaultPack());
-        using var editor = PackEditor.Open(engine, Repository.DefaultPack());
-        using var identity = FaceApiIdentity.Load(dir);
-        using var found = FaceFound.Load("ssd", dir);
+        using var parts = new Parts();
+        var (engine, editor, identity, found) = (parts.Engine, parts.Editor, parts.Identity, parts.Found);
         using var sources = engine.SeedImages([(501, 0.8), (502, 0.8), (503, 0.8), (504, 0.8)]);   // stand-ins for held-out faces
         int ticks = 0;
         var (rows, grid) = SketchToFaceCheck.Run(editor, sources, identity, found, new SketchCheckOptions(Steps: 3, GridFaces: 2), () => ticks++, TestContext.Current.CancellationToken);
@@ -42,11 +39,8 @@ public sealed class SketchToFaceCheckTests
     [Fact]
     public void With_captions_the_refinements_follow_each_face_s_caption_too()
     {
-        string dir = Repository.FaceApiModels();
-        using var engine = FaceEngine.FromPack(Repository.DefaultPack());
-        using var editor = PackEditor.Open(engine, Repository.DefaultPack());
-        using var identity = FaceApiIdentity.Load(dir);
-        using var found = FaceFound.Load("ssd", dir);
+        using var parts = new Parts();
+        var (engine, editor, identity, found) = (parts.Engine, parts.Editor, parts.Identity, parts.Found);
         using var sources = engine.SeedImages([(501, 0.8), (502, 0.8)]);
         var ct = TestContext.Current.CancellationToken;
         var (plain, plainGrid) = SketchToFaceCheck.Run(editor, sources, identity, found, new SketchCheckOptions(Steps: 3, GridFaces: 2), ct: ct);
@@ -61,5 +55,18 @@ public sealed class SketchToFaceCheckTests
             Assert.True((captionedGrid[3] - plainGrid[3]).abs().max().item<float>() > 0.01);          // refined: the caption moved it
         }
         Assert.Throws<ArgumentException>(() => SketchToFaceCheck.Run(editor, sources, identity, found, new SketchCheckOptions(Steps: 3, Captions: ["one"]), ct: ct));
+    }
+
+    /// <summary>The default pack with its editor, and face-api.js's recognition net and SSD judge.</summary>
+    sealed class Parts : IDisposable
+    {
+        public readonly FaceEngine Engine = FaceEngine.FromPack(Repository.DefaultPack());
+        public readonly PackEditor Editor;
+        public readonly FaceApiIdentity Identity = FaceApiIdentity.Load(Repository.FaceApiModels());
+        public readonly IFaceFound Found = FaceFound.Load("ssd", Repository.FaceApiModels());
+
+        public Parts() => Editor = PackEditor.Open(Engine, Repository.DefaultPack());
+
+        public void Dispose() { Found.Dispose(); Identity.Dispose(); Editor.Dispose(); Engine.Dispose(); }
     }
 }
