@@ -48,7 +48,7 @@ public static class CliApp
                 edit.AddCommand<InterFaceGanEditCommand>("interfacegan").WithDescription("An InterFaceGAN attribute boundary of the pack, over a range of α.");
                 edit.AddCommand<GanSpaceEditCommand>("ganspace").WithDescription("GANSpace: a principal direction of W (no labels, no text), over a range of α.");
             });
-            c.AddCommand<TrainCommand>("train").WithDescription("mapper | boundary | prior | faceclip | attributes | encoder | sketch-encoder | ssagan: train a StyleCLIP mapper, an InterFaceGAN boundary, the text→W prior, FaceCLIP-mini, the attribute classifier, the W+ encoder, the sketch encoder or SSA-GAN into a pack.");
+            c.AddCommand<TrainCommand>("train").WithDescription("mapper | boundary | prior | faceclip | attributes | encoder | sketch-encoder | ssagan | judge: train a StyleCLIP mapper, an InterFaceGAN boundary, the text→W prior, FaceCLIP-mini, the attribute classifier, the W+ encoder, the sketch encoder or SSA-GAN into a pack, or the CelebA judge eval edits uses for blond hair and glasses.");
             c.AddCommand<Text2FaceCommand>("text2face").WithDescription("Faces for a caption: CLIP-guided optimisation (TediGAN-style) or the pack's text→W prior.");
             c.AddCommand<Sketch2FaceCommand>("sketch2face").WithDescription("A face from a sketch: the pack's sketch encoder (one pass), optionally refined; a caption sets the fine layers.");
             c.AddCommand<SketchCommand>("sketch").WithDescription("The sketch of faces (seeds or an image) as FaceWeb draws them, and the randomised sketches its sketch encoder learns from.");

@@ -5,6 +5,7 @@ using System.Text.Json;
 using FaceWeb.Engine;
 using FaceWeb.Engine.Checkpoints;
 using FaceWeb.Engine.Editing;
+using FaceWeb.Engine.Evaluation;
 using FaceWeb.Engine.TextImage;
 using Spectre.Console;
 using static TorchSharp.torch;
@@ -150,6 +151,40 @@ static class DefaultPackCommands
         ModelPack.AddFile(s.Pack, ModelPack.AttributesRole, AttributesFile);
         Console.WriteLine($"wrote {AttributesFile} ({names.Count} attributes + {AttributeClassifier.AgeBuckets.Length} age buckets) and updated the manifest");
         if (s.Report is not null) File.WriteAllText(s.Report, JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true }));
+        return 0;
+    }
+
+    /// <summary>The independent CelebA judge for eval edits (<see cref="CelebAJudge"/>): trained on CelebA's training split,
+    /// validated on its held-out split; written outside the pack (default <see cref="CelebAJudge.DefaultPath"/>).</summary>
+    public static int TrainJudge(TrainCommand.Settings s, CancellationToken ct)
+    {
+        var celeba = ReadFaces(s.Datasets!, ct).Where(x => x.Labels.Source == "celeba").ToList();
+        var train = celeba.Where(x => !FaceCaptions.IsHeldOut(x.Labels.Image)).ToList();
+        var held = celeba.Where(x => FaceCaptions.IsHeldOut(x.Labels.Image)).ToList();
+        if (train.Count == 0 || held.Count == 0) throw new ArgumentException($"{s.Datasets}: the judge needs CelebA faces ({FaceDataset.CelebA}) in both splits");
+        using var judge = new CelebAJudge(CelebAJudge.DefaultAttributes);
+        var o = new CelebAJudgeOptions(s.Epochs, s.Batch ?? 64, s.LearningRate, Seed: s.Seed);
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        AnsiConsole.Progress().Start(ctx =>
+        {
+            var task = ctx.AddTask($"training the CelebA judge on {train.Count} faces", maxValue: 1);
+            foreach (var (fraction, loss) in judge.Train(train, o, ct))
+            {
+                task.Description = $"training the CelebA judge on {train.Count} faces · loss {loss:F3}";
+                task.Value = fraction;
+            }
+        });
+        var rows = judge.Evaluate(held);
+        var table = new Table().AddColumns("attribute (CelebA held out)", "images", "accuracy", "balanced accuracy", "ROC AUC", "majority");
+        foreach (var r in rows) table.AddRow(r.Attribute, $"{r.Count}", $"{r.Accuracy:P1}", $"{r.Balanced:P1}", $"{r.Auc:F3}", $"{r.Majority:P1}");
+        AnsiConsole.Write(table);
+        string path = s.Out ?? CelebAJudge.DefaultPath;
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        judge.Save(path);
+        Console.WriteLine($"{o.Epochs} epochs in {sw.Elapsed.TotalMinutes:F1} min; wrote {path}");
+        if (s.Report is not null)
+            File.WriteAllText(s.Report, JsonSerializer.Serialize(rows.Select(r => new { r.Attribute, r.Count, r.Accuracy, r.Balanced, r.Auc, r.Majority }),
+                new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));   // NaN: a class absent from the held-out split
         return 0;
     }
 

@@ -43,6 +43,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         [CommandOption("--mapper-strength <S>"), Description("edits: the mappers' strength (the Edit page's default is 1)"), DefaultValue(1.0)] public double MapperStrength { get; init; } = 1;
         [CommandOption("--beta <B>"), DefaultValue(0.08)] public double Beta { get; init; } = 0.08;
         [CommandOption("--truncation <T>"), DefaultValue(0.7)] public double Truncation { get; init; } = 0.7;
+        [CommandOption("--celeba-judge <FILE>"), Description("edits: the CelebA judge for blond hair and glasses (faceweb train judge; default: " + CelebAJudge.DefaultPath + " when it exists)")] public string? CelebAJudgeFile { get; init; }
         [CommandOption("--faceapi <DIR>"), Description("face-api.js model folder (default: the restored npm package)")] public string? FaceApi { get; init; }
         [CommandOption("--report <FILE>")] public string? Report { get; init; }
         [CommandOption("--grid <PNG>"), Description("before/after grid of the first seeds")] public string? Grid { get; init; }
@@ -68,9 +69,11 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         if (s.What == "sweep") return Sweep(s, ct);
         using var engine = FaceEngine.FromPack(s.Pack);
         var g = engine.Generator;
-        using var judges = EditJudges.Load(s.FaceApi ?? FaceApiModels.Directory());
+        string? celeba = s.CelebAJudgeFile ?? (File.Exists(CelebAJudge.DefaultPath) ? CelebAJudge.DefaultPath : null);
+        if (celeba is null) Console.Error.WriteLine($"no CelebA judge at {CelebAJudge.DefaultPath} (faceweb train judge): blond hair and glasses are not judged");
+        using var judges = EditJudges.Load(s.FaceApi ?? FaceApiModels.Directory(), celeba);
         using var editor = PackEditor.Open(engine, s.Pack);
-        var probes = EditCheck.PackProbes(editor, s.Alpha, s.GlobalAlpha, s.Beta, s.MapperStrength);
+        var probes = EditCheck.PackProbes(editor, s.Alpha, s.GlobalAlpha, s.Beta, s.MapperStrength, celeba: celeba is not null);
         if (probes.Count == 0) throw new ArgumentException($"{s.Pack}: no age, male or smiling slider, mapper or global directions to check");
         List<EditCheckRow> rows = [];
         CliApp.Fraction($"judging {probes.Count} edits on {s.Faces} faces with face-api.js", progress =>
@@ -346,7 +349,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
 
     static void WriteGrid(string file, Engine.Generators.StyleGan2.StyleGan2Generator g, List<EditProbe> probes)
     {
-        var shown = probes.Where(p => !p.Name.StartsWith("control", StringComparison.Ordinal)).ToList();
+        var shown = probes.Where(p => !p.Name.StartsWith("control", StringComparison.Ordinal)).DistinctBy(p => p.Name).ToList();   // one column per edit, however many judges
         var images = new List<Tensor>();
         var captions = new List<IReadOnlyList<string>>();
         using var _ = no_grad();

@@ -38,12 +38,15 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [CommandOption("--report <FILE>"), Description("faceclip/attributes: the held-out numbers as JSON")] public string? Report { get; init; }
         [CommandOption("--identity <CKPT>"), Description("mapper: ArcFace IR-SE50 (model_ir_se50.pth) or faceapi, for the identity loss")] public string? Identity { get; init; }
         [CommandOption("--id-lambda <LAMBDA>"), Description("mapper: λ_ID, 0.1 in the paper (needs --identity)"), DefaultValue(0.0)] public double IdLambda { get; init; }
+        [CommandOption("--epochs <N>"), Description("judge: passes over CelebA's training split"), DefaultValue(15)] public int Epochs { get; init; } = 15;
+        [CommandOption("--out <FILE>"), Description("judge: where to write it (default: " + Engine.Evaluation.CelebAJudge.DefaultPath + ")")] public string? Out { get; init; }
         [CommandOption("--colour-lambda <LAMBDA>"), Description("mapper: λ_colour, how strongly the face region keeps its mean colour (default: the pack's config.mapper_colour_lambda, else 0 as in the paper)")] public double? ColourLambda { get; init; }
 
         public override Spectre.Console.ValidationResult Validate() =>
-            What is not ("mapper" or "boundary" or "prior" or "faceclip" or "attributes" or "encoder" or "sketch-encoder" or "ssagan") ? Spectre.Console.ValidationResult.Error("train mapper|boundary|prior|faceclip|attributes|encoder|sketch-encoder|ssagan")
-            : What is "faceclip" or "attributes" or "ssagan" && Datasets is null ? Spectre.Console.ValidationResult.Error("--datasets is required")
-            : Pack == "" ? Spectre.Console.ValidationResult.Error("--pack is required")
+            What is not ("mapper" or "boundary" or "prior" or "faceclip" or "attributes" or "encoder" or "sketch-encoder" or "ssagan" or "judge") ? Spectre.Console.ValidationResult.Error("train mapper|boundary|prior|faceclip|attributes|encoder|sketch-encoder|ssagan|judge")
+            : What is "faceclip" or "attributes" or "ssagan" or "judge" && Datasets is null ? Spectre.Console.ValidationResult.Error("--datasets is required")
+            : What == "judge" && Epochs < 1 ? Spectre.Console.ValidationResult.Error("--epochs must be at least 1")
+            : What != "judge" && Pack == "" ? Spectre.Console.ValidationResult.Error("--pack is required")
             : What == "mapper" && Text.Trim() == "" ? Spectre.Console.ValidationResult.Error("--text is required")
             : What == "boundary" && Attribute.Trim() == "" ? Spectre.Console.ValidationResult.Error("--attribute is required")
             : Spectre.Console.ValidationResult.Success();
@@ -52,6 +55,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
     public override int Execute(CommandContext context, Settings s, CancellationToken ct)
     {
         if (s.What == "faceclip") return DefaultPackCommands.TrainFaceClip(s, ct);
+        if (s.What == "judge") return DefaultPackCommands.TrainJudge(s, ct);
         if (s.What == "attributes") return DefaultPackCommands.TrainAttributes(s, ct);
         if (s.What == "encoder") return DefaultPackCommands.TrainEncoder(s, ct);
         if (s.What == "sketch-encoder") return DefaultPackCommands.TrainSketchEncoder(s, ct);

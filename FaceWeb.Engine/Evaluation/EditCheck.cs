@@ -1,5 +1,6 @@
 // The independent check of a pack's edits (issue #7): judges FaceWeb did not train (face-api.js age/gender, expression
-// and recognition nets) say whether an edit moved age, gender or smile the intended way, and whether the person stayed.
+// and recognition nets) say whether an edit moved age, gender or smile the intended way, and whether the person stayed;
+// blond hair and glasses, which face-api.js has no net for, are judged by the CelebA judge (CelebAJudge.cs, issue 18).
 using FaceWeb.Engine.FaceApi;
 using FaceWeb.Engine.Editing;
 using FaceWeb.Engine.Generators;
@@ -8,28 +9,40 @@ using static TorchSharp.torch;
 
 namespace FaceWeb.Engine.Evaluation;
 
-public enum Judge { Age, Male, Happy }
+/// <summary>Age (years), Male and Happy (face-api.js probabilities); BlondHair and Eyeglasses, and Smiling and CelebAMale as a
+/// second opinion beside face-api.js's, are the CelebA judge's logits.</summary>
+public enum Judge { Age, Male, Happy, BlondHair, Eyeglasses, Smiling, CelebAMale }
 
 /// <param name="Edit">source W+ [N,L,D] → edited images [N,3,H,W] (no gradient needed).</param>
 /// <param name="Sign">+1 when the judged quantity should go up, −1 when down.</param>
 public sealed record EditProbe(string Name, Judge Judge, int Sign, Func<Tensor, Tensor> Edit);
 
 /// <param name="RightWay">fraction of faces whose judged value moved in the intended direction.</param>
-/// <param name="MeanChange">mean change of the judged value (years, P(male) or P(happy)), signed as measured.</param>
+/// <param name="MeanChange">mean change of the judged value (years, P(male), P(happy) or a CelebA judge logit), signed as measured.</param>
 /// <param name="IdentityCosine">mean cosine of face-api descriptors, source vs edit.</param>
 /// <param name="SamePerson">fraction of edits within face-api.js's same-person distance (0.6) of their source.</param>
 /// <param name="ColourShift">how far the mean colour of the face region (the middle half of the frame, where the pack's
 /// framing puts the face) moved, in 0–255 levels: per channel the mean over faces of |after − before|, the largest
 /// channel's (issue 18: at most 4 for an edit that is not about colour).</param>
 /// <param name="RightWayWithRoom">the same fraction among faces that had room to move: for P(male) and P(happy) a source
-/// below 0.9 (up) or above 0.1 (down); every face for age. NaN when no face had room.</param>
+/// below 0.9 (up) or above 0.1 (down), for a CelebA logit the same probabilities; every face for age. NaN when no face had room.</param>
 public sealed record EditCheckRow(string Edit, string Judge, int Sign, int Faces, double RightWay, double MeanChange, double IdentityCosine, double SamePerson,
     double ColourShift = double.NaN, double RightWayWithRoom = double.NaN);
 
-public sealed class EditJudges(FaceApiAgeGenderNet ageGender, FaceApiExpressionNet expression, FaceApiIdentity identity) : IDisposable
+public sealed class EditJudges(FaceApiAgeGenderNet ageGender, FaceApiExpressionNet expression, FaceApiIdentity identity, CelebAJudge? celeba = null) : IDisposable
 {
-    public static EditJudges Load(string modelDir) =>
-        new(FaceApiAgeGenderNet.Load(modelDir), FaceApiExpressionNet.Load(modelDir), FaceApiIdentity.Load(modelDir));
+    /// <param name="celebaJudge">the CelebA judge's file, for blond hair and glasses; null: those edits are not judged.</param>
+    public static EditJudges Load(string modelDir, string? celebaJudge = null) =>
+        new(FaceApiAgeGenderNet.Load(modelDir), FaceApiExpressionNet.Load(modelDir), FaceApiIdentity.Load(modelDir),
+            celebaJudge is null ? null : CelebAJudge.Load(celebaJudge));
+
+    /// <summary>Whether these judges can judge <paramref name="judge"/> (blond hair and glasses need the CelebA judge).</summary>
+    public bool Can(Evaluation.Judge judge) => judge is Evaluation.Judge.Age or Evaluation.Judge.Male or Evaluation.Judge.Happy || celeba is not null;
+
+    /// <summary>Generator output [N,3,H,W] → the CelebA judge's logit for blond hair or glasses [N].</summary>
+    public float[] CelebA(Tensor images, Evaluation.Judge judge) => (celeba ?? throw new InvalidOperationException("no CelebA judge loaded"))
+        .Logits(images, judge switch { Evaluation.Judge.BlondHair => "Blond_Hair", Evaluation.Judge.Eyeglasses => "Eyeglasses",
+            Evaluation.Judge.Smiling => "Smiling", Evaluation.Judge.CelebAMale => "Male", _ => throw new ArgumentException($"{judge} is a face-api.js judge") });
 
     /// <summary>Generator output [N,3,H,W] → (age, P(male), P(happy), raw descriptors [N,128]).</summary>
     public (float[] Age, float[] Male, float[] Happy, Tensor Descriptors) Judge(Tensor images)
@@ -43,7 +56,7 @@ public sealed class EditJudges(FaceApiAgeGenderNet ageGender, FaceApiExpressionN
         return (ag.Select(a => a.Age).ToArray(), ag.Select(a => a.MaleProbability).ToArray(), happy, d);
     }
 
-    public void Dispose() { ageGender.Dispose(); expression.Dispose(); identity.Dispose(); }
+    public void Dispose() { ageGender.Dispose(); expression.Dispose(); identity.Dispose(); celeba?.Dispose(); }
 }
 
 public static class EditCheck
@@ -56,6 +69,7 @@ public static class EditCheck
         int batch = 16, IProgress<double>? progress = null, CancellationToken ct = default)
     {
         if (faces < 1 || probes.Count == 0) throw new ArgumentException("the check needs at least one face and one edit");
+        if (probes.FirstOrDefault(p => !judges.Can(p.Judge)) is { } unjudged) throw new ArgumentException($"no judge for '{unjudged.Name}' ({unjudged.Judge}: it needs the CelebA judge)");
         var acc = probes.Select(_ => (Right: 0, Change: 0.0, Cos: 0.0, Same: 0, Room: 0, RightInRoom: 0)).ToArray();
         var colour = probes.Select(_ => new double[3]).ToArray();
         for (int start = 0; start < faces; start += batch)
@@ -69,13 +83,17 @@ public static class EditCheck
             var sourceImages = g.Synthesize(w);
             var before = judges.Judge(sourceImages);
             var sourceColour = ImageTensors.FaceColour(sourceImages);                                                 // [n,3]
+            var sourceCelebA = new Dictionary<Judge, float[]>();                    // the CelebA judge's logits of the sources, once per judge
             for (int p = 0; p < probes.Count; p++)
             {
                 var edited = probes[p].Edit(w);
                 var after = judges.Judge(edited);
                 var shift = (ImageTensors.FaceColour(edited) - sourceColour).abs().sum([0]).data<float>().ToArray();   // [3], summed over faces
                 for (int c = 0; c < 3; c++) colour[p][c] += shift[c];
-                float[] b = Pick(before, probes[p].Judge), a = Pick(after, probes[p].Judge);
+                var judge = probes[p].Judge;
+                float[] b = judge is Judge.Age or Judge.Male or Judge.Happy ? Pick(before, judge, sourceImages, judges)
+                    : sourceCelebA.TryGetValue(judge, out var logits) ? logits : sourceCelebA[judge] = judges.CelebA(sourceImages, judge);
+                float[] a = Pick(after, judge, edited, judges);
                 var cos = nn.functional.cosine_similarity(before.Descriptors, after.Descriptors, 1).data<float>().ToArray();
                 var dist = (before.Descriptors - after.Descriptors).norm(1).data<float>().ToArray();
                 for (int i = 0; i < n; i++)
@@ -90,40 +108,69 @@ public static class EditCheck
             }
             progress?.Report(Math.Min(1.0, (start + n) / (double)faces));
         }
-        return probes.Select((p, i) => new EditCheckRow(p.Name, p.Judge.ToString().ToLowerInvariant(), p.Sign, faces,
+        return probes.Select((p, i) => new EditCheckRow(p.Name, Label(p.Judge), p.Sign, faces,
             acc[i].Right / (double)faces, acc[i].Change / faces, acc[i].Cos / faces, acc[i].Same / (double)faces, colour[i].Max() / faces,
             acc[i].Room == 0 ? double.NaN : acc[i].RightInRoom / (double)acc[i].Room)).ToList();
     }
 
     /// <summary>A probability judge within 0.1 of the end it should move to leaves no room to measure a move (P(happy) of a
     /// broad smile is already 0.99); age has room everywhere.</summary>
-    public static bool HasRoom(Judge judge, int sign, float source) => judge == Judge.Age || (sign > 0 ? source < 0.9f : source > 0.1f);
+    public static bool HasRoom(Judge judge, int sign, float source) => judge switch
+    {
+        Judge.Age => true,
+        Judge.BlondHair or Judge.Eyeglasses or Judge.Smiling or Judge.CelebAMale => sign > 0 ? source < Logit9 : source > -Logit9,
+        _ => sign > 0 ? source < 0.9f : source > 0.1f,
+    };
+
+    static readonly float Logit9 = MathF.Log(9);           // the logit of P = 0.9
+
+    /// <summary>The judge as the tables name it: face-api.js's by the quantity, the CelebA judge's with "(CelebA)".</summary>
+    public static string Label(Judge judge) => judge switch
+    {
+        Judge.BlondHair => "blond hair (CelebA)", Judge.Eyeglasses => "glasses (CelebA)", Judge.Smiling => "smiling (CelebA)",
+        Judge.CelebAMale => "male (CelebA)", _ => judge.ToString().ToLowerInvariant(),
+    };
 
     /// <summary>The pack's age, gender and smile edits as probes: W-space sliders both ways at ±<paramref name="alpha"/>, the
     /// mappers and global directions of the matching prompts, GANSpace's first direction both ways, and a control (one
     /// fixed random unit direction in W at the slider distance, which a judge should call a coin toss).</summary>
-    public static List<EditProbe> PackProbes(PackEditor editor, double alpha = 3, double globalAlpha = 4, double beta = 0.08, double mapperStrength = 1)
+    /// <param name="celeba">also the blond hair and glasses edits (slider both ways, mapper, global direction, control),
+    /// which need the CelebA judge, and its second opinion on the smile mapper and the smile and woman directions.</param>
+    public static List<EditProbe> PackProbes(PackEditor editor, double alpha = 3, double globalAlpha = 4, double beta = 0.08, double mapperStrength = 1,
+        bool celeba = false)
     {
         var probes = new List<EditProbe>();
         Func<Tensor, Tensor> Edit(EditRequest request) => w => { var r = editor.Apply(w, request); r.Latent?.Dispose(); return r.Image; };
-        foreach (var (slider, judge) in new[] { ("age", Judge.Age), ("male", Judge.Male), ("smiling", Judge.Happy) })
+        var sliders = new List<(string, Judge)> { ("age", Judge.Age), ("male", Judge.Male), ("smiling", Judge.Happy) };
+        var mappers = new List<(string, Judge)> { ("old person", Judge.Age), ("a smiling face", Judge.Happy), ("smiling", Judge.Happy), ("man", Judge.Male) };
+        var globals = new List<(string, Judge, int)> { ("a smiling face", Judge.Happy, 1), ("the face of an old person", Judge.Age, 1),
+            ("the face of a man", Judge.Male, 1), ("the face of a woman", Judge.Male, -1) };
+        var controls = new List<Judge> { Judge.Age, Judge.Male, Judge.Happy };
+        if (celeba)
+        {
+            sliders.AddRange([("blond hair", Judge.BlondHair), ("eyeglasses", Judge.Eyeglasses)]);
+            mappers.AddRange([("blond hair", Judge.BlondHair), ("a smiling face", Judge.Smiling)]);
+            globals.AddRange([("a face with blond hair", Judge.BlondHair, 1), ("a face with glasses", Judge.Eyeglasses, 1),
+                ("a smiling face", Judge.Smiling, 1), ("the face of a woman", Judge.CelebAMale, -1)]);
+            controls.AddRange([Judge.BlondHair, Judge.Eyeglasses, Judge.Smiling, Judge.CelebAMale]);
+        }
+        foreach (var (slider, judge) in sliders)
         {
             if (!editor.Sliders.TryGetValue(slider, out var dir) || dir.Space != LatentSpace.W) continue;
             foreach (int sign in new[] { 1, -1 })
                 probes.Add(new EditProbe($"slider {slider} {sign * alpha:+0.#;-0.#}", judge, sign, Edit(new SliderEdit([(slider, sign * alpha)]))));
         }
-        foreach (var (text, judge) in new[] { ("old person", Judge.Age), ("a smiling face", Judge.Happy), ("smiling", Judge.Happy), ("man", Judge.Male) })
+        foreach (var (text, judge) in mappers)
             if (editor.MapperFor(text) is { } mapper) probes.Add(new EditProbe($"mapper \"{text}\"", judge, 1, Edit(new MapperEdit(mapper, mapperStrength))));
         if (editor.HasGlobalDirections)
-            foreach (var (target, judge, sign) in new[] { ("a smiling face", Judge.Happy, 1), ("the face of an old person", Judge.Age, 1),
-                         ("the face of a man", Judge.Male, 1), ("the face of a woman", Judge.Male, -1) })
+            foreach (var (target, judge, sign) in globals)
                 probes.Add(new EditProbe($"global \"{target}\"", judge, sign, Edit(new GlobalDirectionEdit("a face", target, globalAlpha, beta))));
         var control = nn.functional.normalize(randn([1, 1, editor.Generator.Config.StyleDim], generator: new Generator(20261126)), dim: -1);
-        foreach (var judge in new[] { Judge.Age, Judge.Male, Judge.Happy })
+        foreach (var judge in controls)
             probes.Add(new EditProbe($"control: random W direction +{alpha:0.#}", judge, 1, w => editor.Generator.Synthesize(w + alpha * control)));
         return probes;
     }
 
-    static float[] Pick((float[] Age, float[] Male, float[] Happy, Tensor Descriptors) j, Judge judge) =>
-        judge switch { Judge.Age => j.Age, Judge.Male => j.Male, _ => j.Happy };
+    static float[] Pick((float[] Age, float[] Male, float[] Happy, Tensor Descriptors) j, Judge judge, Tensor images, EditJudges judges) =>
+        judge switch { Judge.Age => j.Age, Judge.Male => j.Male, Judge.Happy => j.Happy, _ => judges.CelebA(images, judge) };
 }

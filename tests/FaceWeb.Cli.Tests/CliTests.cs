@@ -273,6 +273,46 @@ public sealed class CliTests : IDisposable
         Assert.Equal((4 * 256, 2), (grid.Width, grid.Height / 256));   // 4 columns, 2 rows of cell + caption
     }
 
+    /// <summary>#18: train judge learns the CelebA judge from a CelebA-shaped folder and writes it outside any pack; without
+    /// --datasets it refuses in one line.</summary>
+    [Fact]
+    public void Train_judge_writes_a_celeba_judge_from_the_training_split()
+    {
+        string set = Path.Combine(tmp, "ds", "celeba10k-89x109");
+        Directory.CreateDirectory(Path.Combine(set, "images"));
+        var rng = new Random(3);
+        var lines = new List<string> { "60", "Blond_Hair Eyeglasses Smiling Male" };
+        for (int i = 1; i <= 60; i++)
+        {
+            string name = $"{i:000000}.jpg";
+            using (var img = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>(89, 109))
+            {
+                img.ProcessPixelRows(rows =>
+                {
+                    for (int y = 0; y < rows.Height; y++)
+                        foreach (ref var px in rows.GetRowSpan(y)) px = new((byte)rng.Next(256), (byte)rng.Next(256), (byte)rng.Next(256));
+                });
+                SixLabors.ImageSharp.ImageExtensions.SaveAsJpeg(img, Path.Combine(set, "images", name));
+            }
+            lines.Add(name + string.Concat(Enumerable.Range(0, 4).Select(_ => rng.Next(2) == 0 ? " -1" : " 1")));
+        }
+        File.WriteAllLines(Path.Combine(set, "list_attr_celeba.txt"), lines);
+        string judge = Path.Combine(tmp, "judges", "celeba.safetensors"), report = Path.Combine(tmp, "judge.json");
+        var (code, stdout, err) = Faceweb("train", "judge", "--datasets", Path.Combine(tmp, "ds"), "--epochs", "1", "--batch", "8", "--out", judge, "--report", report);
+        Assert.True(code == 0, err + stdout);
+        using (var loaded = Engine.Evaluation.CelebAJudge.Load(judge))
+            Assert.Equal(["Blond_Hair", "Eyeglasses", "Smiling", "Male"], loaded.Attributes);
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(report));
+        Assert.Equal(4, doc.RootElement.GetArrayLength());
+        int held = doc.RootElement[0].GetProperty("Count").GetInt32();
+        Assert.InRange(held, 1, 59);                                                       // the held-out split only
+        Assert.Contains("Blond_Hair", stdout);
+
+        var missing = Faceweb("train", "judge", "--epochs", "1");
+        Assert.Equal(2, missing.Code);
+        Assert.Contains("--datasets is required", missing.Err + missing.Out);
+    }
+
     [Fact]
     public void Invert_turns_a_photo_into_a_latent_and_reports_its_reconstruction()
     {

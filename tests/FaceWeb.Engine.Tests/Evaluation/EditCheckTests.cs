@@ -33,6 +33,9 @@ public sealed class EditCheckTests
     [InlineData(Judge.Happy, -1, 0.95f, true)]
     [InlineData(Judge.Male, -1, 0.05f, false)]
     [InlineData(Judge.Age, 1, 80f, true)]
+    [InlineData(Judge.BlondHair, 1, 3f, false)]                                 // a logit: P 0.95, already blond
+    [InlineData(Judge.BlondHair, 1, 0f, true)]
+    [InlineData(Judge.Eyeglasses, -1, -3f, false)]
     public void A_probability_within_a_tenth_of_its_goal_leaves_no_room(Judge judge, int sign, float source, bool room) =>
         Assert.Equal(room, EditCheck.HasRoom(judge, sign, source));
 }
