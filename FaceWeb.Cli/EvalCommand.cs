@@ -26,6 +26,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         [CommandOption("--views <K>"), Description("text2face: random views of each image per optimisation step (0: the image as it is)"), DefaultValue(PackEditor.TextToFaceViews)] public int Views { get; init; } = PackEditor.TextToFaceViews;
         [CommandOption("--rows <ROWS>"), Description("text2face: shared (one offset in W for all rows) or free (every W+ row); default: shared for optimise, free for the prior (ADR 0011)")] public string? Rows { get; init; }
         [CommandOption("--captions"), Description("sketch2face: refine with each held-out face's own caption (from its labels; TediGAN's sketch + text)")] public bool Captions { get; init; }
+        [CommandOption("--no-seed-method"), Description("sketch2face: only the encoder's methods, not the seed's-face refinement (before the encoder)")] public bool NoSeedMethod { get; init; }
         [CommandOption("--domain <LAMBDA>"), Description("text2face: λ of TediGAN's in-domain regulariser with the pack's encoder (0: off; default: 2 for optimise when the pack has an encoder, else 0)")] public double? Domain { get; init; }
         [CommandOption("--l2 <LAMBDA>"), Description("text2face: λ_L2 towards the start (default: 0.008 from the prior, 0 from the best random start)")] public double? L2 { get; init; }
         [CommandOption("--per-caption <K>"), Description("text2face: seeds per caption"), DefaultValue(3)] public int PerCaption { get; init; } = 3;
@@ -100,12 +101,12 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         using var found = FaceFound.Load(s.FoundBy, dir);
         var held = HeldOutFaces(s, ct);
         using var reals = FaceDataset.Batch(held);
-        int methods = editor.SketchEncoder is null ? 1 : 3;
+        int methods = editor.SketchEncoder is null ? 1 : s.NoSeedMethod ? 2 : 3;
         List<SketchToFaceRow> rows = [];
         Tensor? grid = null;
         CliApp.Progress($"sketch → face on {held.Count} held-out faces", held.Count * methods, tick =>
             (rows, grid) = SketchToFaceCheck.Run(editor, reals, identity, found, new SketchCheckOptions(s.Refine, s.Truncation,
-                Captions: s.Captions ? held.Select(f => FaceCaptions.Captions(f.Labels, 1)[0]).ToList() : null), tick, ct));
+                Captions: s.Captions ? held.Select(f => FaceCaptions.Captions(f.Labels, 1)[0]).ToList() : null, SeedMethod: !s.NoSeedMethod), tick, ct));
         var table = new Table().AddColumns("method", "faces", "lines from the sketch (px)", "identity cos", "same person", "face found", "first face (ms)", "ms per face");
         string P(double v) => double.IsNaN(v) ? "–" : $"{v:P0}";
         string N(double v, string f) => double.IsNaN(v) ? "–" : v.ToString(f, System.Globalization.CultureInfo.InvariantCulture);

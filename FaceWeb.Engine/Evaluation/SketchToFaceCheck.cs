@@ -16,7 +16,8 @@ public sealed record SketchToFaceRow(string Method, int Faces, double Lines, dou
 
 /// <param name="Steps">refinement steps for "encoder + refine" and the seed-face method.</param>
 /// <param name="Captions">One caption per face for the refinement's fine rows (TediGAN's sketch + text); null: the sketch alone.</param>
-public sealed record SketchCheckOptions(int Steps = 100, double Truncation = 0.7, int GridFaces = 8, IReadOnlyList<string>? Captions = null);
+/// <param name="SeedMethod">also the method before the encoder (refinement from a seed's face); false halves a captioned run's cost.</param>
+public sealed record SketchCheckOptions(int Steps = 100, double Truncation = 0.7, int GridFaces = 8, IReadOnlyList<string>? Captions = null, bool SeedMethod = true);
 
 public static class SketchToFaceCheck
 {
@@ -36,7 +37,8 @@ public static class SketchToFaceCheck
             methods.Add(("sketch encoder, one pass", true, 0));
             methods.Add(($"sketch encoder + {o.Steps} steps{withText}", true, o.Steps));
         }
-        methods.Add(($"seed's face + {o.Steps} steps{withText} (before the encoder)", false, o.Steps));
+        if (o.SeedMethod || editor.SketchEncoder is null)
+            methods.Add(($"seed's face + {o.Steps} steps{withText} (before the encoder)", false, o.Steps));
         var rows = new List<SketchToFaceRow>();
         var shown = Enumerable.Range(0, (int)Math.Min(n, o.GridFaces)).Select(_ => new List<Tensor>()).ToList();
         using var sketches = FaceSketch.Render(reals);

@@ -45,12 +45,13 @@ public sealed class SketchToFaceCheckTests
         var ct = TestContext.Current.CancellationToken;
         var (plain, plainGrid) = SketchToFaceCheck.Run(editor, sources, identity, found, new SketchCheckOptions(Steps: 3, GridFaces: 2), ct: ct);
         var (captioned, captionedGrid) = SketchToFaceCheck.Run(editor, sources, identity, found,
-            new SketchCheckOptions(Steps: 3, GridFaces: 2, Captions: ["an old man with a grey beard", "a smiling young woman with blond hair"]), ct: ct);
+            new SketchCheckOptions(Steps: 3, GridFaces: 2, Captions: ["an old man with a grey beard", "a smiling young woman with blond hair"], SeedMethod: false), ct: ct);
         using (plainGrid)
         using (captionedGrid)
         {
-            Assert.Equal(["sketch encoder, one pass", "sketch encoder + 3 steps + caption", "seed's face + 3 steps + caption (before the encoder)"],
-                captioned.Take(3).Select(r => r.Method));
+            Assert.Equal(["sketch encoder, one pass", "sketch encoder + 3 steps + caption", "real faces (reference)", "random samples at ψ 0.7 (reference)"],
+                captioned.Select(r => r.Method));                                                  // without the seed's-face method
+            Assert.Equal([2 * 4, 3, 64, 64], captionedGrid.shape);
             Assert.Equal(0, (captionedGrid[2] - plainGrid[2]).abs().max().item<float>());              // one pass: no caption, same face
             Assert.True((captionedGrid[3] - plainGrid[3]).abs().max().item<float>() > 0.01);          // refined: the caption moved it
         }
