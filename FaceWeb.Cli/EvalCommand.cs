@@ -44,6 +44,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         [CommandOption("--mapper-strength <S>"), Description("edits: the mappers' strength (the Edit page's default is 1)"), DefaultValue(1.0)] public double MapperStrength { get; init; } = 1;
         [CommandOption("--beta <B>"), DefaultValue(0.08)] public double Beta { get; init; } = 0.08;
         [CommandOption("--truncation <T>"), DefaultValue(0.7)] public double Truncation { get; init; } = 0.7;
+        [CommandOption("--global <SPEC>"), Description("edits: one more global direction to judge, TARGET=JUDGE± (judge: age, male, happy, blondhair, eyeglasses, smiling, celebamale), e.g. \"a woman's face=male-\"; repeatable")] public string[] Globals { get; init; } = [];
         [CommandOption("--celeba-judge <FILE>"), Description("edits: the CelebA judge for blond hair and glasses (faceweb train judge; default: " + CelebAJudge.DefaultPath + " when it exists)")] public string? CelebAJudgeFile { get; init; }
         [CommandOption("--faceapi <DIR>"), Description("face-api.js model folder (default: the restored npm package)")] public string? FaceApi { get; init; }
         [CommandOption("--report <FILE>")] public string? Report { get; init; }
@@ -74,7 +75,8 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         if (celeba is null) Console.Error.WriteLine($"no CelebA judge at {CelebAJudge.DefaultPath} (faceweb train judge): blond hair and glasses are not judged");
         using var judges = EditJudges.Load(s.FaceApi ?? FaceApiModels.Directory(), celeba);
         using var editor = PackEditor.Open(engine, s.Pack);
-        var probes = EditCheck.PackProbes(editor, s.Alpha, s.GlobalAlpha, s.Beta, s.MapperStrength, celeba: celeba is not null);
+        var probes = EditCheck.PackProbes(editor, s.Alpha, s.GlobalAlpha, s.Beta, s.MapperStrength, celeba: celeba is not null,
+            extraGlobals: s.Globals.Select(ParseGlobal).ToList());
         if (probes.Count == 0) throw new ArgumentException($"{s.Pack}: no age, male or smiling slider, mapper or global directions to check");
         List<EditCheckRow> rows = [];
         CliApp.Fraction($"judging {probes.Count} edits on {s.Faces} faces with face-api.js", progress =>
@@ -346,6 +348,16 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         AnsiConsole.Write(table);
         if (s.Report is not null) File.WriteAllText(s.Report, JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true }));
         return 0;
+    }
+
+    /// <summary>"TARGET=JUDGE+" or "TARGET=JUDGE-" → a global direction probe's target, judge and intended sign.</summary>
+    internal static (string Target, Judge Judge, int Sign) ParseGlobal(string spec)
+    {
+        int eq = spec.LastIndexOf('=');
+        string judge = eq < 0 ? "" : spec[(eq + 1)..].Trim();
+        if (eq < 1 || judge.Length < 2 || judge[^1] is not ('+' or '-') || !Enum.TryParse<Judge>(judge[..^1], ignoreCase: true, out var j) || !Enum.IsDefined(j))
+            throw new ArgumentException($"--global '{spec}': expected TARGET=JUDGE+ or TARGET=JUDGE- with a judge among {string.Join(", ", Enum.GetNames<Judge>().Select(n => n.ToLowerInvariant()))}");
+        return (spec[..eq].Trim(), j, judge[^1] == '+' ? 1 : -1);
     }
 
     static void WriteGrid(string file, Engine.Generators.StyleGan2.StyleGan2Generator g, List<EditProbe> probes)

@@ -136,8 +136,10 @@ public static class EditCheck
     /// fixed random unit direction in W at the slider distance, which a judge should call a coin toss).</summary>
     /// <param name="celeba">also the blond hair and glasses edits (slider both ways, mapper, global direction, control),
     /// which need the CelebA judge, and its second opinion on the smile mapper and the smile and woman directions.</param>
+    /// <param name="extraGlobals">more global directions from "a face" to a target, each with its judge and intended sign
+    /// (to compare wordings).</param>
     public static List<EditProbe> PackProbes(PackEditor editor, double alpha = 3, double globalAlpha = 4, double beta = 0.08, double mapperStrength = 1,
-        bool celeba = false)
+        bool celeba = false, IReadOnlyList<(string Target, Judge Judge, int Sign)>? extraGlobals = null)
     {
         var probes = new List<EditProbe>();
         Func<Tensor, Tensor> Edit(EditRequest request) => w => { var r = editor.Apply(w, request); r.Latent?.Dispose(); return r.Image; };
@@ -154,6 +156,7 @@ public static class EditCheck
                 ("a smiling face", Judge.Smiling, 1), ("the face of a woman", Judge.CelebAMale, -1)]);
             controls.AddRange([Judge.BlondHair, Judge.Eyeglasses, Judge.Smiling, Judge.CelebAMale]);
         }
+        globals.AddRange(extraGlobals ?? []);
         foreach (var (slider, judge) in sliders)
         {
             if (!editor.Sliders.TryGetValue(slider, out var dir) || dir.Space != LatentSpace.W) continue;

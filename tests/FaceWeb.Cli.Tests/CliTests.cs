@@ -85,6 +85,10 @@ public sealed class CliTests : IDisposable
         var missing = Faceweb("render", "--checkpoint", Path.Combine(tmp, "nope.pt"), "--input", input, "--out", Path.Combine(tmp, "o.safetensors"));
         Assert.Equal(2, missing.Code);
         Assert.Contains("file not found", missing.Err);
+
+        var badGlobal = Faceweb("eval", "edits", "--pack", Repository.DefaultPack(), "--faces", "1", "--global", "a woman=wings-");
+        Assert.Equal(2, badGlobal.Code);
+        Assert.Contains("expected TARGET=JUDGE+ or TARGET=JUDGE-", badGlobal.Err);
     }
 
     [Fact]
