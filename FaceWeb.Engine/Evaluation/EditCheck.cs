@@ -37,7 +37,7 @@ public sealed class EditJudges(FaceApiAgeGenderNet ageGender, FaceApiExpressionN
             celebaJudge is null ? null : CelebAJudge.Load(celebaJudge));
 
     /// <summary>Whether these judges can judge <paramref name="judge"/> (blond hair and glasses need the CelebA judge).</summary>
-    public bool Can(Evaluation.Judge judge) => judge is Evaluation.Judge.Age or Evaluation.Judge.Male or Evaluation.Judge.Happy || celeba is not null;
+    public bool Can(Evaluation.Judge judge) => EditCheck.IsFaceApi(judge) || celeba is not null;
 
     /// <summary>Generator output [N,3,H,W] → the CelebA judge's logit for blond hair or glasses [N].</summary>
     public float[] CelebA(Tensor images, Evaluation.Judge judge) => (celeba ?? throw new InvalidOperationException("no CelebA judge loaded"))
@@ -84,16 +84,22 @@ public static class EditCheck
             var before = judges.Judge(sourceImages);
             var sourceColour = ImageTensors.FaceColour(sourceImages);                                                 // [n,3]
             var sourceCelebA = new Dictionary<Judge, float[]>();                    // the CelebA judge's logits of the sources, once per judge
+            // Probes that share an edit (one edit, several judges) edit and run face-api.js once per batch.
+            var byEdit = new Dictionary<Func<Tensor, Tensor>, (Tensor Image, (float[] Age, float[] Male, float[] Happy, Tensor Descriptors) Judged, float[] Shift)>();
             for (int p = 0; p < probes.Count; p++)
             {
-                var edited = probes[p].Edit(w);
-                var after = judges.Judge(edited);
-                var shift = (ImageTensors.FaceColour(edited) - sourceColour).abs().sum([0]).data<float>().ToArray();   // [3], summed over faces
+                if (!byEdit.TryGetValue(probes[p].Edit, out var done))
+                {
+                    var image = probes[p].Edit(w);
+                    byEdit[probes[p].Edit] = done = (image, judges.Judge(image),
+                        (ImageTensors.FaceColour(image) - sourceColour).abs().sum([0]).data<float>().ToArray());   // shift [3], summed over faces
+                }
+                var (edited, after, shift) = done;
                 for (int c = 0; c < 3; c++) colour[p][c] += shift[c];
                 var judge = probes[p].Judge;
-                float[] b = judge is Judge.Age or Judge.Male or Judge.Happy ? Pick(before, judge, sourceImages, judges)
+                float[] b = IsFaceApi(judge) ? Pick(before, judge)
                     : sourceCelebA.TryGetValue(judge, out var logits) ? logits : sourceCelebA[judge] = judges.CelebA(sourceImages, judge);
-                float[] a = Pick(after, judge, edited, judges);
+                float[] a = IsFaceApi(judge) ? Pick(after, judge) : judges.CelebA(edited, judge);
                 var cos = nn.functional.cosine_similarity(before.Descriptors, after.Descriptors, 1).data<float>().ToArray();
                 var dist = (before.Descriptors - after.Descriptors).norm(1).data<float>().ToArray();
                 for (int i = 0; i < n; i++)
@@ -142,7 +148,9 @@ public static class EditCheck
         bool celeba = false, IReadOnlyList<(string Target, Judge Judge, int Sign)>? extraGlobals = null)
     {
         var probes = new List<EditProbe>();
-        Func<Tensor, Tensor> Edit(EditRequest request) => w => { var r = editor.Apply(w, request); r.Latent?.Dispose(); return r.Image; };
+        var edits = new Dictionary<string, Func<Tensor, Tensor>>();                // one delegate per edit, shared by its judges (Run edits once)
+        Func<Tensor, Tensor> Edit(string name, Func<EditRequest> request) => edits.TryGetValue(name, out var e) ? e
+            : edits[name] = w => { var r = editor.Apply(w, request()); r.Latent?.Dispose(); return r.Image; };
         var sliders = new List<(string, Judge)> { ("age", Judge.Age), ("male", Judge.Male), ("smiling", Judge.Happy) };
         var mappers = new List<(string, Judge)> { ("old person", Judge.Age), ("a smiling face", Judge.Happy), ("smiling", Judge.Happy), ("man", Judge.Male) };
         var globals = new List<(string, Judge, int)> { ("a smiling face", Judge.Happy, 1), ("the face of an old person", Judge.Age, 1),
@@ -161,19 +169,26 @@ public static class EditCheck
         {
             if (!editor.Sliders.TryGetValue(slider, out var dir) || dir.Space != LatentSpace.W) continue;
             foreach (int sign in new[] { 1, -1 })
-                probes.Add(new EditProbe($"slider {slider} {sign * alpha:+0.#;-0.#}", judge, sign, Edit(new SliderEdit([(slider, sign * alpha)]))));
+            {
+                string name = $"slider {slider} {sign * alpha:+0.#;-0.#}";
+                probes.Add(new EditProbe(name, judge, sign, Edit(name, () => new SliderEdit([(slider, sign * alpha)]))));
+            }
         }
         foreach (var (text, judge) in mappers)
-            if (editor.MapperFor(text) is { } mapper) probes.Add(new EditProbe($"mapper \"{text}\"", judge, 1, Edit(new MapperEdit(mapper, mapperStrength))));
+            if (editor.MapperFor(text) is { } mapper) probes.Add(new EditProbe($"mapper \"{text}\"", judge, 1, Edit($"mapper \"{text}\"", () => new MapperEdit(mapper, mapperStrength))));
         if (editor.HasGlobalDirections)
             foreach (var (target, judge, sign) in globals)
-                probes.Add(new EditProbe($"global \"{target}\"", judge, sign, Edit(new GlobalDirectionEdit("a face", target, globalAlpha, beta))));
+                probes.Add(new EditProbe($"global \"{target}\"", judge, sign, Edit($"global \"{target}\"", () => new GlobalDirectionEdit("a face", target, globalAlpha, beta))));
         var control = nn.functional.normalize(randn([1, 1, editor.Generator.Config.StyleDim], generator: new Generator(20261126)), dim: -1);
+        Func<Tensor, Tensor> controlEdit = w => editor.Generator.Synthesize(w + alpha * control);
         foreach (var judge in controls)
-            probes.Add(new EditProbe($"control: random W direction +{alpha:0.#}", judge, 1, w => editor.Generator.Synthesize(w + alpha * control)));
+            probes.Add(new EditProbe($"control: random W direction +{alpha:0.#}", judge, 1, controlEdit));
         return probes;
     }
 
-    static float[] Pick((float[] Age, float[] Male, float[] Happy, Tensor Descriptors) j, Judge judge, Tensor images, EditJudges judges) =>
-        judge switch { Judge.Age => j.Age, Judge.Male => j.Male, Judge.Happy => j.Happy, _ => judges.CelebA(images, judge) };
+    /// <summary>Age, Male and Happy are face-api.js's; the rest are the CelebA judge's.</summary>
+    public static bool IsFaceApi(Judge judge) => judge is Judge.Age or Judge.Male or Judge.Happy;
+
+    static float[] Pick((float[] Age, float[] Male, float[] Happy, Tensor Descriptors) j, Judge judge) =>
+        judge switch { Judge.Age => j.Age, Judge.Male => j.Male, _ => j.Happy };
 }
