@@ -40,9 +40,9 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         [CommandOption("--pack <DIR>")] public string Pack { get; init; } = "";
         [CommandOption("--faces <N>"), DefaultValue(200)] public int Faces { get; init; } = 200;
         [CommandOption("--alpha <A>"), Description("slider distance along each unit normal"), DefaultValue(3.0)] public double Alpha { get; init; } = 3;
-        [CommandOption("--global-alpha <A>"), DefaultValue(4.0)] public double GlobalAlpha { get; init; } = 4;
+        [CommandOption("--global-alpha <A>"), Description("edits: α of the global directions (default: the Edit page's)"), DefaultValue(GlobalDirectionEdit.DefaultAlpha)] public double GlobalAlpha { get; init; } = GlobalDirectionEdit.DefaultAlpha;
         [CommandOption("--mapper-strength <S>"), Description("edits: the mappers' strength (the Edit page's default is 1)"), DefaultValue(1.0)] public double MapperStrength { get; init; } = 1;
-        [CommandOption("--beta <B>"), DefaultValue(0.08)] public double Beta { get; init; } = 0.08;
+        [CommandOption("--beta <B>"), Description("edits: β of the global directions (default: the Edit page's)"), DefaultValue(GlobalDirectionEdit.DefaultBeta)] public double Beta { get; init; } = GlobalDirectionEdit.DefaultBeta;
         [CommandOption("--truncation <T>"), DefaultValue(0.7)] public double Truncation { get; init; } = 0.7;
         [CommandOption("--global <SPEC>"), Description("edits: one more global direction to judge, TARGET=JUDGE± (judge: age, male, happy, blondhair, eyeglasses, smiling, celebamale), e.g. \"a woman's face=male-\"; repeatable")] public string[] Globals { get; init; } = [];
         [CommandOption("--celeba-judge <FILE>"), Description("edits: the CelebA judge for blond hair and glasses (faceweb train judge; default: " + CelebAJudge.DefaultPath + " when it exists)")] public string? CelebAJudgeFile { get; init; }

@@ -24,7 +24,7 @@ $fw train prior --pack $PACK --steps "${PRIOR_STEPS:-300}" --batch 8
 $fw train encoder --pack $PACK --steps "${ENCODER_STEPS:-1200}" --batch 16 --lr 1e-3
 $fw train sketch-encoder --pack $PACK --steps "${SKETCH_STEPS:-5000}" --batch 16 --lr 1e-3 --state .data/sketch-encoder-state.safetensors
 $fw train judge --datasets "$DATASETS" --epochs 15 --report .data/judge.json
-$fw eval edits --pack $PACK --faces 200 --global-alpha 2 --report .data/edit-check.json --grid $PACK/edits.png
+$fw eval edits --pack $PACK --faces 200 --report .data/edit-check.json --grid $PACK/edits.png
 $fw eval inversion --pack $PACK --datasets "$DATASETS" --faces 16 --refine 100 --report .data/inversion.json
 $fw sketch --pack $PACK --seeds 0-7 --training 3 --out $PACK/sketches.png
 $fw eval sketch2face --pack $PACK --datasets "$DATASETS" --faces 100 --refine 100 --report .data/sketch2face.json --grid $PACK/sketch2face.png

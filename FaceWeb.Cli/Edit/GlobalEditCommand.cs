@@ -13,7 +13,7 @@ public sealed class GlobalEditCommand : OnePassEditCommand<GlobalEditCommand.Set
         [CommandOption("--target <TEXT>")] public string Target { get; init; } = "";
         [CommandOption("--templates <SET>"), Description("prompt ensembling: faces (default), none, or a file with one {} template per line"), DefaultValue("faces")] public string Templates { get; init; } = "faces";
         [CommandOption("--alpha <RANGE>"), DefaultValue("0:4:5")] public string Alpha { get; init; } = "0:4:5";
-        [CommandOption("--beta <B>"), DefaultValue(0.1)] public double Beta { get; init; } = 0.1;
+        [CommandOption("--beta <B>"), Description("channels kept: relevance ≥ β (default: the Edit page's)"), DefaultValue(GlobalDirectionEdit.DefaultBeta)] public double Beta { get; init; } = GlobalDirectionEdit.DefaultBeta;
 
         public override Spectre.Console.ValidationResult Validate() =>
             Target.Trim() == "" ? Spectre.Console.ValidationResult.Error("--target is required") : base.Validate();

@@ -27,6 +27,7 @@ public partial class EditPage
     int tab;
     // α 1, β 0.08: the default pack's global directions move age and gender for ≥ 97 % of faces and keep the person for
     // ≥ 98 % there; at α 2 and 3 they change who it is (ADR 0011's addendum, faceweb eval edits --global-alpha 1|2|3).
+    // The engine's GlobalDirectionEdit.DefaultAlpha/DefaultBeta hold the same values for every other host.
     double alpha = 1, beta = 0.08, strength = 1, l2 = 0.008, idLambda, progress;
     int steps = 100, mapperSteps = 200;
     bool regionOn;

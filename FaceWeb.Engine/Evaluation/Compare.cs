@@ -7,9 +7,9 @@ using static TorchSharp.torch;
 
 namespace FaceWeb.Engine.Evaluation;
 
-/// <param name="GlobalAlpha">α 1, β 0.08: the Edit page's defaults, measured in ADR 0011 (α 3 smeared faces).</param>
+/// <param name="GlobalAlpha">The global direction's defaults (<see cref="GlobalDirectionEdit.DefaultAlpha"/>, ADR 0011; α 3 smeared faces).</param>
 /// <param name="Only">Run just this method (re-running one cell with other parameters); null runs them all.</param>
-public sealed record CompareRunOptions(double GlobalAlpha = 1, double GlobalBeta = 0.08, int OptimisationSteps = 60, double L2Lambda = 0.008,
+public sealed record CompareRunOptions(double GlobalAlpha = GlobalDirectionEdit.DefaultAlpha, double GlobalBeta = GlobalDirectionEdit.DefaultBeta, int OptimisationSteps = 60, double L2Lambda = 0.008,
     double IdLambda = 0, double SliderAlpha = 3, double MapperStrength = 1, double PrincipalAlpha = 3, EditMethod? Only = null)
 {
     public bool Runs(EditMethod method) => Only is null || Only == method;

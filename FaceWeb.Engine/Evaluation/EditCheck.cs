@@ -144,7 +144,8 @@ public static class EditCheck
     /// which need the CelebA judge, and its second opinion on the smile mapper and the smile and woman directions.</param>
     /// <param name="extraGlobals">more global directions from "a face" to a target, each with its judge and intended sign
     /// (to compare wordings).</param>
-    public static List<EditProbe> PackProbes(PackEditor editor, double alpha = 3, double globalAlpha = 4, double beta = 0.08, double mapperStrength = 1,
+    public static List<EditProbe> PackProbes(PackEditor editor, double alpha = 3, double globalAlpha = GlobalDirectionEdit.DefaultAlpha,
+        double beta = GlobalDirectionEdit.DefaultBeta, double mapperStrength = 1,
         bool celeba = false, IReadOnlyList<(string Target, Judge Judge, int Sign)>? extraGlobals = null)
     {
         var probes = new List<EditProbe>();
