@@ -101,6 +101,15 @@ public partial class EditPage
     Task OnStrengthChanged(double v) { strength = v; return mapper == "" ? Task.CompletedTask : Moved(preview => PreviewMapper(live: true, preview)); }
     Task ApplyGlobal() { restTimer.Stop(); return Preview(live: false); }
 
+    /// <summary>Wordings measured on the default pack at α 1 (model card, "Independent check"): each moves its attribute
+    /// for ≥ 74 % of 200 faces by face-api.js or the CelebA judge and keeps the person. "the face of a female" is offered
+    /// rather than "the face of a woman", which moved 69 % / 66 % where it moved 74 % / 91 %.</summary>
+    internal static readonly IReadOnlyList<string> SuggestedTargets =
+        ["a smiling face", "the face of an old person", "the face of a man", "the face of a female", "a face with blond hair", "a face with glasses"];
+
+    /// <summary>A suggested target from "a face", applied at once.</summary>
+    Task ApplySuggested(string suggested) { (neutral, target) = ("a face", suggested); return ApplyGlobal(); }
+
     /// <summary>A slider moved: a progressive preview now and the full frame once it rests (large packs), else the frame.</summary>
     Task Moved(Func<bool, Task> request) => restTimer.Moved(Previews, request, InvokeAsync);
 

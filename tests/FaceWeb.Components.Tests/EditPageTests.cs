@@ -186,6 +186,24 @@ public sealed class EditPageTests : BunitContext
     }
 
     [Fact]
+    public async Task A_suggested_target_fills_both_prompts_and_applies_from_a_face()
+    {
+        var cut = Render<EditPage>();
+        cut.Find("[data-testid=neutral] input").Input("a portrait");
+        var chips = cut.FindAll("[data-testid=suggested-target]");
+        Assert.Equal(EditPage.SuggestedTargets, chips.Select(c => c.TextContent.Trim()));
+        var chip = chips.Single(c => c.TextContent.Trim() == "the face of a female");
+        var click = cut.InvokeAsync(() => chip.Click());
+        cut.WaitForState(() => edits.Global.Count == 1);
+        var request = edits.Global[0].Request;
+        Assert.Equal(("a face", "the face of a female", 1.0, 0.08), (request.Neutral, request.Target, request.Alpha, request.Beta));
+        edits.Complete(0, "suggested");
+        await click;
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=history-item]")));
+        Assert.Equal("the face of a female", cut.Find("[data-testid=target] input").GetAttribute("value"));
+    }
+
+    [Fact]
     public void Without_a_target_apply_asks_for_one()
     {
         var cut = Render<EditPage>();
