@@ -30,6 +30,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         [CommandOption("--domain <LAMBDA>"), Description("text2face: λ of TediGAN's in-domain regulariser with the pack's encoder (0: off; default: 2 for optimise when the pack has an encoder, else 0)")] public double? Domain { get; init; }
         [CommandOption("--l2 <LAMBDA>"), Description("text2face: λ_L2 towards the start (default: 0.008 from the prior, 0 from the best random start)")] public double? L2 { get; init; }
         [CommandOption("--per-caption <K>"), Description("text2face: seeds per caption"), DefaultValue(3)] public int PerCaption { get; init; } = 3;
+        [CommandOption("--first-seed <S>"), Description("text2face: each caption's seeds are S … S+K−1 (another S checks what was tuned on seeds 0 …); the random samples' are 1000+S+i"), DefaultValue(0L)] public long FirstSeed { get; init; }
         [CommandOption("--methods <LIST>"), Description("text2face: any of attributes,optimise,prior,ssagan"), DefaultValue("attributes,optimise,prior,ssagan")] public string Methods { get; init; } = "attributes,optimise,prior,ssagan";
         [CommandOption("--slider <NAME>"), Description("sweep: the W slider whose projection is set")] public string? Slider { get; init; }
         [CommandOption("--targets <LIST>"), Description("sweep: targets in standard deviations of the pack's samples, e.g. -10,-5,5,10")] public string? Targets { get; init; }
@@ -58,6 +59,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
             : What is "inversion" or "ssagan" or "sketch2face" or "judge" && Datasets is null ? ValidationResult.Error("--datasets is required")
             : Pack == "" ? ValidationResult.Error("--pack is required")
             : Faces < 1 ? ValidationResult.Error("--faces must be at least 1")
+            : FirstSeed < 0 ? ValidationResult.Error("--first-seed must be at least 0")
             : ValidationResult.Success();
     }
 
@@ -155,12 +157,12 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
             gridRows.Add(cat(Enumerable.Range(0, 6).Select(k => faces[k * s.PerCaption].clone()).ToList(), 0));
             foreach (var f in faces) f.Dispose();
         }
-        Run("random samples (reference)", i => { using var start = editor.SeedStart(1000 + i, s.Truncation); using var r = editor.Render(start); return r.Image.clone(); });
+        Run("random samples (reference)", i => { using var start = editor.SeedStart(1000 + s.FirstSeed + i, s.Truncation); using var r = editor.Render(start); return r.Image.clone(); });
         foreach (var method in methods)
             Run(method.Verb(), i =>
             {
                 EditResult? last = null;
-                foreach (var f in editor.TextToFace(probes[i].Caption, i % s.PerCaption, method, method == TextToFaceMethod.SsaGan ? 0 : s.Steps, s.Truncation, frames: 1, views: s.Views, shared: s.Rows is null ? null : s.Rows == "shared", l2: s.L2, domain: s.Domain, ct: ct))
+                foreach (var f in editor.TextToFace(probes[i].Caption, s.FirstSeed + i % s.PerCaption, method, method == TextToFaceMethod.SsaGan ? 0 : s.Steps, s.Truncation, frames: 1, views: s.Views, shared: s.Rows is null ? null : s.Rows == "shared", l2: s.L2, domain: s.Domain, ct: ct))
                     if (f is not null) { last?.Dispose(); last = f; }
                 var image = last!.Image.clone();
                 last.Dispose();

@@ -13,7 +13,9 @@ namespace FaceWeb.Engine.Evaluation;
 public sealed record CaptionProbe(string Caption, bool? Male, string? Age, bool? Smiling);
 
 /// <param name="Found">share of faces found as a face (<see cref="IFaceFound"/>); the agreements count only captions that say it.</param>
-public sealed record TextToFaceRow(string Method, int Faces, double Found, double Gender, double Age, double Smile, double TextScore, double MillisecondsPerFace);
+/// <param name="AgeByBucket">the age agreement of the captions that name each bucket (child, young, middle, old).</param>
+public sealed record TextToFaceRow(string Method, int Faces, double Found, double Gender, double Age, double Smile, double TextScore, double MillisecondsPerFace,
+    IReadOnlyDictionary<string, double>? AgeByBucket = null);
 
 public static class TextToFaceCheck
 {
@@ -74,6 +76,7 @@ public static class TextToFaceCheck
             Share(i => probes[i].Male is { } m ? (male[i] > 0.5) == m : null),
             Share(i => probes[i].Age is { } a ? AgeBucket(age[i]) == a : null),
             Share(i => probes[i].Smiling is { } s ? (happy[i] > 0.5) == s : null),
-            1 - score, millisecondsPerFace);
+            1 - score, millisecondsPerFace,
+            probes.Select(p => p.Age).OfType<string>().Distinct().ToDictionary(b => b, b => Share(i => probes[i].Age == b ? AgeBucket(age[i]) == b : null)));
     }
 }

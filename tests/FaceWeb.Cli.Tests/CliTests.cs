@@ -89,6 +89,10 @@ public sealed class CliTests : IDisposable
         var badGlobal = Faceweb("eval", "edits", "--pack", Repository.DefaultPack(), "--faces", "1", "--global", "a woman=wings-");
         Assert.Equal(2, badGlobal.Code);
         Assert.Contains("expected TARGET=JUDGE+ or TARGET=JUDGE-", badGlobal.Err);
+
+        var badSeed = Faceweb("eval", "text2face", "--pack", Repository.DefaultPack(), "--first-seed", "-1");
+        Assert.Equal(2, badSeed.Code);
+        Assert.Contains("--first-seed must be at least 0", badSeed.Out + badSeed.Err);
     }
 
     [Fact]

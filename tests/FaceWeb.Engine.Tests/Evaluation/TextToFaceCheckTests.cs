@@ -38,6 +38,14 @@ public sealed class TextToFaceCheckTests
         Assert.True(row.Gender is 0 or 1);                                     // one caption says it: all or nothing
         Assert.True(row.Smile is 0 or 1);
         Assert.True(double.IsNaN(row.Age));                                    // no caption names an age
+        Assert.Empty(row.AgeByBucket!);
         Assert.InRange(row.TextScore, -1, 1);
+
+        CaptionProbe[] aged = [new("an old face", null, "old", null), new("a young face", null, "young", null), new("a young man", true, "young", null)];
+        using var three = engine.SeedImages([(1, 0.7), (2, 0.7), (3, 0.7)]);
+        var byAge = TextToFaceCheck.Judge("samples", three, aged, judges, found, editor.Space!, 1);
+        Assert.Equal(["old", "young"], byAge.AgeByBucket!.Keys.Order());
+        Assert.True(byAge.AgeByBucket["old"] is 0 or 1);
+        Assert.Equal(byAge.Age, (byAge.AgeByBucket["old"] + 2 * byAge.AgeByBucket["young"]) / 3, 9);   // the buckets split the age agreement
     }
 }
