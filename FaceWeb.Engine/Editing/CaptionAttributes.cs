@@ -3,14 +3,16 @@
 // 2020, §2.1–2.2: linear moves in W keep the face on the generator's manifold; several attributes at once by the
 // least-norm move that reaches every target, so setting one does not undo another). Nothing is optimised against the
 // image tower, so there is nothing adversarial to find (issue 18). Only attributes whose reading was checked are read:
-// gender, age and smile (docs/decisions/0014-text-to-face-by-attributes.md); the seed carries the rest.
+// gender, age and smile (docs/decisions/0014-text-to-face-by-attributes.md); the seed carries the rest. Old age, which the
+// slider does not reach, is taken further by the pack's "old person" StyleCLIP mapper when it has one (a W+ → W+ move).
 using static TorchSharp.torch;
 
 namespace FaceWeb.Engine.Editing;
 
 /// <summary>A slider attribute a caption names: its slider, the target in standard deviations of the pack's samples
-/// along the slider's normal, and the reading's margin (how clearly the text said it).</summary>
-public sealed record CaptionAttribute(string Slider, double Target, double Margin);
+/// along the slider's normal, and the reading's margin (how clearly the text said it). <paramref name="Mapper"/>: a StyleCLIP
+/// mapper that takes the attribute further than the slider can, applied after it when the pack has one.</summary>
+public sealed record CaptionAttribute(string Slider, double Target, double Margin, string? Mapper = null, double MapperStrength = 0);
 
 public static class CaptionAttributes
 {
@@ -18,15 +20,16 @@ public static class CaptionAttributes
     /// beyond "a photo of a face"'s to count, and the target (σ) on the named side.</summary>
     static readonly (string Slider, string[] For, string[] Against, double Margin, double Target)[] Binary =
     [
-        ("male", ["a photo of a man", "a man"], ["a photo of a woman", "a woman"], 0.10, 2.0),
+        ("male", ["a photo of a man", "a man"], ["a photo of a woman", "a woman"], 0.10, 1.5),
         ("smiling", ["a photo of a smiling person", "a photo of a happy person"], ["a photo of a person with a neutral expression", "a photo of a serious person"], 0.06, 7.0),
     ];
 
-    /// <summary>Age: prompts per UTKFace bucket and the target (σ along the age slider) of each.</summary>
-    static readonly (string Bucket, string Prompt, double Target)[] Ages =
+    /// <summary>Age: prompts per UTKFace bucket, the target (σ along the age slider) of each, and a mapper for the ages
+    /// the slider does not reach (+10σ is 41 years by face-api.js; "old person" adds about 20: ADR 0014).</summary>
+    static readonly (string Bucket, string Prompt, double Target, string? Mapper, double Strength)[] Ages =
     [
-        ("child", "a photo of a child", -10), ("young", "a photo of a young adult", -5),
-        ("middle", "a photo of a middle-aged person", 5), ("old", "a photo of an old person", 10),
+        ("child", "a photo of a child", -10, null, 0), ("young", "a photo of a young adult", -10, null, 0),
+        ("middle", "a photo of a middle-aged person", 5, null, 0), ("old", "a photo of an old person", 10, "old person", 1),
     ];
 
     /// <summary>The sliders a caption is read for.</summary>
@@ -75,7 +78,8 @@ public static class CaptionAttributes
             var sims = c[next..];
             var order = Enumerable.Range(0, sims.Length).OrderByDescending(i => sims[i]).ToArray();
             double margin = sims[order[0]] - sims[order[1]];
-            if (margin > AgeMargin) said.Add(new("age", Ages[order[0]].Target, margin));
+            var age = Ages[order[0]];
+            if (margin > AgeMargin) said.Add(new("age", age.Target, margin, age.Mapper, age.Strength));
         }
         return said;
     }

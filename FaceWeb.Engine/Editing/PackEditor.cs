@@ -214,8 +214,10 @@ public sealed class PackEditor : IDisposable
         using var scope = NewDisposeScope();
         captionPrompts ??= space.EmbedTexts(CaptionAttributes.Prompts).DetachFromDisposeScope();
         var said = CaptionAttributes.Read(EmbedText(caption), captionPrompts, sliders.Values.Where(IsWNormal).Select(d => d.Name).ToHashSet());
-        var start = SeedStart(seed, truncation);
-        return (SetAttributes(start, [.. said.Select(a => (a.Slider, a.Target))], truncation).MoveToOuterDisposeScope(), said);
+        var start = SetAttributes(SeedStart(seed, truncation), [.. said.Select(a => (a.Slider, a.Target))], truncation);
+        foreach (var a in said)
+            if (a.Mapper is not null && MapperFor(a.Mapper) is { } mapper) start = Mapper(mapper).Edit(start, a.MapperStrength);   // W+ → W+
+        return (start.MoveToOuterDisposeScope(), [.. said.Select(a => a.Mapper is not null && MapperFor(a.Mapper) is null ? a with { Mapper = null } : a)]);
     }
 
     /// <summary>W+ latents [N,L,D] with each named W slider's projection set to μ + target·σ of the pack's samples at ψ
@@ -440,7 +442,8 @@ public sealed class PackEditor : IDisposable
         {
             if (!HasAttributeSliders) throw new InvalidOperationException("This pack has no male, age or smiling slider in W for text → face by attributes (faceweb precompute boundaries).");
             (start, var said) = AttributeStart(caption, seed, truncation);
-            detail = said.Count == 0 ? "no gender, age or smile read from the caption" : "read: " + string.Join(", ", said.Select(a => $"{a.Slider} {F(a.Target, "+0.0;-0.0")}σ"));
+            detail = said.Count == 0 ? "no gender, age or smile read from the caption" : "read: " + string.Join(", ", said.Select(a =>
+                $"{a.Slider} {F(a.Target, "+0.0;-0.0")}σ" + (a.Mapper is null ? "" : $" + mapper \"{a.Mapper}\" ×{F(a.MapperStrength, "0.0")}")));
         }
         else
         {
