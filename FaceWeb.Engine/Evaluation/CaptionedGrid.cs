@@ -19,7 +19,7 @@ public static class CaptionedGrid
         int lines = captions.Max(c => c.Count);
         int cols = Math.Min(columns, images.Count), rows = (images.Count + cols - 1) / cols;
         int cellH = cell + pad + lines * lineHeight + pad;
-        using var surface = SKSurface.Create(new SKImageInfo(cols * cell, rows * cellH, SKColorType.Rgba8888, SKAlphaType.Premul));
+        using var surface = SKSurface.Create(new SKImageInfo(cols * cell, rows * cellH, SKColorType.Rgba8888, SKAlphaType.Opaque));   // opaque: the PNG has no alpha channel
         var canvas = surface.Canvas;
         canvas.Clear(SKColors.White);
         using var font = new SKFont(SKTypeface.Default, 12);
@@ -33,8 +33,8 @@ public static class CaptionedGrid
             for (int k = 0; k < captions[i].Count; k++)
                 canvas.DrawText(Fit(captions[i][k], font, cell - 2 * pad), x + pad, y + cell + pad + (k + 1) * lineHeight - 4, SKTextAlign.Left, font, ink);
         }
-        using var image = surface.Snapshot();
-        using var data = image.Encode(SKEncodedImageFormat.Png, 100);
+        using var pixels = surface.PeekPixels();
+        using var data = pixels.Encode(new SKPngEncoderOptions(SKPngEncoderFilterFlags.AllFilters, 9)) ?? throw new InvalidOperationException("PNG encoding failed");
         return data.ToArray();
     }
 
