@@ -38,6 +38,7 @@ public sealed class Text2FaceCommand : Command<Text2FaceCommand.Settings>
         using var text = editor.EmbedText(s.Text);
         var images = new List<Tensor>(); var names = new List<string>();
         var scores = new List<double>();
+        var details = new List<string>();
         CliApp.Progress($"text → face ({method.Verb()}) for {seeds.Count} seeds", seeds.Count, tick =>
         {
             foreach (var seed in seeds)
@@ -47,12 +48,12 @@ public sealed class Text2FaceCommand : Command<Text2FaceCommand.Settings>
                     if (f is not null) { last?.Dispose(); last = f; }
                 last!.Latent?.Dispose();
                 using (no_grad()) scores.Add(1 - space.ClipLoss(last.Image, text).item<float>());
-                images.Add(last.Image); names.Add($"seed{seed:D4}");
+                images.Add(last.Image); names.Add($"seed{seed:D4}"); details.Add(last.Detail);
                 tick();
             }
         });
         EditSettings.WriteStrip(s.Out, images, names);
-        Console.WriteLine(JsonSerializer.Serialize(new { text = s.Text, method = method.Verb(), steps, seeds, text_score = scores }));
+        Console.WriteLine(JsonSerializer.Serialize(new { text = s.Text, method = method.Verb(), steps, seeds, text_score = scores, detail = details }));
         foreach (var t in images) t.Dispose();
         return 0;
     }

@@ -231,7 +231,10 @@ public sealed class CliTests : IDisposable
         var byPrior = Faceweb(["text2face", "--pack", pack, .. ClipArgs, "--text", "a smiling woman", "--method", "prior", "--seeds", "0-1", "--out", Path.Combine(tmp, "p")]);
         Assert.True(byPrior.Code == 0, byPrior.Err);
         using (var doc = System.Text.Json.JsonDocument.Parse(byPrior.Out.Trim().Split('\n')[^1]))
+        {
             Assert.Equal(2, doc.RootElement.GetProperty("text_score").GetArrayLength());
+            Assert.All(doc.RootElement.GetProperty("detail").EnumerateArray(), d => Assert.Contains("prior", d.GetString()));   // what each face was made from
+        }
         Assert.Equal(3, Directory.GetFiles(Path.Combine(tmp, "p"), "*.png").Length);
         var byOpt = Faceweb(["text2face", "--pack", pack, .. ClipArgs, "--text", "a smiling woman", "--steps", "3", "--seeds", "0", "--out", Path.Combine(tmp, "t")]);
         Assert.True(byOpt.Code == 0, byOpt.Err);
