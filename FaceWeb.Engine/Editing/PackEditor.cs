@@ -213,11 +213,12 @@ public sealed class PackEditor : IDisposable
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         captionPrompts ??= space.EmbedTexts(CaptionAttributes.Prompts).DetachFromDisposeScope();
-        var said = CaptionAttributes.Read(EmbedText(caption), captionPrompts, sliders.Values.Where(IsWNormal).Select(d => d.Name).ToHashSet());
+        List<CaptionAttribute> said = [.. CaptionAttributes.Read(EmbedText(caption), captionPrompts, sliders.Values.Where(IsWNormal).Select(d => d.Name).ToHashSet())
+            .Select(a => a.Mapper is null ? a : a with { Mapper = MapperFor(a.Mapper) })];        // the pack's mapper, or none
         var start = SetAttributes(SeedStart(seed, truncation), [.. said.Select(a => (a.Slider, a.Target))], truncation);
         foreach (var a in said)
-            if (a.Mapper is not null && MapperFor(a.Mapper) is { } mapper) start = Mapper(mapper).Edit(start, a.MapperStrength);   // W+ → W+
-        return (start.MoveToOuterDisposeScope(), [.. said.Select(a => a.Mapper is not null && MapperFor(a.Mapper) is null ? a with { Mapper = null } : a)]);
+            if (a.Mapper is { } mapper) start = Mapper(mapper).Edit(start, a.MapperStrength);         // W+ → W+
+        return (start.MoveToOuterDisposeScope(), said);
     }
 
     /// <summary>W+ latents [N,L,D] with each named W slider's projection set to μ + target·σ of the pack's samples at ψ
