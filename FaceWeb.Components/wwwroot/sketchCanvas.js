@@ -43,6 +43,7 @@ export function attach(canvas, dotnet, mask) {
   canvas.addEventListener('pointerup', end);
   canvas.addEventListener('pointercancel', end);
   canvas.style.touchAction = 'none';
+  canvas.dataset.ready = 'true';   // strokes are listened for from here on (tests wait for it before drawing)
 }
 
 export function setTool(canvas, tool, size) {

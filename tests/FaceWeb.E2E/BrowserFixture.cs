@@ -23,6 +23,14 @@ public sealed class BrowserFixture : IAsyncLifetime
         await Browser.ClearCookiesAsync();
         return await Browser.NewPageAsync();
     }
+    /// <summary>The page's sketch canvas once its pointer listeners are attached (the element is visible a moment before
+    /// they are; a stroke drawn in between reaches nobody).</summary>
+    public static async Task<ILocator> SketchCanvasAsync(IPage page)
+    {
+        var canvas = page.Locator("[data-testid=sketch-canvas][data-ready=true]");
+        await Assertions.Expect(canvas).ToBeVisibleAsync();
+        return canvas;
+    }
     public IPlaywright Playwright => playwright!;
     public IServiceProvider Services => factory.Services;
     public string BaseUrl { get; private set; } = "";

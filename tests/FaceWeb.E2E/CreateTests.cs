@@ -14,8 +14,7 @@ public sealed class CreateTests(EditFixture app)
         await page.GotoAsync(app.BaseUrl + "/create");
         await page.GetByTestId("caption").Locator("input").FillAsync("a smiling face");
         await page.Locator(".mud-tab", new() { HasText = "Sketch → face" }).ClickAsync();
-        var canvas = page.GetByTestId("sketch-canvas");
-        await Expect(canvas).ToBeVisibleAsync();
+        var canvas = await BrowserFixture.SketchCanvasAsync(page);
         var box = (await canvas.BoundingBoxAsync())!;
         await page.Mouse.MoveAsync(box.X + 40, box.Y + 60);
         await page.Mouse.DownAsync();

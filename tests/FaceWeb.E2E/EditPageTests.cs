@@ -79,8 +79,7 @@ public sealed class EditPageTests(EditFixture app)
         await page.GetByTestId("target").Locator("input").FillAsync("a face with red hair");
         await page.Locator(".mud-tab", new() { HasText = "Optimisation" }).ClickAsync();
         await page.GetByText("Only change a painted region").ClickAsync();
-        var canvas = page.GetByTestId("sketch-canvas");
-        await Expect(canvas).ToBeVisibleAsync();
+        var canvas = await BrowserFixture.SketchCanvasAsync(page);
         var box = (await canvas.BoundingBoxAsync())!;
         await page.Mouse.MoveAsync(box.X + 30, box.Y + 30);
         await page.Mouse.DownAsync();

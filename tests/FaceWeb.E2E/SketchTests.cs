@@ -22,7 +22,7 @@ public sealed class SketchTests(BrowserFixture app) : IClassFixture<BrowserFixtu
     static async Task<IPage> SketchTab(IPage page)
     {
         await page.Locator(".mud-tab", new() { HasText = "Sketch → face" }).ClickAsync();
-        await Expect(page.GetByTestId("sketch-canvas")).ToBeVisibleAsync();
+        await BrowserFixture.SketchCanvasAsync(page);
         return page;
     }
 
