@@ -172,11 +172,24 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         string P(double v) => double.IsNaN(v) ? "–" : $"{v:P0}";
         foreach (var r in rows) table.AddRow(r.Method, $"{r.Faces}", P(r.Found), P(r.Gender), P(r.Age), P(r.Smile), $"{r.TextScore:F3}", $"{r.MillisecondsPerFace:F0}");
         AnsiConsole.Write(table);
+        if (methods.Contains(TextToFaceMethod.Attributes))
+        {
+            // What the attributes method read, before any face: a miss here is the reading's, not the generator's.
+            var reading = new Table().AddColumns("read (attributes)", "captions naming it", "read right", "read wrong", "not read", "read where not named");
+            var readRows = TextToFaceCheck.Reading(TextToFaceCheck.Captions, editor.ReadCaption);
+            foreach (var r in readRows) reading.AddRow(r.Attribute, $"{r.Said}", $"{r.Right}", $"{r.Wrong}", $"{r.Missed}", $"{r.ReadUnsaid.Count} of {r.Unsaid}");
+            AnsiConsole.Write(reading);
+            foreach (var r in readRows)
+            {
+                if (r.NotRead.Count > 0) Console.WriteLine($"{r.Attribute} named but not read: {string.Join("; ", r.NotRead)}");
+                if (r.ReadUnsaid.Count > 0) Console.WriteLine($"{r.Attribute} read where not named: {string.Join("; ", r.ReadUnsaid)}");
+            }
+        }
         if (s.Report is not null) File.WriteAllText(s.Report, JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true }));
         if (s.Grid is not null)
         {
             File.WriteAllBytes(s.Grid, ImageTensors.GridPng(cat(gridRows, 0), 6));
-            Console.WriteLine($"grid: rows {string.Join(", ", rows.Select(r => r.Method))}; columns: {string.Join(" / ", TextToFaceCheck.Captions.Take(6).Select(c => c.Caption))} (seed 0) → {s.Grid}");
+            Console.WriteLine($"grid: rows {string.Join(", ", rows.Select(r => r.Method))}; columns: {string.Join(" / ", TextToFaceCheck.Captions.Take(6).Select(c => c.Caption))} (seed {s.FirstSeed}) → {s.Grid}");
         }
         foreach (var t in gridRows) t.Dispose();
         return 0;

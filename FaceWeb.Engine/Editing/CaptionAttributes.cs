@@ -16,12 +16,15 @@ public sealed record CaptionAttribute(string Slider, double Target, double Margi
 
 public static class CaptionAttributes
 {
-    /// <summary>Binary attributes: slider name, prompts for and against (ensembled), the margin a caption's score needs
-    /// beyond "a photo of a face"'s to count, and the target (σ) on the named side.</summary>
+    /// <summary>Binary attributes: slider name, wordings for and against, the margin a caption's score needs to count, and
+    /// the target (σ) on the named side. The score is the closest wording for minus the closest against, each measured
+    /// as the caption's similarity beyond "a photo of a face"'s: a caption names one expression ("frowning", "serious"),
+    /// and an average over the others drowned it (ADR 0014: chosen on <c>TextToFaceCheck.ReadingCaptions</c>).</summary>
     static readonly (string Slider, string[] For, string[] Against, double Margin, double Target)[] Binary =
     [
         ("male", ["a photo of a man", "a man"], ["a photo of a woman", "a woman"], 0.10, 1.5),
-        ("smiling", ["a photo of a smiling person", "a photo of a happy person"], ["a photo of a person with a neutral expression", "a photo of a serious person"], 0.06, 7.0),
+        ("smiling", ["a photo of a smiling person", "a photo of a grinning person"],
+            ["a photo of a serious person", "a photo of a frowning person", "a photo of a person with a blank expression"], 0.08, 7.0),
     ];
 
     /// <summary>Age: prompts per UTKFace bucket, the target (σ along the age slider) of each, and a mapper for the ages
@@ -31,6 +34,12 @@ public static class CaptionAttributes
         ("child", "a photo of a child", -10, null, 0), ("young", "a photo of a young adult", -10, null, 0),
         ("middle", "a photo of a middle-aged person", 5, null, 0), ("old", "a photo of an old person", 10, "old person", 1),
     ];
+
+    /// <summary>The target (σ along the age slider) a caption naming <paramref name="bucket"/> (child, young, middle, old) is set to.</summary>
+    public static double AgeTarget(string bucket) => Ages.Single(a => a.Bucket == bucket).Target;
+
+    /// <summary>The target (σ) a caption that says (<paramref name="on"/>) or denies a binary attribute (<c>male</c>, <c>smiling</c>) is set to.</summary>
+    public static double BinaryTarget(string slider, bool on) => (on ? 1 : -1) * Binary.Single(b => b.Slider == slider).Target;
 
     /// <summary>The sliders a caption is read for.</summary>
     public static IReadOnlyList<string> Sliders { get; } = [.. Binary.Select(b => b.Slider), "age"];
@@ -64,13 +73,13 @@ public static class CaptionAttributes
         var c = prompts.matmul(caption).to(float64).data<double>().ToArray();                    // caption · prompt, [P]
         var f = prompts.matmul(prompts[0]).to(float64).data<double>().ToArray();                 // reference · prompt
         int next = 1;
-        double Mean(double[] v, int from, int count) => v.Skip(from).Take(count).Average();
+        double Closest(int from, int count) => Enumerable.Range(from, count).Max(i => c[i] - f[i]);
         foreach (var (slider, pro, con, margin, target) in Binary)
         {
             int p = next, q = next + pro.Length;
             next = q + con.Length;
             if (!sliders.Contains(slider)) continue;
-            double score = Mean(c, p, pro.Length) - Mean(c, q, con.Length) - (Mean(f, p, pro.Length) - Mean(f, q, con.Length));
+            double score = Closest(p, pro.Length) - Closest(q, con.Length);
             if (Math.Abs(score) > margin) said.Add(new(slider, Math.Sign(score) * target, Math.Abs(score)));
         }
         if (sliders.Contains("age"))

@@ -209,16 +209,26 @@ public sealed class PackEditor : IDisposable
     public (Tensor Start, List<CaptionAttribute> Said) AttributeStart(string caption, long seed, double truncation = 0.7)
     {
         CheckThread();
-        var space = Space ?? throw new InvalidOperationException(SpaceMissing);
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        captionPrompts ??= space.EmbedTexts(CaptionAttributes.Prompts).DetachFromDisposeScope();
-        List<CaptionAttribute> said = [.. CaptionAttributes.Read(EmbedText(caption), captionPrompts, sliders.Values.Where(IsWNormal).Select(d => d.Name).ToHashSet())
-            .Select(a => a.Mapper is null ? a : a with { Mapper = MapperFor(a.Mapper) })];        // the pack's mapper, or none
+        var said = ReadCaption(caption);
         var start = SetAttributes(SeedStart(seed, truncation), [.. said.Select(a => (a.Slider, a.Target))], truncation);
         foreach (var a in said)
             if (a.Mapper is { } mapper) start = Mapper(mapper).Edit(start, a.MapperStrength);         // W+ → W+
         return (start.MoveToOuterDisposeScope(), said);
+    }
+
+    /// <summary>What text → face by attributes reads in <paramref name="caption"/> (<see cref="CaptionAttributes.Read(Tensor, Tensor, IReadOnlySet{string})"/>)
+    /// among the pack's W sliders, each read attribute's mapper resolved against the pack (none where it has none).</summary>
+    public List<CaptionAttribute> ReadCaption(string caption)
+    {
+        CheckThread();
+        var space = Space ?? throw new InvalidOperationException(SpaceMissing);
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        captionPrompts ??= space.EmbedTexts(CaptionAttributes.Prompts).DetachFromDisposeScope();
+        return [.. CaptionAttributes.Read(EmbedText(caption), captionPrompts, sliders.Values.Where(IsWNormal).Select(d => d.Name).ToHashSet())
+            .Select(a => a.Mapper is null ? a : a with { Mapper = MapperFor(a.Mapper) })];        // the pack's mapper, or none
     }
 
     /// <summary>W+ latents [N,L,D] with each named W slider's projection set to μ + target·σ of the pack's samples at ψ

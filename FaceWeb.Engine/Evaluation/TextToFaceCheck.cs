@@ -17,6 +17,14 @@ public sealed record CaptionProbe(string Caption, bool? Male, string? Age, bool?
 public sealed record TextToFaceRow(string Method, int Faces, double Found, double Gender, double Age, double Smile, double TextScore, double MillisecondsPerFace,
     IReadOnlyDictionary<string, double>? AgeByBucket = null);
 
+/// <summary>How text → face by attributes read the captions, before any face is made, for one attribute (a slider):
+/// of the <paramref name="Said"/> captions that name it, how many were read the right way, the wrong way or not at all;
+/// of the <paramref name="Unsaid"/> captions that do not, which were read as naming it (<paramref name="ReadUnsaid"/>:
+/// "caption → target"; <paramref name="NotRead"/>: the naming captions read as saying nothing). Age counts as right when
+/// the target is the named bucket's (child and young share one).</summary>
+public sealed record CaptionReadingRow(string Attribute, int Said, int Right, int Wrong, int Missed, int Unsaid, IReadOnlyList<string> ReadUnsaid,
+    IReadOnlyList<string> NotRead);
+
 public static class TextToFaceCheck
 {
     /// <summary>30 captions (the same every time).</summary>
@@ -54,7 +62,97 @@ public static class TextToFaceCheck
         new("a happy young man with blond hair", true, "young", true),
     ];
 
+    /// <summary>50 other captions, 15 smiling, 15 not (in other words: stern, grumpy, expressionless…) and 20 that do not
+    /// say, on which the caption reading's wordings were chosen (ADR 0014); <see cref="Captions"/> then checks them.</summary>
+    public static IReadOnlyList<CaptionProbe> ReadingCaptions { get; } =
+    [
+        new("a grinning young man", true, "young", true),
+        new("a woman with a wide grin", false, null, true),
+        new("a cheerful little girl", false, "child", true),
+        new("a joyful grandfather", true, "old", true),
+        new("a beaming middle-aged woman", false, "middle", true),
+        new("a man laughing out loud", true, null, true),
+        new("a happy old woman with white hair", false, "old", true),
+        new("a smiling boy with freckles", true, "child", true),
+        new("a young woman with a warm smile", false, "young", true),
+        new("a middle-aged man with a friendly smile", true, "middle", true),
+        new("a delighted teenage boy", true, "young", true),
+        new("an elderly man with a gentle smile", true, "old", true),
+        new("a woman smiling at the camera", false, null, true),
+        new("a man with a toothy grin and a beard", true, null, true),
+        new("a girl laughing", false, "child", true),
+        new("a stern old man", true, "old", false),
+        new("an unsmiling young woman", false, "young", false),
+        new("a sad middle-aged man", true, "middle", false),
+        new("a gloomy teenage girl", false, "young", false),
+        new("a man with a blank expression", true, null, false),
+        new("an expressionless woman with short hair", false, null, false),
+        new("a grumpy old woman", false, "old", false),
+        new("a young man looking serious", true, "young", false),
+        new("a woman with a solemn face", false, null, false),
+        new("an angry man with a beard", true, null, false),
+        new("a worried middle-aged woman", false, "middle", false),
+        new("a boy who is not smiling", true, "child", false),
+        new("a tired old man with a frown", true, "old", false),
+        new("a pensive young woman", false, "young", false),
+        new("a scowling man", true, null, false),
+        new("a young man with curly hair", true, "young", null),
+        new("an old woman wearing a hat", false, "old", null),
+        new("a middle-aged woman with glasses", false, "middle", null),
+        new("a man with a shaved head", true, null, null),
+        new("a girl with pigtails", false, "child", null),
+        new("a young woman with freckles", false, "young", null),
+        new("an old man with white hair", true, "old", null),
+        new("a woman with a ponytail", false, null, null),
+        new("a man with a goatee", true, null, null),
+        new("a teenage boy with long hair", true, "young", null),
+        new("a middle-aged man with a grey moustache", true, "middle", null),
+        new("an elderly woman with curly grey hair", false, "old", null),
+        new("a young man with a buzz cut", true, "young", null),
+        new("a woman with auburn hair", false, null, null),
+        new("a boy with short hair", true, "child", null),
+        new("a man wearing sunglasses", true, null, null),
+        new("a woman with bangs", false, null, null),
+        new("a blond young man", true, "young", null),
+        new("a dark-haired middle-aged woman", false, "middle", null),
+        new("an old man with bushy eyebrows", true, "old", null),
+    ];
+
     public static string AgeBucket(float years) => years < 13 ? "child" : years < 30 ? "young" : years < 55 ? "middle" : "old";
+
+    /// <summary>The caption reading of text → face by attributes (<paramref name="read"/>: e.g. <c>PackEditor.ReadCaption</c>)
+    /// checked against what each probe says: one row each for male, age and smiling.</summary>
+    public static IReadOnlyList<CaptionReadingRow> Reading(IReadOnlyList<CaptionProbe> probes, Func<string, IReadOnlyList<CaptionAttribute>> read)
+    {
+        var reads = probes.Select(p => read(p.Caption)).ToList();
+        CaptionReadingRow Row(string slider, Func<CaptionProbe, double?> expected)
+        {
+            int said = 0, right = 0, wrong = 0, unsaid = 0;
+            List<string> readUnsaid = [], notRead = [];
+            for (int i = 0; i < probes.Count; i++)
+            {
+                var got = reads[i].FirstOrDefault(a => a.Slider == slider);
+                if (expected(probes[i]) is { } want)
+                {
+                    said++;
+                    if (got is null) { notRead.Add(probes[i].Caption); continue; }
+                    if (got.Target == want) right++; else wrong++;
+                }
+                else
+                {
+                    unsaid++;
+                    if (got is not null) readUnsaid.Add(FormattableString.Invariant($"{probes[i].Caption} → {got.Target:+0.#;-0.#}σ"));
+                }
+            }
+            return new(slider, said, right, wrong, notRead.Count, unsaid, readUnsaid, notRead);
+        }
+        return
+        [
+            Row("male", p => p.Male is { } m ? CaptionAttributes.BinaryTarget("male", m) : null),
+            Row("age", p => p.Age is { } a ? CaptionAttributes.AgeTarget(a) : null),
+            Row("smiling", p => p.Smiling is { } s ? CaptionAttributes.BinaryTarget("smiling", s) : null),
+        ];
+    }
 
     /// <summary>Judges faces [N,3,H,W] in [−1,1] made for <paramref name="probes"/> (one each, in order).</summary>
     public static TextToFaceRow Judge(string method, Tensor faces, IReadOnlyList<CaptionProbe> probes, EditJudges judges, IFaceFound found,

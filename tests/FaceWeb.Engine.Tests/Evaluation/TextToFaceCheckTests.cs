@@ -48,4 +48,53 @@ public sealed class TextToFaceCheckTests
         Assert.True(byAge.AgeByBucket["old"] is 0 or 1);
         Assert.Equal(byAge.Age, (byAge.AgeByBucket["old"] + 2 * byAge.AgeByBucket["young"]) / 3, 9);   // the buckets split the age agreement
     }
+
+    [Fact]
+    public void The_reading_check_counts_right_wrong_missed_and_read_where_not_named()
+    {
+        CaptionProbe[] probes =
+        [
+            new("a smiling man", true, null, true), new("a serious woman", false, null, false), new("a man", true, null, null),
+            new("an old woman", false, "old", null), new("a girl", false, "child", null),
+        ];
+        double male = CaptionAttributes.BinaryTarget("male", true), smile = CaptionAttributes.BinaryTarget("smiling", true);
+        double female = CaptionAttributes.BinaryTarget("male", false), serious = CaptionAttributes.BinaryTarget("smiling", false);
+        var reads = new Dictionary<string, CaptionAttribute[]>
+        {
+            ["a smiling man"] = [new("male", male, 0.2), new("smiling", smile, 0.1)],
+            ["a serious woman"] = [new("male", male, 0.2)],                                                  // gender wrong, smile missed
+            ["a man"] = [new("male", male, 0.2), new("smiling", serious, 0.1)],                               // a smile that was never written
+            ["an old woman"] = [new("male", female, 0.2), new("age", CaptionAttributes.AgeTarget("old"), 0.1)],
+            ["a girl"] = [new("age", CaptionAttributes.AgeTarget("young"), 0.1)],                           // young and child share one target
+        };
+        var rows = TextToFaceCheck.Reading(probes, c => reads[c]).ToDictionary(r => r.Attribute);
+        Assert.Equal(("male", 5, 3, 1, 1, 0), (rows["male"].Attribute, rows["male"].Said, rows["male"].Right, rows["male"].Wrong, rows["male"].Missed, rows["male"].Unsaid));
+        Assert.Equal((2, 2, 0, 0, 3), (rows["age"].Said, rows["age"].Right, rows["age"].Wrong, rows["age"].Missed, rows["age"].Unsaid));
+        Assert.Empty(rows["age"].ReadUnsaid);
+        Assert.Equal((2, 1, 0, 1, 3), (rows["smiling"].Said, rows["smiling"].Right, rows["smiling"].Wrong, rows["smiling"].Missed, rows["smiling"].Unsaid));
+        Assert.Equal([$"a man → {Sigma(serious)}"], rows["smiling"].ReadUnsaid);
+        Assert.Equal(["a serious woman"], rows["smiling"].NotRead);
+        Assert.Equal(["a girl"], rows["male"].NotRead);
+    }
+
+    [Fact]
+    public void The_default_pack_reads_gender_and_smile_as_captions_say_them_and_never_reads_a_smile_into_one_that_does_not()
+    {
+        using var engine = FaceEngine.FromPack(Repository.DefaultPack());
+        using var editor = PackEditor.Open(engine, Repository.DefaultPack());
+        Assert.Equal(50, TextToFaceCheck.ReadingCaptions.Count);
+        Assert.Empty(TextToFaceCheck.ReadingCaptions.Select(p => p.Caption).Intersect(TextToFaceCheck.Captions.Select(p => p.Caption)));
+        var tuned = TextToFaceCheck.Reading(TextToFaceCheck.ReadingCaptions, editor.ReadCaption).ToDictionary(r => r.Attribute);
+        var check = TextToFaceCheck.Reading(TextToFaceCheck.Captions, editor.ReadCaption).ToDictionary(r => r.Attribute);
+        Assert.Equal((50, 50), (tuned["male"].Said, tuned["male"].Right));
+        Assert.Equal((29, 29), (check["male"].Said, check["male"].Right));
+        // Smile: the wordings were chosen on the 50 (27 of 30 read right, none wrong); the 30 of the check say 14 and all
+        // are read right (the mean over wordings read 10). Where a caption says nothing, at most a serious face is read in.
+        Assert.Equal((30, 27, 0), (tuned["smiling"].Said, tuned["smiling"].Right, tuned["smiling"].Wrong));
+        Assert.Equal((14, 14), (check["smiling"].Said, check["smiling"].Right));
+        Assert.All(tuned["smiling"].ReadUnsaid.Concat(check["smiling"].ReadUnsaid), r => Assert.EndsWith($"→ {Sigma(CaptionAttributes.BinaryTarget("smiling", false))}", r));
+        Assert.True(tuned["smiling"].ReadUnsaid.Count + check["smiling"].ReadUnsaid.Count <= 3);
+    }
+
+    static string Sigma(double target) => FormattableString.Invariant($"{target:+0.#;-0.#}σ");
 }
