@@ -174,16 +174,19 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         AnsiConsole.Write(table);
         if (methods.Contains(TextToFaceMethod.Attributes))
         {
-            // What the attributes method read, before any face: a miss here is the reading's, not the generator's.
-            var reading = new Table().AddColumns("read (attributes)", "captions naming it", "read right", "read wrong", "not read", "read where not named");
-            var readRows = TextToFaceCheck.Reading(TextToFaceCheck.Captions, editor.ReadCaption);
-            foreach (var r in readRows) reading.AddRow(r.Attribute, $"{r.Said}", $"{r.Right}", $"{r.Wrong}", $"{r.Missed}", $"{r.ReadUnsaid.Count} of {r.Unsaid}");
+            // What the attributes method read, before any face: a miss here is the reading's, not the generator's. The
+            // wordings were chosen on ReadingCaptions; the check's 30 captions then test them.
+            var reading = new Table().AddColumns("read (attributes)", "captions", "naming it", "read right", "read wrong", "not read", "read where not named");
+            var lines = new List<string>();
+            foreach (var (list, name) in new[] { (TextToFaceCheck.Captions, "the check's"), (TextToFaceCheck.ReadingCaptions, "chosen on") })
+                foreach (var r in TextToFaceCheck.Reading(list, editor.ReadCaption))
+                {
+                    reading.AddRow(r.Attribute, $"{name} {list.Count}", $"{r.Said}", $"{r.Right}", $"{r.Wrong}", $"{r.Missed}", $"{r.ReadUnsaid.Count} of {r.Unsaid}");
+                    foreach (var (what, items) in new[] { ("read wrong", r.ReadWrong), ("named but not read", r.NotRead), ("read where not named", r.ReadUnsaid) })
+                        if (items.Count > 0) lines.Add($"{r.Attribute}, {what} ({name} {list.Count}): {string.Join("; ", items)}");
+                }
             AnsiConsole.Write(reading);
-            foreach (var r in readRows)
-            {
-                if (r.NotRead.Count > 0) Console.WriteLine($"{r.Attribute} named but not read: {string.Join("; ", r.NotRead)}");
-                if (r.ReadUnsaid.Count > 0) Console.WriteLine($"{r.Attribute} read where not named: {string.Join("; ", r.ReadUnsaid)}");
-            }
+            foreach (var l in lines) Console.WriteLine(l);
         }
         if (s.Report is not null) File.WriteAllText(s.Report, JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true }));
         if (s.Grid is not null)

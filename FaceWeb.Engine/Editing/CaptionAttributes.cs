@@ -44,8 +44,11 @@ public static class CaptionAttributes
     /// <summary>The sliders a caption is read for.</summary>
     public static IReadOnlyList<string> Sliders { get; } = [.. Binary.Select(b => b.Slider), "age"];
 
-    /// <summary>How much more the best age prompt must match than the second for the age to count as said.</summary>
-    const double AgeMargin = 0.02;
+    /// <summary>Each bucket's prompt is scored as the caption's similarity beyond "a photo of a face"'s (so "middle-aged",
+    /// which is close to any plain caption, is not read into captions that name no age); an age counts as said when the
+    /// best bucket beats the second by <see cref="AgeMargin"/> and scores above <see cref="AgeFloor"/> (ADR 0014, chosen on
+    /// <c>TextToFaceCheck.ReadingCaptions</c>: plain similarity read "middle-aged" into 11 of its 15 captions without an age).</summary>
+    const double AgeMargin = 0.02, AgeFloor = -0.25;
 
     /// <summary>Every prompt a caption is compared with, in one list: "a photo of a face" (the reference), each binary
     /// attribute's prompts for and against, the age buckets' prompts. Embed them once (<see cref="Read(Tensor, Tensor, IReadOnlySet{string})"/>).</summary>
@@ -84,11 +87,11 @@ public static class CaptionAttributes
         }
         if (sliders.Contains("age"))
         {
-            var sims = c[next..];
+            var sims = Enumerable.Range(next, Ages.Length).Select(i => c[i] - f[i]).ToArray();
             var order = Enumerable.Range(0, sims.Length).OrderByDescending(i => sims[i]).ToArray();
             double margin = sims[order[0]] - sims[order[1]];
             var age = Ages[order[0]];
-            if (margin > AgeMargin) said.Add(new("age", age.Target, margin, age.Mapper, age.Strength));
+            if (margin > AgeMargin && sims[order[0]] > AgeFloor) said.Add(new("age", age.Target, margin, age.Mapper, age.Strength));
         }
         return said;
     }

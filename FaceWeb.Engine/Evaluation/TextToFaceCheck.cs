@@ -18,12 +18,16 @@ public sealed record TextToFaceRow(string Method, int Faces, double Found, doubl
     IReadOnlyDictionary<string, double>? AgeByBucket = null);
 
 /// <summary>How text → face by attributes read the captions, before any face is made, for one attribute (a slider):
-/// of the <paramref name="Said"/> captions that name it, how many were read the right way, the wrong way or not at all;
-/// of the <paramref name="Unsaid"/> captions that do not, which were read as naming it (<paramref name="ReadUnsaid"/>:
-/// "caption → target"; <paramref name="NotRead"/>: the naming captions read as saying nothing). Age counts as right when
-/// the target is the named bucket's (child and young share one).</summary>
-public sealed record CaptionReadingRow(string Attribute, int Said, int Right, int Wrong, int Missed, int Unsaid, IReadOnlyList<string> ReadUnsaid,
-    IReadOnlyList<string> NotRead);
+/// of the <paramref name="Said"/> captions that name it, how many were read the right way, which the wrong way
+/// (<paramref name="ReadWrong"/>, "caption → target") and which not at all (<paramref name="NotRead"/>); of the
+/// <paramref name="Unsaid"/> captions that do not, which were read as naming it (<paramref name="ReadUnsaid"/>). Age
+/// counts as right when the target is the named bucket's (child and young share one).</summary>
+public sealed record CaptionReadingRow(string Attribute, int Said, int Right, int Unsaid, IReadOnlyList<string> ReadWrong,
+    IReadOnlyList<string> NotRead, IReadOnlyList<string> ReadUnsaid)
+{
+    public int Wrong => ReadWrong.Count;
+    public int Missed => NotRead.Count;
+}
 
 public static class TextToFaceCheck
 {
@@ -127,8 +131,9 @@ public static class TextToFaceCheck
         var reads = probes.Select(p => read(p.Caption)).ToList();
         CaptionReadingRow Row(string slider, Func<CaptionProbe, double?> expected)
         {
-            int said = 0, right = 0, wrong = 0, unsaid = 0;
-            List<string> readUnsaid = [], notRead = [];
+            int said = 0, right = 0, unsaid = 0;
+            List<string> wrong = [], notRead = [], readUnsaid = [];
+            string Read(int i, CaptionAttribute a) => FormattableString.Invariant($"{probes[i].Caption} → {a.Target:+0.#;-0.#}σ");
             for (int i = 0; i < probes.Count; i++)
             {
                 var got = reads[i].FirstOrDefault(a => a.Slider == slider);
@@ -136,15 +141,15 @@ public static class TextToFaceCheck
                 {
                     said++;
                     if (got is null) { notRead.Add(probes[i].Caption); continue; }
-                    if (got.Target == want) right++; else wrong++;
+                    if (got.Target == want) right++; else wrong.Add(Read(i, got));
                 }
                 else
                 {
                     unsaid++;
-                    if (got is not null) readUnsaid.Add(FormattableString.Invariant($"{probes[i].Caption} → {got.Target:+0.#;-0.#}σ"));
+                    if (got is not null) readUnsaid.Add(Read(i, got));
                 }
             }
-            return new(slider, said, right, wrong, notRead.Count, unsaid, readUnsaid, notRead);
+            return new(slider, said, right, unsaid, wrong, notRead, readUnsaid);
         }
         return
         [
