@@ -67,7 +67,8 @@ public static class TextToFaceCheck
     ];
 
     /// <summary>50 other captions, 15 smiling, 15 not (in other words: stern, grumpy, expressionless…) and 20 that do not
-    /// say, on which the caption reading's wordings were chosen (ADR 0014); <see cref="Captions"/> then checks them.</summary>
+    /// say (with 35 naming an age), on which the caption reading's wordings, margins and age floor were chosen (ADR 0014);
+    /// <see cref="Captions"/> then checks them.</summary>
     public static IReadOnlyList<CaptionProbe> ReadingCaptions { get; } =
     [
         new("a grinning young man", true, "young", true),
