@@ -55,18 +55,22 @@ public sealed class PrecomputeCommand : Command<PrecomputeCommand.Settings>
         if (!File.Exists(statsPath)) throw new ArgumentException($"run 'faceweb precompute stylespace --pack {s.Pack}' first");
         using var statsLoaded = StyleSpaceStats.Load(statsPath, g);
         using var space = CliSpaces.Open(s.Clip, s.Vocab, s.Pack);
-        string progressFile = Path.Combine(s.Pack, "fs3.progress.safetensors");
-        Tensor? fs3 = null;
+        string progressFile = Path.Combine(s.Pack, "fs3.progress.safetensors"), target = Path.Combine(s.Pack, Fs3File);
+        var options = new Fs3Options(s.Images, s.Alpha);
+        string why = "the pack has none";
+        using var start = File.Exists(target) ? Fs3Mean.LoadExtendable(target, space.Name, options, out why) : null;
+        Console.WriteLine(start is null
+            ? $"fs3 over {s.Images} images (the pack's fs3 is not extended: {why})"
+            : $"fs3: adding images {start.Images + 1}–{s.Images} to the pack's fs3 over {start.Images}");
+        Fs3Mean? fs3 = null;
         CliApp.Fraction("fs3 (resumable: Ctrl-C keeps what is done)", progress =>
         {
-            fs3 = Fs3Job.Run(g, space, statsLoaded, new Fs3Options(s.Images, s.Alpha), progressFile,
-                progress, ct);
+            fs3 = Fs3Job.Extend(g, space, statsLoaded, options, progressFile, start, progress, ct);
         });
-        SafeTensors.Save(Path.Combine(s.Pack, Fs3File), new Dictionary<string, Tensor> { ["fs3"] = fs3! },
-            new Dictionary<string, string> { ["space"] = space.Name, ["images"] = s.Images.ToString(CultureInfo.InvariantCulture), ["alpha"] = s.Alpha.ToString(CultureInfo.InvariantCulture) });
+        using (fs3) fs3!.Save(target, space.Name, options);
         File.Delete(progressFile);
         ModelPack.AddFile(s.Pack, "fs3", Fs3File);
-        Console.WriteLine($"wrote {Fs3File} [{string.Join(",", fs3!.shape)}] and updated the manifest");
+        Console.WriteLine($"wrote {Fs3File} (fs3 over {s.Images} images) and updated the manifest");
         return 0;
     }
 }

@@ -217,12 +217,12 @@ public sealed class EditService(EngineSession engineSession, SessionLatentStore 
                 slice.CancelAfter(1000);
                 try
                 {
-                    var fs3 = Fs3Job.Run(g, space, a.Editor.Stats!, options, progressFile, new Progress(f => fraction = f), slice.Token);
-                    SafeTensors.Save(overlay.PathFor("fs3.safetensors"), new Dictionary<string, Tensor> { ["fs3"] = fs3 },
-                        new Dictionary<string, string> { ["space"] = space.Name, ["images"] = options.Images.ToString(CultureInfo.InvariantCulture) });
+                    var fs3 = Fs3Job.Extend(g, space, a.Editor.Stats!, options, progressFile, null, new Progress(f => fraction = f), slice.Token);
+                    fs3.Save(overlay.PathFor("fs3.safetensors"), space.Name, options);
                     overlay.Add(ModelPack.Fs3Role, "fs3.safetensors");
                     File.Delete(progressFile);
-                    a.Editor.SetGlobalDirections(null, fs3);
+                    fs3.Lengths.Dispose();
+                    a.Editor.SetGlobalDirections(null, fs3.Fs3);
                     return true;
                 }
                 catch (OperationCanceledException) when (!token.IsCancellationRequested) { return false; }

@@ -10,11 +10,17 @@ public static class GlobalDirections
     /// Δ = norm(f₊) − norm(f₋), normalise, mean over images, normalise. → [C,E]</summary>
     public static Tensor Fs(Tensor allF)
     {
+        using var scope = NewDisposeScope();
+        return nn.functional.normalize(UnitChanges(allF).mean([1]), dim: -1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Each image's unit change in embedding when channel c moves: normalise(norm(f₊) − norm(f₋)). [C,K,2,E] → [C,K,E]</summary>
+    public static Tensor UnitChanges(Tensor allF)
+    {
         if (allF.dim() != 4 || allF.shape[2] != 2) throw new ArgumentException($"all_f must be [C,K,2,E], got [{string.Join(",", allF.shape)}]");
         using var scope = NewDisposeScope();
         var f = nn.functional.normalize(allF, dim: -1);
-        var delta = nn.functional.normalize(f[.., .., 1] - f[.., .., 0], dim: -1);   // [C,K,E]
-        return nn.functional.normalize(delta.mean([1]), dim: -1).MoveToOuterDisposeScope();
+        return nn.functional.normalize(f[.., .., 1] - f[.., .., 0], dim: -1).MoveToOuterDisposeScope();
     }
 
     /// <summary>Δt from per-template text embeddings [T,E] of the target and neutral prompts: ensemble each

@@ -34,3 +34,10 @@ public sealed record NoiseSpec(NoiseMode Mode, IReadOnlyList<Tensor>? Maps = nul
 /// <summary>One modulated conv of the synthesis network, in StyleSpace order.</summary>
 /// <param name="WRow">The W+ row whose style this layer uses.</param>
 public sealed record StyleLayer(int Index, string Name, int Channels, int WRow, bool IsToRgb, int Resolution);
+
+/// <summary>A synthesis paused before layer <paramref name="Next"/>: activations X [N,C,H,W] and the RGB image so far
+/// Skip [N,3,h,w] (null before to_rgb1). Owns both tensors.</summary>
+public sealed record SynthesisState(Tensor X, Tensor? Skip, int Next) : IDisposable
+{
+    public void Dispose() { X.Dispose(); Skip?.Dispose(); }
+}

@@ -1,3 +1,4 @@
+using System.Numerics;
 using TorchSharp;
 // StyleGAN2 generator — Karras et al., "Analyzing and Improving the Image Quality of StyleGAN" (CVPR 2020).
 // Port of rosinality/stylegan2-pytorch model.py `Generator` (the layout of stylegan2-ffhq-config-f.pt);
@@ -194,42 +195,82 @@ public sealed class StyleGan2Generator : nn.Module
     /// <summary>The same, stopping after the block of <paramref name="stopAt"/> px: the RGB image so far. -> [N,3,r,r]</summary>
     Tensor SynthesizeStyles(IReadOnlyList<Tensor> s, NoiseSpec? noise, int stopAt)
     {
+        int end = 2 + 3 * (BitOperations.Log2((uint)stopAt) - 2);      // after to_rgb1 (4 px) or the stopAt px block's to_rgb
+        using var state = Walk(null, s, noise, end);
+        return state.Skip!.alias();
+    }
+
+    /// <summary>Synthesis paused before layer <paramref name="layer"/> (an index into <see cref="Layers"/>): the
+    /// activations and the RGB image so far. Layers before it never change for edits that move only later styles, so
+    /// <see cref="SynthesizeFrom"/> can run the rest many times (fs3 moves one channel at a time).</summary>
+    public SynthesisState SynthesizeUntil(IReadOnlyList<Tensor> s, int layer, NoiseSpec? noise = null)
+    {
+        if (layer < 0 || layer > Layers.Count) throw new ArgumentOutOfRangeException(nameof(layer), $"layer must be in 0..{Layers.Count}");
+        return Walk(null, s, noise, layer);
+    }
+
+    /// <summary>The rest of a synthesis paused by <see cref="SynthesizeUntil"/>. <paramref name="s"/> must hold the
+    /// same styles as the paused run on the layers before <see cref="SynthesisState.Next"/> (they are not run again);
+    /// later layers may differ. Noise must be <see cref="NoiseMode.Const"/> or <see cref="NoiseMode.Zero"/> for the
+    /// result to equal <see cref="SynthesizeStyles(IReadOnlyList{Tensor}, NoiseSpec?)"/>. -> [N,3,H,W]</summary>
+    public Tensor SynthesizeFrom(SynthesisState state, IReadOnlyList<Tensor> s, NoiseSpec? noise = null)
+    {
+        using var end = Walk(state, s, noise, Layers.Count);
+        return end.Skip!.alias();
+    }
+
+    /// <summary>Runs layers from <paramref name="from"/>'s next layer (the constant input when null) up to, not
+    /// including, <paramref name="to"/>; batches above <see cref="MaxBatchPerPass"/> run in chunks.</summary>
+    SynthesisState Walk(SynthesisState? from, IReadOnlyList<Tensor> s, NoiseSpec? noise, int to)
+    {
         if (s.Count != Layers.Count)
             throw new ArgumentException($"expected {Layers.Count} style vectors, got {s.Count}");
         for (int q = 0; q < s.Count; q++)
             if (s[q].dim() != 2 || s[q].shape[1] != Layers[q].Channels)
                 throw new ArgumentException($"style vector {q} ({Layers[q].Name}) must be [N,{Layers[q].Channels}], got [{string.Join(",", s[q].shape)}]");
+        long n = s[0].shape[0];
+        if (from is not null && from.X.shape[0] != n)
+            throw new ArgumentException($"the paused synthesis holds {from.X.shape[0]} images, the styles {n}");
         noise ??= NoiseSpec.Const;
         foreach (var t in s) EngineDevice.Expect(t, Device, "a style vector");
-        long n = s[0].shape[0], chunk = MaxBatchPerPass;
+        long chunk = MaxBatchPerPass;
         if (n > chunk)
         {
             using var outer = NewDisposeScope();
-            var parts = new List<Tensor>();
+            var parts = new List<SynthesisState>();
             for (long i = 0; i < n; i += chunk)
             {
                 var rows = TensorIndex.Slice(i, Math.Min(n, i + chunk));
                 var part = noise.Mode == NoiseMode.Explicit
                     ? noise with { Maps = noise.Maps!.Select(m => m.shape[0] == n ? m[rows] : m).ToList() }
                     : noise;
-                parts.Add(SynthesizeStyles(s.Select(t => t[rows]).ToList(), part, stopAt));
+                var fromRows = from is null ? null : new SynthesisState(from.X[rows], from.Skip?[rows], from.Next);
+                parts.Add(Walk(fromRows, s.Select(t => t[rows]).ToList(), part, to));
             }
-            return cat(parts, 0).MoveToOuterDisposeScope();
+            var x = cat(parts.Select(p => p.X).ToList(), 0);
+            var skipAll = parts[0].Skip is null ? null : cat(parts.Select(p => p.Skip!).ToList(), 0);
+            return new SynthesisState(x.MoveToOuterDisposeScope(), skipAll?.MoveToOuterDisposeScope(), to);
         }
         var maps = NoiseMaps(noise);
         var rng = noise.Rng;
         using var scope = NewDisposeScope();
-        var x = input.Forward(s[0].shape[0]);
-        x = conv1.Forward(x, s[0], maps[0], rng);
-        var skip = to_rgb1.Forward(x, s[1], null);                                               // 4 px
-        int k = 2;
-        for (int i = 0, size = 8; i < to_rgbs.Count && size <= stopAt; i++, k += 3, size *= 2)
+        var (h, skip, k) = from is null ? (input.Forward(n), (Tensor?)null, 0) : (from.X, from.Skip, from.Next);
+        for (; k < to; k++)
         {
-            x = convs[2 * i].Forward(x, s[k], maps[1 + 2 * i], rng);
-            x = convs[2 * i + 1].Forward(x, s[k + 1], maps[2 + 2 * i], rng);
-            skip = to_rgbs[i].Forward(x, s[k + 2], skip);                                        // size px
+            if (k == 0) h = conv1.Forward(h, s[0], maps[0], rng);
+            else if (k == 1) skip = to_rgb1.Forward(h, s[1], null);                             // 4 px
+            else
+            {
+                int i = (k - 2) / 3;
+                switch ((k - 2) % 3)
+                {
+                    case 0: h = convs[2 * i].Forward(h, s[k], maps[1 + 2 * i], rng); break;   // up-conv
+                    case 1: h = convs[2 * i + 1].Forward(h, s[k], maps[2 + 2 * i], rng); break;
+                    default: skip = to_rgbs[i].Forward(h, s[k], skip); break;                   // 8·2^i px
+                }
+            }
         }
-        return skip.MoveToOuterDisposeScope();
+        return new SynthesisState(h.alias().MoveToOuterDisposeScope(), skip?.alias().MoveToOuterDisposeScope(), to);
     }
 
     /// <summary>Largest batch synthesised in one pass: about 2¹⁷ output pixels (32 images at 64 px, 2 at 256 px, 1 at 1024 px).

@@ -1,3 +1,4 @@
+using FaceWeb.Engine.Checkpoints;
 using FaceWeb.Engine.Editing;
 using FaceWeb.Engine.Generators.StyleGan2;
 using FaceWeb.Engine.TextImage;
@@ -49,6 +50,41 @@ public sealed class GlobalDirectionTests : IDisposable
         Assert.Equal(32.0 / 192 * 2, reports[0], 6);                 // continued after the first finished block
         Assert.True(whole.eq(resumed).all().item<bool>());
         Fixtures.AssertClose(ones(192), whole.square().sum([1]).sqrt(), "rows are unit vectors");
+    }
+
+    /// <summary>The paper's 100 images in several sittings: fs3 over 2 images, saved and extended to 4, is fs3 over the
+    /// 4 in one run; a file that cannot be extended says why.</summary>
+    [Fact]
+    public void Fs3_extended_with_more_images_equals_one_run_over_all_of_them()
+    {
+        using var stats = StyleSpaceStats.Compute(g, 500, ct: T);
+        var four = Small with { Images = 4 };
+        string file = Path.Combine(tmp, "fs3.safetensors");
+        using (var two = Fs3Job.Extend(g, space, stats, Small, Path.Combine(tmp, "d.safetensors"), null, ct: T))
+            two.Save(file, space.Name, Small);
+        using var start = Fs3Mean.LoadExtendable(file, space.Name, four, out var why);
+        Assert.True(start is not null, why);
+        Assert.Equal(2, start.Images);
+        using var extended = Fs3Job.Extend(g, space, stats, four, Path.Combine(tmp, "e.safetensors"), start, ct: T);
+        using var direct = Fs3Job.Extend(g, space, stats, four, Path.Combine(tmp, "f.safetensors"), null, ct: T);
+        Assert.Equal(4, extended.Images);
+        Fixtures.AssertClose(direct.Fs3, extended.Fs3, "fs3 over 2 + 2 images against 4", tol: 2e-4);   // batches of other sizes round differently
+        Fixtures.AssertClose(direct.Lengths, extended.Lengths, "lengths", tol: 2e-4);
+        Assert.True((start.Fs3 - direct.Fs3).abs().max().item<float>() > 1e-2, "the two new images moved fs3");
+        float longest = direct.Lengths.max().item<float>(), shortest = direct.Lengths.min().item<float>();
+        Assert.True(longest <= 1 + 1e-5 && shortest > 0, $"a mean of unit vectors: lengths {shortest:F3}..{longest:F3}");
+
+        Assert.Null(Fs3Mean.LoadExtendable(file, space.Name, Small, out why));
+        Assert.Equal("it already averages 2 images", why);
+        Assert.Null(Fs3Mean.LoadExtendable(file, space.Name, four with { Alpha = 3 }, out why));
+        Assert.Contains("another α or seed", why);
+        Assert.Null(Fs3Mean.LoadExtendable(file, "another-space", four, out why));
+        Assert.Contains("another text–image space", why);
+        string old = Path.Combine(tmp, "old.safetensors");
+        SafeTensors.Save(old, new Dictionary<string, Tensor> { ["fs3"] = direct.Fs3 }, new Dictionary<string, string> { ["space"] = space.Name, ["images"] = "4", ["alpha"] = "5" });
+        Assert.Null(Fs3Mean.LoadExtendable(old, space.Name, four with { Images = 8 }, out why));
+        Assert.Contains("lengths", why);
+        Assert.Throws<ArgumentException>(() => Fs3Job.Extend(g, space, stats, Small, Path.Combine(tmp, "g.safetensors"), start, ct: T));
     }
 
     [Fact]

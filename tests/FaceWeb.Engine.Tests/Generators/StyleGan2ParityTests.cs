@@ -34,6 +34,29 @@ public sealed class StyleGan2ParityTests : IDisposable
         Assert.Equal([1, 4, 7, 10, 13], g.Layers.Where(l => l.IsToRgb).Select(l => l.Index));
     }
 
+    /// <summary>fs3's shortcut: a synthesis paused before a layer, then resumed with that layer's and later styles
+    /// moved, is the whole synthesis of the moved styles; 40 images also take the chunked path (32 per pass).</summary>
+    [Fact]
+    public void A_paused_synthesis_resumed_with_later_styles_moved_equals_the_whole_synthesis()
+    {
+        using var _ = no_grad();
+        var s = g.Styles(g.Broadcast(g.Map(randn([40, 64], generator: new Generator(3)))));
+        foreach (int layer in new[] { 0, 1, 2, 5, 13, 14 })
+        {
+            using var paused = g.SynthesizeUntil(s, layer);
+            Assert.Equal(layer, paused.Next);
+            var moved = s.Select(t => t.clone()).ToList();
+            for (int k = layer; k < moved.Count; k++) moved[k][.., 0].add_(3);
+            using var whole = g.SynthesizeStyles(moved);
+            using var resumed = g.SynthesizeFrom(paused, moved);
+            Fixtures.AssertClose(whole, resumed, $"resumed before layer {layer}", tol: 1e-5);
+            if (layer < 14) Assert.True((g.SynthesizeStyles(s) - whole).abs().max().item<float>() > 1e-2, "the move changed the image");
+        }
+        using var all = g.SynthesizeUntil(s, 5);
+        Assert.Throws<ArgumentException>(() => g.SynthesizeFrom(all, s.Select(t => t[..39]).ToList()));
+        Assert.Throws<ArgumentOutOfRangeException>(() => g.SynthesizeUntil(s, 15));
+    }
+
     [Fact]
     public void Mapping_matches_w()
     {
