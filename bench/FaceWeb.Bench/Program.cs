@@ -58,6 +58,11 @@ if (args.Length > 1 && args[0] == "quick-sketch")
     FaceWeb.Bench.SketchQuick.Run(args[1]);
     return;
 }
+if (args.Length > 1 && args[0] == "quick-fs3")
+{
+    Fs3Quick.Run(args[1], args.Length > 2 ? int.Parse(args[2]) : 100);
+    return;
+}
 if (args.Length > 1 && args[0] == "quick-create")
 {
     CreateQuick.Run(args[1]);

@@ -162,6 +162,12 @@ public sealed class CliTests : IDisposable
         Assert.True(stats.Code == 0, $"exit {stats.Code}: {stats.Err}");
         var fs3 = Faceweb(["precompute", "fs3", "--pack", pack, "--images", "1", .. ClipArgs]);
         Assert.True(fs3.Code == 0, $"exit {fs3.Code}: {fs3.Err}");
+        Assert.Contains("fs3 over 1 images (the pack's fs3 is not extended: the pack has none)", fs3.Out);
+        var more = Faceweb(["precompute", "fs3", "--pack", pack, "--images", "2", .. ClipArgs]);     // adds one image, runs only that one
+        Assert.True(more.Code == 0, $"exit {more.Code}: {more.Err}");
+        Assert.Contains("fs3: adding images 2–2 to the pack's fs3 over 1", more.Out);
+        SafeTensors.Load(Path.Combine(pack, "fs3.safetensors"), out var fs3Meta);
+        Assert.Equal("2", fs3Meta["images"]);
         var roles = ModelPack.Load(pack).Manifest.Files.Select(f => f.Role).ToList();   // verifies every SHA-256 too
         Assert.Equal(["generator", "stylespace-stats", "fs3"], roles);
 
