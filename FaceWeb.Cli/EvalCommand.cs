@@ -45,7 +45,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         [CommandOption("--mapper-strength <S>"), Description("edits: the mappers' strength (the Edit page's default is 1)"), DefaultValue(1.0)] public double MapperStrength { get; init; } = 1;
         [CommandOption("--beta <B>"), Description("edits: β of the global directions (default: the Edit page's)"), DefaultValue(GlobalDirectionEdit.DefaultBeta)] public double Beta { get; init; } = GlobalDirectionEdit.DefaultBeta;
         [CommandOption("--truncation <T>"), DefaultValue(0.7)] public double Truncation { get; init; } = 0.7;
-        [CommandOption("--global <SPEC>"), Description("edits: one more global direction to judge, TARGET=JUDGE± (judge: age, male, happy, blondhair, eyeglasses, smiling, celebamale), e.g. \"a woman's face=male-\"; repeatable")] public string[] Globals { get; init; } = [];
+        [CommandOption("--global <SPEC>"), Description("edits: one more global direction to judge, TARGET=JUDGE± (judge: age, male, happy, happyodds, blondhair, eyeglasses, smiling, celebamale), e.g. \"a woman's face=male-\"; repeatable")] public string[] Globals { get; init; } = [];
         [CommandOption("--celeba-judge <FILE>"), Description("edits: the CelebA judge for blond hair and glasses (faceweb train judge; default: " + CelebAJudge.DefaultPath + " when it exists)")] public string? CelebAJudgeFile { get; init; }
         [CommandOption("--faceapi <DIR>"), Description("face-api.js model folder (default: the restored npm package)")] public string? FaceApi { get; init; }
         [CommandOption("--report <FILE>")] public string? Report { get; init; }
@@ -172,6 +172,8 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         string P(double v) => double.IsNaN(v) ? "–" : $"{v:P0}";
         foreach (var r in rows) table.AddRow(r.Method, $"{r.Faces}", P(r.Found), P(r.Gender), P(r.Age), P(r.Smile), $"{r.TextScore:F3}", $"{r.MillisecondsPerFace:F0}");
         AnsiConsole.Write(table);
+        foreach (var r in rows.Where(r => r.NotFound is { Count: > 0 }))
+            Console.WriteLine($"{r.Method}, not found as a face: {string.Join("; ", r.NotFound!.Select(i => $"{probes[i].Caption} (seed {(r == rows[0] ? 1000 + s.FirstSeed + i : s.FirstSeed + i % s.PerCaption)})"))}");
         if (methods.Contains(TextToFaceMethod.Attributes))
         {
             // What the attributes method read, before any face: a miss here is the reading's, not the generator's. The

@@ -9,23 +9,24 @@ using static TorchSharp.torch;
 
 namespace FaceWeb.Engine.Evaluation;
 
-/// <summary>Age (years), Male and Happy (face-api.js probabilities); BlondHair and Eyeglasses, and Smiling and CelebAMale as a
-/// second opinion beside face-api.js's, are the CelebA judge's logits.</summary>
-public enum Judge { Age, Male, Happy, BlondHair, Eyeglasses, Smiling, CelebAMale }
+/// <summary>Age (years), Male and Happy (face-api.js probabilities); HappyOdds is face-api.js's P(happy) read as log-odds
+/// (the same order, but a broad smile's P rounds to 1 and cannot be seen to grow); BlondHair and Eyeglasses, and Smiling and
+/// CelebAMale as a second opinion beside face-api.js's, are the CelebA judge's logits.</summary>
+public enum Judge { Age, Male, Happy, BlondHair, Eyeglasses, Smiling, CelebAMale, HappyOdds }
 
 /// <param name="Edit">source W+ [N,L,D] → edited images [N,3,H,W] (no gradient needed).</param>
 /// <param name="Sign">+1 when the judged quantity should go up, −1 when down.</param>
 public sealed record EditProbe(string Name, Judge Judge, int Sign, Func<Tensor, Tensor> Edit);
 
 /// <param name="RightWay">fraction of faces whose judged value moved in the intended direction.</param>
-/// <param name="MeanChange">mean change of the judged value (years, P(male), P(happy) or a CelebA judge logit), signed as measured.</param>
+/// <param name="MeanChange">mean change of the judged value (years, P(male), P(happy), happy log-odds or a CelebA judge logit), signed as measured.</param>
 /// <param name="IdentityCosine">mean cosine of face-api descriptors, source vs edit.</param>
 /// <param name="SamePerson">fraction of edits within face-api.js's same-person distance (0.6) of their source.</param>
 /// <param name="ColourShift">how far the mean colour of the face region (the middle half of the frame, where the pack's
 /// framing puts the face) moved, in 0–255 levels: per channel the mean over faces of |after − before|, the largest
 /// channel's (issue 18: at most 4 for an edit that is not about colour).</param>
 /// <param name="RightWayWithRoom">the same fraction among faces that had room to move: for P(male) and P(happy) a source
-/// below 0.9 (up) or above 0.1 (down), for a CelebA logit the same probabilities; every face for age. NaN when no face had room.</param>
+/// below 0.9 (up) or above 0.1 (down), for log-odds and CelebA logits the same probabilities; every face for age. NaN when no face had room.</param>
 public sealed record EditCheckRow(string Edit, string Judge, int Sign, int Faces, double RightWay, double MeanChange, double IdentityCosine, double SamePerson,
     double ColourShift = double.NaN, double RightWayWithRoom = double.NaN);
 
@@ -44,16 +45,16 @@ public sealed class EditJudges(FaceApiAgeGenderNet ageGender, FaceApiExpressionN
         .Logits(images, judge switch { Evaluation.Judge.BlondHair => "Blond_Hair", Evaluation.Judge.Eyeglasses => "Eyeglasses",
             Evaluation.Judge.Smiling => "Smiling", Evaluation.Judge.CelebAMale => "Male", _ => throw new ArgumentException($"{judge} is a face-api.js judge") });
 
-    /// <summary>Generator output [N,3,H,W] → (age, P(male), P(happy), raw descriptors [N,128]).</summary>
-    public (float[] Age, float[] Male, float[] Happy, Tensor Descriptors) Judge(Tensor images)
+    /// <summary>Generator output [N,3,H,W] → (age, P(male), P(happy), happy log-odds, raw descriptors [N,128]).</summary>
+    public (float[] Age, float[] Male, float[] Happy, float[] HappyOdds, Tensor Descriptors) Judge(Tensor images)
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         var x112 = FaceApiInput.FromGenerated(images);
         var ag = ageGender.Predict(x112);
-        var happy = expression.Happy(x112);
+        var (happy, odds) = FaceApiExpressionNet.HappyFromLogits(expression.Forward(x112));
         var d = identity.DescriptorOfGenerated(images).MoveToOuterDisposeScope();
-        return (ag.Select(a => a.Age).ToArray(), ag.Select(a => a.MaleProbability).ToArray(), happy, d);
+        return (ag.Select(a => a.Age).ToArray(), ag.Select(a => a.MaleProbability).ToArray(), happy, odds, d);
     }
 
     public void Dispose() { ageGender.Dispose(); expression.Dispose(); identity.Dispose(); celeba?.Dispose(); }
@@ -85,7 +86,7 @@ public static class EditCheck
             var sourceColour = ImageTensors.FaceColour(sourceImages);                                                 // [n,3]
             var sourceCelebA = new Dictionary<Judge, float[]>();                    // the CelebA judge's logits of the sources, once per judge
             // Probes that share an edit (one edit, several judges) edit and run face-api.js once per batch.
-            var byEdit = new Dictionary<Func<Tensor, Tensor>, (Tensor Image, (float[] Age, float[] Male, float[] Happy, Tensor Descriptors) Judged, float[] Shift)>();
+            var byEdit = new Dictionary<Func<Tensor, Tensor>, (Tensor Image, (float[] Age, float[] Male, float[] Happy, float[] HappyOdds, Tensor Descriptors) Judged, float[] Shift)>();
             for (int p = 0; p < probes.Count; p++)
             {
                 if (!byEdit.TryGetValue(probes[p].Edit, out var done))
@@ -124,7 +125,7 @@ public static class EditCheck
     public static bool HasRoom(Judge judge, int sign, float source) => judge switch
     {
         Judge.Age => true,
-        Judge.BlondHair or Judge.Eyeglasses or Judge.Smiling or Judge.CelebAMale => sign > 0 ? source < Logit9 : source > -Logit9,
+        Judge.HappyOdds or Judge.BlondHair or Judge.Eyeglasses or Judge.Smiling or Judge.CelebAMale => sign > 0 ? source < Logit9 : source > -Logit9,
         _ => sign > 0 ? source < 0.9f : source > 0.1f,
     };
 
@@ -134,7 +135,7 @@ public static class EditCheck
     public static string Label(Judge judge) => judge switch
     {
         Judge.BlondHair => "blond hair (CelebA)", Judge.Eyeglasses => "glasses (CelebA)", Judge.Smiling => "smiling (CelebA)",
-        Judge.CelebAMale => "male (CelebA)", _ => judge.ToString().ToLowerInvariant(),
+        Judge.CelebAMale => "male (CelebA)", Judge.HappyOdds => "happy log-odds", _ => judge.ToString().ToLowerInvariant(),
     };
 
     /// <summary>The pack's age, gender and smile edits as probes: W-space sliders both ways at ±<paramref name="alpha"/>, the
@@ -152,11 +153,13 @@ public static class EditCheck
         var edits = new Dictionary<string, Func<Tensor, Tensor>>();                // one delegate per edit, shared by its judges (Run edits once)
         Func<Tensor, Tensor> Edit(string name, Func<EditRequest> request) => edits.TryGetValue(name, out var e) ? e
             : edits[name] = w => { var r = editor.Apply(w, request()); r.Latent?.Dispose(); return r.Image; };
-        var sliders = new List<(string, Judge)> { ("age", Judge.Age), ("male", Judge.Male), ("smiling", Judge.Happy) };
-        var mappers = new List<(string, Judge)> { ("old person", Judge.Age), ("a smiling face", Judge.Happy), ("smiling", Judge.Happy), ("man", Judge.Male) };
-        var globals = new List<(string, Judge, int)> { ("a smiling face", Judge.Happy, 1), ("the face of an old person", Judge.Age, 1),
-            ("the face of a man", Judge.Male, 1), ("the face of a woman", Judge.Male, -1) };
-        var controls = new List<Judge> { Judge.Age, Judge.Male, Judge.Happy };
+        // Each smile edit is judged twice by face-api.js: P(happy), and its log-odds, which still see a smile grow once P rounds to 1.
+        var sliders = new List<(string, Judge)> { ("age", Judge.Age), ("male", Judge.Male), ("smiling", Judge.Happy), ("smiling", Judge.HappyOdds) };
+        var mappers = new List<(string, Judge)> { ("old person", Judge.Age), ("a smiling face", Judge.Happy), ("a smiling face", Judge.HappyOdds),
+            ("smiling", Judge.Happy), ("smiling", Judge.HappyOdds), ("man", Judge.Male) };
+        var globals = new List<(string, Judge, int)> { ("a smiling face", Judge.Happy, 1), ("a smiling face", Judge.HappyOdds, 1),
+            ("the face of an old person", Judge.Age, 1), ("the face of a man", Judge.Male, 1), ("the face of a woman", Judge.Male, -1) };
+        var controls = new List<Judge> { Judge.Age, Judge.Male, Judge.Happy, Judge.HappyOdds };
         if (celeba)
         {
             sliders.AddRange([("blond hair", Judge.BlondHair), ("eyeglasses", Judge.Eyeglasses)]);
@@ -187,9 +190,9 @@ public static class EditCheck
         return probes;
     }
 
-    /// <summary>Age, Male and Happy are face-api.js's; the rest are the CelebA judge's.</summary>
-    public static bool IsFaceApi(Judge judge) => judge is Judge.Age or Judge.Male or Judge.Happy;
+    /// <summary>Age, Male, Happy and HappyOdds are face-api.js's; the rest are the CelebA judge's.</summary>
+    public static bool IsFaceApi(Judge judge) => judge is Judge.Age or Judge.Male or Judge.Happy or Judge.HappyOdds;
 
-    static float[] Pick((float[] Age, float[] Male, float[] Happy, Tensor Descriptors) j, Judge judge) =>
-        judge switch { Judge.Age => j.Age, Judge.Male => j.Male, _ => j.Happy };
+    static float[] Pick((float[] Age, float[] Male, float[] Happy, float[] HappyOdds, Tensor Descriptors) j, Judge judge) =>
+        judge switch { Judge.Age => j.Age, Judge.Male => j.Male, Judge.HappyOdds => j.HappyOdds, _ => j.Happy };
 }

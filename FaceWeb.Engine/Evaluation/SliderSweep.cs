@@ -24,7 +24,7 @@ public static class SliderSweep
         {
             using var scope = NewDisposeScope();
             var images = editor.Generator.Synthesize(editor.SetAttributes(starts, [(slider, t), .. also], truncation));
-            var (age, male, happy, descriptors) = judges.Judge(images);
+            var (age, male, happy, _, descriptors) = judges.Judge(images);
             descriptors.Dispose();
             string buckets = string.Join(" / ", age.GroupBy(TextToFaceCheck.AgeBucket).OrderBy(g => Array.IndexOf(["child", "young", "middle", "old"], g.Key)).Select(g => $"{g.Key} {g.Count()}"));
             rows.Add(new SliderSweepRow(slider, t, alsoText, faces, age.Average(), buckets, male.Count(m => m > 0.5) / (double)faces,

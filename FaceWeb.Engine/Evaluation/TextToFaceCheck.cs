@@ -14,8 +14,9 @@ public sealed record CaptionProbe(string Caption, bool? Male, string? Age, bool?
 
 /// <param name="Found">share of faces found as a face (<see cref="IFaceFound"/>); the agreements count only captions that say it.</param>
 /// <param name="AgeByBucket">the age agreement of the captions that name each bucket (child, young, middle, old).</param>
+/// <param name="NotFound">the faces (indices into the probes) not found as a face.</param>
 public sealed record TextToFaceRow(string Method, int Faces, double Found, double Gender, double Age, double Smile, double TextScore, double MillisecondsPerFace,
-    IReadOnlyDictionary<string, double>? AgeByBucket = null);
+    IReadOnlyDictionary<string, double>? AgeByBucket = null, IReadOnlyList<int>? NotFound = null);
 
 /// <summary>How text → face by attributes read the captions, before any face is made, for one attribute (a slider):
 /// of the <paramref name="Said"/> captions that name it, how many were read the right way, which the wrong way
@@ -166,9 +167,10 @@ public static class TextToFaceCheck
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        var (age, male, happy, descriptors) = judges.Judge(faces);
+        var (age, male, happy, _, descriptors) = judges.Judge(faces);
         descriptors.Dispose();
-        int n = probes.Count, foundFaces = found.Found(faces).Count(f => f);
+        var isFace = found.Found(faces);
+        int n = probes.Count, foundFaces = isFace.Count(f => f);
         double Share(Func<int, bool?> agrees)
         {
             var said = Enumerable.Range(0, n).Select(agrees).Where(a => a is not null).ToList();
@@ -181,6 +183,7 @@ public static class TextToFaceCheck
             Share(i => probes[i].Age is { } a ? AgeBucket(age[i]) == a : null),
             Share(i => probes[i].Smiling is { } s ? (happy[i] > 0.5) == s : null),
             1 - score, millisecondsPerFace,
-            probes.Select(p => p.Age).OfType<string>().Distinct().ToDictionary(b => b, b => Share(i => probes[i].Age == b ? AgeBucket(age[i]) == b : null)));
+            probes.Select(p => p.Age).OfType<string>().Distinct().ToDictionary(b => b, b => Share(i => probes[i].Age == b ? AgeBucket(age[i]) == b : null)),
+            [.. Enumerable.Range(0, n).Where(i => !isFace[i])]);
     }
 }

@@ -102,8 +102,18 @@ public sealed class FaceApiExpressionNet(TfjsNet net) : IDisposable
     public float[] Happy(Tensor rgb255)
     {
         using var logits = Forward(rgb255);
-        using var p = logits.softmax(1);
-        return p[.., 1].contiguous().data<float>().ToArray();
+        return HappyFromLogits(logits).P;
+    }
+
+    /// <summary>Logits [N,7] → P(happy) and its log-odds, log P(happy) − log(1 − P(happy)) = the happy logit minus the
+    /// log-sum-exp of the other six. A broad smile's P(happy) rounds to 1 in float32 (any logit margin beyond ~17), so two
+    /// smiles compare equal; their log-odds still differ, in the same order.</summary>
+    public static (float[] P, float[] LogOdds) HappyFromLogits(Tensor logits)
+    {
+        using var scope = NewDisposeScope();
+        var others = cat([logits[.., ..1], logits[.., 2..]], 1).logsumexp(1);                   // [N]
+        var odds = logits[.., 1] - others;
+        return (logits.softmax(1)[.., 1].contiguous().data<float>().ToArray(), odds.contiguous().data<float>().ToArray());
     }
 
     /// <summary>face-api's FaceFeatureExtractor (shared with the 68-point landmark net): four dense blocks, 112 → 7 px,

@@ -31,6 +31,8 @@ public sealed class EditCheckTests
     [InlineData(Judge.Happy, 1, 0.5f, true)]
     [InlineData(Judge.Happy, 1, 0.95f, false)]                                  // already smiling: nowhere to go up
     [InlineData(Judge.Happy, -1, 0.95f, true)]
+    [InlineData(Judge.HappyOdds, 1, 3f, false)]                               // log-odds: P 0.95
+    [InlineData(Judge.HappyOdds, 1, 2f, true)]                                // P 0.88
     [InlineData(Judge.Male, -1, 0.05f, false)]
     [InlineData(Judge.Age, 1, 80f, true)]
     [InlineData(Judge.BlondHair, 1, 3f, false)]                                 // a logit: P 0.95, already blond

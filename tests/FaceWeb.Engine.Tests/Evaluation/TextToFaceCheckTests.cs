@@ -47,6 +47,14 @@ public sealed class TextToFaceCheckTests
         Assert.Equal(["old", "young"], byAge.AgeByBucket!.Keys.Order());
         Assert.True(byAge.AgeByBucket["old"] is 0 or 1);
         Assert.Equal(byAge.Age, (byAge.AgeByBucket["old"] + 2 * byAge.AgeByBucket["young"]) / 3, 9);   // the buckets split the age agreement
+
+        // Which faces were not found is kept, so a miss can be traced to its caption and seed: here the noise, not the face.
+        using var one = engine.SeedImages([(1, 0.7)]);
+        using var noise = rand([1, 3, 64, 64], generator: new TorchSharp.torch.Generator(7)) * 2 - 1;
+        using var faceAndNoise = cat([one, noise], 0);
+        var traced = TextToFaceCheck.Judge("samples", faceAndNoise, [probes[0], probes[0]], judges, found, editor.Space!, 1);
+        Assert.Equal([1], traced.NotFound);
+        Assert.Equal(0.5, traced.Found);
     }
 
     [Fact]

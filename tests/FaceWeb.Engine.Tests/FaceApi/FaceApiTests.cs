@@ -55,6 +55,20 @@ public sealed class FaceApiTests
         float[] expected = [-2.870682716369629f, 0.02024286985397339f, -1.715956687927246f, -3.7158663272857666f, -4.637534141540527f, -5.297055721282959f, -2.26763653755188f];
         Fixtures.AssertClose(tensor(expected).view(1, 7), logits, "expression logits", 1e-3);
         Assert.Equal(0.72916317, net.Happy(Pattern())[0], 4);
+        var (p, odds) = FaceApiExpressionNet.HappyFromLogits(logits);
+        Assert.Equal(Math.Log(0.72916317 / (1 - 0.72916317)), odds[0], 3);                   // log P − log(1 − P)
+        Assert.Equal(p[0], net.Happy(Pattern())[0]);
+    }
+
+    [Fact]
+    public void Happy_log_odds_still_order_two_smiles_whose_probability_rounds_to_one()
+    {
+        // Two broad smiles: the happy logit 20 and 25 above the others. P(happy) is 1 in float32 for both; the log-odds differ by 5.
+        var logits = tensor(new[] { 0f, 20f, 0f, 0f, 0f, 0f, 0f, 0f, 25f, 0f, 0f, 0f, 0f, 0f }).view(2, 7);
+        var (p, odds) = FaceApiExpressionNet.HappyFromLogits(logits);
+        Assert.Equal([1f, 1f], p);
+        Assert.Equal(20 - Math.Log(6), odds[0], 4);
+        Assert.Equal(5.0, odds[1] - odds[0], 4);
     }
 
     [Fact]
