@@ -3,8 +3,9 @@
 // 2020, §2.1–2.2: linear moves in W keep the face on the generator's manifold; several attributes at once by the
 // least-norm move that reaches every target, so setting one does not undo another). Nothing is optimised against the
 // image tower, so there is nothing adversarial to find (issue 18). Only attributes whose reading was checked are read:
-// gender, age and smile (docs/decisions/0014-text-to-face-by-attributes.md); the seed carries the rest. Old age, which the
-// slider does not reach, is taken further by the pack's "old person" StyleCLIP mapper when it has one (a W+ → W+ move).
+// gender, age and smile (docs/decisions/0014-text-to-face-by-attributes.md); the seed carries the rest. Old and young ages,
+// which the slider does not reach, are taken further by the pack's "old person" StyleCLIP mapper when it has one, forwards
+// for old and half-strength backwards for young (a W+ → W+ move).
 using static TorchSharp.torch;
 
 namespace FaceWeb.Engine.Editing;
@@ -28,10 +29,11 @@ public static class CaptionAttributes
     ];
 
     /// <summary>Age: prompts per UTKFace bucket, the target (σ along the age slider) of each, and a mapper for the ages
-    /// the slider does not reach (+10σ is 41 years by face-api.js; "old person" adds about 20: ADR 0014).</summary>
+    /// the slider does not reach (+10σ is 41 years by face-api.js; "old person" adds about 20, and run backwards at half
+    /// strength takes young faces younger: ADR 0014's addenda).</summary>
     static readonly (string Bucket, string Prompt, double Target, string? Mapper, double Strength)[] Ages =
     [
-        ("child", "a photo of a child", -10, null, 0), ("young", "a photo of a young adult", -10, null, 0),
+        ("child", "a photo of a child", -10, "old person", -0.5), ("young", "a photo of a young adult", -10, "old person", -0.5),
         ("middle", "a photo of a middle-aged person", 5, null, 0), ("old", "a photo of an old person", 10, "old person", 1),
     ];
 

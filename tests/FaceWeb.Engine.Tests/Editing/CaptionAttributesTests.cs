@@ -16,9 +16,9 @@ public sealed class CaptionAttributesTests
         HashSet<string> all = ["male", "age", "smiling"];
         string Read(string caption) => string.Join(", ", CaptionAttributes.Read(editor.Space!.EmbedTexts, caption, all)
             .Select(a => $"{a.Slider} {a.Target.ToString("+0.#;-0.#", System.Globalization.CultureInfo.InvariantCulture)}" + (a.Mapper is null ? "" : $" + {a.Mapper} ×{a.MapperStrength}")));
-        Assert.Equal("male -1.5, smiling +7, age -10", Read("a smiling young woman with blond hair"));
+        Assert.Equal("male -1.5, smiling +7, age -10 + old person ×-0.5", Read("a smiling young woman with blond hair"));
         Assert.Equal("male +1.5, age +10 + old person ×1", Read("an old man with a grey beard"));
-        Assert.Equal("smiling +7, age -10", Read("a child with a big smile"));
+        Assert.Equal("smiling +7, age -10 + old person ×-0.5", Read("a child with a big smile"));
         Assert.Equal("", Read("a photo of a face"));
         Assert.Equal("male", string.Join(", ", CaptionAttributes.Read(editor.Space!.EmbedTexts, "an old man", new HashSet<string> { "male" }).Select(a => a.Slider)));
     }
@@ -39,6 +39,24 @@ public sealed class CaptionAttributesTests
         var slider = judges.Judge(cat(sliderOnly.Select(w => engine.Generator.Synthesize(w)).ToList(), 0)).Age;
         Assert.True(withMapper.Zip(slider).All(p => p.First > p.Second) && withMapper.Average() - slider.Average() > 8,
             $"face-api.js ages with the mapper {string.Join(", ", withMapper.Select(a => a.ToString("F0")))}, slider alone {string.Join(", ", slider.Select(a => a.ToString("F0")))}");
+    }
+
+    [Fact]
+    public void A_young_caption_goes_on_with_the_old_person_mapper_run_backwards_and_face_api_sees_younger_faces()
+    {
+        using var engine = FaceEngine.FromPack(Repository.DefaultPack());
+        using var editor = PackEditor.Open(engine, Repository.DefaultPack());
+        using var judges = EditJudges.Load(Repository.FaceApiModels());
+        using var scope = NewDisposeScope();
+        var starts = Enumerable.Range(0, 4).Select(seed => editor.AttributeStart("a young man", seed)).ToList();
+        Assert.All(starts, s => Assert.Contains(s.Said, a => a is { Slider: "age", Target: -10, Mapper: "old person", MapperStrength: -0.5 }));
+        var sliderOnly = Enumerable.Range(0, 4).Select(seed => editor.SetAttributes(editor.SeedStart(seed, 0.7), [.. starts[seed].Said.Select(a => (a.Slider, a.Target))], 0.7)).ToList();
+        for (int seed = 0; seed < 4; seed++)
+            Fixtures.AssertClose(editor.Mapper("old person").Edit(sliderOnly[seed], -0.5), starts[seed].Start, $"seed {seed}", 1e-5);
+        var withMapper = judges.Judge(cat(starts.Select(s => engine.Generator.Synthesize(s.Start)).ToList(), 0)).Age;
+        var slider = judges.Judge(cat(sliderOnly.Select(w => engine.Generator.Synthesize(w)).ToList(), 0)).Age;
+        Assert.True(withMapper.Average() < slider.Average() - 2,
+            $"face-api.js ages with the mapper backwards {string.Join(", ", withMapper.Select(a => a.ToString("F0")))}, slider alone {string.Join(", ", slider.Select(a => a.ToString("F0")))}");
     }
 
     [Fact]
