@@ -28,7 +28,7 @@ static class DefaultPackCommands
         var (emb, trainRows, heldRows) = EmbedCaptions(textEnc, train, held, s.Cache, ct);
         using var _ = emb;
         using var tower = new FaceClipImageTower();
-        var o = new FaceClipTrainingOptions(s.TrainSteps, s.TrainBatch, s.LearningRate, Seed: s.Seed);
+        var o = new FaceClipTrainingOptions(s.TrainSteps, s.TrainBatch, s.LearningRate, Seed: s.Seed, Views: s.Views);
         FaceClipStep last = default;
         AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .Start(ctx =>

@@ -32,6 +32,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [CommandOption("--state <FILE>"), Description("ssagan, sketch-encoder: the resumable training state (weights, step); resumed when it exists")] public string? State { get; init; }
         [CommandOption("--datasets <DIR>"), Description("faceclip/attributes: folder with utkface-128 and celeba10k-89x109 (folders or .tar.gz)")] public string? Datasets { get; init; }
         [CommandOption("--per-image <N>"), Description("faceclip: captions per image"), DefaultValue(3)] public int PerImage { get; init; } = 3;
+        [CommandOption("--views"), Description("faceclip: each face seen through a random view per step (crop, shift, mirror, noise: the views text guidance uses), not only mirrored")] public bool Views { get; init; }
         [CommandOption("--cache <FILE>"), Description("faceclip: caption-embedding cache")] public string? Cache { get; init; }
         [CommandOption("--lr <RATE>"), Description("faceclip/attributes: peak learning rate"), DefaultValue(2e-3)] public double LearningRate { get; init; } = 2e-3;
         [CommandOption("--seed <N>"), DefaultValue(0)] public int Seed { get; init; }

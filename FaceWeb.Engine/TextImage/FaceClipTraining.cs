@@ -5,8 +5,10 @@ using static TorchSharp.torch;
 
 namespace FaceWeb.Engine.TextImage;
 
+/// <param name="Views">each face is seen through one random view per step (<see cref="TextImageSpaces.Views"/>: the crop,
+/// shift, mirror and noise that text guidance averages over), not only mirrored (issue 18, item 2).</param>
 public sealed record FaceClipTrainingOptions(int Steps = 1500, int Batch = 256, double LearningRate = 2e-3, double WeightDecay = 0.05,
-    int Warmup = 100, int Seed = 0)
+    int Warmup = 100, int Seed = 0, bool Views = false)
 {
     public void Check()
     {
@@ -32,7 +34,8 @@ public static class FaceClipTraining
     /// <summary>
     /// One yield per optimiser step. <paramref name="captions"/>[i] are rows of <paramref name="textEmb"/> ([M,E],
     /// unit length, frozen) that describe <paramref name="train"/>[i]; each step pairs every image of the batch with one
-    /// of its captions at random. AdamW, linear warm-up then cosine decay; images are mirrored at random.
+    /// of its captions at random. AdamW, linear warm-up then cosine decay; images are mirrored at random, or seen through
+    /// random views with <see cref="FaceClipTrainingOptions.Views"/>.
     /// </summary>
     public static IEnumerable<FaceClipStep> Train(FaceClipImageTower tower, IReadOnlyList<FaceSample> train, IReadOnlyList<int[]> captions,
         Tensor textEmb, FaceClipTrainingOptions o, CancellationToken ct = default)
@@ -40,6 +43,7 @@ public static class FaceClipTraining
         o.Check();
         if (train.Count != captions.Count || train.Count < o.Batch) throw new ArgumentException($"need one caption list per image and at least {o.Batch} images.");
         var rng = new Random(o.Seed);
+        using var viewRng = new Generator((ulong)o.Seed);
         torch.manual_seed(o.Seed);
         tower.train();
         using var opt = optim.AdamW(tower.parameters(), o.LearningRate, weight_decay: o.WeightDecay);
@@ -60,6 +64,7 @@ public static class FaceClipTraining
                 using (var scope = NewDisposeScope())
                 {
                     var images = FaceDataset.Batch(idx.Select(i => train[i]).ToList(), rng);                 // [B,3,64,64]
+                    if (o.Views) images = TextImageSpaces.Views(images, 1, viewRng);
                     var rows = tensor(idx.Select(i => (long)captions[i][rng.Next(captions[i].Length)]).ToArray());
                     var text = textEmb.index_select(0, rows);                                             // [B,E]
                     var l = tower.ContrastiveLoss(tower.forward(images), text);

@@ -68,9 +68,12 @@ public sealed class FaceClipTests
         Assert.True(x.grad!.abs().sum().item<float>() > 0);
     }
 
-    /// <summary>Solid-colour faces with a caption per colour: the training loop, retrieval and zero-shot bookkeeping.</summary>
-    [Fact]
-    public void The_training_loop_learns_colour_captions_and_retrieval_counts_ranks()
+    /// <summary>Solid-colour faces with a caption per colour: the training loop (with random views too: colour survives a
+    /// crop, a shift and noise), retrieval and zero-shot bookkeeping.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void The_training_loop_learns_colour_captions_and_retrieval_counts_ranks(bool views)
     {
         string[] names = ["a face with red hair", "a face with green hair", "a face with blue hair"];
         using var text = new MiniLmTextEncoder();
@@ -85,7 +88,7 @@ public sealed class FaceClipTests
         }
         var train = Enumerable.Range(0, 48).Select(i => Face(i % 3)).ToList();
         var steps = FaceClipTraining.Train(space.Tower, train, train.Select(f => new[] { f.Labels.Image[1] - '0' }).ToList(), textEmb,
-            new FaceClipTrainingOptions(Steps: 60, Batch: 24, LearningRate: 5e-3, Warmup: 5), TestContext.Current.CancellationToken).ToList();
+            new FaceClipTrainingOptions(Steps: 60, Batch: 24, LearningRate: 5e-3, Warmup: 5, Views: views), TestContext.Current.CancellationToken).ToList();
         Assert.Equal(60, steps.Count);
         Assert.True(steps[^5..].Average(s => s.Loss) < steps[..5].Average(s => s.Loss) - 0.3, $"loss {steps[0].Loss:F3} → {steps[^1].Loss:F3}");
         Assert.False(space.Tower.training);
