@@ -143,26 +143,30 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
             .Where(m => m != TextToFaceMethod.Attributes || editor.HasAttributeSliders).ToList();
         var rows = new List<TextToFaceRow>();
         var gridRows = new List<Tensor>();                    // no no_grad here: the optimisations need autograd
-        void Run(string name, Func<int, Tensor> make)
+        var notFound = new List<string>();                     // "method, not found as a face: caption (seed s); …"
+        void Run(string name, Func<int, long> seedOf, Func<int, long, Tensor> make)
         {
             var faces = new List<Tensor>();
             var sw = System.Diagnostics.Stopwatch.StartNew();
             CliApp.Progress($"{name}: {probes.Count} faces", probes.Count, tick =>
             {
-                for (int i = 0; i < probes.Count; i++) { ct.ThrowIfCancellationRequested(); faces.Add(make(i)); tick(); }
+                for (int i = 0; i < probes.Count; i++) { ct.ThrowIfCancellationRequested(); faces.Add(make(i, seedOf(i))); tick(); }
             });
             double ms = sw.Elapsed.TotalMilliseconds / probes.Count;
             using var all = cat(faces, 0);
-            rows.Add(TextToFaceCheck.Judge(name, all, probes, judges, found, editor.Space!, ms));
+            var row = TextToFaceCheck.Judge(name, all, probes, judges, found, editor.Space!, ms);
+            rows.Add(row);
+            if (row.NotFound is { Count: > 0 } missed)
+                notFound.Add($"{name}, not found as a face: {string.Join("; ", missed.Select(i => $"{probes[i].Caption} (seed {seedOf(i)})"))}");
             gridRows.Add(cat(Enumerable.Range(0, 6).Select(k => faces[k * s.PerCaption].clone()).ToList(), 0));
             foreach (var f in faces) f.Dispose();
         }
-        Run("random samples (reference)", i => { using var start = editor.SeedStart(1000 + s.FirstSeed + i, s.Truncation); using var r = editor.Render(start); return r.Image.clone(); });
+        Run("random samples (reference)", i => 1000 + s.FirstSeed + i, (_, seed) => { using var start = editor.SeedStart(seed, s.Truncation); using var r = editor.Render(start); return r.Image.clone(); });
         foreach (var method in methods)
-            Run(method.Verb(), i =>
+            Run(method.Verb(), i => s.FirstSeed + i % s.PerCaption, (i, seed) =>
             {
                 EditResult? last = null;
-                foreach (var f in editor.TextToFace(probes[i].Caption, s.FirstSeed + i % s.PerCaption, method, method == TextToFaceMethod.SsaGan ? 0 : s.Steps, s.Truncation, frames: 1, views: s.Views, shared: s.Rows is null ? null : s.Rows == "shared", l2: s.L2, domain: s.Domain, ct: ct))
+                foreach (var f in editor.TextToFace(probes[i].Caption, seed, method, method == TextToFaceMethod.SsaGan ? 0 : s.Steps, s.Truncation, frames: 1, views: s.Views, shared: s.Rows is null ? null : s.Rows == "shared", l2: s.L2, domain: s.Domain, ct: ct))
                     if (f is not null) { last?.Dispose(); last = f; }
                 var image = last!.Image.clone();
                 last.Dispose();
@@ -172,8 +176,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         string P(double v) => double.IsNaN(v) ? "–" : $"{v:P0}";
         foreach (var r in rows) table.AddRow(r.Method, $"{r.Faces}", P(r.Found), P(r.Gender), P(r.Age), P(r.Smile), $"{r.TextScore:F3}", $"{r.MillisecondsPerFace:F0}");
         AnsiConsole.Write(table);
-        foreach (var r in rows.Where(r => r.NotFound is { Count: > 0 }))
-            Console.WriteLine($"{r.Method}, not found as a face: {string.Join("; ", r.NotFound!.Select(i => $"{probes[i].Caption} (seed {(r == rows[0] ? 1000 + s.FirstSeed + i : s.FirstSeed + i % s.PerCaption)})"))}");
+        foreach (var line in notFound) Console.WriteLine(line);
         if (methods.Contains(TextToFaceMethod.Attributes))
         {
             // What the attributes method read, before any face: a miss here is the reading's, not the generator's. The

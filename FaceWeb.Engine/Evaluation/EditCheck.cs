@@ -153,13 +153,11 @@ public static class EditCheck
         var edits = new Dictionary<string, Func<Tensor, Tensor>>();                // one delegate per edit, shared by its judges (Run edits once)
         Func<Tensor, Tensor> Edit(string name, Func<EditRequest> request) => edits.TryGetValue(name, out var e) ? e
             : edits[name] = w => { var r = editor.Apply(w, request()); r.Latent?.Dispose(); return r.Image; };
-        // Each smile edit is judged twice by face-api.js: P(happy), and its log-odds, which still see a smile grow once P rounds to 1.
-        var sliders = new List<(string, Judge)> { ("age", Judge.Age), ("male", Judge.Male), ("smiling", Judge.Happy), ("smiling", Judge.HappyOdds) };
-        var mappers = new List<(string, Judge)> { ("old person", Judge.Age), ("a smiling face", Judge.Happy), ("a smiling face", Judge.HappyOdds),
-            ("smiling", Judge.Happy), ("smiling", Judge.HappyOdds), ("man", Judge.Male) };
-        var globals = new List<(string, Judge, int)> { ("a smiling face", Judge.Happy, 1), ("a smiling face", Judge.HappyOdds, 1),
-            ("the face of an old person", Judge.Age, 1), ("the face of a man", Judge.Male, 1), ("the face of a woman", Judge.Male, -1) };
-        var controls = new List<Judge> { Judge.Age, Judge.Male, Judge.Happy, Judge.HappyOdds };
+        var sliders = new List<(string, Judge)> { ("age", Judge.Age), ("male", Judge.Male), ("smiling", Judge.Happy) };
+        var mappers = new List<(string, Judge)> { ("old person", Judge.Age), ("a smiling face", Judge.Happy), ("smiling", Judge.Happy), ("man", Judge.Male) };
+        var globals = new List<(string, Judge, int)> { ("a smiling face", Judge.Happy, 1), ("the face of an old person", Judge.Age, 1),
+            ("the face of a man", Judge.Male, 1), ("the face of a woman", Judge.Male, -1) };
+        var controls = new List<Judge> { Judge.Age, Judge.Male, Judge.Happy };
         if (celeba)
         {
             sliders.AddRange([("blond hair", Judge.BlondHair), ("eyeglasses", Judge.Eyeglasses)]);
@@ -187,7 +185,8 @@ public static class EditCheck
         Func<Tensor, Tensor> controlEdit = w => editor.Generator.Synthesize(w + alpha * control);
         foreach (var judge in controls)
             probes.Add(new EditProbe($"control: random W direction +{alpha:0.#}", judge, 1, controlEdit));
-        return probes;
+        // Each smile edit is judged twice by face-api.js: P(happy), and its log-odds, which still see a smile grow once P rounds to 1.
+        return [.. probes.SelectMany(p => p.Judge == Judge.Happy ? [p, p with { Judge = Judge.HappyOdds }] : new[] { p })];
     }
 
     /// <summary>Age, Male, Happy and HappyOdds are face-api.js's; the rest are the CelebA judge's.</summary>
