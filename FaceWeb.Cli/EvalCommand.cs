@@ -87,7 +87,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         });
         var table = new Table().AddColumns("edit", "judge", "intended", "moved the right way", "mean change", "identity cos", "same person (d < 0.6)", "face colour shift (levels)", "right way, faces with room");
         foreach (var r in rows)
-            table.AddRow(r.Edit, r.Judge, r.Sign > 0 ? "up" : "down", $"{r.RightWay:P0}", $"{r.MeanChange:+0.000;-0.000}", $"{r.IdentityCosine:F3}", $"{r.SamePerson:P0}", $"{r.ColourShift:F1}", double.IsNaN(r.RightWayWithRoom) ? "–" : $"{r.RightWayWithRoom:P0}");
+            table.AddRow(r.Edit, r.Judge, r.Sign > 0 ? "up" : "down", $"{r.RightWay:P0}", $"{r.MeanChange:+0.000;-0.000}", $"{r.IdentityCosine:F3}", $"{r.SamePerson:P0}", $"{r.ColourShift:F1}", double.IsNaN(r.RightWayWithRoom) ? "–" : $"{r.RightWayWithRoom:P0} of {r.FacesWithRoom}");
         AnsiConsole.Write(table);
         if (s.Report is not null) File.WriteAllText(s.Report, JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true }));
         if (s.Grid is not null) WriteGrid(s.Grid, g, probes);

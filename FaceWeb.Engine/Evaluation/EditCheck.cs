@@ -27,8 +27,9 @@ public sealed record EditProbe(string Name, Judge Judge, int Sign, Func<Tensor, 
 /// channel's (issue 18: at most 4 for an edit that is not about colour).</param>
 /// <param name="RightWayWithRoom">the same fraction among faces that had room to move: for P(male) and P(happy) a source
 /// below 0.9 (up) or above 0.1 (down), for log-odds and CelebA logits the same probabilities; every face for age. NaN when no face had room.</param>
+/// <param name="FacesWithRoom">how many faces had room to move (the denominator of <paramref name="RightWayWithRoom"/>).</param>
 public sealed record EditCheckRow(string Edit, string Judge, int Sign, int Faces, double RightWay, double MeanChange, double IdentityCosine, double SamePerson,
-    double ColourShift = double.NaN, double RightWayWithRoom = double.NaN);
+    double ColourShift = double.NaN, double RightWayWithRoom = double.NaN, int FacesWithRoom = 0);
 
 public sealed class EditJudges(FaceApiAgeGenderNet ageGender, FaceApiExpressionNet expression, FaceApiIdentity identity, CelebAJudge? celeba = null) : IDisposable
 {
@@ -117,7 +118,7 @@ public static class EditCheck
         }
         return probes.Select((p, i) => new EditCheckRow(p.Name, Label(p.Judge), p.Sign, faces,
             acc[i].Right / (double)faces, acc[i].Change / faces, acc[i].Cos / faces, acc[i].Same / (double)faces, colour[i].Max() / faces,
-            acc[i].Room == 0 ? double.NaN : acc[i].RightInRoom / (double)acc[i].Room)).ToList();
+            acc[i].Room == 0 ? double.NaN : acc[i].RightInRoom / (double)acc[i].Room, acc[i].Room)).ToList();
     }
 
     /// <summary>A probability judge within 0.1 of the end it should move to leaves no room to measure a move (P(happy) of a

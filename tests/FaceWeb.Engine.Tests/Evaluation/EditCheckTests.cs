@@ -24,6 +24,7 @@ public sealed class EditCheckTests
         Assert.Equal(0.0, rows[0].ColourShift, 6);                              // the face region's colour, in 0–255 levels
         Assert.Equal(8.0, rows[2].ColourShift, 0.3);                            // +8 levels of green (less where the face clips at white)
         Assert.Equal(0.0, rows[0].RightWayWithRoom);                            // age has room everywhere: the same 0 of 6
+        Assert.Equal(6, rows[0].FacesWithRoom);
         Assert.Throws<ArgumentException>(() => EditCheck.Run(g, [], judges, 1, ct: TestContext.Current.CancellationToken));
     }
 
