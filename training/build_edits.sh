@@ -11,7 +11,8 @@ PACK=models/faceweb-mini
 dotnet build FaceWeb.Cli -v q -nologo
 fw=FaceWeb.Cli/bin/Debug/net10.0/linux-x64/faceweb
 mkdir -p .data
-$fw train faceclip --datasets "$DATASETS" --pack $PACK --steps 2500 --batch 256 --cache .data/faceclip-text-cache.safetensors --report .data/faceclip.json
+# --views: the image tower sees the random views that text guidance averages over (issue 18, ADR 0011's last addenda)
+$fw train faceclip --datasets "$DATASETS" --pack $PACK --steps 2500 --batch 256 --views --cache .data/faceclip-text-cache.safetensors --report .data/faceclip.json
 $fw train attributes --datasets "$DATASETS" --pack $PACK --steps 3000 --batch 512 --lr 1e-3 --report .data/attributes.json
 $fw precompute stylespace --pack $PACK --samples 100000
 $fw precompute fs3 --pack $PACK --images "${FS3_IMAGES:-100}"

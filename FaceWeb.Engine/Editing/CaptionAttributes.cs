@@ -18,30 +18,37 @@ public sealed record CaptionAttribute(string Slider, double Target, double Margi
 public static class CaptionAttributes
 {
     /// <summary>Binary attributes: slider name, wordings for and against, the margin a caption's score needs to count, and
-    /// the target (σ) on the named side. The score is the closest wording for minus the closest against, each measured
-    /// as the caption's similarity beyond "a photo of a face"'s: a caption names one expression ("frowning", "serious"),
-    /// and an average over the others drowned it (ADR 0014: chosen on <c>TextToFaceCheck.ReadingCaptions</c>).</summary>
-    static readonly (string Slider, string[] For, string[] Against, double Margin, double Target)[] Binary =
+    /// the targets (σ) for a caption that says it and one that denies it. The score is the closest wording for minus the
+    /// closest against, each measured as the caption's similarity beyond "a photo of a face"'s: a caption names one
+    /// expression ("frowning", "serious"), and an average over the others drowned it (ADR 0014: chosen on
+    /// <c>TextToFaceCheck.ReadingCaptions</c>). Men go further than women: young and old moves carry some gender with them,
+    /// and at +1.5σ young men read as women (ADR 0014's fourth addendum).</summary>
+    static readonly (string Slider, string[] For, string[] Against, double Margin, double On, double Off)[] Binary =
     [
-        ("male", ["a photo of a man", "a man"], ["a photo of a woman", "a woman"], 0.10, 1.5),
+        ("male", ["a photo of a man", "a man"], ["a photo of a woman", "a woman"], 0.10, 2.0, -1.5),
         ("smiling", ["a photo of a smiling person", "a photo of a grinning person"],
-            ["a photo of a serious person", "a photo of a frowning person", "a photo of a person with a blank expression"], 0.08, 7.0),
+            ["a photo of a serious person", "a photo of a frowning person", "a photo of a person with a blank expression"], 0.08, 4.0, -4.0),
     ];
 
     /// <summary>Age: prompts per UTKFace bucket, the target (σ along the age slider) of each, and a mapper for the ages
-    /// the slider does not reach (+10σ is 41 years by face-api.js; "old person" adds about 20, and run backwards at half
-    /// strength takes young faces younger: ADR 0014's addenda).</summary>
+    /// the slider does not reach ("old person" forwards for old, backwards at half strength for young: ADR 0014's addenda).
+    /// On the sliders of the views tower's classifier +3σ is 39 years by face-api.js and beyond +5σ faces break, where the
+    /// first sliders needed ±10σ (ADR 0014's fourth addendum).</summary>
     static readonly (string Bucket, string Prompt, double Target, string? Mapper, double Strength)[] Ages =
     [
-        ("child", "a photo of a child", -10, "old person", -0.5), ("young", "a photo of a young adult", -10, "old person", -0.5),
-        ("middle", "a photo of a middle-aged person", 5, null, 0), ("old", "a photo of an old person", 10, "old person", 1),
+        ("child", "a photo of a child", -8, "old person", -0.5), ("young", "a photo of a young adult", -6, "old person", -0.5),
+        ("middle", "a photo of a middle-aged person", 2, null, 0), ("old", "a photo of an old person", 3, "old person", 1),
     ];
 
     /// <summary>The target (σ along the age slider) a caption naming <paramref name="bucket"/> (child, young, middle, old) is set to.</summary>
     public static double AgeTarget(string bucket) => Ages.Single(a => a.Bucket == bucket).Target;
 
     /// <summary>The target (σ) a caption that says (<paramref name="on"/>) or denies a binary attribute (<c>male</c>, <c>smiling</c>) is set to.</summary>
-    public static double BinaryTarget(string slider, bool on) => (on ? 1 : -1) * Binary.Single(b => b.Slider == slider).Target;
+    public static double BinaryTarget(string slider, bool on)
+    {
+        var b = Binary.Single(b => b.Slider == slider);
+        return on ? b.On : b.Off;
+    }
 
     /// <summary>The sliders a caption is read for.</summary>
     public static IReadOnlyList<string> Sliders { get; } = [.. Binary.Select(b => b.Slider), "age"];
@@ -79,13 +86,13 @@ public static class CaptionAttributes
         var f = prompts.matmul(prompts[0]).to(float64).data<double>().ToArray();                 // reference · prompt
         int next = 1;
         double Closest(int from, int count) => Enumerable.Range(from, count).Max(i => c[i] - f[i]);
-        foreach (var (slider, pro, con, margin, target) in Binary)
+        foreach (var (slider, pro, con, margin, on, off) in Binary)
         {
             int p = next, q = next + pro.Length;
             next = q + con.Length;
             if (!sliders.Contains(slider)) continue;
             double score = Closest(p, pro.Length) - Closest(q, con.Length);
-            if (Math.Abs(score) > margin) said.Add(new(slider, Math.Sign(score) * target, Math.Abs(score)));
+            if (Math.Abs(score) > margin) said.Add(new(slider, score > 0 ? on : off, Math.Abs(score)));
         }
         if (sliders.Contains("age"))
         {

@@ -22,7 +22,7 @@ public sealed record TextToFaceRow(string Method, int Faces, double Found, doubl
 /// of the <paramref name="Said"/> captions that name it, how many were read the right way, which the wrong way
 /// (<paramref name="ReadWrong"/>, "caption → target") and which not at all (<paramref name="NotRead"/>); of the
 /// <paramref name="Unsaid"/> captions that do not, which were read as naming it (<paramref name="ReadUnsaid"/>). Age
-/// counts as right when the target is the named bucket's (child and young share one).</summary>
+/// counts as right when the target is the named bucket's.</summary>
 public sealed record CaptionReadingRow(string Attribute, int Said, int Right, int Unsaid, IReadOnlyList<string> ReadWrong,
     IReadOnlyList<string> NotRead, IReadOnlyList<string> ReadUnsaid)
 {
