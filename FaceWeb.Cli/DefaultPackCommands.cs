@@ -210,25 +210,31 @@ static class DefaultPackCommands
         using var engine = FaceEngine.FromPack(s.Pack);
         using var tower = FaceClipImageTower.Load(pack.PathOf(ModelPack.FaceClipRole));
         using var classifier = AttributeClassifier.Load(pack.PathOf(ModelPack.AttributesRole));
-        var scorers = ClassifierScorer.BuiltIn.Select(b => new ClassifierScorer(tower, classifier, b.Slider, b.Attribute, b.Sign)).ToList();
+        List<IAttributeScorer> scorers = [.. ClassifierScorer.BuiltIn.Select(b => new ClassifierScorer(tower, classifier, b.Slider, b.Attribute, b.Sign))];
+        if (s.KeepColour) scorers.Add(new FaceBrightnessScorer());                                // the condition shares the renders
         var o = new BoundaryOptions(s.Samples, s.Ratio);
         (Tensor Codes, Tensor[] Scores) sampled = default;
         CliApp.Fraction($"rendering and scoring {s.Samples} samples for {scorers.Count} attributes", progress =>
         {
             sampled = BoundaryTrainer.Sample(engine.Generator, scorers, o, progress, ct);
         });
-        var table = new Table().AddColumns("slider", "classifier output", "SVM validation", "train", "per side");
+        using var brightness = s.KeepColour ? BoundaryTrainer.Fit(sampled.Codes!, sampled.Scores![^1], o).Normal : null;
+        var table = new Table().AddColumns("slider", "classifier output", "SVM validation", "train", "per side", "kept fixed (cos with the plain normal)");
         var report = new List<object>();
-        for (int i = 0; i < scorers.Count; i++)
+        for (int i = 0; i < ClassifierScorer.BuiltIn.Count; i++)
         {
-            var b = BoundaryTrainer.Fit(sampled.Codes!, sampled.Scores![i], o);
-            string file = $"boundary-{ModelPack.Slug(scorers[i].Attribute)}.safetensors";
-            BoundaryTrainer.Save(b, scorers[i].Attribute, Path.Combine(s.Pack, file));
-            ModelPack.AddFile(s.Pack, $"{ModelPack.BoundaryRole}{scorers[i].Attribute}", file);
-            var (_, attr, sign) = ClassifierScorer.BuiltIn[i];
-            table.AddRow(scorers[i].Attribute, sign < 0 ? $"−{attr}" : attr, $"{b.ValidationAccuracy:P1}", $"{b.TrainAccuracy:P1}", $"{b.TrainPerSide}+{b.ValidationPerSide}");
-            report.Add(new { slider = scorers[i].Attribute, attribute = attr, sign, validation = b.ValidationAccuracy, train = b.TrainAccuracy });
-            b.Normal.Dispose();
+            var (slider, attr, sign, aboutColour) = ClassifierScorer.BuiltIn[i];
+            var plain = BoundaryTrainer.Fit(sampled.Codes!, sampled.Scores![i], o);
+            var b = brightness is null || aboutColour ? plain : BoundaryTrainer.Conditioned(plain, brightness, FaceBrightnessScorer.Name);
+            double cos = b.Normal.matmul(plain.Normal.t()).item<float>();
+            string file = $"boundary-{ModelPack.Slug(slider)}.safetensors";
+            BoundaryTrainer.Save(b, slider, Path.Combine(s.Pack, file));
+            ModelPack.AddFile(s.Pack, $"{ModelPack.BoundaryRole}{slider}", file);
+            table.AddRow(slider, sign < 0 ? $"−{attr}" : attr, $"{b.ValidationAccuracy:P1}", $"{b.TrainAccuracy:P1}", $"{b.TrainPerSide}+{b.ValidationPerSide}",
+                b.ConditionedOn is null ? "–" : $"{b.ConditionedOn} ({cos:F3})");
+            report.Add(new { slider, attribute = attr, sign, validation = b.ValidationAccuracy, train = b.TrainAccuracy, conditionedOn = b.ConditionedOn, cosineWithPlain = cos });
+            if (!ReferenceEquals(b, plain)) b.Normal.Dispose();
+            plain.Normal.Dispose();
         }
         AnsiConsole.Write(table);
         if (s.Report is not null) File.WriteAllText(s.Report, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));

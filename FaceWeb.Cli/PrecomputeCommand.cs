@@ -16,6 +16,8 @@ public sealed class PrecomputeCommand : Command<PrecomputeCommand.Settings>
         [CommandArgument(0, "<WHAT>"), Description("stylespace, fs3 or boundaries")] public string What { get; init; } = "";
         [CommandOption("--ratio <R>"), Description("boundaries: the fraction of samples per side"), DefaultValue(0.02)] public double Ratio { get; init; } = 0.02;
         [CommandOption("--report <FILE>"), Description("boundaries: accuracies as JSON")] public string? Report { get; init; }
+        [CommandOption("--keep-colour"), Description("boundaries: project every slider that is not about a colour off the face-brightness boundary (InterFaceGAN's conditional manipulation), so it keeps the skin tone")]
+        public bool KeepColour { get; init; }
         [CommandOption("--pack <DIR>")] public string Pack { get; init; } = "";
         [CommandOption("--samples <N>"), Description("default: stylespace 100 000, boundaries 10 000")] public int? SamplesOption { get; init; }
 

@@ -185,10 +185,12 @@ public sealed class ClassifierScorer(FaceClipImageTower trunk, AttributeClassifi
         return (classifier.Score(trunk.Features(images), attribute) * sign).MoveToOuterDisposeScope();
     }
 
-    /// <summary>The default pack's built-in sliders: slider name → (classifier attribute, sign).</summary>
-    public static readonly IReadOnlyList<(string Slider, string Attribute, double Sign)> BuiltIn =
+    /// <summary>The default pack's built-in sliders: slider name → (classifier attribute, sign, whether the attribute is
+    /// a colour: those are not conditioned on the face's brightness).</summary>
+    public static readonly IReadOnlyList<(string Slider, string Attribute, double Sign, bool AboutColour)> BuiltIn =
     [
-        ("age", AttributeClassifier.Age, 1), ("smiling", "Smiling", 1), ("male", "Male", 1), ("eyeglasses", "Eyeglasses", 1),
-        ("blond hair", "Blond_Hair", 1), ("beard", "No_Beard", -1), ("bangs", "Bangs", 1), ("heavy makeup", "Heavy_Makeup", 1),
+        ("age", AttributeClassifier.Age, 1, false), ("smiling", "Smiling", 1, false), ("male", "Male", 1, false),
+        ("eyeglasses", "Eyeglasses", 1, false), ("blond hair", "Blond_Hair", 1, true), ("beard", "No_Beard", -1, false),
+        ("bangs", "Bangs", 1, false), ("heavy makeup", "Heavy_Makeup", 1, false),
     ];
 }

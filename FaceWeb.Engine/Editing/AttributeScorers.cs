@@ -37,3 +37,20 @@ public sealed class TextAttributeScorer : IAttributeScorer
         return space.EmbedImages(images).matmul(direction).MoveToOuterDisposeScope();
     }
 }
+
+/// <summary>The face region's brightness in 0–255 levels: the mean over channels of <see cref="Generators.ImageTensors.FaceColour"/>
+/// (the middle half of the frame; issue 18's colour measure). A condition for sliders that should keep the skin tone
+/// (InterFaceGAN §2.2).</summary>
+public sealed class FaceBrightnessScorer : IAttributeScorer
+{
+    public const string Name = "face brightness";
+
+    public string Attribute => Name;
+
+    public Tensor Score(Tensor images)
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        return Generators.ImageTensors.FaceColour(images).mean([1]).MoveToOuterDisposeScope();   // [N]
+    }
+}

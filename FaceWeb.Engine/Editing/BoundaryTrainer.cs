@@ -22,7 +22,10 @@ public sealed record BoundaryOptions(int Samples = 10_000, double Ratio = 0.02, 
     }
 }
 
-public sealed record TrainedBoundary(Tensor Normal, LatentSpace Space, double ValidationAccuracy, double TrainAccuracy, int TrainPerSide, int ValidationPerSide);
+/// <param name="ConditionedOn">the attribute whose boundary the normal was projected off (conditional manipulation), if any;
+/// the accuracies are the SVM's before the projection.</param>
+public sealed record TrainedBoundary(Tensor Normal, LatentSpace Space, double ValidationAccuracy, double TrainAccuracy, int TrainPerSide,
+    int ValidationPerSide, string? ConditionedOn = null);
 
 public static class BoundaryTrainer
 {
@@ -105,13 +108,24 @@ public static class BoundaryTrainer
         return new TrainedBoundary(normal, o.Space, Accuracy(valRows), Accuracy(trainRows), train, val);
     }
 
-    /// <summary>Writes a learned boundary as safetensors: tensor "boundary" [1,D] with its attribute, space and accuracy.</summary>
-    public static void Save(TrainedBoundary b, string attribute, string path) =>
-        SafeTensors.Save(path, new Dictionary<string, Tensor> { ["boundary"] = b.Normal }, new Dictionary<string, string>
+    /// <summary>InterFaceGAN's conditional manipulation (§2.2) baked into a fitted boundary: its normal projected off
+    /// <paramref name="condition"/>'s normal [1,D] (<see cref="InterFaceGan.ProjectBoundary"/>), so moving along it leaves
+    /// that attribute where it was, to first order.</summary>
+    public static TrainedBoundary Conditioned(TrainedBoundary b, Tensor condition, string conditionName) =>
+        b with { Normal = InterFaceGan.ProjectBoundary(b.Normal, condition), ConditionedOn = conditionName };
+
+    /// <summary>Writes a learned boundary as safetensors: tensor "boundary" [1,D] with its attribute, space and accuracy
+    /// (and what it was conditioned on).</summary>
+    public static void Save(TrainedBoundary b, string attribute, string path)
+    {
+        var meta = new Dictionary<string, string>
         {
             ["attribute"] = attribute, ["space"] = b.Space.ToString(),
             ["validation_accuracy"] = b.ValidationAccuracy.ToString("0.0000", CultureInfo.InvariantCulture),
-        });
+        };
+        if (b.ConditionedOn is not null) meta["conditioned_on"] = b.ConditionedOn;
+        SafeTensors.Save(path, new Dictionary<string, Tensor> { ["boundary"] = b.Normal }, meta);
+    }
 
     /// <summary>Reads a direction for a slider: our safetensors (space and accuracy from its metadata) or any file
     /// <see cref="DirectionReader"/> reads (.npy InterFaceGAN boundaries, e4e .pt), taken as W unless the name says Z.</summary>

@@ -64,6 +64,38 @@ public sealed class BoundaryTrainingTests(BoundaryTrainingTests.Samples data) : 
         Assert.True(Change(Centre, conditional) > 0, "the edited attribute still rises");
     }
 
+    /// <summary>precompute boundaries --keep-colour: each slider not about a colour is projected off the face-brightness
+    /// boundary, and its file says so.</summary>
+    [Fact]
+    public void A_boundary_conditioned_on_the_face_brightness_is_orthogonal_to_it_and_its_file_says_so()
+    {
+        var scorer = new FaceBrightnessScorer();
+        var images = rand([2, 3, 64, 64], generator: new Generator(5)) * 2 - 1;
+        images[1, .., 16..48, 16..48] = images[1, .., 16..48, 16..48] * 0.5 + 0.5;                 // a brighter face region
+        var score = scorer.Score(images);
+        Fixtures.AssertClose(Generators.ImageTensors.FaceColour(images).mean([1]), score, "the face colour's mean over channels", 1e-5);
+        Assert.True(score[1].item<float>() > score[0].item<float>() + 50, $"{score[0].item<float>():F1} → {score[1].item<float>():F1} levels");
+
+        var plain = BoundaryTrainer.Fit(data.Codes, data.Scores[0], Options);
+        var brightness = BoundaryTrainer.Fit(data.Codes, data.Scores[1], Options).Normal;
+        var kept = BoundaryTrainer.Conditioned(plain, brightness, FaceBrightnessScorer.Name);
+        Assert.Equal((FaceBrightnessScorer.Name, plain.ValidationAccuracy), (kept.ConditionedOn, kept.ValidationAccuracy));
+        Assert.Equal(0, kept.Normal.matmul(brightness.t()).item<float>(), 4);
+        Assert.Equal(1, kept.Normal.norm().item<float>(), 4);
+        Assert.True(kept.Normal.matmul(plain.Normal.t()).item<float>() > 0, "still the same way as the plain normal");
+        string path = Path.Combine(Path.GetTempPath(), $"faceweb-boundary-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            BoundaryTrainer.Save(kept, "centre", path);
+            Checkpoints.SafeTensors.Load(path, out var meta).Values.ToList().ForEach(t => t.Dispose());
+            Assert.Equal(FaceBrightnessScorer.Name, meta["conditioned_on"]);
+            BoundaryTrainer.Save(plain, "centre", path);
+            Checkpoints.SafeTensors.Load(path, out meta).Values.ToList().ForEach(t => t.Dispose());
+            Assert.False(meta.ContainsKey("conditioned_on"));
+        }
+        finally { File.Delete(path); }
+    }
+
     [Fact]
     public void Bad_options_are_refused()
     {
