@@ -16,7 +16,7 @@ $fw train faceclip --datasets "$DATASETS" --pack $PACK --steps 2500 --batch 256 
 $fw train attributes --datasets "$DATASETS" --pack $PACK --steps 3000 --batch 512 --lr 1e-3 --report .data/attributes.json
 $fw precompute stylespace --pack $PACK --samples 100000
 $fw precompute fs3 --pack $PACK --images "${FS3_IMAGES:-100}"
-$fw precompute boundaries --pack $PACK --samples 10000 --ratio 0.02 --report .data/boundaries.json
+$fw precompute boundaries --pack $PACK --samples 10000 --ratio 0.02 --keep-colour --report .data/boundaries.json
 # λ_ID per mapper: 0.5 kept "old person" and the smile the same person for ≥ 94 % of faces, "blond hair" only for 82 %; 1.5 keeps it 100 % (issue 18)
 for spec in "blond hair:1.5" "a smiling face:0.5" "old person:0.5"; do
   $fw train mapper --pack $PACK --text "${spec%%:*}" --steps "${MAPPER_STEPS:-150}" --batch 8 --identity faceapi --id-lambda "${spec##*:}" --colour-lambda 20

@@ -21,19 +21,19 @@ public static class CaptionAttributes
     /// the targets (σ) for a caption that says it and one that denies it. The score is the closest wording for minus the
     /// closest against, each measured as the caption's similarity beyond "a photo of a face"'s: a caption names one
     /// expression ("frowning", "serious"), and an average over the others drowned it (ADR 0014: chosen on
-    /// <c>TextToFaceCheck.ReadingCaptions</c>). Men go further than women: young and old moves carry some gender with them,
-    /// and at +1.5σ young men read as women (ADR 0014's fourth addendum).</summary>
+    /// <c>TextToFaceCheck.ReadingCaptions</c>). Men go further than women: on the male slider that keeps the face's
+    /// colour, men need +4σ to read as men next to a young or old move, women −1.5σ (ADR 0014's last addendum).</summary>
     static readonly (string Slider, string[] For, string[] Against, double Margin, double On, double Off)[] Binary =
     [
-        ("male", ["a photo of a man", "a man"], ["a photo of a woman", "a woman"], 0.10, 2.0, -1.5),
+        ("male", ["a photo of a man", "a man"], ["a photo of a woman", "a woman"], 0.10, 4.0, -1.5),
         ("smiling", ["a photo of a smiling person", "a photo of a grinning person"],
             ["a photo of a serious person", "a photo of a frowning person", "a photo of a person with a blank expression"], 0.08, 4.0, -4.0),
     ];
 
     /// <summary>Age: prompts per UTKFace bucket, the target (σ along the age slider) of each, and a mapper for the ages
     /// the slider does not reach ("old person" forwards for old, backwards at half strength for young: ADR 0014's addenda).
-    /// On the sliders of the views tower's classifier +3σ is 39 years by face-api.js and beyond +5σ faces break, where the
-    /// first sliders needed ±10σ (ADR 0014's fourth addendum).</summary>
+    /// On the views tower's sliders, kept off the face's brightness, +3σ is 37 years by face-api.js, where the first
+    /// sliders needed +10σ for 41 (ADR 0014's last addendum).</summary>
     static readonly (string Bucket, string Prompt, double Target, string? Mapper, double Strength)[] Ages =
     [
         ("child", "a photo of a child", -8, "old person", -0.5), ("young", "a photo of a young adult", -6, "old person", -0.5),

@@ -17,7 +17,7 @@ public sealed class CaptionAttributesTests
         string Read(string caption) => string.Join(", ", CaptionAttributes.Read(editor.Space!.EmbedTexts, caption, all)
             .Select(a => $"{a.Slider} {a.Target.ToString("+0.#;-0.#", System.Globalization.CultureInfo.InvariantCulture)}" + (a.Mapper is null ? "" : $" + {a.Mapper} ×{a.MapperStrength}")));
         Assert.Equal("male -1.5, smiling +4, age -6 + old person ×-0.5", Read("a smiling young woman with blond hair"));
-        Assert.Equal("male +2, age +3 + old person ×1", Read("an old man with a grey beard"));
+        Assert.Equal("male +4, age +3 + old person ×1", Read("an old man with a grey beard"));
         Assert.Equal("smiling +4, age -8 + old person ×-0.5", Read("a child with a big smile"));
         Assert.Equal("", Read("a photo of a face"));
         Assert.Equal("male", string.Join(", ", CaptionAttributes.Read(editor.Space!.EmbedTexts, "an old man", new HashSet<string> { "male" }).Select(a => a.Slider)));
@@ -92,8 +92,8 @@ public sealed class CaptionAttributesTests
         using var editor = PackEditor.Open(engine, Repository.DefaultPack());
         using var judges = EditJudges.Load(Repository.FaceApiModels());
         using var found = FaceFound.Load("ssd", Repository.FaceApiModels());
-        var rows = SliderSweep.Run(editor, "male", [-2, 2], [("smiling", 5)], judges, found, 3, 0.7);
-        Assert.Equal([-2.0, 2.0], rows.Select(r => r.Target));
+        var rows = SliderSweep.Run(editor, "male", [-4, 4], [("smiling", 5)], judges, found, 3, 0.7);
+        Assert.Equal([-4.0, 4.0], rows.Select(r => r.Target));
         Assert.All(rows, r => Assert.Equal("smiling +5σ", r.Also));
         Assert.Equal((0.0, 1.0), (rows[0].Male, rows[1].Male));
         Assert.All(rows, r => Assert.True(r.Found is >= 0 and <= 1 && r.Happy is >= 0 and <= 1 && r.MeanAge > 0));
