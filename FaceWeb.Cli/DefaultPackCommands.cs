@@ -224,17 +224,14 @@ static class DefaultPackCommands
         for (int i = 0; i < ClassifierScorer.BuiltIn.Count; i++)
         {
             var (slider, attr, sign, aboutColour) = ClassifierScorer.BuiltIn[i];
-            var plain = BoundaryTrainer.Fit(sampled.Codes!, sampled.Scores![i], o);
-            var b = brightness is null || aboutColour ? plain : BoundaryTrainer.Conditioned(plain, brightness, FaceBrightnessScorer.Name);
-            double cos = b.Normal.matmul(plain.Normal.t()).item<float>();
+            var (b, cos) = BoundaryTrainer.FitKeeping(sampled.Codes!, sampled.Scores![i], o, aboutColour ? null : brightness, FaceBrightnessScorer.Name);
             string file = $"boundary-{ModelPack.Slug(slider)}.safetensors";
             BoundaryTrainer.Save(b, slider, Path.Combine(s.Pack, file));
             ModelPack.AddFile(s.Pack, $"{ModelPack.BoundaryRole}{slider}", file);
             table.AddRow(slider, sign < 0 ? $"−{attr}" : attr, $"{b.ValidationAccuracy:P1}", $"{b.TrainAccuracy:P1}", $"{b.TrainPerSide}+{b.ValidationPerSide}",
                 b.ConditionedOn is null ? "–" : $"{b.ConditionedOn} ({cos:F3})");
             report.Add(new { slider, attribute = attr, sign, validation = b.ValidationAccuracy, train = b.TrainAccuracy, conditionedOn = b.ConditionedOn, cosineWithPlain = cos });
-            if (!ReferenceEquals(b, plain)) b.Normal.Dispose();
-            plain.Normal.Dispose();
+            b.Normal.Dispose();
         }
         AnsiConsole.Write(table);
         if (s.Report is not null) File.WriteAllText(s.Report, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));

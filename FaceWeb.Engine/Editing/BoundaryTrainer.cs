@@ -114,6 +114,22 @@ public static class BoundaryTrainer
     public static TrainedBoundary Conditioned(TrainedBoundary b, Tensor condition, string conditionName) =>
         b with { Normal = InterFaceGan.ProjectBoundary(b.Normal, condition), ConditionedOn = conditionName };
 
+    /// <summary>Fits one slider from a shared sampling run (<see cref="Fit"/>) and, given a condition's normal, bakes the
+    /// conditional manipulation into it (<see cref="Conditioned"/>). → the boundary and its cosine with the plain normal
+    /// (how much the condition took away; 1 without one).</summary>
+    public static (TrainedBoundary Boundary, double CosineWithPlain) FitKeeping(Tensor codes, Tensor scores, BoundaryOptions o,
+        Tensor? condition = null, string? conditionName = null)
+    {
+        var plain = Fit(codes, scores, o);
+        if (condition is null) return (plain, 1);
+        using (plain.Normal)
+        {
+            var kept = Conditioned(plain, condition, conditionName ?? "condition");
+            using var cos = kept.Normal.matmul(plain.Normal.t());
+            return (kept, cos.item<float>());
+        }
+    }
+
     /// <summary>Writes a learned boundary as safetensors: tensor "boundary" [1,D] with its attribute, space and accuracy
     /// (and what it was conditioned on).</summary>
     public static void Save(TrainedBoundary b, string attribute, string path)
