@@ -60,7 +60,7 @@ public sealed class PrecomputeCommand : Command<PrecomputeCommand.Settings>
         string progressFile = Path.Combine(s.Pack, "fs3.progress.safetensors"), target = Path.Combine(s.Pack, Fs3File);
         var options = new Fs3Options(s.Images, s.Alpha);
         string why = "the pack has none";
-        using var start = File.Exists(target) ? Fs3Mean.LoadExtendable(target, space.Name, options, out why) : null;
+        using var start = File.Exists(target) ? Fs3Mean.LoadExtendable(target, space, options, out why) : null;
         Console.WriteLine(start is null
             ? $"fs3 over {s.Images} images (the pack's fs3 is not extended: {why})"
             : $"fs3: adding images {start.Images + 1}–{s.Images} to the pack's fs3 over {start.Images}");
@@ -69,7 +69,7 @@ public sealed class PrecomputeCommand : Command<PrecomputeCommand.Settings>
         {
             fs3 = Fs3Job.Extend(g, space, statsLoaded, options, progressFile, start, progress, ct);
         });
-        using (fs3) fs3!.Save(target, space.Name, options);
+        using (fs3) fs3!.Save(target, space, options);
         File.Delete(progressFile);
         ModelPack.AddFile(s.Pack, "fs3", Fs3File);
         Console.WriteLine($"wrote {Fs3File} (fs3 over {s.Images} images) and updated the manifest");

@@ -218,7 +218,7 @@ public sealed class EditService(EngineSession engineSession, SessionLatentStore 
                 try
                 {
                     var fs3 = Fs3Job.Extend(g, space, a.Editor.Stats!, options, progressFile, null, new Progress(f => fraction = f), slice.Token);
-                    fs3.Save(overlay.PathFor("fs3.safetensors"), space.Name, options);
+                    fs3.Save(overlay.PathFor("fs3.safetensors"), space, options);
                     overlay.Add(ModelPack.Fs3Role, "fs3.safetensors");
                     File.Delete(progressFile);
                     fs3.Lengths.Dispose();

@@ -1,6 +1,7 @@
 // Precompute of StyleCLIP's channel directions fs3 (Patashnik et al. 2021 §6): for every manipulable StyleSpace
 // channel, the mean normalised change of the image embedding when that channel moves from mean−α·σ to mean+α·σ.
 // Resumable: finished channels are written to a progress file after every block, and a later run continues there.
+// Files record the image weights' SHA-256, so neither a resume nor an extension mixes two image towers.
 using FaceWeb.Engine.Checkpoints;
 using FaceWeb.Engine.Generators.StyleGan2;
 using FaceWeb.Engine.TextImage;
@@ -17,22 +18,29 @@ public sealed record Fs3Mean(Tensor Fs3, Tensor Lengths, int Images) : IDisposab
 {
     public void Dispose() { Fs3.Dispose(); Lengths.Dispose(); }
 
-    /// <summary>The pack's fs3 file: <c>fs3</c> [C,E] and <c>lengths</c> [C]; the space, images, α and seed as metadata.</summary>
-    public void Save(string path, string space, Fs3Options o) =>
-        SafeTensors.Save(path, new Dictionary<string, Tensor> { ["fs3"] = Fs3, ["lengths"] = Lengths }, new Dictionary<string, string>
+    /// <summary>The pack's fs3 file: <c>fs3</c> [C,E] and <c>lengths</c> [C]; the space, the image weights' SHA-256
+    /// (when <paramref name="space"/> knows it), images, α and seed as metadata.</summary>
+    public void Save(string path, ITextImageSpace space, Fs3Options o)
+    {
+        var meta = new Dictionary<string, string>
         {
-            ["space"] = space, ["images"] = Invariant(Images), ["alpha"] = Invariant(o.Alpha), ["seed"] = Invariant(o.Seed),
-        });
+            ["space"] = space.Name, ["images"] = Invariant(Images), ["alpha"] = Invariant(o.Alpha), ["seed"] = Invariant(o.Seed),
+        };
+        if (space.ImageWeightsSha256 is { } tower) meta[Fs3Job.ImageWeightsKey] = tower;
+        SafeTensors.Save(path, new Dictionary<string, Tensor> { ["fs3"] = Fs3, ["lengths"] = Lengths }, meta);
+    }
 
     /// <summary>The fs3 in <paramref name="path"/> when <see cref="Fs3Job.Extend"/> can add images to it for
-    /// <paramref name="o"/>: same text–image space, α and seed, fewer images than asked, and its lengths stored (files
-    /// written before FaceWeb kept them cannot be extended). Otherwise null, and <paramref name="why"/> says why.</summary>
-    public static Fs3Mean? LoadExtendable(string path, string space, Fs3Options o, out string why)
+    /// <paramref name="o"/>: same text–image space and image weights, α and seed, fewer images than asked, and its
+    /// lengths stored (files written before FaceWeb kept them cannot be extended). Otherwise null, and
+    /// <paramref name="why"/> says why.</summary>
+    public static Fs3Mean? LoadExtendable(string path, ITextImageSpace space, Fs3Options o, out string why)
     {
         var t = SafeTensors.Load(path, out var meta);
         int images = int.TryParse(meta.GetValueOrDefault("images"), System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 0;
         why = !t.ContainsKey("fs3") || !t.ContainsKey("lengths") ? "it does not store the lengths it needs to be extended"
-            : meta.GetValueOrDefault("space") != space ? $"it was computed in another text–image space ({meta.GetValueOrDefault("space")})"
+            : meta.GetValueOrDefault("space") != space.Name ? $"it was computed in another text–image space ({meta.GetValueOrDefault("space")})"
+            : Fs3Job.OtherImageWeights(meta, space) is { } other ? other
             : meta.GetValueOrDefault("alpha") != Invariant(o.Alpha) || meta.GetValueOrDefault("seed", "0") != Invariant(o.Seed) ? "it was computed with another α or seed"
             : images <= 0 || images >= o.Images ? $"it already averages {images} images"
             : "";
@@ -45,6 +53,20 @@ public sealed record Fs3Mean(Tensor Fs3, Tensor Lengths, int Images) : IDisposab
 
 public static class Fs3Job
 {
+    /// <summary>Metadata key of the image weights' SHA-256 in fs3 and progress files.</summary>
+    public const string ImageWeightsKey = "image_weights_sha256";
+
+    /// <summary>Null when the file's metadata names the same image weights as <paramref name="space"/> (or neither
+    /// names any: spaces built in memory); otherwise why they differ. Two towers' fs3 must never be mixed, even in the
+    /// same text space.</summary>
+    internal static string? OtherImageWeights(IReadOnlyDictionary<string, string> meta, ITextImageSpace space)
+    {
+        string? recorded = meta.GetValueOrDefault(ImageWeightsKey), current = space.ImageWeightsSha256;
+        return string.Equals(recorded, current, StringComparison.OrdinalIgnoreCase) ? null
+            : recorded is null ? "it does not record which image weights computed it"
+            : $"it was computed through other image weights (SHA-256 {recorded[..Math.Min(12, recorded.Length)]}…, this space's are {(current is null ? "unknown" : current[..Math.Min(12, current.Length)] + "…")})";
+    }
+
     /// <summary>The layers StyleCLIP manipulates: non-ToRGB, up to <paramref name="maxResolution"/> px (all for smaller generators).</summary>
     public static IReadOnlyList<StyleLayer> ManipulableLayers(StyleGan2Generator g, int maxResolution = 128) =>
         g.Layers.Where(l => !l.IsToRgb && l.Resolution <= maxResolution).ToList();
@@ -72,7 +94,7 @@ public static class Fs3Job
         var channels = layers.SelectMany(l => Enumerable.Range(0, l.Channels).Select(c => (Layer: l, Channel: c))).ToList();
         if (start is not null && (start.Fs3.dim() != 2 || start.Fs3.shape[0] != channels.Count || start.Fs3.shape[1] != space.EmbedDim))
             throw new ArgumentException($"the fs3 to extend is [{string.Join(",", start.Fs3.shape)}], this generator and space need [{channels.Count},{space.EmbedDim}]");
-        var rows = LoadProgress(progressFile, channels.Count, space.EmbedDim, first, o.Images);   // per channel: Σ over the new images of unit changes [E]
+        var rows = LoadProgress(progressFile, space, channels.Count, first, o.Images);   // per channel: Σ over the new images of unit changes [E]
         using var _ = no_grad();
         using var baseStyles = new DisposableList(BaseStyles(g, o, first));     // per layer [K,C_k], the new images only
         SynthesisState? paused = null;                                           // the new images up to the current channel's layer
@@ -96,7 +118,7 @@ public static class Fs3Job
                         rows.Add(GlobalDirections.UnitChanges(f)[0].sum([0]).MoveToOuterDisposeScope());
                     }
                 }
-                SaveProgress(progressFile, rows, channels.Count, first, o.Images);
+                SaveProgress(progressFile, space, rows, channels.Count, first, o.Images);
                 progress?.Report((double)rows.Count / channels.Count);
             }
         }
@@ -135,22 +157,31 @@ public static class Fs3Job
         return stack([emb[TensorIndex.Slice(0, k)], emb[TensorIndex.Slice(k, 2 * k)]], 1).unsqueeze(0);
     }
 
-    static List<Tensor> LoadProgress(string path, int total, int dim, int first, int images)
+    static List<Tensor> LoadProgress(string path, ITextImageSpace space, int total, int first, int images)
     {
         if (!File.Exists(path)) return [];
         var t = SafeTensors.Load(path, out var meta);
-        if (!t.TryGetValue("fs3_partial", out var done) || done.dim() != 2 || done.shape[1] != dim ||
+        if (!t.TryGetValue("fs3_partial", out var done) || done.dim() != 2 || done.shape[1] != space.EmbedDim ||
             meta.GetValueOrDefault("total") != Invariant(total) || meta.GetValueOrDefault("first") != Invariant(first) ||
             meta.GetValueOrDefault("images") != Invariant(images))
+        {
+            foreach (var x in t.Values) x.Dispose();
             throw new CheckpointException($"{path}: the progress file belongs to another generator, text–image space or set of images; delete it to start over.");
-        return Enumerable.Range(0, (int)done.shape[0]).Select(i => done[i].clone()).ToList();
+        }
+        if (OtherImageWeights(meta, space) is { } other)
+        {
+            foreach (var x in t.Values) x.Dispose();
+            throw new CheckpointException($"{path}: the progress file cannot be resumed: {other}; delete it to start over.");
+        }
+        using (done) return Enumerable.Range(0, (int)done.shape[0]).Select(i => done[i].clone()).ToList();
     }
 
-    static void SaveProgress(string path, List<Tensor> rows, int total, int first, int images)
+    static void SaveProgress(string path, ITextImageSpace space, List<Tensor> rows, int total, int first, int images)
     {
         using var done = stack(rows, 0);
-        SafeTensors.Save(path, new Dictionary<string, Tensor> { ["fs3_partial"] = done },
-            new Dictionary<string, string> { ["total"] = Invariant(total), ["first"] = Invariant(first), ["images"] = Invariant(images) });
+        var meta = new Dictionary<string, string> { ["total"] = Invariant(total), ["first"] = Invariant(first), ["images"] = Invariant(images) };
+        if (space.ImageWeightsSha256 is { } tower) meta[ImageWeightsKey] = tower;
+        SafeTensors.Save(path, new Dictionary<string, Tensor> { ["fs3_partial"] = done }, meta);
     }
 
     static string Invariant(int v) => v.ToString(System.Globalization.CultureInfo.InvariantCulture);

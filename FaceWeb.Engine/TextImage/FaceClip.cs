@@ -96,17 +96,20 @@ public static class ConvTrunk
 }
 
 /// <summary>The pack's space: MiniLM texts, the trained tower for images. Disposes both unless <paramref name="ownsParts"/> is false.</summary>
-public sealed class FaceClipSpace(MiniLmTextEncoder text, FaceClipImageTower images, bool ownsParts = true) : ITextImageSpace
+public sealed class FaceClipSpace(MiniLmTextEncoder text, FaceClipImageTower images, bool ownsParts = true, string? towerSha256 = null) : ITextImageSpace
 {
     MiniLmTextEncoder text = text;
 
     /// <summary>The pack's FaceCLIP-mini, or null when it has no <see cref="ModelPack.FaceClipRole"/> file.</summary>
     public static FaceClipSpace? FromPack(ModelPack pack) =>
         pack.Manifest.Files.Any(f => f.Role == ModelPack.FaceClipRole)
-            ? new FaceClipSpace(new MiniLmTextEncoder(), FaceClipImageTower.Load(pack.PathOf(ModelPack.FaceClipRole)))
+            ? new FaceClipSpace(new MiniLmTextEncoder(), FaceClipImageTower.Load(pack.PathOf(ModelPack.FaceClipRole)),
+                towerSha256: pack.Manifest.Files.First(f => f.Role == ModelPack.FaceClipRole).Sha256)
             : null;
 
     public string Name => "FaceCLIP-mini";
+    /// <summary>The tower file's SHA-256 as the pack's manifest gives it (checked when the pack was loaded).</summary>
+    public string? ImageWeightsSha256 => towerSha256;
     public int EmbedDim => (int)images.EmbedDim;
     public FaceClipImageTower Tower => images;
 

@@ -9,6 +9,10 @@ public interface ITextImageSpace : IDisposable
     string Name { get; }
     int EmbedDim { get; }
 
+    /// <summary>SHA-256 of the file the image side was loaded from, when the space knows it (null for a space built in
+    /// memory). Results computed through the image side (fs3) record it, so that a later run never mixes two towers.</summary>
+    string? ImageWeightsSha256 => null;
+
     /// <summary>Texts → [N,E], L2-normalised, without gradients.</summary>
     Tensor EmbedTexts(IReadOnlyList<string> texts);
 
@@ -91,11 +95,14 @@ public static class TextImageSpaces
 }
 
 /// <summary>OpenAI CLIP as a text–image space.</summary>
-public sealed class ClipSpace(Clip clip, ClipTokenizer tokenizer) : ITextImageSpace
+public sealed class ClipSpace(Clip clip, ClipTokenizer tokenizer, string? checkpoint = null) : ITextImageSpace
 {
-    public static ClipSpace Load(string checkpoint, string vocab) => new(Clip.Load(checkpoint), ClipTokenizer.Load(vocab));
+    readonly Lazy<string?> weightsSha256 = new(() => checkpoint is null ? null : Checkpoints.ModelPack.Sha256Of(checkpoint));
+
+    public static ClipSpace Load(string checkpoint, string vocab) => new(Clip.Load(checkpoint), ClipTokenizer.Load(vocab), checkpoint);
 
     public string Name => "CLIP";
+    public string? ImageWeightsSha256 => weightsSha256.Value;
     public int EmbedDim => clip.Config.EmbedDim;
     public Clip Model => clip;
 

@@ -61,8 +61,8 @@ public sealed class GlobalDirectionTests : IDisposable
         var four = Small with { Images = 4 };
         string file = Path.Combine(tmp, "fs3.safetensors");
         using (var two = Fs3Job.Extend(g, space, stats, Small, Path.Combine(tmp, "d.safetensors"), null, ct: T))
-            two.Save(file, space.Name, Small);
-        using var start = Fs3Mean.LoadExtendable(file, space.Name, four, out var why);
+            two.Save(file, space, Small);
+        using var start = Fs3Mean.LoadExtendable(file, space, four, out var why);
         Assert.True(start is not null, why);
         Assert.Equal(2, start.Images);
         using var extended = Fs3Job.Extend(g, space, stats, four, Path.Combine(tmp, "e.safetensors"), start, ct: T);
@@ -74,17 +74,71 @@ public sealed class GlobalDirectionTests : IDisposable
         float longest = direct.Lengths.max().item<float>(), shortest = direct.Lengths.min().item<float>();
         Assert.True(longest <= 1 + 1e-5 && shortest > 0, $"a mean of unit vectors: lengths {shortest:F3}..{longest:F3}");
 
-        Assert.Null(Fs3Mean.LoadExtendable(file, space.Name, Small, out why));
+        Assert.Null(Fs3Mean.LoadExtendable(file, space, Small, out why));
         Assert.Equal("it already averages 2 images", why);
-        Assert.Null(Fs3Mean.LoadExtendable(file, space.Name, four with { Alpha = 3 }, out why));
+        Assert.Null(Fs3Mean.LoadExtendable(file, space, four with { Alpha = 3 }, out why));
         Assert.Contains("another α or seed", why);
-        Assert.Null(Fs3Mean.LoadExtendable(file, "another-space", four, out why));
+        Assert.Null(Fs3Mean.LoadExtendable(file, new Relabelled(space, "another-space", space.ImageWeightsSha256), four, out why));
         Assert.Contains("another text–image space", why);
         string old = Path.Combine(tmp, "old.safetensors");
         SafeTensors.Save(old, new Dictionary<string, Tensor> { ["fs3"] = direct.Fs3 }, new Dictionary<string, string> { ["space"] = space.Name, ["images"] = "4", ["alpha"] = "5" });
-        Assert.Null(Fs3Mean.LoadExtendable(old, space.Name, four with { Images = 8 }, out why));
+        Assert.Null(Fs3Mean.LoadExtendable(old, space, four with { Images = 8 }, out why));
         Assert.Contains("lengths", why);
         Assert.Throws<ArgumentException>(() => Fs3Job.Extend(g, space, stats, Small, Path.Combine(tmp, "g.safetensors"), start, ct: T));
+    }
+
+    /// <summary>Two image towers can share a text space (FaceCLIP-mini's MiniLM side): an fs3 or a progress file made
+    /// through one tower is neither extended nor resumed through another, nor when it does not say which made it.</summary>
+    [Fact]
+    public void Fs3_is_never_extended_or_resumed_through_other_image_weights()
+    {
+        using var stats = StyleSpaceStats.Compute(g, 500, ct: T);
+        var four = Small with { Images = 4 };
+        string weights = ModelPack.Sha256Of(Fixtures.File("clip", "clip.safetensors"));
+        Assert.Equal(weights, space.ImageWeightsSha256);
+        var otherTower = new Relabelled(space, space.Name, new string('a', 64));
+
+        string file = Path.Combine(tmp, "fs3.safetensors");
+        using (var two = Fs3Job.Extend(g, space, stats, Small, Path.Combine(tmp, "p.safetensors"), null, ct: T))
+            two.Save(file, space, Small);
+        using (var t = new DisposableTensors(SafeTensors.Load(file, out var meta)))
+            Assert.Equal(weights, meta[Fs3Job.ImageWeightsKey]);
+        Assert.Null(Fs3Mean.LoadExtendable(file, otherTower, four, out var why));
+        Assert.StartsWith("it was computed through other image weights (SHA-256 " + weights[..12], why);
+        using (var same = Fs3Mean.LoadExtendable(file, space, four, out why)) Assert.True(same is not null, why);
+
+        string unrecorded = Path.Combine(tmp, "unrecorded.safetensors");
+        using (var two = Fs3Mean.LoadExtendable(file, space, four, out _))
+            SafeTensors.Save(unrecorded, new Dictionary<string, Tensor> { ["fs3"] = two!.Fs3, ["lengths"] = two.Lengths },
+                new Dictionary<string, string> { ["space"] = space.Name, ["images"] = "2", ["alpha"] = "5", ["seed"] = "0" });
+        Assert.Null(Fs3Mean.LoadExtendable(unrecorded, space, four, out why));
+        Assert.Equal("it does not record which image weights computed it", why);
+
+        string progress = Path.Combine(tmp, "q.safetensors");
+        using var cts = new CancellationTokenSource();
+        Assert.ThrowsAny<OperationCanceledException>(() => Fs3Job.Run(g, space, stats, Small, progress, new SyncProgress(_ => cts.Cancel()), cts.Token));
+        var refused = Assert.Throws<CheckpointException>(() => Fs3Job.Run(g, otherTower, stats, Small, progress, ct: T));
+        Assert.Contains("cannot be resumed: it was computed through other image weights", refused.Message);
+        Assert.True(File.Exists(progress), "the refused progress file is kept");
+        using var resumed = Fs3Job.Run(g, space, stats, Small, progress, ct: T);
+        Assert.Equal([192, 32], resumed.shape);
+    }
+
+    /// <summary>The fixture CLIP under another name or other image weights (a second tower in the same space).</summary>
+    sealed class Relabelled(ITextImageSpace inner, string name, string? weights) : ITextImageSpace
+    {
+        public string Name => name;
+        public int EmbedDim => inner.EmbedDim;
+        public string? ImageWeightsSha256 => weights;
+        public Tensor EmbedTexts(IReadOnlyList<string> texts) => inner.EmbedTexts(texts);
+        public Tensor EmbedImages(Tensor generated) => inner.EmbedImages(generated);
+        public void MoveTo(Device device) => inner.MoveTo(device);
+        public void Dispose() { }
+    }
+
+    sealed class DisposableTensors(Dictionary<string, Tensor> items) : IDisposable
+    {
+        public void Dispose() { foreach (var t in items.Values) t.Dispose(); }
     }
 
     [Fact]
