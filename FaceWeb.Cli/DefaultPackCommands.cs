@@ -218,13 +218,15 @@ static class DefaultPackCommands
         {
             sampled = BoundaryTrainer.Sample(engine.Generator, scorers, o, progress, ct);
         });
-        using var brightness = s.KeepColour ? BoundaryTrainer.Fit(sampled.Codes!, sampled.Scores![^1], o).Normal : null;
+        var builtIn = ClassifierScorer.BuiltIn;
+        var fitted = BoundaryTrainer.FitSliders(sampled.Codes!, sampled.Scores![..builtIn.Count], o,
+            s.KeepColour ? sampled.Scores[^1] : null, FaceBrightnessScorer.Name, i => !builtIn[i].AboutColour);
         var table = new Table().AddColumns("slider", "classifier output", "SVM validation", "train", "per side", "kept fixed (cos with the plain normal)");
         var report = new List<object>();
-        for (int i = 0; i < ClassifierScorer.BuiltIn.Count; i++)
+        for (int i = 0; i < builtIn.Count; i++)
         {
-            var (slider, attr, sign, aboutColour) = ClassifierScorer.BuiltIn[i];
-            var (b, cos) = BoundaryTrainer.FitKeeping(sampled.Codes!, sampled.Scores![i], o, aboutColour ? null : brightness, FaceBrightnessScorer.Name);
+            var (slider, attr, sign, _) = builtIn[i];
+            var (b, cos) = fitted[i];
             string file = $"boundary-{ModelPack.Slug(slider)}.safetensors";
             BoundaryTrainer.Save(b, slider, Path.Combine(s.Pack, file));
             ModelPack.AddFile(s.Pack, $"{ModelPack.BoundaryRole}{slider}", file);

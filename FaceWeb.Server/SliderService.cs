@@ -125,28 +125,34 @@ public sealed class SliderService(EngineSession engineSession, SessionLatentStor
         var o = new BoundaryOptions(r.Samples, Ratio: 0.1, Batch: 16);   // ratio 0.1: enough rows per side for a few thousand samples
         IEnumerable<LearnProgress?> Job(CancellationToken token)
         {
-            var codes = new List<Tensor>(); var scores = new List<Tensor>();
+            var codes = new List<Tensor>(); var scores = new List<Tensor>(); var brightness = new List<Tensor>();
+            List<IAttributeScorer> scorers = [new TextAttributeScorer(space, name)];
+            if (r.KeepSkinTone) scorers.Add(new FaceBrightnessScorer());                     // the condition shares the renders
             try
             {
                 // One batch per scheduler turn, so other clients' frames are served in between.
-                foreach (var b in BoundaryTrainer.SampleBatches(a.Engine.Generator, [new TextAttributeScorer(space, name)], o))
+                foreach (var b in BoundaryTrainer.SampleBatches(a.Engine.Generator, scorers, o))
                 {
                     codes.Add(b.Codes); scores.Add(b.Scores[0]);
+                    if (r.KeepSkinTone) brightness.Add(b.Scores[1]);
                     token.ThrowIfCancellationRequested();
                     yield return new LearnProgress(b.Fraction * 0.95, $"scored {(int)Math.Round(b.Fraction * r.Samples)}/{r.Samples} samples");
                 }
                 yield return new LearnProgress(0.95, "fitting the linear SVM…");
                 TrainedBoundary boundary;
+                double cosine;
                 string? saved;
                 using (var scope = NewDisposeScope())
                 {
-                    boundary = BoundaryTrainer.Fit(cat(codes, 0), cat(scores, 0), o);
+                    (boundary, cosine) = BoundaryTrainer.FitSliders(cat(codes, 0), [cat(scores, 0)], o,
+                        r.KeepSkinTone ? cat(brightness, 0) : null, FaceBrightnessScorer.Name)[0];
                     saved = a.Sliders.Add(name, boundary);
                 }
                 yield return new LearnProgress(1, $"\"{name}\" learned: validation accuracy {boundary.ValidationAccuracy.ToString("P0", CultureInfo.InvariantCulture)}"
+                    + (boundary.ConditionedOn is null ? "" : $", kept off the {boundary.ConditionedOn} (cosine with the plain direction {cosine.ToString("F2", CultureInfo.InvariantCulture)})")
                     + (saved is null ? " (kept for this run: the data folder is not writable)" : ""), a.Sliders.Catalog.Sliders.First(s => s.Name == name));
             }
-            finally { foreach (var t in codes.Concat(scores)) t.Dispose(); }
+            finally { foreach (var t in codes.Concat(scores).Concat(brightness)) t.Dispose(); }
         }
 
         a.Sliders.BeginLearning(name);

@@ -31,6 +31,7 @@ public partial class SlidersPanel
     string? error, learnMessage;
     string attribute = "";
     int samples = 2000;
+    bool keepSkinTone = true;
     double learnProgress;
     IDisposable? subscription;
     CancellationTokenSource? learnJob;
@@ -101,7 +102,7 @@ public partial class SlidersPanel
         (learning, learnProgress, learnMessage, error) = (true, 0, "starting…", null);
         try
         {
-            await foreach (var p in Sliders.LearnAsync(new LearnSliderRequest(attribute.Trim(), samples), learnJob.Token))
+            await foreach (var p in Sliders.LearnAsync(new LearnSliderRequest(attribute.Trim(), samples, keepSkinTone), learnJob.Token))
             {
                 (learnProgress, learnMessage) = (p.Fraction, p.Message);
                 if (p.Learned is not null) attribute = "";

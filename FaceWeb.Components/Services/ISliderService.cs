@@ -34,7 +34,9 @@ public sealed record SliderCatalog(IReadOnlyList<SliderInfo> Sliders, string? Le
 public sealed record SliderRequest(long Seed, IReadOnlyDictionary<string, double> Values, IReadOnlyList<string> KeepFixed,
     bool Coarse = true, bool Middle = true, bool Fine = true, string? Latent = null, bool Preview = false);
 
-public sealed record LearnSliderRequest(string Attribute, int Samples = 2000);
+/// <param name="KeepSkinTone">Keep the slider off the face's brightness (InterFaceGAN's conditional manipulation, as the
+/// default pack's sliders are), so that moving it keeps the skin tone; leave it off for an attribute that is a colour.</param>
+public sealed record LearnSliderRequest(string Attribute, int Samples = 2000, bool KeepSkinTone = true);
 
 /// <param name="Learned">Set on the last item: the new slider.</param>
 public sealed record LearnProgress(double Fraction, string Message, SliderInfo? Learned = null);

@@ -130,6 +130,17 @@ public static class BoundaryTrainer
         }
     }
 
+    /// <summary>Several sliders from one sampling run: each fitted (<see cref="Fit"/>) and, given the condition's scores
+    /// from the same renders (e.g. <see cref="FaceBrightnessScorer"/>'s), kept off the condition's boundary, which is
+    /// fitted once (<see cref="FitKeeping"/>), except the sliders <paramref name="keeps"/> leaves out (an edit about
+    /// colour). → per slider of <paramref name="scores"/>, the boundary and its cosine with the plain normal.</summary>
+    public static List<(TrainedBoundary Boundary, double CosineWithPlain)> FitSliders(Tensor codes, IReadOnlyList<Tensor> scores,
+        BoundaryOptions o, Tensor? conditionScores = null, string? conditionName = null, Func<int, bool>? keeps = null)
+    {
+        using var condition = conditionScores is null ? null : Fit(codes, conditionScores, o).Normal;
+        return scores.Select((y, i) => FitKeeping(codes, y, o, keeps?.Invoke(i) == false ? null : condition, conditionName)).ToList();
+    }
+
     /// <summary>Writes a learned boundary as safetensors: tensor "boundary" [1,D] with its attribute, space and accuracy
     /// (and what it was conditioned on).</summary>
     public static void Save(TrainedBoundary b, string attribute, string path)

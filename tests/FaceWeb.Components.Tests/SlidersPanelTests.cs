@@ -155,7 +155,14 @@ public sealed class SlidersPanelTests : BunitContext
         cut.Find("[data-testid=learn-attribute] input").Input("glasses");
         await cut.InvokeAsync(() => cut.Find("[data-testid=learn]").Click());
         cut.WaitForAssertion(() => Assert.Contains("\"glasses\" learned", cut.Find("[data-testid=learn-message]").TextContent));
-        Assert.Equal(new LearnSliderRequest("glasses", 2000), Assert.Single(sliders.Learned));
+        Assert.Equal(new LearnSliderRequest("glasses", 2000, KeepSkinTone: true), Assert.Single(sliders.Learned));
+
+        cut.WaitForState(() => !cut.Find("[data-testid=learn]").HasAttribute("disabled"));
+        await cut.InvokeAsync(() => cut.Find("[data-testid=learn-keep-skin-tone] input").Change(false));
+        cut.Find("[data-testid=learn-attribute] input").Input("red hair");
+        await cut.InvokeAsync(() => cut.Find("[data-testid=learn]").Click());
+        cut.WaitForAssertion(() => Assert.Contains("\"red hair\" learned", cut.Find("[data-testid=learn-message]").TextContent));
+        Assert.Equal(new LearnSliderRequest("red hair", 2000, KeepSkinTone: false), sliders.Learned[^1]);
 
         cut.WaitForState(() => !cut.Find("[data-testid=learn]").HasAttribute("disabled"));   // the job has finished rendering
         cut.Find("[data-testid=learn-attribute] input").Input("wings");

@@ -1,5 +1,6 @@
 using FaceWeb.Components.Services;
 using FaceWeb.Engine.Checkpoints;
+using FaceWeb.Engine.Editing;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -114,7 +115,11 @@ public sealed class JobsTests : IAsyncLifetime
         await Assert.ThrowsAsync<ArgumentException>(async () => { await foreach (var _ in edits.TrainMapperAsync(new TrainMapperRequest(" ", 8), T)) { } });
 
         var sliders = Service<ISliderService>();
-        await foreach (var _ in sliders.LearnAsync(new LearnSliderRequest("blond hair", Samples: 100), T)) { }
+        var learned = new List<LearnProgress>();
+        await foreach (var p in sliders.LearnAsync(new LearnSliderRequest("blond hair", Samples: 100), T)) learned.Add(p);
+        Assert.Contains("kept off the face brightness", learned[^1].Message);                  // the default: keep the skin tone
+        SafeTensors.Load(Path.Combine(Overlay, "boundary-blond-hair.safetensors"), out var meta).Values.ToList().ForEach(t => t.Dispose());
+        Assert.Equal(FaceBrightnessScorer.Name, meta["conditioned_on"]);
         var same = await Assert.ThrowsAsync<ArgumentException>(async () => { await foreach (var _ in sliders.LearnAsync(new LearnSliderRequest("Blond-Hair", 100), T)) { } });
         Assert.Contains("'blond hair' already exists", same.Message);
         Assert.Equal(shipped, PackHashes());                                                   // SHA-256 of every shipped file, manifest included

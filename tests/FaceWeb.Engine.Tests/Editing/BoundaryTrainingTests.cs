@@ -83,6 +83,16 @@ public sealed class BoundaryTrainingTests(BoundaryTrainingTests.Samples data) : 
         Assert.Equal(0, kept.Normal.matmul(brightness.t()).item<float>(), 4);
         Assert.Equal(1, kept.Normal.norm().item<float>(), 4);
         Assert.True(kept.Normal.matmul(plain.Normal.t()).item<float>() > 0, "still the same way as the plain normal");
+
+        // Several sliders from one run (the CLI's built-in sliders, the app's learned one): kept unless left out.
+        var both = BoundaryTrainer.FitSliders(data.Codes, [data.Scores[0], data.Scores[0]], Options, data.Scores[1], FaceBrightnessScorer.Name, i => i == 0);
+        Assert.Equal(FaceBrightnessScorer.Name, both[0].Boundary.ConditionedOn);
+        Fixtures.AssertClose(kept.Normal, both[0].Boundary.Normal, "kept through FitSliders", 1e-5);
+        Assert.Equal(kept.Normal.matmul(plain.Normal.t()).item<float>(), both[0].CosineWithPlain, 5);
+        Assert.True(both[0].CosineWithPlain < 1);
+        Assert.Null(both[1].Boundary.ConditionedOn);
+        Fixtures.AssertClose(plain.Normal, both[1].Boundary.Normal, "left out: the plain normal", 1e-6);
+        Assert.Equal(1, both[1].CosineWithPlain);
         string path = Path.Combine(Path.GetTempPath(), $"faceweb-boundary-{Guid.NewGuid():N}.safetensors");
         try
         {
