@@ -208,6 +208,7 @@ public sealed class EditService(EngineSession engineSession, SessionLatentStore 
         string progressFile = overlay.PathFor("fs3.progress.safetensors");
         var options = new Fs3Options(Images: 8, ChannelsPerBlock: 2);      // small blocks: each scheduler turn stays short
         double fraction = 0;
+        string? startedOver = null;
         while (a.Editor.Fs3 is null)
         {
             // Each turn runs fs3 for about a second and stops; the progress file makes the next turn continue there.
@@ -226,8 +227,21 @@ public sealed class EditService(EngineSession engineSession, SessionLatentStore 
                     return true;
                 }
                 catch (OperationCanceledException) when (!token.IsCancellationRequested) { return false; }
+                catch (CheckpointException e) when (File.Exists(progressFile))
+                {
+                    // An unfinished run this one cannot continue (another image tower, or one from before progress
+                    // files recorded it): its channels cannot be mixed with these, so start over.
+                    File.Delete(progressFile);
+                    startedOver = e.Message[(e.Message.IndexOf(": ", StringComparison.Ordinal) + 2)..];
+                    return false;
+                }
             }, ct);
-            if (!done) yield return new JobProgress(0.05 + 0.95 * fraction, $"fs3: {fraction:P0} of the channels");
+            if (startedOver is not null)
+            {
+                yield return new JobProgress(0.05, $"fs3: starting over ({startedOver})");
+                startedOver = null;
+            }
+            else if (!done) yield return new JobProgress(0.05 + 0.95 * fraction, $"fs3: {fraction:P0} of the channels");
         }
         job.Finish();
         yield return new JobProgress(1, "global directions are ready", Done: true);

@@ -100,6 +100,35 @@ public sealed class JobsTests : IAsyncLifetime
         Assert.Contains("channels", frame.Detail);
     }
 
+    /// <summary>An unfinished fs3 run made through other image weights (or before progress files recorded them) cannot be
+    /// continued: the app says so and starts over instead of failing every time.</summary>
+    [Fact]
+    public async Task A_progress_file_from_other_image_weights_is_started_over_not_resumed()
+    {
+        var edits = Edits();
+        using (var cts = CancellationTokenSource.CreateLinkedTokenSource(T))
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+            {
+                await foreach (var p in edits.PrecomputeGlobalAsync(cts.Token))
+                    if (p.Message.StartsWith("fs3", StringComparison.Ordinal)) cts.Cancel();
+            });
+        }
+        string progress = Path.Combine(Overlay, "fs3.progress.safetensors");
+        var t = SafeTensors.Load(progress, out var meta);
+        Assert.False(string.IsNullOrEmpty(meta[Fs3Job.ImageWeightsKey]));                       // the pack's tower, recorded
+        meta[Fs3Job.ImageWeightsKey] = new string('a', 64);
+        SafeTensors.Save(progress, t, meta);
+        foreach (var x in t.Values) x.Dispose();
+
+        var again = new List<JobProgress>();
+        await foreach (var p in edits.PrecomputeGlobalAsync(T)) again.Add(p);
+        Assert.Contains(again, p => p.Message.StartsWith("fs3: starting over (the progress file cannot be resumed: it was computed through other image weights", StringComparison.Ordinal));
+        Assert.True(again[^1].Done);
+        Assert.False(File.Exists(progress));
+        Assert.Contains("fs3", ModelPack.Load(Overlay).Manifest.Files.Select(f => f.Role));
+    }
+
     [Fact]
     public async Task Mappers_and_sliders_made_in_the_app_go_to_the_overlay_never_the_pack_and_load_after_a_restart()
     {
