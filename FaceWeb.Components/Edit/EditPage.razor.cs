@@ -25,10 +25,11 @@ public partial class EditPage
     string? latent;
     string neutral = "a face", target = "";
     int tab;
-    // α 1, β 0.08: the default pack's global directions move age and gender for ≥ 97 % of faces and keep the person for
-    // ≥ 98 % there; at α 2 and 3 they change who it is (ADR 0011's addendum, faceweb eval edits --global-alpha 1|2|3).
+    // α 0.9, β 0.12: with fs3 through the views tower the default pack's global directions move their attribute for
+    // ≥ 80 % of faces (smile by face-api.js: 75 %) and keep the person for ≥ 87 %; at α 1, β 0.08 "a man" kept it for
+    // 61 % (ADR 0011's last addendum, faceweb eval edits --global-alpha A --beta B).
     // The engine's GlobalDirectionEdit.DefaultAlpha/DefaultBeta hold the same values for every other host.
-    double alpha = 1, beta = 0.08, strength = 1, l2 = 0.008, idLambda, progress;
+    double alpha = 0.9, beta = 0.12, strength = 1, l2 = 0.008, idLambda, progress;
     int steps = 100, mapperSteps = 200;
     bool regionOn;
     string? regionBackground;

@@ -11,12 +11,13 @@ public abstract record EditRequest
 }
 
 /// <summary>StyleCLIP global direction: Δt from the prompt pair (ensembled over the pack's templates), channels with
-/// relevance ≥ β, α·Δs added to the style codes. Defaults: α 1, β 0.08, the Edit page's, measured on the default pack (ADR
-/// 0011's addendum: age and gender move for ≥ 94 % of 200 faces and keep the person for all; α 2–3 change who it is).</summary>
+/// relevance ≥ β, α·Δs added to the style codes. Defaults: α 0.9, β 0.12, the Edit page's, measured on the default pack
+/// with fs3 through its views tower (ADR 0011's last addendum: smiling, old, man, woman, blond hair and glasses move for
+/// ≥ 75 % of 200 faces and keep the person for ≥ 87 %; α 2–3 change who it is).</summary>
 public sealed record GlobalDirectionEdit(string Neutral, string Target, double Alpha = GlobalDirectionEdit.DefaultAlpha,
     double Beta = GlobalDirectionEdit.DefaultBeta) : EditRequest
 {
-    public const double DefaultAlpha = 1, DefaultBeta = 0.08;
+    public const double DefaultAlpha = 0.9, DefaultBeta = 0.12;
 
     public override EditMethod Method => EditMethod.GlobalDirection;
 }

@@ -196,7 +196,7 @@ public sealed class EditPageTests : BunitContext
         var click = cut.InvokeAsync(() => chip.Click());
         cut.WaitForState(() => edits.Global.Count == 1);
         var request = edits.Global[0].Request;
-        Assert.Equal(("a face", "the face of a female", 1.0, 0.08), (request.Neutral, request.Target, request.Alpha, request.Beta));
+        Assert.Equal(("a face", "the face of a female", 0.9, 0.12), (request.Neutral, request.Target, request.Alpha, request.Beta));
         edits.Complete(0, "suggested");
         await click;
         cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=history-item]")));

@@ -21,9 +21,9 @@ public sealed class EditPageTests(EditFixture app)
         var alpha = page.Locator("[data-testid=alpha] input[type=range]");
         await alpha.FocusAsync();
         for (int i = 0; i < 8; i++) await alpha.PressAsync("ArrowRight");
-        await Expect(page.GetByText("α = 1.8")).ToBeVisibleAsync();
+        await Expect(page.GetByText("α = 1.7")).ToBeVisibleAsync();
         await Expect(preview).Not.ToHaveAttributeAsync("src", applied);
-        await Expect(page.GetByTestId("edit-detail")).ToContainTextAsync("α 1.8");
+        await Expect(page.GetByTestId("edit-detail")).ToContainTextAsync("α 1.7");
 
         await page.Locator(".mud-tab", new() { HasText = "Optimisation" }).ClickAsync();
         await page.GetByLabel("Steps").FillAsync("4");

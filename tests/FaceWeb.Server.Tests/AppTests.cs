@@ -142,7 +142,7 @@ public sealed class AppTests(TestApp factory) : IClassFixture<TestApp>
         // Compare's cells post as "compare" nodes.
         CompareResult? cell = null;
         await foreach (var c in create.CompareAsync(new CompareRequest(5, "a face", "a smiling face", Steps: 1, Only: "global"), T)) cell = c;
-        Assert.Equal(1.0, cell!.KnobValue);                                                    // compare's global cell starts at Edit's α 1 (ADR 0011)
+        Assert.Equal(0.9, cell!.KnobValue);                                                    // compare's global cell starts at Edit's α 0.9 (ADR 0011)
         var cNode = await rooms.NodeAsync(await rooms.PostAsync(cell!.Method, cell.Draft!, cell.Png, T), T);
         Assert.Equal(("compare", "global direction"), (cNode.Summary.Kind, cNode.Summary.Method));
 
