@@ -114,31 +114,26 @@ public static class BoundaryTrainer
     public static TrainedBoundary Conditioned(TrainedBoundary b, Tensor condition, string conditionName) =>
         b with { Normal = InterFaceGan.ProjectBoundary(b.Normal, condition), ConditionedOn = conditionName };
 
-    /// <summary>Fits one slider from a shared sampling run (<see cref="Fit"/>) and, given a condition's normal, bakes the
-    /// conditional manipulation into it (<see cref="Conditioned"/>). → the boundary and its cosine with the plain normal
-    /// (how much the condition took away; 1 without one).</summary>
-    public static (TrainedBoundary Boundary, double CosineWithPlain) FitKeeping(Tensor codes, Tensor scores, BoundaryOptions o,
-        Tensor? condition = null, string? conditionName = null)
-    {
-        var plain = Fit(codes, scores, o);
-        if (condition is null) return (plain, 1);
-        using (plain.Normal)
-        {
-            var kept = Conditioned(plain, condition, conditionName ?? "condition");
-            using var cos = kept.Normal.matmul(plain.Normal.t());
-            return (kept, cos.item<float>());
-        }
-    }
-
     /// <summary>Several sliders from one sampling run: each fitted (<see cref="Fit"/>) and, given the condition's scores
     /// from the same renders (e.g. <see cref="FaceBrightnessScorer"/>'s), kept off the condition's boundary, which is
-    /// fitted once (<see cref="FitKeeping"/>), except the sliders <paramref name="keeps"/> leaves out (an edit about
-    /// colour). → per slider of <paramref name="scores"/>, the boundary and its cosine with the plain normal.</summary>
+    /// fitted once (<see cref="Conditioned"/>), except the sliders <paramref name="keeps"/> leaves out (an edit about
+    /// colour). → per slider of <paramref name="scores"/>, the boundary and its cosine with the plain normal (how much
+    /// the condition took away; 1 when not kept).</summary>
     public static List<(TrainedBoundary Boundary, double CosineWithPlain)> FitSliders(Tensor codes, IReadOnlyList<Tensor> scores,
         BoundaryOptions o, Tensor? conditionScores = null, string? conditionName = null, Func<int, bool>? keeps = null)
     {
         using var condition = conditionScores is null ? null : Fit(codes, conditionScores, o).Normal;
-        return scores.Select((y, i) => FitKeeping(codes, y, o, keeps?.Invoke(i) == false ? null : condition, conditionName)).ToList();
+        return scores.Select((y, i) =>
+        {
+            var plain = Fit(codes, y, o);
+            if (condition is null || keeps?.Invoke(i) == false) return (plain, 1.0);
+            using (plain.Normal)
+            {
+                var kept = Conditioned(plain, condition, conditionName ?? "condition");
+                using var cos = kept.Normal.matmul(plain.Normal.t());
+                return (kept, (double)cos.item<float>());
+            }
+        }).ToList();
     }
 
     /// <summary>Writes a learned boundary as safetensors: tensor "boundary" [1,D] with its attribute, space and accuracy

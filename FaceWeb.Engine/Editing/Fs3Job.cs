@@ -161,17 +161,15 @@ public static class Fs3Job
     {
         if (!File.Exists(path)) return [];
         var t = SafeTensors.Load(path, out var meta);
-        if (!t.TryGetValue("fs3_partial", out var done) || done.dim() != 2 || done.shape[1] != space.EmbedDim ||
+        string? why = !t.TryGetValue("fs3_partial", out var done) || done.dim() != 2 || done.shape[1] != space.EmbedDim ||
             meta.GetValueOrDefault("total") != Invariant(total) || meta.GetValueOrDefault("first") != Invariant(first) ||
-            meta.GetValueOrDefault("images") != Invariant(images))
+            meta.GetValueOrDefault("images") != Invariant(images)
+            ? "it belongs to another generator, text–image space or set of images"
+            : OtherImageWeights(meta, space);
+        if (why is not null || done is null)
         {
             foreach (var x in t.Values) x.Dispose();
-            throw new CheckpointException($"{path}: the progress file belongs to another generator, text–image space or set of images; delete it to start over.");
-        }
-        if (OtherImageWeights(meta, space) is { } other)
-        {
-            foreach (var x in t.Values) x.Dispose();
-            throw new CheckpointException($"{path}: the progress file cannot be resumed: {other}; delete it to start over.");
+            throw new CheckpointException($"{path}: the progress file cannot be resumed: {why}; delete it to start over.");
         }
         using (done) return Enumerable.Range(0, (int)done.shape[0]).Select(i => done[i].clone()).ToList();
     }

@@ -102,9 +102,8 @@ public sealed class FaceClipSpace(MiniLmTextEncoder text, FaceClipImageTower ima
 
     /// <summary>The pack's FaceCLIP-mini, or null when it has no <see cref="ModelPack.FaceClipRole"/> file.</summary>
     public static FaceClipSpace? FromPack(ModelPack pack) =>
-        pack.Manifest.Files.Any(f => f.Role == ModelPack.FaceClipRole)
-            ? new FaceClipSpace(new MiniLmTextEncoder(), FaceClipImageTower.Load(pack.PathOf(ModelPack.FaceClipRole)),
-                towerSha256: pack.Manifest.Files.First(f => f.Role == ModelPack.FaceClipRole).Sha256)
+        pack.Manifest.Files.FirstOrDefault(f => f.Role == ModelPack.FaceClipRole) is { } tower
+            ? new FaceClipSpace(new MiniLmTextEncoder(), FaceClipImageTower.Load(pack.PathOf(ModelPack.FaceClipRole)), towerSha256: tower.Sha256)
             : null;
 
     public string Name => "FaceCLIP-mini";
