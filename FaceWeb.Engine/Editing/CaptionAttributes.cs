@@ -33,11 +33,13 @@ public static class CaptionAttributes
     /// <summary>Age: prompts per UTKFace bucket, the target (σ along the age slider) of each, and a mapper for the ages
     /// the slider does not reach ("old person" forwards for old, backwards at half strength for young: ADR 0014's addenda).
     /// On the views tower's sliders, kept off the face's brightness, +3σ is 37 years by face-api.js, where the first
-    /// sliders needed +10σ for 41 (ADR 0014's last addendum).</summary>
+    /// sliders needed +10σ for 41. Old is the mapper's more than the slider's: every face is set to the samples' mean
+    /// age (0σ) and the mapper then ages it at 1.5× (ADR 0014's last addendum: old faces read as old 50 → 67 % on seeds
+    /// 0–2, the age row 59 → 64 %; further along the slider first costs faces the detector finds).</summary>
     static readonly (string Bucket, string Prompt, double Target, string? Mapper, double Strength)[] Ages =
     [
         ("child", "a photo of a child", -8, "old person", -0.5), ("young", "a photo of a young adult", -6, "old person", -0.5),
-        ("middle", "a photo of a middle-aged person", 2, null, 0), ("old", "a photo of an old person", 3, "old person", 1),
+        ("middle", "a photo of a middle-aged person", 2, null, 0), ("old", "a photo of an old person", 0, "old person", 1.5),
     ];
 
     /// <summary>The target (σ along the age slider) a caption naming <paramref name="bucket"/> (child, young, middle, old) is set to.</summary>

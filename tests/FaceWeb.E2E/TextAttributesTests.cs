@@ -19,7 +19,7 @@ public sealed class TextAttributesTests(BrowserFixture app) : IClassFixture<Brow
         await Expect(page.GetByLabel("Steps")).ToHaveValueAsync("0");                      // one pass: measured best (ADR 0014)
         await page.GetByTestId("create-generate").ClickAsync();
         await Expect(page.GetByTestId("create-image")).ToHaveCountAsync(2);
-        await Expect(page.GetByTestId("create-slot").First).ToContainTextAsync("read: male +4.0σ, smiling +4.0σ, age +3.0σ + mapper \"old person\" ×1.0");
+        await Expect(page.GetByTestId("create-slot").First).ToContainTextAsync("read: male +4.0σ, smiling +4.0σ, age +0.0σ + mapper \"old person\" ×1.5");
         await Expect(page.GetByTestId("create-edit")).ToHaveCountAsync(2);
         await page.Locator(".mud-tab", new() { HasText = "Sketch → face" }).ClickAsync();
         await Expect(page.GetByLabel("Steps")).ToHaveValueAsync("100");                    // each tab keeps its own steps
