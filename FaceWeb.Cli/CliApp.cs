@@ -8,6 +8,12 @@ namespace FaceWeb.Cli;
 /// <summary>`faceweb` entry point. Exit codes: 0 success, 2 bad input (one-line error on stderr), 1 other failure.</summary>
 public static class CliApp
 {
+    /// <summary>The JSON of every --report: indented, and a value that was not measured (NaN) written as "NaN".</summary>
+    public static readonly System.Text.Json.JsonSerializerOptions ReportJson = new()
+    {
+        WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
     public const int BadInput = 2;
 
     /// <summary>The engine of a pack or a checkpoint on <paramref name="device"/> (auto, cpu, cuda, cuda:N; auto when null);

@@ -47,7 +47,7 @@ static class DefaultPackCommands
         ModelPack.AddFile(s.Pack, ModelPack.FaceClipRole, TowerFile);
         Console.WriteLine($"final loss {last.Loss:F4}, scale {last.Scale:F1}; wrote {TowerFile} and updated the manifest");
         var report = Evaluate(tower, textEnc, held, emb, heldRows);
-        if (s.Report is not null) File.WriteAllText(s.Report, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+        if (s.Report is not null) File.WriteAllText(s.Report, JsonSerializer.Serialize(report, CliApp.ReportJson));
         return 0;
     }
 
@@ -150,7 +150,7 @@ static class DefaultPackCommands
         classifier.Save(Path.Combine(s.Pack, AttributesFile));
         ModelPack.AddFile(s.Pack, ModelPack.AttributesRole, AttributesFile);
         Console.WriteLine($"wrote {AttributesFile} ({names.Count} attributes + {AttributeClassifier.AgeBuckets.Length} age buckets) and updated the manifest");
-        if (s.Report is not null) File.WriteAllText(s.Report, JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true }));
+        if (s.Report is not null) File.WriteAllText(s.Report, JsonSerializer.Serialize(rows, CliApp.ReportJson));
         return 0;
     }
 
@@ -184,7 +184,7 @@ static class DefaultPackCommands
         Console.WriteLine($"{o.Epochs} epochs in {sw.Elapsed.TotalMinutes:F1} min; wrote {path}");
         if (s.Report is not null)
             File.WriteAllText(s.Report, JsonSerializer.Serialize(rows.Select(r => new { r.Attribute, r.Count, r.Accuracy, r.Balanced, r.Auc, r.Majority }),
-                new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));   // NaN: a class absent from the held-out split
+                CliApp.ReportJson));   // NaN: a class absent from the held-out split
         return 0;
     }
 
@@ -236,7 +236,7 @@ static class DefaultPackCommands
             b.Normal.Dispose();
         }
         AnsiConsole.Write(table);
-        if (s.Report is not null) File.WriteAllText(s.Report, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+        if (s.Report is not null) File.WriteAllText(s.Report, JsonSerializer.Serialize(report, CliApp.ReportJson));
         return 0;
     }
 

@@ -35,13 +35,15 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         [CommandOption("--slider <NAME>"), Description("sweep: the W slider whose projection is set")] public string? Slider { get; init; }
         [CommandOption("--targets <LIST>"), Description("sweep: targets in standard deviations of the pack's samples, e.g. -10,-5,5,10")] public string? Targets { get; init; }
         [CommandOption("--also <LIST>"), Description("sweep: other sliders set at the same time, e.g. male=2,smiling=-5")] public string? Also { get; init; }
-        [CommandOption("--found-by <JUDGE>"), Description("text2face, sketch2face: the found-as-a-face judge, ssd (calibrated by eval judge) or tiny (the first judge)"), DefaultValue("ssd")] public string FoundBy { get; init; } = "ssd";
+        [CommandOption("--found-by <JUDGE>"), Description("text2face, sketch2face, edits --found: the found-as-a-face judge, ssd (calibrated by eval judge) or tiny (the first judge)"), DefaultValue("ssd")] public string FoundBy { get; init; } = "ssd";
         [CommandOption("--datasets <DIR>"), Description("inversion, ssagan, sketch2face, judge: utkface-128 and celeba10k-89x109 (held-out faces are used)")] public string? Datasets { get; init; }
         [CommandOption("--refine <STEPS>"), Description("inversion: projection steps after the start; sketch2face: refinement steps"), DefaultValue(100)] public int Refine { get; init; } = 100;
         [CommandOption("--pack <DIR>")] public string Pack { get; init; } = "";
         [CommandOption("--faces <N>"), DefaultValue(200)] public int Faces { get; init; } = 200;
         [CommandOption("--alpha <A>"), Description("slider distance along each unit normal"), DefaultValue(3.0)] public double Alpha { get; init; } = 3;
         [CommandOption("--global-alpha <A>"), Description("edits: α of the global directions (default: the Edit page's)"), DefaultValue(GlobalDirectionEdit.DefaultAlpha)] public double GlobalAlpha { get; init; } = GlobalDirectionEdit.DefaultAlpha;
+        [CommandOption("--optimise <STEPS>"), Description("edits: also StyleCLIP's latent optimisation (the Edit page's λ_L2) towards a smile and old age, this many steps per face (0: none)"), DefaultValue(0)] public int Optimise { get; init; }
+        [CommandOption("--found"), Description("edits: also judge every edited face found as a face or not (--found-by), with the unedited sources as the reference")] public bool Found { get; init; }
         [CommandOption("--mapper-strength <S>"), Description("edits: the mappers' strength (the Edit page's default is 1)"), DefaultValue(1.0)] public double MapperStrength { get; init; } = 1;
         [CommandOption("--beta <B>"), Description("edits: β of the global directions (default: the Edit page's)"), DefaultValue(GlobalDirectionEdit.DefaultBeta)] public double Beta { get; init; } = GlobalDirectionEdit.DefaultBeta;
         [CommandOption("--truncation <T>"), DefaultValue(0.7)] public double Truncation { get; init; } = 0.7;
@@ -77,19 +79,23 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         if (celeba is null) Console.Error.WriteLine($"no CelebA judge at {CelebAJudge.DefaultPath} (faceweb train judge): blond hair and glasses are not judged");
         using var judges = EditJudges.Load(s.FaceApi ?? FaceApiModels.Directory(), celeba);
         using var editor = PackEditor.Open(engine, s.Pack);
+        using var found = s.Found ? FaceFound.Load(s.FoundBy, s.FaceApi ?? FaceApiModels.Directory()) : null;
         var probes = EditCheck.PackProbes(editor, s.Alpha, s.GlobalAlpha, s.Beta, s.MapperStrength, celeba: celeba is not null,
-            extraGlobals: s.Globals.Select(ParseGlobal).ToList());
+            extraGlobals: s.Globals.Select(ParseGlobal).ToList(), optimisation: s.Optimise);
         if (probes.Count == 0) throw new ArgumentException($"{s.Pack}: no age, male or smiling slider, mapper or global directions to check");
         List<EditCheckRow> rows = [];
         CliApp.Fraction($"judging {probes.Count} edits on {s.Faces} faces with face-api.js", progress =>
         {
-            rows = EditCheck.Run(g, probes, judges, s.Faces, s.Truncation, progress: progress, ct: ct);
+            rows = EditCheck.Run(g, probes, judges, s.Faces, s.Truncation, progress: progress, ct: ct, found: found);
         });
         var table = new Table().AddColumns("edit", "judge", "intended", "moved the right way", "mean change", "identity cos", "same person (d < 0.6)", "face colour shift (levels)", "right way, faces with room");
+        if (found is not null) table.AddColumn("face found");
         foreach (var r in rows)
-            table.AddRow(r.Edit, r.Judge, r.Sign > 0 ? "up" : "down", $"{r.RightWay:P0}", $"{r.MeanChange:+0.000;-0.000}", $"{r.IdentityCosine:F3}", $"{r.SamePerson:P0}", $"{r.ColourShift:F1}", double.IsNaN(r.RightWayWithRoom) ? "–" : $"{r.RightWayWithRoom:P0} of {r.FacesWithRoom}");
+            table.AddRow([r.Edit, r.Judge, r.Sign > 0 ? "up" : "down", $"{r.RightWay:P0}", $"{r.MeanChange:+0.000;-0.000}", $"{r.IdentityCosine:F3}", $"{r.SamePerson:P0}", $"{r.ColourShift:F1}",
+                double.IsNaN(r.RightWayWithRoom) ? "–" : $"{r.RightWayWithRoom:P0} of {r.FacesWithRoom}", .. found is null ? Array.Empty<string>() : [$"{r.Found:P0}"]]);
         AnsiConsole.Write(table);
-        if (s.Report is not null) File.WriteAllText(s.Report, JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true }));
+        if (found is not null && rows.Count > 0) Console.WriteLine($"face found ({found.Name}) on the unedited sources: {rows[0].SourcesFound:P0}; issue 18's bar is 5 points under it");
+        if (s.Report is not null) File.WriteAllText(s.Report, JsonSerializer.Serialize(rows, CliApp.ReportJson));
         if (s.Grid is not null) WriteGrid(s.Grid, g, probes);
         return 0;
     }
@@ -116,7 +122,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         string N(double v, string f) => double.IsNaN(v) ? "–" : v.ToString(f, System.Globalization.CultureInfo.InvariantCulture);
         foreach (var r in rows) table.AddRow(r.Method, $"{r.Faces}", N(r.Lines, "F2"), N(r.Identity, "F3"), P(r.SamePerson), P(r.Found), N(r.FirstFrameMs, "F0"), N(r.MillisecondsPerFace, "F0"));
         AnsiConsole.Write(table);
-        if (s.Report is not null) File.WriteAllText(s.Report, JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
+        if (s.Report is not null) File.WriteAllText(s.Report, JsonSerializer.Serialize(rows, CliApp.ReportJson));
         if (s.Grid is not null && grid is not null)
         {
             File.WriteAllBytes(s.Grid, ImageTensors.GridPng(grid, (int)(grid.shape[0] / Math.Min(held.Count, 8))));
@@ -193,7 +199,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
             AnsiConsole.Write(reading);
             foreach (var l in lines) Console.WriteLine(l);
         }
-        if (s.Report is not null) File.WriteAllText(s.Report, JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true }));
+        if (s.Report is not null) File.WriteAllText(s.Report, JsonSerializer.Serialize(rows, CliApp.ReportJson));
         if (s.Grid is not null)
         {
             File.WriteAllBytes(s.Grid, ImageTensors.GridPng(cat(gridRows, 0), 6));
@@ -227,7 +233,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         foreach (var r in rows)
             table.AddRow(r.Slider, $"{r.Target:+0.#;-0.#}σ", r.Also == "" ? "–" : r.Also, $"{r.Faces}", $"{r.MeanAge:F1}", r.AgeBuckets, $"{r.Male:P0}", $"{r.Happy:P0}", $"{r.Found:P0}");
         AnsiConsole.Write(table);
-        if (s.Report is not null) File.WriteAllText(s.Report, JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true }));
+        if (s.Report is not null) File.WriteAllText(s.Report, JsonSerializer.Serialize(rows, CliApp.ReportJson));
         return 0;
     }
 
@@ -256,7 +262,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         AnsiConsole.Write(table);
         for (int k = 0; k < judges.Length; k++)
             Console.WriteLine($"bar for \"found as a face\" with {judges[k].Name}: {Math.Max(0, rows[0].Found[k] - 0.05):P0} (the samples' rate − 5 points)");
-        if (s.Report is not null) File.WriteAllText(s.Report, JsonSerializer.Serialize(new { judges = judges.Select(j => j.Name), rows }, new JsonSerializerOptions { WriteIndented = true }));
+        if (s.Report is not null) File.WriteAllText(s.Report, JsonSerializer.Serialize(new { judges = judges.Select(j => j.Name), rows }, CliApp.ReportJson));
         return 0;
     }
 
@@ -305,7 +311,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         AnsiConsole.Write(table);
         if (s.Report is not null)
             File.WriteAllText(s.Report, JsonSerializer.Serialize(new { n, r_precision = rGen, r_precision_real = rReal, fd_randnet = fd, fd_randnet_floor = floor, ms_per_face = msPerFace },
-                new JsonSerializerOptions { WriteIndented = true }));
+                CliApp.ReportJson));
         if (s.Grid is not null)
         {
             string[] shown = ["a smiling young woman with blond hair", "an old man with a grey beard", "a middle-aged man wearing glasses",
@@ -369,7 +375,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         var rows = methods.Select((m, i) => new { start = m.Name, faces = held.Count, pixel = sums[i].Pixel / held.Count, identity = sums[i].Cos / held.Count, samePerson = sums[i].Same / (double)held.Count }).ToList();
         foreach (var r in rows) table.AddRow(r.start, $"{r.faces}", $"{r.pixel:F4}", $"{r.identity:F3}", $"{r.samePerson:P0}");
         AnsiConsole.Write(table);
-        if (s.Report is not null) File.WriteAllText(s.Report, JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true }));
+        if (s.Report is not null) File.WriteAllText(s.Report, JsonSerializer.Serialize(rows, CliApp.ReportJson));
         return 0;
     }
 

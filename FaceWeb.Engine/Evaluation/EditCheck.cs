@@ -14,7 +14,7 @@ namespace FaceWeb.Engine.Evaluation;
 /// CelebAMale as a second opinion beside face-api.js's, are the CelebA judge's logits.</summary>
 public enum Judge { Age, Male, Happy, BlondHair, Eyeglasses, Smiling, CelebAMale, HappyOdds }
 
-/// <param name="Edit">source W+ [N,L,D] → edited images [N,3,H,W] (no gradient needed).</param>
+/// <param name="Edit">source W+ [N,L,D] → edited images [N,3,H,W]; called under no_grad (an optimisation turns autograd back on itself).</param>
 /// <param name="Sign">+1 when the judged quantity should go up, −1 when down.</param>
 public sealed record EditProbe(string Name, Judge Judge, int Sign, Func<Tensor, Tensor> Edit);
 
@@ -28,8 +28,10 @@ public sealed record EditProbe(string Name, Judge Judge, int Sign, Func<Tensor, 
 /// <param name="RightWayWithRoom">the same fraction among faces that had room to move: for P(male) and P(happy) a source
 /// below 0.9 (up) or above 0.1 (down), for log-odds and CelebA logits the same probabilities; every face for age. NaN when no face had room.</param>
 /// <param name="FacesWithRoom">how many faces had room to move (the denominator of <paramref name="RightWayWithRoom"/>).</param>
+/// <param name="Found">fraction of the edited faces a found-as-a-face judge finds (ADR 0013); NaN when none was asked.</param>
+/// <param name="SourcesFound">the same judge on the unedited sources (the pack's samples at ψ): issue 18's bar is this minus 5 points.</param>
 public sealed record EditCheckRow(string Edit, string Judge, int Sign, int Faces, double RightWay, double MeanChange, double IdentityCosine, double SamePerson,
-    double ColourShift = double.NaN, double RightWayWithRoom = double.NaN, int FacesWithRoom = 0);
+    double ColourShift = double.NaN, double RightWayWithRoom = double.NaN, int FacesWithRoom = 0, double Found = double.NaN, double SourcesFound = double.NaN);
 
 public sealed class EditJudges(FaceApiAgeGenderNet ageGender, FaceApiExpressionNet expression, FaceApiIdentity identity, CelebAJudge? celeba = null) : IDisposable
 {
@@ -65,15 +67,18 @@ public static class EditCheck
 {
     /// <summary>
     /// Runs every probe on the same <paramref name="faces"/> seeds (z from seed = index, truncation ψ) in batches; one
-    /// row per probe. <paramref name="progress"/> gets the fraction of batches done.
+    /// row per probe. <paramref name="progress"/> gets the fraction of batches done. With <paramref name="found"/>, each
+    /// edit's faces and the sources are also judged found as a face or not.
     /// </summary>
     public static List<EditCheckRow> Run(StyleGan2Generator g, IReadOnlyList<EditProbe> probes, EditJudges judges, int faces, double psi = 0.7,
-        int batch = 16, IProgress<double>? progress = null, CancellationToken ct = default)
+        int batch = 16, IProgress<double>? progress = null, CancellationToken ct = default, IFaceFound? found = null)
     {
         if (faces < 1 || probes.Count == 0) throw new ArgumentException("the check needs at least one face and one edit");
         if (probes.FirstOrDefault(p => !judges.Can(p.Judge)) is { } unjudged) throw new ArgumentException($"no judge for '{unjudged.Name}' ({unjudged.Judge}: it needs the CelebA judge)");
         var acc = probes.Select(_ => (Right: 0, Change: 0.0, Cos: 0.0, Same: 0, Room: 0, RightInRoom: 0)).ToArray();
         var colour = probes.Select(_ => new double[3]).ToArray();
+        var foundFaces = new int[probes.Count];
+        int sourcesFound = 0;
         for (int start = 0; start < faces; start += batch)
         {
             ct.ThrowIfCancellationRequested();
@@ -85,18 +90,21 @@ public static class EditCheck
             var sourceImages = g.Synthesize(w);
             var before = judges.Judge(sourceImages);
             var sourceColour = ImageTensors.FaceColour(sourceImages);                                                 // [n,3]
+            if (found is not null) sourcesFound += found.Found(sourceImages).Count(f => f);
             var sourceCelebA = new Dictionary<Judge, float[]>();                    // the CelebA judge's logits of the sources, once per judge
             // Probes that share an edit (one edit, several judges) edit and run face-api.js once per batch.
-            var byEdit = new Dictionary<Func<Tensor, Tensor>, (Tensor Image, (float[] Age, float[] Male, float[] Happy, float[] HappyOdds, Tensor Descriptors) Judged, float[] Shift)>();
+            var byEdit = new Dictionary<Func<Tensor, Tensor>, (Tensor Image, (float[] Age, float[] Male, float[] Happy, float[] HappyOdds, Tensor Descriptors) Judged, float[] Shift, int Found)>();
             for (int p = 0; p < probes.Count; p++)
             {
                 if (!byEdit.TryGetValue(probes[p].Edit, out var done))
                 {
                     var image = probes[p].Edit(w);
                     byEdit[probes[p].Edit] = done = (image, judges.Judge(image),
-                        (ImageTensors.FaceColour(image) - sourceColour).abs().sum([0]).data<float>().ToArray());   // shift [3], summed over faces
+                        (ImageTensors.FaceColour(image) - sourceColour).abs().sum([0]).data<float>().ToArray(),   // shift [3], summed over faces
+                        found is null ? 0 : found.Found(image).Count(f => f));
                 }
-                var (edited, after, shift) = done;
+                var (edited, after, shift, editsFound) = done;
+                foundFaces[p] += editsFound;
                 for (int c = 0; c < 3; c++) colour[p][c] += shift[c];
                 var judge = probes[p].Judge;
                 float[] b = IsFaceApi(judge) ? Pick(before, judge)
@@ -118,7 +126,8 @@ public static class EditCheck
         }
         return probes.Select((p, i) => new EditCheckRow(p.Name, Label(p.Judge), p.Sign, faces,
             acc[i].Right / (double)faces, acc[i].Change / faces, acc[i].Cos / faces, acc[i].Same / (double)faces, colour[i].Max() / faces,
-            acc[i].Room == 0 ? double.NaN : acc[i].RightInRoom / (double)acc[i].Room, acc[i].Room)).ToList();
+            acc[i].Room == 0 ? double.NaN : acc[i].RightInRoom / (double)acc[i].Room, acc[i].Room,
+            found is null ? double.NaN : foundFaces[i] / (double)faces, found is null ? double.NaN : sourcesFound / (double)faces)).ToList();
     }
 
     /// <summary>A probability judge within 0.1 of the end it should move to leaves no room to measure a move (P(happy) of a
@@ -146,9 +155,11 @@ public static class EditCheck
     /// which need the CelebA judge, and its second opinion on the smile mapper and the smile and woman directions.</param>
     /// <param name="extraGlobals">more global directions from "a face" to a target, each with its judge and intended sign
     /// (to compare wordings).</param>
+    /// <param name="optimisation">also StyleCLIP's latent optimisation (the Edit page's: λ_L2 0.008, no λ_ID) towards
+    /// "a smiling face" and "the face of an old person", each face on its own, with this many steps (0: none).</param>
     public static List<EditProbe> PackProbes(PackEditor editor, double alpha = 3, double globalAlpha = GlobalDirectionEdit.DefaultAlpha,
         double beta = GlobalDirectionEdit.DefaultBeta, double mapperStrength = 1,
-        bool celeba = false, IReadOnlyList<(string Target, Judge Judge, int Sign)>? extraGlobals = null)
+        bool celeba = false, IReadOnlyList<(string Target, Judge Judge, int Sign)>? extraGlobals = null, int optimisation = 0)
     {
         var probes = new List<EditProbe>();
         var edits = new Dictionary<string, Func<Tensor, Tensor>>();                // one delegate per edit, shared by its judges (Run edits once)
@@ -182,6 +193,9 @@ public static class EditCheck
         if (editor.HasGlobalDirections)
             foreach (var (target, judge, sign) in globals)
                 probes.Add(new EditProbe($"global \"{target}\"", judge, sign, Edit($"global \"{target}\"", () => new GlobalDirectionEdit("a face", target, globalAlpha, beta))));
+        if (optimisation > 0 && editor.Space is not null)
+            foreach (var (target, judge) in new[] { ("a smiling face", Judge.Happy), ("the face of an old person", Judge.Age) })
+                probes.Add(new EditProbe($"optimisation \"{target}\", {optimisation} steps", judge, 1, Optimised(editor, new OptimiseEdit(target, optimisation, Frames: 1))));
         var control = nn.functional.normalize(randn([1, 1, editor.Generator.Config.StyleDim], generator: new Generator(20261126)), dim: -1);
         Func<Tensor, Tensor> controlEdit = w => editor.Generator.Synthesize(w + alpha * control);
         foreach (var judge in controls)
@@ -189,6 +203,23 @@ public static class EditCheck
         // Each smile edit is judged twice by face-api.js: P(happy), and its log-odds, which still see a smile grow once P rounds to 1.
         return [.. probes.SelectMany(p => p.Judge == Judge.Happy ? [p, p with { Judge = Judge.HappyOdds }] : new[] { p })];
     }
+
+    /// <summary>An optimisation as a probe's edit: each face of W+ [N,L,D] optimised on its own (the optimiser takes one
+    /// start), with autograd on inside the check's no_grad; the last frame's images [N,3,H,W].</summary>
+    static Func<Tensor, Tensor> Optimised(PackEditor editor, OptimiseEdit request) => w =>
+    {
+        var images = new List<Tensor>();
+        using (enable_grad())
+            for (long i = 0; i < w.shape[0]; i++)
+            {
+                EditResult? last = null;
+                foreach (var f in editor.Optimise(w[TensorIndex.Slice(i, i + 1)], request))
+                    if (f is not null) { last?.Dispose(); last = f; }
+                images.Add(last!.Image.detach().clone());
+                last.Dispose();
+            }
+        return cat(images, 0);
+    };
 
     /// <summary>Age, Male, Happy and HappyOdds are face-api.js's; the rest are the CelebA judge's.</summary>
     public static bool IsFaceApi(Judge judge) => judge is Judge.Age or Judge.Male or Judge.Happy or Judge.HappyOdds;

@@ -1,3 +1,4 @@
+using FaceWeb.Engine.Editing;
 using FaceWeb.Engine.Evaluation;
 
 namespace FaceWeb.Engine.Tests;
@@ -41,4 +42,34 @@ public sealed class EditCheckTests
     [InlineData(Judge.Eyeglasses, -1, -3f, false)]
     public void A_probability_within_a_tenth_of_its_goal_leaves_no_room(Judge judge, int sign, float source, bool room) =>
         Assert.Equal(room, EditCheck.HasRoom(judge, sign, source));
+
+    /// <summary>#18: "found as a face" for edits (ADR 0013's judge): a no-op edit is found as often as its sources, a grey
+    /// picture never; StyleCLIP optimisation runs as a probe inside the check's no_grad, one face at a time.</summary>
+    [Fact]
+    public void Edits_are_judged_found_as_a_face_beside_their_sources_and_optimisation_runs_as_a_probe()
+    {
+        using var engine = FaceEngine.FromPack(Repository.DefaultPack());
+        using var editor = PackEditor.Open(engine, Repository.DefaultPack());
+        var g = engine.Generator;
+        using var judges = EditJudges.Load(Repository.FaceApiModels());
+        using var found = FaceFound.Load("ssd", Repository.FaceApiModels());
+        var optimisation = EditCheck.PackProbes(editor, optimisation: 3).Where(p => p.Name.StartsWith("optimisation", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["optimisation \"a smiling face\", 3 steps: Happy", "optimisation \"a smiling face\", 3 steps: HappyOdds",
+            "optimisation \"the face of an old person\", 3 steps: Age"], optimisation.Select(p => $"{p.Name}: {p.Judge}"));
+        Assert.Same(optimisation[0].Edit, optimisation[1].Edit);                                  // one optimisation, judged twice
+        Assert.DoesNotContain(EditCheck.PackProbes(editor), p => p.Name.StartsWith("optimisation", StringComparison.Ordinal));
+        var rows = EditCheck.Run(g,
+        [
+            new EditProbe("none", Judge.Age, 1, w => g.Synthesize(w)),
+            new EditProbe("grey", Judge.Age, 1, w => TorchSharp.torch.zeros([w.shape[0], 3, g.Config.Size, g.Config.Size])),
+            optimisation[0],
+        ], judges, faces: 3, batch: 3, ct: TestContext.Current.CancellationToken, found: found);
+        Assert.All(rows, r => Assert.Equal(rows[0].SourcesFound, r.SourcesFound));
+        Assert.True(rows[0].SourcesFound > 0.5, $"sources found {rows[0].SourcesFound:P0}");
+        Assert.Equal(rows[0].SourcesFound, rows[0].Found);
+        Assert.Equal(0.0, rows[1].Found);
+        Assert.True(rows[2].SamePerson == 1 && rows[2].IdentityCosine < 0.9999, $"3 optimisation steps: same person {rows[2].SamePerson:P0}, cos {rows[2].IdentityCosine:F4}");
+        var unasked = EditCheck.Run(g, [new EditProbe("none", Judge.Age, 1, w => g.Synthesize(w))], judges, 1, ct: TestContext.Current.CancellationToken);
+        Assert.True(double.IsNaN(unasked[0].Found) && double.IsNaN(unasked[0].SourcesFound));   // not asked: not measured
+    }
 }
