@@ -27,7 +27,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         [CommandOption("--rows <ROWS>"), Description("text2face: shared (one offset in W for all rows) or free (every W+ row); default: shared for optimise, free for the prior (ADR 0011)")] public string? Rows { get; init; }
         [CommandOption("--captions"), Description("sketch2face: refine with each held-out face's own caption (from its labels; TediGAN's sketch + text)")] public bool Captions { get; init; }
         [CommandOption("--no-seed-method"), Description("sketch2face: only the encoder's methods, not the seed's-face refinement (before the encoder)")] public bool NoSeedMethod { get; init; }
-        [CommandOption("--domain <LAMBDA>"), Description("text2face: λ of TediGAN's in-domain regulariser with the pack's encoder (0: off; default: 2 for optimise when the pack has an encoder, else 0)")] public double? Domain { get; init; }
+        [CommandOption("--domain <LAMBDA>"), Description("text2face: λ of TediGAN's in-domain regulariser with the pack's encoder (0: off; default: 6 for optimise when the pack has an encoder, else 0)")] public double? Domain { get; init; }
         [CommandOption("--l2 <LAMBDA>"), Description("text2face: λ_L2 towards the start (default: 0.008 from the prior, 0 from the best random start)")] public double? L2 { get; init; }
         [CommandOption("--per-caption <K>"), Description("text2face: seeds per caption"), DefaultValue(3)] public int PerCaption { get; init; } = 3;
         [CommandOption("--first-seed <S>"), Description("text2face: each caption's seeds are S … S+K−1 (another S checks what was tuned on seeds 0 …); the random samples' are 1000+S+i"), DefaultValue(0L)] public long FirstSeed { get; init; }
@@ -43,6 +43,8 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         [CommandOption("--alpha <A>"), Description("slider distance along each unit normal"), DefaultValue(3.0)] public double Alpha { get; init; } = 3;
         [CommandOption("--global-alpha <A>"), Description("edits: α of the global directions (default: the Edit page's)"), DefaultValue(GlobalDirectionEdit.DefaultAlpha)] public double GlobalAlpha { get; init; } = GlobalDirectionEdit.DefaultAlpha;
         [CommandOption("--optimise <STEPS>"), Description("edits: also StyleCLIP's latent optimisation (the Edit page's λ_L2) towards a smile and old age, this many steps per face (0: none)"), DefaultValue(0)] public int Optimise { get; init; }
+        [CommandOption("--optimise-domain <LAMBDA>"), Description("edits --optimise: λ of TediGAN's in-domain regulariser with the pack's encoder (0: off, as the Edit page)"), DefaultValue(0.0)] public double OptimiseDomain { get; init; }
+        [CommandOption("--optimise-shared"), Description("edits --optimise: move one offset in W for all rows (as text → face does) instead of every W+ row")] public bool OptimiseShared { get; init; }
         [CommandOption("--found"), Description("edits: also judge every edited face found as a face or not (--found-by), with the unedited sources as the reference")] public bool Found { get; init; }
         [CommandOption("--mapper-strength <S>"), Description("edits: the mappers' strength (the Edit page's default is 1)"), DefaultValue(1.0)] public double MapperStrength { get; init; } = 1;
         [CommandOption("--beta <B>"), Description("edits: β of the global directions (default: the Edit page's)"), DefaultValue(GlobalDirectionEdit.DefaultBeta)] public double Beta { get; init; } = GlobalDirectionEdit.DefaultBeta;
@@ -81,7 +83,8 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         using var editor = PackEditor.Open(engine, s.Pack);
         using var found = s.Found ? FaceFound.Load(s.FoundBy, s.FaceApi ?? FaceApiModels.Directory()) : null;
         var probes = EditCheck.PackProbes(editor, s.Alpha, s.GlobalAlpha, s.Beta, s.MapperStrength, celeba: celeba is not null,
-            extraGlobals: s.Globals.Select(ParseGlobal).ToList(), optimisation: s.Optimise);
+            extraGlobals: s.Globals.Select(ParseGlobal).ToList(), optimisation: s.Optimise,
+            optimisationDomain: s.OptimiseDomain, optimisationShared: s.OptimiseShared);
         if (probes.Count == 0) throw new ArgumentException($"{s.Pack}: no age, male or smiling slider, mapper or global directions to check");
         List<EditCheckRow> rows = [];
         CliApp.Fraction($"judging {probes.Count} edits on {s.Faces} faces with face-api.js", progress =>
