@@ -174,12 +174,10 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         foreach (var method in methods)
             Run(method.Verb(), i => s.FirstSeed + i % s.PerCaption, (i, seed) =>
             {
-                EditResult? last = null;
-                foreach (var f in editor.TextToFace(probes[i].Caption, seed, method, method == TextToFaceMethod.SsaGan ? 0 : s.Steps, s.Truncation, frames: 1, views: s.Views, shared: s.Rows is null ? null : s.Rows == "shared", l2: s.L2, domain: s.Domain, ct: ct))
-                    if (f is not null) { last?.Dispose(); last = f; }
-                var image = last!.Image.clone();
-                last.Dispose();
-                return image;
+                var last = EditResult.Last(editor.TextToFace(probes[i].Caption, seed, method, method == TextToFaceMethod.SsaGan ? 0 : s.Steps, s.Truncation,
+                    frames: 1, views: s.Views, shared: s.Rows is null ? null : s.Rows == "shared", l2: s.L2, domain: s.Domain, ct: ct));
+                last.Latent?.Dispose(); last.Mask?.Dispose();
+                return last.Image;
             });
         var table = new Table().AddColumns("method", "faces", "face found", "gender agrees", "age bucket agrees", "smile agrees", "text score", "ms per face");
         string P(double v) => double.IsNaN(v) ? "–" : $"{v:P0}";

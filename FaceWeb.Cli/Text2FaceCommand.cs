@@ -43,10 +43,8 @@ public sealed class Text2FaceCommand : Command<Text2FaceCommand.Settings>
         {
             foreach (var seed in seeds)
             {
-                EditResult? last = null;
-                foreach (var f in editor.TextToFace(s.Text, seed, method, steps, s.Truncation, s.Starts, frames: 1, ct: ct))
-                    if (f is not null) { last?.Dispose(); last = f; }
-                last!.Latent?.Dispose();
+                var last = EditResult.Last(editor.TextToFace(s.Text, seed, method, steps, s.Truncation, s.Starts, frames: 1, ct: ct));
+                last.Latent?.Dispose(); last.Mask?.Dispose();
                 using (no_grad()) scores.Add(1 - space.ClipLoss(last.Image, text).item<float>());
                 images.Add(last.Image); names.Add($"seed{seed:D4}"); details.Add(last.Detail);
                 tick();

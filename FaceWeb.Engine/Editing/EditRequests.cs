@@ -61,4 +61,14 @@ public sealed record EditResult(EditMethod Method, Tensor Image, string Detail, 
     int? ChannelsMoved = null, double Progress = 1, double Loss = double.NaN, Tensor? Mask = null) : IDisposable
 {
     public void Dispose() { Image.Dispose(); Latent?.Dispose(); Mask?.Dispose(); }
+
+    /// <summary>The last frame of a streamed edit (an optimisation's, text → face's), the frames before it disposed and
+    /// the nulls a scheduler gets between steps skipped; the receiver disposes it.</summary>
+    public static EditResult Last(IEnumerable<EditResult?> frames)
+    {
+        EditResult? last = null;
+        foreach (var f in frames)
+            if (f is not null) { last?.Dispose(); last = f; }
+        return last ?? throw new InvalidOperationException("the edit gave no frame");
+    }
 }

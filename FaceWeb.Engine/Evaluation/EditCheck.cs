@@ -216,11 +216,9 @@ public static class EditCheck
         using (enable_grad())
             for (long i = 0; i < w.shape[0]; i++)
             {
-                EditResult? last = null;
-                foreach (var f in editor.Optimise(w[TensorIndex.Slice(i, i + 1)], request))
-                    if (f is not null) { last?.Dispose(); last = f; }
-                images.Add(last!.Image.detach().clone());
-                last.Dispose();
+                var last = EditResult.Last(editor.Optimise(w[TensorIndex.Slice(i, i + 1)], request));
+                last.Latent?.Dispose();
+                images.Add(last.Image);
             }
         return cat(images, 0);
     };
