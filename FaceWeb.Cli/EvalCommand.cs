@@ -43,8 +43,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         [CommandOption("--alpha <A>"), Description("slider distance along each unit normal"), DefaultValue(3.0)] public double Alpha { get; init; } = 3;
         [CommandOption("--global-alpha <A>"), Description("edits: α of the global directions (default: the Edit page's)"), DefaultValue(GlobalDirectionEdit.DefaultAlpha)] public double GlobalAlpha { get; init; } = GlobalDirectionEdit.DefaultAlpha;
         [CommandOption("--optimise <STEPS>"), Description("edits: also StyleCLIP's latent optimisation (the Edit page's λ_L2) towards a smile and old age, this many steps per face (0: none)"), DefaultValue(0)] public int Optimise { get; init; }
-        [CommandOption("--optimise-domain <LAMBDA>"), Description("edits --optimise: λ of TediGAN's in-domain regulariser with the pack's encoder (0: off, as the Edit page)"), DefaultValue(0.0)] public double OptimiseDomain { get; init; }
-        [CommandOption("--optimise-shared"), Description("edits --optimise: move one offset in W for all rows (as text → face does) instead of every W+ row")] public bool OptimiseShared { get; init; }
+        [CommandOption("--optimise-domain <LAMBDA>"), Description("edits --optimise: λ of the in-domain regulariser with the pack's encoder, moving one offset in W (default: the Edit page's, 2 when the pack has an encoder; 0: the paper's plain optimisation of every W+ row)")] public double? OptimiseDomain { get; init; }
         [CommandOption("--found"), Description("edits: also judge every edited face found as a face or not (--found-by), with the unedited sources as the reference")] public bool Found { get; init; }
         [CommandOption("--mapper-strength <S>"), Description("edits: the mappers' strength (the Edit page's default is 1)"), DefaultValue(1.0)] public double MapperStrength { get; init; } = 1;
         [CommandOption("--beta <B>"), Description("edits: β of the global directions (default: the Edit page's)"), DefaultValue(GlobalDirectionEdit.DefaultBeta)] public double Beta { get; init; } = GlobalDirectionEdit.DefaultBeta;
@@ -84,7 +83,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         using var found = s.Found ? FaceFound.Load(s.FoundBy, s.FaceApi ?? FaceApiModels.Directory()) : null;
         var probes = EditCheck.PackProbes(editor, s.Alpha, s.GlobalAlpha, s.Beta, s.MapperStrength, celeba: celeba is not null,
             extraGlobals: s.Globals.Select(ParseGlobal).ToList(), optimisation: s.Optimise,
-            optimisationDomain: s.OptimiseDomain, optimisationShared: s.OptimiseShared);
+            optimisationDomain: s.OptimiseDomain);
         if (probes.Count == 0) throw new ArgumentException($"{s.Pack}: no age, male or smiling slider, mapper or global directions to check");
         List<EditCheckRow> rows = [];
         CliApp.Fraction($"judging {probes.Count} edits on {s.Faces} faces with face-api.js", progress =>

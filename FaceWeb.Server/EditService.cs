@@ -19,7 +19,7 @@ public sealed class EditService(EngineSession engineSession, SessionLatentStore 
         var e = a.Editor;
         return new EditCapabilities(e.Space is not null, e.HasGlobalDirections, e.MapperNames, a.Unavailable, e.Identity is not null,
             CanPrecompute: e.Space is not null && !e.HasGlobalDirections && a.Overlay is not null && training.Unavailable is null, Resolution: e.Generator.Config.Size,
-            PrincipalDirections: PackEditor.PrincipalDirectionCount);
+            PrincipalDirections: PackEditor.PrincipalDirectionCount, InDomain: e.Encoder is not null);
     }
 
     public async Task<EditFrame> GlobalAsync(GlobalEditRequest r, CancellationToken ct = default)
@@ -108,7 +108,7 @@ public sealed class EditService(EngineSession engineSession, SessionLatentStore 
             }
             try
             {
-                var request = new OptimiseEdit(r.Target, r.Steps, r.L2Lambda, r.IdLambda, Frames: 20, Region: region);
+                var request = a.Editor.EditOptimisation(r.Target, r.Steps, r.L2Lambda, r.IdLambda, frames: 20, region, domain: r.InDomain ? null : 0);
                 var (from, origin) = session.Provenance(r.Seed, r.Latent);
                 foreach (var f in a.Editor.Optimise(start, request, token))
                 {

@@ -6,8 +6,9 @@ using static TorchSharp.torch;
 
 namespace FaceWeb.Cli;
 
-/// <summary>faceweb edit optimise --pack DIR --target "…" [--steps 300] [--l2 0.008] [--identity CKPT --id-lambda 0.1] --out DIR:
-/// StyleCLIP latent optimisation; the start and four frames as PNGs.</summary>
+/// <summary>faceweb edit optimise --pack DIR --target "…" [--steps 300] [--l2 0.008] [--identity CKPT --id-lambda 0.1]
+/// [--encoder CKPT] [--domain-lambda λ] --out DIR: StyleCLIP latent optimisation as the Edit page runs it
+/// (<see cref="PackEditor.EditOptimisation"/>); the start and four frames as PNGs.</summary>
 public sealed class OptimiseEditCommand : Command<OptimiseEditCommand.Settings>
 {
     public sealed class Settings : EditSettings
@@ -17,8 +18,8 @@ public sealed class OptimiseEditCommand : Command<OptimiseEditCommand.Settings>
         [CommandOption("--l2 <LAMBDA>"), DefaultValue(0.008)] public double L2 { get; init; } = 0.008;
         [CommandOption("--identity <CKPT>"), Description("ArcFace IR-SE50 (model_ir_se50.pth) or faceapi, for the identity loss")] public string? Identity { get; init; }
         [CommandOption("--id-lambda <LAMBDA>"), Description("λ_ID (needs --identity)"), DefaultValue(0.0)] public double IdLambda { get; init; }
-        [CommandOption("--encoder <CKPT>"), Description("an e4e encoder for the in-domain regulariser (TediGAN)")] public string? Encoder { get; init; }
-        [CommandOption("--domain-lambda <LAMBDA>"), Description("λ_domain · mean((w − E(G(w)))²) (needs --encoder)"), DefaultValue(0.0)] public double DomainLambda { get; init; }
+        [CommandOption("--encoder <CKPT>"), Description("an e4e encoder for the in-domain regulariser (TediGAN) instead of the pack's")] public string? Encoder { get; init; }
+        [CommandOption("--domain-lambda <LAMBDA>"), Description("λ_domain · mean((w − E(G(w)))²), moving one offset in W (default: 2 with the pack's encoder or --encoder, as the Edit page; 0: the paper's plain optimisation of every W+ row)")] public double? DomainLambda { get; init; }
 
         public override Spectre.Console.ValidationResult Validate() =>
             Target.Trim() == "" ? Spectre.Console.ValidationResult.Error("--target is required") : base.Validate();
@@ -33,7 +34,7 @@ public sealed class OptimiseEditCommand : Command<OptimiseEditCommand.Settings>
         using var start = editor.SeedStart(s.Seed, s.Truncation);
         var images = new List<Tensor>(); var names = new List<string>();
         using (var source = editor.Render(start)) { images.Add(source.Image.clone()); names.Add("step0000"); }
-        var request = new OptimiseEdit(s.Target, s.Steps, s.L2, s.IdLambda, s.DomainLambda, Frames: 4, Encoder: encoder);
+        var request = editor.EditOptimisation(s.Target, s.Steps, s.L2, s.IdLambda, frames: 4, domain: s.DomainLambda, encoder: encoder);
         CliApp.Progress($"optimising {s.Steps} steps", s.Steps, tick =>
         {
             foreach (var f in editor.Optimise(start, request, ct))

@@ -31,6 +31,7 @@ public partial class EditPage
     // The engine's GlobalDirectionEdit.DefaultAlpha/DefaultBeta hold the same values for every other host.
     double alpha = 0.9, beta = 0.12, strength = 1, l2 = 0.008, idLambda, progress;
     int steps = 100, mapperSteps = 200;
+    bool inDomain = true;   // ADR 0017: the pack's in-domain guidance keeps the optimised face a face
     bool regionOn;
     string? regionBackground;
     SketchCanvas? region;
@@ -141,7 +142,7 @@ public partial class EditPage
         try
         {
             await foreach (var f in Edits.OptimizeAsync(new OptimizeRequest(seed, target, steps, l2, idLambda, latent,
-                regionOn && region is { IsEmpty: false } ? region.ExportMask(caps!.Resolution) : null, caps!.Resolution), optimisation.Token))
+                regionOn && region is { IsEmpty: false } ? region.ExportMask(caps!.Resolution) : null, caps!.Resolution, inDomain && caps.InDomain), optimisation.Token))
             {
                 (frame, progress, last) = (f, f.Progress ?? progress, f);
                 await InvokeAsync(StateHasChanged);

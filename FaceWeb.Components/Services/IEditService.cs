@@ -36,9 +36,10 @@ public sealed record JobProgress(double Fraction, string Message, bool Done = fa
 /// <param name="Unavailable">Why editing is off, when it is (e.g. no text–image space configured).</param>
 /// <param name="Identity">An identity model is loaded, so optimisation can keep the face's identity (λ_ID).</param>
 /// <param name="PrincipalDirections">How many GANSpace directions the pack offers (Discover directions).</param>
+/// <param name="InDomain">The pack has an encoder, so optimisation can be kept in its face domain (<see cref="OptimizeRequest.InDomain"/>).</param>
 /// <param name="CanPrecompute">Global directions are missing but can be precomputed here (a text–image space and a writable pack).</param>
 public sealed record EditCapabilities(bool TextEdits, bool GlobalDirections, IReadOnlyList<string> Mappers, string? Unavailable, bool Identity = false,
-    bool CanPrecompute = false, int Resolution = 0, int PrincipalDirections = 20);
+    bool CanPrecompute = false, int Resolution = 0, int PrincipalDirections = 20, bool InDomain = false);
 
 /// <param name="Latent">A session latent to start from instead of the seed (<see cref="ISessionLatents"/>).</param>
 /// <param name="Preview">While the input moves: a progressive preview is enough (as <see cref="GenerateRequest.Preview"/>).</param>
@@ -47,8 +48,10 @@ public sealed record MapperEditRequest(long Seed, string Mapper, double Strength
 /// <param name="Component">0 is the direction along which W varies most.</param>
 public sealed record PrincipalEditRequest(long Seed, int Component, double Alpha, string? Latent = null, bool Coarse = true, bool Middle = true, bool Fine = true);
 /// <param name="Region">Optional RegionSize×RegionSize mask (1 = may change): changes outside it are penalised.</param>
+/// <param name="InDomain">Keep the result a face as text → face does (one offset in W, the pack's encoder as in-domain
+/// regulariser), when the pack has an encoder (<see cref="EditCapabilities.InDomain"/>); false: the paper's plain optimisation.</param>
 public sealed record OptimizeRequest(long Seed, string Target, int Steps, double L2Lambda, double IdLambda = 0, string? Latent = null,
-    float[]? Region = null, int RegionSize = 0);
+    float[]? Region = null, int RegionSize = 0, bool InDomain = true);
 
 /// <param name="Method">The method's name as people read it ("global direction", "GANSpace" …), from the engine.</param>
 /// <param name="Detail">What the frame is, e.g. "α 2.0, β 0.10: 312 channels" or "step 40/100, CLIP loss 0.71".</param>

@@ -120,7 +120,8 @@ public static class Compare
                 yield return mapper;
             foreach (var fineOnly in new[] { false, true })
             {
-                var request = new OptimiseEdit(target, o.OptimisationSteps, o.L2Lambda, identity is null || fineOnly ? 0 : o.IdLambda, Frames: 1, FineRowsOnly: fineOnly);
+                var request = fineOnly ? new OptimiseEdit(target, o.OptimisationSteps, o.L2Lambda, Frames: 1, FineRowsOnly: true)
+                    : editor.EditOptimisation(target, o.OptimisationSteps, o.L2Lambda, identity is null ? 0 : o.IdLambda, frames: 1);
                 if (!o.Runs(request.Method)) continue;
                 EditResult? last = null;
                 foreach (var f in editor.Optimise(start, request, ct))
@@ -129,7 +130,8 @@ public static class Compare
                     last?.Dispose();
                     last = f;
                 }
-                yield return Cell(last! with { Detail = $"{o.OptimisationSteps} steps, " + (fineOnly ? $"rows {TediGan.DefaultSplit(editor.Generator.Config.NLatent)}+" : $"λ_L2 {o.L2Lambda}") }, request);
+                yield return Cell(last! with { Detail = $"{o.OptimisationSteps} steps, " + (fineOnly ? $"rows {TediGan.DefaultSplit(editor.Generator.Config.NLatent)}+" : $"λ_L2 {o.L2Lambda}"
+                    + (request.DomainLambda > 0 ? $", in-domain λ {request.DomainLambda}, one offset in W" : "")) }, request);
             }
             if (OnePass(EditMethod.InterFaceGan, () => editor.SliderMentionedIn(target) is { } s ? new SliderEdit([(s.Name, o.SliderAlpha)]) : null) is { } slider)
                 yield return slider;

@@ -155,14 +155,14 @@ public static class EditCheck
     /// which need the CelebA judge, and its second opinion on the smile mapper and the smile and woman directions.</param>
     /// <param name="extraGlobals">more global directions from "a face" to a target, each with its judge and intended sign
     /// (to compare wordings).</param>
-    /// <param name="optimisation">also StyleCLIP's latent optimisation (the Edit page's: λ_L2 0.008, no λ_ID) towards
-    /// "a smiling face" and "the face of an old person", each face on its own, with this many steps (0: none);
-    /// <paramref name="optimisationDomain"/> &gt; 0 adds TediGAN's in-domain regulariser with the pack's encoder, and
-    /// <paramref name="optimisationShared"/> moves one offset in W instead of every W+ row (text → face's guidance, ADR 0011).</param>
+    /// <param name="optimisation">also StyleCLIP's latent optimisation as the Edit page runs it (<see cref="PackEditor.EditOptimisation"/>:
+    /// λ_L2 0.008, no λ_ID, the pack's in-domain guidance when it has an encoder) towards "a smiling face" and "the face of
+    /// an old person", each face on its own, with this many steps (0: none); <paramref name="optimisationDomain"/> another
+    /// λ_domain (0: the paper's plain optimisation of every W+ row).</param>
     public static List<EditProbe> PackProbes(PackEditor editor, double alpha = 3, double globalAlpha = GlobalDirectionEdit.DefaultAlpha,
         double beta = GlobalDirectionEdit.DefaultBeta, double mapperStrength = 1,
         bool celeba = false, IReadOnlyList<(string Target, Judge Judge, int Sign)>? extraGlobals = null, int optimisation = 0,
-        double optimisationDomain = 0, bool optimisationShared = false)
+        double? optimisationDomain = null)
     {
         var probes = new List<EditProbe>();
         var edits = new Dictionary<string, Func<Tensor, Tensor>>();                // one delegate per edit, shared by its judges (Run edits once)
@@ -198,8 +198,8 @@ public static class EditCheck
                 probes.Add(new EditProbe($"global \"{target}\"", judge, sign, Edit($"global \"{target}\"", () => new GlobalDirectionEdit("a face", target, globalAlpha, beta))));
         if (optimisation > 0 && editor.Space is not null)
             foreach (var (target, judge) in new[] { ("a smiling face", Judge.Happy), ("the face of an old person", Judge.Age) })
-                probes.Add(new EditProbe($"optimisation \"{target}\", {optimisation} steps", judge, 1, Optimised(editor, new OptimiseEdit(target, optimisation, Frames: 1,
-                    DomainLambda: optimisationDomain, Encoder: optimisationDomain > 0 ? editor.Encoder : null, SharedOffset: optimisationShared))));
+                probes.Add(new EditProbe($"optimisation \"{target}\", {optimisation} steps", judge, 1, Optimised(editor,
+                    editor.EditOptimisation(target, optimisation, frames: 1, domain: optimisationDomain))));
         var control = nn.functional.normalize(randn([1, 1, editor.Generator.Config.StyleDim], generator: new Generator(20261126)), dim: -1);
         Func<Tensor, Tensor> controlEdit = w => editor.Generator.Synthesize(w + alpha * control);
         foreach (var judge in controls)

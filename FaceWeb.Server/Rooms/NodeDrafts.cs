@@ -42,7 +42,8 @@ public static class NodeDrafts
         SliderEdit r => [("moves", new JsonObject(r.Moves.Select(m => KeyValuePair.Create(m.Attribute, (JsonNode?)m.Alpha)))),
             ("keepFixed", new JsonArray([.. (r.KeepFixed ?? []).Select(k => (JsonNode?)k)])), ("layers", Layers(r.Layers))],
         PrincipalEdit r => [("component", r.Component), ("alpha", r.Alpha), ("layers", Layers(r.Layers))],
-        OptimiseEdit r => [("target", r.Target), ("steps", r.Steps), ("l2Lambda", r.L2Lambda), ("idLambda", r.IdLambda), ("region", r.Region is not null)],
+        OptimiseEdit r => [("target", r.Target), ("steps", r.Steps), ("l2Lambda", r.L2Lambda), ("idLambda", r.IdLambda), ("domainLambda", r.DomainLambda),
+            ("sharedOffset", r.SharedOffset), ("region", r.Region is not null)],
         _ => [],
     };
 

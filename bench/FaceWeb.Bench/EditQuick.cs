@@ -51,7 +51,7 @@ public static class EditQuick
 
             int steps = name == "ffhq1024" ? 2 : 20;
             var sw = Stopwatch.StartNew();
-            foreach (var f in editor.Optimise(start, new OptimiseEdit("a smiling face", steps, Frames: 1))) f?.Dispose();
+            foreach (var f in editor.Optimise(start, editor.EditOptimisation("a smiling face", steps, frames: 1))) f?.Dispose();
             Console.WriteLine($"{"optimisation step (fwd+bwd, CLIP loss)",-39} {name,-10} {sw.Elapsed.TotalMilliseconds / steps,7:F1}");
         }
 

@@ -63,7 +63,7 @@ public static class LiveQuick
                             if (steps is null)
                             {
                                 start = loaded!.Editor.SeedStart(99, 0.7);
-                                steps = loaded.Editor.Optimise(start, new OptimiseEdit("a smiling face", 100_000, Frames: 5_000)).GetEnumerator();
+                                steps = loaded.Editor.Optimise(start, loaded.Editor.EditOptimisation("a smiling face", 100_000, frames: 5_000)).GetEnumerator();
                             }
                             steps.MoveNext();
                             steps.Current?.Dispose();

@@ -53,6 +53,11 @@ if (args.Length > 2 && args[0] == "quick-faceapi")
     FaceApiQuick.Run(args[1], args[2]);
     return;
 }
+if (args.Length > 1 && args[0] == "quick-optimise")
+{
+    FaceWeb.Bench.OptimiseQuick.Run(args[1], args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 30);
+    return;
+}
 if (args.Length > 1 && args[0] == "quick-sketch")
 {
     FaceWeb.Bench.SketchQuick.Run(args[1]);

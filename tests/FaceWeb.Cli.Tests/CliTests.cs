@@ -194,6 +194,9 @@ public sealed class CliTests : IDisposable
         var idWithoutModel = Faceweb(["edit", "optimize", "--pack", pack, .. ClipArgs, "--target", "x", "--steps", "2", "--id-lambda", "0.1", "--out", Path.Combine(tmp, "nid")]);
         Assert.Equal(2, idWithoutModel.Code);
         Assert.Contains("identity model", idWithoutModel.Err);
+        var inDomainWithoutEncoder = Faceweb(["edit", "optimize", "--pack", pack, .. ClipArgs, "--target", "x", "--steps", "2", "--domain-lambda", "2", "--out", Path.Combine(tmp, "nde")]);
+        Assert.Equal(2, inDomainWithoutEncoder.Code);                                   // the fixture pack has no encoder: plain unless asked
+        Assert.Contains("needs an encoder", inDomainWithoutEncoder.Err);
 
         var noSpace = Faceweb("edit", "optimize", "--pack", pack, "--target", "x", "--out", Path.Combine(tmp, "x"));
         Assert.Equal(2, noSpace.Code);

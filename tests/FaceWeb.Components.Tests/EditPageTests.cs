@@ -126,6 +126,30 @@ public sealed class EditPageTests : BunitContext
     }
 
     [Fact]
+    public async Task Optimisation_keeps_the_face_in_the_pack_domain_unless_switched_off_or_the_pack_has_no_encoder()
+    {
+        foreach (bool packHasEncoder in new[] { true, false })
+        {
+            var fake = new FakeEdits(new EditCapabilities(true, true, [], null, InDomain: packHasEncoder));
+            await using var ctx = Pages.New(s => s
+                .AddSingleton<IEditService>(fake)
+                .AddSingleton<ISliderService>(new SlidersPanelTests.FakeSliders(new SliderCatalog([], null, [])))
+                .AddSingleton<ISessionLatents>(new FakeSession()));
+            var page = ctx.Render<EditPage>();
+            page.Find("[data-testid=target] input").Input("a smiling face");
+            await page.InvokeAsync(() => page.FindComponent<MudTabs>().Instance.ActivatePanelAsync(2, false));
+            Assert.Equal(!packHasEncoder, page.Find("[data-testid=in-domain] input").HasAttribute("disabled"));
+            Assert.Equal(packHasEncoder, page.Find("[data-testid=in-domain] input").HasAttribute("checked"));
+            await page.InvokeAsync(() => page.Find("[data-testid=optimize]").Click());
+            page.WaitForAssertion(() => Assert.Equal(packHasEncoder, Assert.Single(fake.Optimisations).InDomain));
+            if (!packHasEncoder) continue;
+            page.Find("[data-testid=in-domain] input").Change(false);                       // the paper's plain optimisation
+            await page.InvokeAsync(() => page.Find("[data-testid=optimize]").Click());
+            page.WaitForAssertion(() => Assert.Equal([true, false], fake.Optimisations.Select(o => o.InDomain)));
+        }
+    }
+
+    [Fact]
     public async Task A_session_latent_named_in_the_address_is_the_start_of_every_edit()
     {
         var nav = Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>();

@@ -137,6 +137,7 @@ public sealed class AppTests(TestApp factory) : IClassFixture<TestApp>
         await foreach (var f in edits.OptimizeAsync(new OptimizeRequest(5, "a smiling old man", Steps: 2, L2Lambda: 0.008), T)) last = f;
         var oNode = await rooms.NodeAsync(await rooms.PostAsync(last!.Method, last.Draft!, last.Png, T), T);
         Assert.Contains("\"steps\":2", oNode.Parameters);
+        Assert.Contains("\"domainLambda\":2,\"sharedOffset\":true", oNode.Parameters);        // the pack's in-domain guidance, recorded (ADR 0017)
         Assert.Equal(oNode.Png, (await edits.RenderStartAsync(0, (await rooms.ContinueAsync(oNode.Summary.Id, T)).Latent, T)).Png);
 
         // Compare's cells post as "compare" nodes.
@@ -216,6 +217,12 @@ public sealed class AppTests(TestApp factory) : IClassFixture<TestApp>
         var frames = new List<EditFrame>();
         await foreach (var f in edits.OptimizeAsync(new OptimizeRequest(5, "a smiling old man", Steps: 3, L2Lambda: 0.008), T)) frames.Add(f);
         Assert.Contains(frames, f => f.Detail.Contains("step 3", StringComparison.Ordinal));
+        Assert.True(caps.InDomain);                                                         // the pack has an encoder: guided by default (ADR 0017)
+        Assert.All(frames, f => Assert.Contains("in-domain λ 2, one offset in W", f.Detail));
+        var plain = new List<EditFrame>();
+        await foreach (var f in edits.OptimizeAsync(new OptimizeRequest(5, "a smiling old man", Steps: 3, L2Lambda: 0.008, InDomain: false), T)) plain.Add(f);
+        Assert.DoesNotContain("in-domain", plain[^1].Detail);
+        Assert.NotEqual(frames[^1].Png, plain[^1].Png);
 
         var sliders = scope.ServiceProvider.GetRequiredService<ISliderService>();
         var catalog = await sliders.GetCatalogAsync(T);

@@ -135,6 +135,33 @@ public sealed class TediGanTests : IDisposable
     }
 
     [Fact]
+    public void The_Edit_page_s_optimisation_moves_one_offset_in_W_kept_by_the_pack_s_encoder_and_is_plain_without_one()
+    {
+        using var engine = FaceEngine.FromPack(Repository.DefaultPack());
+        using var editor = PackEditor.Open(engine, Repository.DefaultPack());
+        var guided = editor.EditOptimisation("a smiling face", 10, frames: 1);
+        Assert.Equal((PackEditor.EditDomain, true), (guided.DomainLambda, guided.SharedOffset));
+        Assert.Same(editor.Encoder, guided.Encoder);
+        var plain = editor.EditOptimisation("a smiling face", 10, frames: 1, domain: 0);   // the paper's
+        Assert.Equal((0.0, false, true), (plain.DomainLambda, plain.SharedOffset, plain.Encoder is null));
+
+        using var start = editor.SeedStart(3, 0.7);
+        using var last = EditResult.Last(editor.Optimise(start, guided, Ct));
+        Assert.Contains("in-domain λ 2, one offset in W", last.Detail);
+        using (no_grad())
+        {
+            var offset = last.Latent! - start;                                              // [1,L,D]
+            Assert.True(offset.abs().max().item<float>() > 1e-3, "the face moved");
+            Assert.True((offset - offset[.., ..1]).abs().max().item<float>() < 1e-5, "every row moved by the same offset");
+        }
+
+        using var bareEngine = new FaceEngine(g, new PackInfo("fixture", false, 64, "test", "fixture"));
+        using var bare = PackEditor.FromParts(bareEngine, space);                            // no encoder: plain
+        Assert.Equal((0.0, false), (bare.EditOptimisation("a face", 1).DomainLambda, bare.EditOptimisation("a face", 1).SharedOffset));
+        Assert.Throws<ArgumentException>(() => bare.EditOptimisation("a face", 1, domain: 2));
+    }
+
+    [Fact]
     public void Compare_runs_every_applicable_method_or_just_one_and_measures_each()
     {
         using var engine = new FaceEngine(g, new PackInfo("fixture", false, 64, "test", "fixture"));
