@@ -39,6 +39,7 @@ public static class CliApp
         {
             c.SetApplicationName("faceweb");
             c.PropagateExceptions();
+            c.UseStrictParsing();                  // a mistyped or removed option is an error, not a silently ignored word
             c.AddCommand<RenderCommand>("render").WithDescription("Render latents (z, w or wplus) from a safetensors file to images.");
             c.AddCommand<RenderSsaGanCommand>("render-ssagan").WithDescription("SSA-GAN images and their stage masks from sentence vectors (a model.py NetG or FaceWeb's SSA-GAN).");
             c.AddCommand<GenerateCommand>("generate").WithDescription("Generate PNGs and a grid for a range of seeds.");

@@ -93,6 +93,10 @@ public sealed class CliTests : IDisposable
         var badSeed = Faceweb("eval", "text2face", "--pack", Repository.DefaultPack(), "--first-seed", "-1");
         Assert.Equal(2, badSeed.Code);
         Assert.Contains("--first-seed must be at least 0", badSeed.Out + badSeed.Err);
+
+        var mistyped = Faceweb("eval", "text2face", "--pack", Repository.DefaultPack(), "--no-steer");   // an option no command has
+        Assert.Equal(2, mistyped.Code);
+        Assert.Contains("no-steer", mistyped.Err);
     }
 
     [Fact]
