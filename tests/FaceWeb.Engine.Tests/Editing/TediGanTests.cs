@@ -155,6 +155,19 @@ public sealed class TediGanTests : IDisposable
             Assert.True((offset - offset[.., ..1]).abs().max().item<float>() < 1e-5, "every row moved by the same offset");
         }
 
+        // A painted region still holds the rest of the face (the Edit page's region switch, now on the guided path).
+        var region = zeros(1, 1, 64, 64);
+        region[.., .., TensorIndex.Slice(0, 24)] = 1;                                      // the top (hair) band
+        double Outside(Tensor? mask)
+        {
+            using var r = EditResult.Last(editor.Optimise(start, editor.EditOptimisation("a face with red hair", 30, frames: 1, region: mask), Ct));
+            using var _ = no_grad();
+            using var source = editor.Generator.Synthesize(start);
+            return ((r.Image - source).abs() * (1 - region)).sum().item<float>() / (1 - region).sum().item<float>() / 3;
+        }
+        double free = Outside(null), kept = Outside(region);
+        Assert.True(kept < 0.5 * free, $"mean |Δ| outside the region, guided: unrestricted {free:F4}, restricted {kept:F4}");
+
         using var bareEngine = new FaceEngine(g, new PackInfo("fixture", false, 64, "test", "fixture"));
         using var bare = PackEditor.FromParts(bareEngine, space);                            // no encoder: plain
         Assert.Equal((0.0, false), (bare.EditOptimisation("a face", 1).DomainLambda, bare.EditOptimisation("a face", 1).SharedOffset));
