@@ -112,17 +112,27 @@ public sealed class EditPageTests : BunitContext
         Assert.True(cut.Find("[data-testid=id-lambda] input").HasAttribute("disabled"));
 
         var withId = new FakeEdits(new EditCapabilities(true, true, [], null, Identity: true));
-        await using var ctx = Pages.New(s => s
-            .AddSingleton<IEditService>(withId)
-            .AddSingleton<ISliderService>(new SlidersPanelTests.FakeSliders(new SliderCatalog([], null, [])))
-            .AddSingleton<ISessionLatents>(new FakeSession()));
-        var page = ctx.Render<EditPage>();
-        page.Find("[data-testid=target] input").Input("a smiling face");
-        await page.InvokeAsync(() => page.FindComponent<MudTabs>().Instance.ActivatePanelAsync(2, false));
+        await using var ctx = WithEdits(withId);
+        var page = await OptimisationTab(ctx, "a smiling face");
         Assert.False(page.Find("[data-testid=id-lambda] input").HasAttribute("disabled"));
         page.Find("[data-testid=id-lambda] input").Change("0.3");
         await page.InvokeAsync(() => page.Find("[data-testid=optimize]").Click());
         page.WaitForAssertion(() => Assert.Equal(0.3, Assert.Single(withId.Optimisations).IdLambda, 6));
+    }
+
+    /// <summary>A context whose Edit page talks to <paramref name="edits"/>, with no sliders and a fake session.</summary>
+    static BunitContext WithEdits(FakeEdits edits) => Pages.New(s => s
+        .AddSingleton<IEditService>(edits)
+        .AddSingleton<ISliderService>(new SlidersPanelTests.FakeSliders(new SliderCatalog([], null, [])))
+        .AddSingleton<ISessionLatents>(new FakeSession()));
+
+    /// <summary>The Edit page on its optimisation tab, <paramref name="target"/> typed.</summary>
+    static async Task<IRenderedComponent<EditPage>> OptimisationTab(BunitContext ctx, string target)
+    {
+        var page = ctx.Render<EditPage>();
+        page.Find("[data-testid=target] input").Input(target);
+        await page.InvokeAsync(() => page.FindComponent<MudTabs>().Instance.ActivatePanelAsync(2, false));
+        return page;
     }
 
     [Fact]
@@ -131,18 +141,14 @@ public sealed class EditPageTests : BunitContext
         foreach (bool packHasEncoder in new[] { true, false })
         {
             var fake = new FakeEdits(new EditCapabilities(true, true, [], null, InDomain: packHasEncoder));
-            await using var ctx = Pages.New(s => s
-                .AddSingleton<IEditService>(fake)
-                .AddSingleton<ISliderService>(new SlidersPanelTests.FakeSliders(new SliderCatalog([], null, [])))
-                .AddSingleton<ISessionLatents>(new FakeSession()));
-            var page = ctx.Render<EditPage>();
-            page.Find("[data-testid=target] input").Input("a smiling face");
-            await page.InvokeAsync(() => page.FindComponent<MudTabs>().Instance.ActivatePanelAsync(2, false));
+            await using var ctx = WithEdits(fake);
+            var page = await OptimisationTab(ctx, "a smiling face");
             Assert.Equal(!packHasEncoder, page.Find("[data-testid=in-domain] input").HasAttribute("disabled"));
             Assert.Equal(packHasEncoder, page.Find("[data-testid=in-domain] input").HasAttribute("checked"));
             await page.InvokeAsync(() => page.Find("[data-testid=optimize]").Click());
             page.WaitForAssertion(() => Assert.Equal(packHasEncoder, Assert.Single(fake.Optimisations).InDomain));
             if (!packHasEncoder) continue;
+            page.WaitForAssertion(() => Assert.False(page.Find("[data-testid=optimize]").HasAttribute("disabled")));   // the first has finished
             page.Find("[data-testid=in-domain] input").Change(false);                       // the paper's plain optimisation
             await page.InvokeAsync(() => page.Find("[data-testid=optimize]").Click());
             page.WaitForAssertion(() => Assert.Equal([true, false], fake.Optimisations.Select(o => o.InDomain)));
@@ -175,10 +181,7 @@ public sealed class EditPageTests : BunitContext
     [Fact]
     public async Task Precomputing_global_directions_streams_progress_and_then_offers_the_edit()
     {
-        await using var ctx = Pages.New(s => s
-            .AddSingleton<IEditService>(new FakeEdits(new EditCapabilities(true, false, [], null, CanPrecompute: true)))
-            .AddSingleton<ISliderService>(new SlidersPanelTests.FakeSliders(new SliderCatalog([], null, [])))
-            .AddSingleton<ISessionLatents>(new FakeSession()));
+        await using var ctx = WithEdits(new FakeEdits(new EditCapabilities(true, false, [], null, CanPrecompute: true)));
         var page = ctx.Render<EditPage>();
         await page.InvokeAsync(() => page.FindComponent<MudTabs>().Instance.ActivatePanelAsync(0, false));
         Assert.Empty(page.FindAll("[data-testid=apply]"));
@@ -190,13 +193,8 @@ public sealed class EditPageTests : BunitContext
     public async Task A_painted_region_goes_with_the_optimisation_as_a_mask_at_the_pack_resolution()
     {
         var fake = new FakeEdits(new EditCapabilities(true, true, [], null, Resolution: 64));
-        await using var ctx = Pages.New(s => s
-            .AddSingleton<IEditService>(fake)
-            .AddSingleton<ISliderService>(new SlidersPanelTests.FakeSliders(new SliderCatalog([], null, [])))
-            .AddSingleton<ISessionLatents>(new FakeSession()));
-        var page = ctx.Render<EditPage>();
-        page.Find("[data-testid=target] input").Input("red hair");
-        await page.InvokeAsync(() => page.FindComponent<MudTabs>().Instance.ActivatePanelAsync(2, false));
+        await using var ctx = WithEdits(fake);
+        var page = await OptimisationTab(ctx, "red hair");
         await page.InvokeAsync(() => page.FindComponent<MudSwitch<bool>>().Instance.ValueChanged.InvokeAsync(true));
         var canvas = page.FindComponent<FaceWeb.Components.Shared.SketchCanvas>();
         Assert.Equal("data:image/png;base64,CQ==", canvas.Instance.Background);          // painted over the start image
