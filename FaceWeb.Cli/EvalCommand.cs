@@ -238,8 +238,10 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
     }
 
     /// <summary>The first --faces held-out faces of --datasets, by name (faces no model of the pack was trained on).</summary>
-    static List<FaceSample> HeldOutFaces(Settings s, CancellationToken ct) =>
-        DefaultPackCommands.ReadFaces(s.Datasets!, ct).Where(f => FaceCaptions.IsHeldOut(f.Labels.Image)).OrderBy(f => f.Labels.Image, StringComparer.Ordinal).Take(s.Faces).ToList();
+    static List<FaceSample> HeldOutFaces(Settings s, CancellationToken ct) => [.. AllHeldOutFaces(s, ct).Take(s.Faces)];
+
+    static List<FaceSample> AllHeldOutFaces(Settings s, CancellationToken ct) =>
+        [.. DefaultPackCommands.ReadFaces(s.Datasets!, ct).Where(f => FaceCaptions.IsHeldOut(f.Labels.Image)).OrderBy(f => f.Labels.Image, StringComparer.Ordinal)];
 
     /// <summary>Calibrates the found-as-a-face judges (<see cref="FaceFoundCalibration"/>): each on --faces of the pack's
     /// random samples, held-out real faces and images that are not faces; the bar a method's outputs must reach is the
@@ -252,7 +254,8 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         using var ssd = FaceFound.Load("ssd", dir);
         using var tiny = FaceFound.Load("tiny", dir);
         IFaceFound[] judges = [ssd, tiny];
-        var held = HeldOutFaces(s, ct);
+        var heldOut = AllHeldOutFaces(s, ct);
+        var held = heldOut.Take(s.Faces).ToList();
         using var reals = FaceDataset.Batch(held);
         List<FaceFoundRow> rows = [];
         CliApp.Progress($"judging {s.Faces} images of each set", s.Faces + 5, tick => rows = FaceFoundCalibration.Run(editor, reals, judges, s.Faces, s.Truncation, tick));
@@ -262,7 +265,18 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         AnsiConsole.Write(table);
         for (int k = 0; k < judges.Length; k++)
             Console.WriteLine($"bar for \"found as a face\" with {judges[k].Name}: {Math.Max(0, rows[0].Found[k] - 0.05):P0} (the samples' rate − 5 points)");
-        if (s.Report is not null) File.WriteAllText(s.Report, JsonSerializer.Serialize(new { judges = judges.Select(j => j.Name), rows }, CliApp.ReportJson));
+
+        // The age judge on every held-out face with an age label (UTKFace's), read as text → face's outputs are.
+        var aged = heldOut.Where(f => f.Labels.Age is not null).ToList();
+        using var ageJudge = EditJudges.Load(dir);
+        List<AgeJudgeRow> ages = [];
+        using (var agedFaces = FaceDataset.Batch(aged))
+            CliApp.Progress($"reading the age of {aged.Count} held-out faces with labels", 1, tick => { ages = AgeJudgeCalibration.Run(ageJudge, agedFaces, [.. aged.Select(f => f.Labels.Age!.Value)], ct: ct); tick(); });
+        var ageTable = new Table().AddColumns(["labelled age", "faces", "mean label", "mean read", "read in the same bucket", .. AgeJudgeCalibration.Buckets.Select(b => $"read as {b}")]);
+        foreach (var r in ages)
+            ageTable.AddRow([r.Bucket, $"{r.Faces}", $"{r.MeanLabel:F1}", $"{r.MeanRead:F1}", $"{r.Agree:P0}", .. r.ReadAs.Select(v => $"{v:P0}")]);
+        AnsiConsole.Write(ageTable);
+        if (s.Report is not null) File.WriteAllText(s.Report, JsonSerializer.Serialize(new { judges = judges.Select(j => j.Name), rows, ages }, CliApp.ReportJson));
         return 0;
     }
 

@@ -60,6 +60,14 @@ public sealed class EditJudges(FaceApiAgeGenderNet ageGender, FaceApiExpressionN
         return (ag.Select(a => a.Age).ToArray(), ag.Select(a => a.MaleProbability).ToArray(), happy, odds, d);
     }
 
+    /// <summary>Generator output (or real faces at the pack's framing) [N,3,H,W] → face-api.js's age in years [N], alone.</summary>
+    public float[] Ages(Tensor images)
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        return [.. ageGender.Predict(FaceApiInput.FromGenerated(images)).Select(a => a.Age)];
+    }
+
     public void Dispose() { ageGender.Dispose(); expression.Dispose(); identity.Dispose(); celeba?.Dispose(); }
 }
 

@@ -29,6 +29,30 @@ public sealed class EditCheckTests
         Assert.Throws<ArgumentException>(() => EditCheck.Run(g, [], judges, 1, ct: TestContext.Current.CancellationToken));
     }
 
+    /// <summary>#18: the age judge's calibration by bucket: faces labelled with the ages the judge reads agree in every
+    /// bucket they fill; labels shifted out of their bucket are read as where the judge puts them.</summary>
+    [Fact]
+    public void The_age_judge_s_calibration_counts_each_bucket_and_where_the_judge_reads_it()
+    {
+        using var engine = FaceEngine.FromPack(Repository.DefaultPack());
+        using var judges = EditJudges.Load(Repository.FaceApiModels());
+        using var _ = TorchSharp.torch.no_grad();
+        using var batch = TorchSharp.torch.cat(Enumerable.Range(0, 8).Select(i => engine.Generator.Synthesize(engine.SeedWPlus(i, 0.7))).ToList(), 0);   // [8,3,S,S]
+        var read = judges.Ages(batch);
+        var asRead = AgeJudgeCalibration.Run(judges, batch, [.. read.Select(a => (int)MathF.Floor(a))], batch: 3, ct: TestContext.Current.CancellationToken);
+        Assert.Equal(AgeJudgeCalibration.Buckets, asRead.Select(r => r.Bucket));
+        Assert.Equal(8, asRead.Sum(r => r.Faces));
+        Assert.All(asRead.Where(r => r.Faces > 0), r => Assert.Equal(1.0, r.Agree));
+        Assert.All(asRead.Where(r => r.Faces > 0), r => Assert.Equal(1.0, r.ReadAs.Sum(), 6));
+        Assert.All(asRead.Where(r => r.Faces == 0), r => Assert.True(double.IsNaN(r.Agree)));
+        var allOld = AgeJudgeCalibration.Run(judges, batch, [.. read.Select(_ => 80)], ct: TestContext.Current.CancellationToken);
+        var old = Assert.Single(allOld, r => r.Faces > 0);
+        Assert.Equal(("old", 8, 80.0), (old.Bucket, old.Faces, old.MeanLabel));
+        Assert.Equal(read.Average(a => (double)a), old.MeanRead, 4);
+        Assert.Equal(old.ReadAs[3], old.Agree);
+        Assert.Throws<ArgumentException>(() => AgeJudgeCalibration.Run(judges, batch, [1, 2], ct: TestContext.Current.CancellationToken));
+    }
+
     [Theory]
     [InlineData(Judge.Happy, 1, 0.5f, true)]
     [InlineData(Judge.Happy, 1, 0.95f, false)]                                  // already smiling: nowhere to go up
