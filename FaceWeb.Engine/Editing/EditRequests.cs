@@ -50,6 +50,10 @@ public sealed record OptimiseEdit(string Target, int Steps = 300, double L2Lambd
     int Frames = 4, Tensor? Region = null, IWPlusEncoder? Encoder = null, bool FineRowsOnly = false, int Views = 0, bool SharedOffset = false) : EditRequest
 {
     public override EditMethod Method => FineRowsOnly ? EditMethod.TediGan : EditMethod.Optimisation;
+
+    /// <summary>How the optimisation is kept a face, as a frame's detail says it (e.g. ", in-domain λ 2, one offset in W"; "" for the paper's).</summary>
+    public string GuidanceDetail =>
+        (DomainLambda > 0 ? $", in-domain λ {DomainLambda.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture)}" : "") + (SharedOffset ? ", one offset in W" : "");
 }
 
 /// <param name="Image">[N,3,H,W] in [−1,1]; the receiver disposes the result.</param>

@@ -131,7 +131,7 @@ public static class Compare
                     last = f;
                 }
                 yield return Cell(last! with { Detail = $"{o.OptimisationSteps} steps, " + (fineOnly ? $"rows {TediGan.DefaultSplit(editor.Generator.Config.NLatent)}+" : $"λ_L2 {o.L2Lambda}"
-                    + (request.DomainLambda > 0 ? $", in-domain λ {request.DomainLambda}, one offset in W" : "")) }, request);
+                    + request.GuidanceDetail) }, request);
             }
             if (OnePass(EditMethod.InterFaceGan, () => editor.SliderMentionedIn(target) is { } s ? new SliderEdit([(s.Name, o.SliderAlpha)]) : null) is { } slider)
                 yield return slider;
