@@ -26,11 +26,14 @@ public sealed class EditPageTests(EditFixture app)
         await Expect(page.GetByTestId("edit-detail")).ToContainTextAsync("α 1.7");
 
         await page.Locator(".mud-tab", new() { HasText = "Optimisation" }).ClickAsync();
+        await Expect(page.GetByTestId("in-domain")).ToContainTextAsync("needs the pack's encoder");   // the fixture pack has none: the paper's recipe
+        await Expect(page.GetByTestId("in-domain").Locator("input")).ToBeDisabledAsync();
         await page.GetByLabel("Steps").FillAsync("4");
         await page.GetByTestId("id-lambda").Locator("input").FillAsync("0.5");
         await page.GetByTestId("optimize").ClickAsync();
         await Expect(page.GetByTestId("edit-detail")).ToContainTextAsync("step 4/4");
         await Expect(page.GetByTestId("edit-detail")).ToContainTextAsync("ID loss");
+        await Expect(page.GetByTestId("edit-detail")).Not.ToContainTextAsync("in-domain");
         await page.CloseAsync();
     }
 
