@@ -173,10 +173,8 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         foreach (var method in methods)
             Run(method.Verb(), i => s.FirstSeed + i % s.PerCaption, (i, seed) =>
             {
-                var last = EditResult.Last(editor.TextToFace(probes[i].Caption, seed, method, method == TextToFaceMethod.SsaGan ? 0 : s.Steps, s.Truncation,
-                    frames: 1, views: s.Views, shared: s.Rows is null ? null : s.Rows == "shared", l2: s.L2, domain: s.Domain, ct: ct));
-                last.Latent?.Dispose(); last.Mask?.Dispose();
-                return last.Image;
+                return EditResult.Last(editor.TextToFace(probes[i].Caption, seed, method, method == TextToFaceMethod.SsaGan ? 0 : s.Steps, s.Truncation,
+                    frames: 1, views: s.Views, shared: s.Rows is null ? null : s.Rows == "shared", l2: s.L2, domain: s.Domain, ct: ct)).TakeImage();
             });
         var table = new Table().AddColumns("method", "faces", "face found", "gender agrees", "age bucket agrees", "smile agrees", "text score", "ms per face");
         string P(double v) => double.IsNaN(v) ? "–" : $"{v:P0}";
@@ -271,7 +269,8 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         using var ageJudge = EditJudges.Load(dir);
         List<AgeJudgeRow> ages = [];
         using (var agedFaces = FaceDataset.Batch(aged))
-            CliApp.Progress($"reading the age of {aged.Count} held-out faces with labels", 1, tick => { ages = AgeJudgeCalibration.Run(ageJudge, agedFaces, [.. aged.Select(f => f.Labels.Age!.Value)], ct: ct); tick(); });
+            CliApp.Progress($"reading the age of {aged.Count} held-out faces with labels", (aged.Count + 63) / 64,
+                tick => ages = AgeJudgeCalibration.Run(ageJudge, agedFaces, [.. aged.Select(f => f.Labels.Age!.Value)], batch: 64, tick: tick, ct: ct));
         var ageTable = new Table().AddColumns(["labelled age", "faces", "mean label", "mean read", "read in the same bucket", .. AgeJudgeCalibration.Buckets.Select(b => $"read as {b}")]);
         foreach (var r in ages)
             ageTable.AddRow([r.Bucket, $"{r.Faces}", $"{r.MeanLabel:F1}", $"{r.MeanRead:F1}", $"{r.Agree:P0}", .. r.ReadAs.Select(v => $"{v:P0}")]);

@@ -44,9 +44,9 @@ public sealed class Text2FaceCommand : Command<Text2FaceCommand.Settings>
             foreach (var seed in seeds)
             {
                 var last = EditResult.Last(editor.TextToFace(s.Text, seed, method, steps, s.Truncation, s.Starts, frames: 1, ct: ct));
-                last.Latent?.Dispose(); last.Mask?.Dispose();
-                using (no_grad()) scores.Add(1 - space.ClipLoss(last.Image, text).item<float>());
-                images.Add(last.Image); names.Add($"seed{seed:D4}"); details.Add(last.Detail);
+                var image = last.TakeImage();
+                using (no_grad()) scores.Add(1 - space.ClipLoss(image, text).item<float>());
+                images.Add(image); names.Add($"seed{seed:D4}"); details.Add(last.Detail);
                 tick();
             }
         });

@@ -66,6 +66,9 @@ public sealed record EditResult(EditMethod Method, Tensor Image, string Detail, 
 {
     public void Dispose() { Image.Dispose(); Latent?.Dispose(); Mask?.Dispose(); }
 
+    /// <summary>The image alone, for hosts that keep only the picture: the latent and mask are disposed, the receiver owns the image.</summary>
+    public Tensor TakeImage() { Latent?.Dispose(); Mask?.Dispose(); return Image; }
+
     /// <summary>The last frame of a streamed edit (an optimisation's, text → face's), the frames before it disposed and
     /// the nulls a scheduler gets between steps skipped; the receiver disposes it.</summary>
     public static EditResult Last(IEnumerable<EditResult?> frames)

@@ -17,7 +17,8 @@ public static class AgeJudgeCalibration
     public static readonly string[] Buckets = ["child", "young", "middle", "old"];
 
     /// <param name="faces">real faces [N,3,S,S] in [−1,1], their labelled ages [N].</param>
-    public static List<AgeJudgeRow> Run(EditJudges judges, Tensor faces, IReadOnlyList<int> ages, int batch = 64, CancellationToken ct = default)
+    /// <param name="tick">called after each batch of <paramref name="batch"/> faces.</param>
+    public static List<AgeJudgeRow> Run(EditJudges judges, Tensor faces, IReadOnlyList<int> ages, int batch = 64, Action? tick = null, CancellationToken ct = default)
     {
         if (faces.shape[0] != ages.Count) throw new ArgumentException("one age per face");
         var read = new List<float>();
@@ -25,6 +26,7 @@ public static class AgeJudgeCalibration
         {
             ct.ThrowIfCancellationRequested();
             read.AddRange(judges.Ages(faces[TensorIndex.Slice(i, Math.Min(faces.shape[0], i + batch))]));
+            tick?.Invoke();
         }
         return [.. Buckets.Select(b =>
         {

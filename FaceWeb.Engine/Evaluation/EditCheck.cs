@@ -224,9 +224,7 @@ public static class EditCheck
         using (enable_grad())
             for (long i = 0; i < w.shape[0]; i++)
             {
-                var last = EditResult.Last(editor.Optimise(w[TensorIndex.Slice(i, i + 1)], request));
-                last.Latent?.Dispose();
-                images.Add(last.Image);
+                images.Add(EditResult.Last(editor.Optimise(w[TensorIndex.Slice(i, i + 1)], request)).TakeImage());
             }
         return cat(images, 0);
     };

@@ -161,9 +161,7 @@ public sealed class TediGanTests : IDisposable
         double Outside(Tensor? mask)
         {
             using var r = EditResult.Last(editor.Optimise(start, editor.EditOptimisation("a face with red hair", 30, frames: 1, region: mask), Ct));
-            using var _ = no_grad();
-            using var source = editor.Generator.Synthesize(start);
-            return ((r.Image - source).abs() * (1 - region)).sum().item<float>() / (1 - region).sum().item<float>() / 3;
+            return MeanChangeOutside(editor.Generator, start, r.Image, region);
         }
         double free = Outside(null), kept = Outside(region);
         Assert.True(kept < 0.5 * free, $"mean |Δ| outside the region, guided: unrestricted {free:F4}, restricted {kept:F4}");
@@ -202,11 +200,18 @@ public sealed class TediGanTests : IDisposable
         double Outside(Tensor? mask)
         {
             var last = LatentOptimizer.Run(g, space, start, text, new OptimizationOptions(30, L2Lambda: 0, FrameEvery: 30), Ct, region: mask).Last();
-            using var _ = no_grad();
-            return ((last.Image! - g.Synthesize(start)).abs() * (1 - region)).sum().item<float>() / (1 - region).sum().item<float>() / 3;
+            return MeanChangeOutside(g, start, last.Image!, region);
         }
         double free = Outside(null), kept = Outside(region);
         Assert.True(kept < 0.5 * free, $"mean |Δ| outside the region: unrestricted {free:F4}, restricted {kept:F4}");
         Assert.Throws<ArgumentException>(() => LatentOptimizer.Run(g, space, start, text, new OptimizationOptions(1), Ct, region: ones(1, 1, 32, 32)).ToList());
+    }
+
+    /// <summary>Mean |Δ| per channel between <paramref name="image"/> and the start's own image, outside <paramref name="region"/>.</summary>
+    static double MeanChangeOutside(StyleGan2Generator g, Tensor start, Tensor image, Tensor region)
+    {
+        using var _ = no_grad();
+        using var source = g.Synthesize(start);
+        return ((image - source).abs() * (1 - region)).sum().item<float>() / (1 - region).sum().item<float>() / 3;
     }
 }
