@@ -14,6 +14,8 @@ public sealed class GlobalDirectionTests : IDisposable
     readonly string tmp = Directory.CreateTempSubdirectory("faceweb-fs3-").FullName;
     static CancellationToken T => TestContext.Current.CancellationToken;
     static readonly Fs3Options Small = new(Images: 2, MaxResolution: 8, ChannelsPerBlock: 32);
+    /// <summary>The 4 px layer only (conv1: 64 channels, two blocks): enough for the file-handling tests, a third of the work.</summary>
+    static readonly Fs3Options Conv1 = Small with { MaxResolution = 4 };
 
     public void Dispose() { g.Dispose(); space.Dispose(); Directory.Delete(tmp, true); }
 
@@ -58,10 +60,10 @@ public sealed class GlobalDirectionTests : IDisposable
     public void Fs3_extended_with_more_images_equals_one_run_over_all_of_them()
     {
         using var stats = StyleSpaceStats.Compute(g, 500, ct: T);
-        var four = Small with { Images = 4 };
+        var four = Conv1 with { Images = 4 };
         string file = Path.Combine(tmp, "fs3.safetensors");
-        using (var two = Fs3Job.Extend(g, space, stats, Small, Path.Combine(tmp, "d.safetensors"), null, ct: T))
-            two.Save(file, space, Small);
+        using (var two = Fs3Job.Extend(g, space, stats, Conv1, Path.Combine(tmp, "d.safetensors"), null, ct: T))
+            two.Save(file, space, Conv1);
         using var start = Fs3Mean.LoadExtendable(file, space, four, out var why);
         Assert.True(start is not null, why);
         Assert.Equal(2, start.Images);
@@ -74,7 +76,7 @@ public sealed class GlobalDirectionTests : IDisposable
         float longest = direct.Lengths.max().item<float>(), shortest = direct.Lengths.min().item<float>();
         Assert.True(longest <= 1 + 1e-5 && shortest > 0, $"a mean of unit vectors: lengths {shortest:F3}..{longest:F3}");
 
-        Assert.Null(Fs3Mean.LoadExtendable(file, space, Small, out why));
+        Assert.Null(Fs3Mean.LoadExtendable(file, space, Conv1, out why));
         Assert.Equal("it already averages 2 images", why);
         Assert.Null(Fs3Mean.LoadExtendable(file, space, four with { Alpha = 3 }, out why));
         Assert.Contains("another α or seed", why);
@@ -84,7 +86,7 @@ public sealed class GlobalDirectionTests : IDisposable
         SafeTensors.Save(old, new Dictionary<string, Tensor> { ["fs3"] = direct.Fs3 }, new Dictionary<string, string> { ["space"] = space.Name, ["images"] = "4", ["alpha"] = "5" });
         Assert.Null(Fs3Mean.LoadExtendable(old, space, four with { Images = 8 }, out why));
         Assert.Contains("lengths", why);
-        Assert.Throws<ArgumentException>(() => Fs3Job.Extend(g, space, stats, Small, Path.Combine(tmp, "g.safetensors"), start, ct: T));
+        Assert.Throws<ArgumentException>(() => Fs3Job.Extend(g, space, stats, Conv1, Path.Combine(tmp, "g.safetensors"), start, ct: T));
     }
 
     /// <summary>Two image towers can share a text space (FaceCLIP-mini's MiniLM side): an fs3 or a progress file made
@@ -93,14 +95,14 @@ public sealed class GlobalDirectionTests : IDisposable
     public void Fs3_is_never_extended_or_resumed_through_other_image_weights()
     {
         using var stats = StyleSpaceStats.Compute(g, 500, ct: T);
-        var four = Small with { Images = 4 };
+        var four = Conv1 with { Images = 4 };
         string weights = ModelPack.Sha256Of(Fixtures.File("clip", "clip.safetensors"));
         Assert.Equal(weights, space.ImageWeightsSha256);
         var otherTower = new Relabelled(space, space.Name, new string('a', 64));
 
         string file = Path.Combine(tmp, "fs3.safetensors");
-        using (var two = Fs3Job.Extend(g, space, stats, Small, Path.Combine(tmp, "p.safetensors"), null, ct: T))
-            two.Save(file, space, Small);
+        using (var two = Fs3Job.Extend(g, space, stats, Conv1, Path.Combine(tmp, "p.safetensors"), null, ct: T))
+            two.Save(file, space, Conv1);
         using (var t = new DisposableTensors(SafeTensors.Load(file, out var meta)))
             Assert.Equal(weights, meta[Fs3Job.ImageWeightsKey]);
         Assert.Null(Fs3Mean.LoadExtendable(file, otherTower, four, out var why));
@@ -116,12 +118,12 @@ public sealed class GlobalDirectionTests : IDisposable
 
         string progress = Path.Combine(tmp, "q.safetensors");
         using var cts = new CancellationTokenSource();
-        Assert.ThrowsAny<OperationCanceledException>(() => Fs3Job.Run(g, space, stats, Small, progress, new SyncProgress(_ => cts.Cancel()), cts.Token));
-        var refused = Assert.Throws<CheckpointException>(() => Fs3Job.Run(g, otherTower, stats, Small, progress, ct: T));
+        Assert.ThrowsAny<OperationCanceledException>(() => Fs3Job.Run(g, space, stats, Conv1, progress, new SyncProgress(_ => cts.Cancel()), cts.Token));
+        var refused = Assert.Throws<CheckpointException>(() => Fs3Job.Run(g, otherTower, stats, Conv1, progress, ct: T));
         Assert.Contains("cannot be resumed: it was computed through other image weights", refused.Message);
         Assert.True(File.Exists(progress), "the refused progress file is kept");
-        using var resumed = Fs3Job.Run(g, space, stats, Small, progress, ct: T);
-        Assert.Equal([192, 32], resumed.shape);
+        using var resumed = Fs3Job.Run(g, space, stats, Conv1, progress, ct: T);
+        Assert.Equal([64, 32], resumed.shape);
     }
 
     /// <summary>The fixture CLIP under another name or other image weights (a second tower in the same space).</summary>

@@ -49,7 +49,7 @@ public sealed class MapperTrainingTests
         {
             manual_seed(0);
             using var mapper = new StyleClipMapper(g.Config.StyleDim, fine: g.Config.NLatent > 8);
-            MapperTrainer.Train(mapper, g, editor.Space!, text, new MapperTrainingOptions(Steps: 30, Batch: 4, Seed: 1, ColourLambda: colourLambda));
+            MapperTrainer.Train(mapper, g, editor.Space!, text, new MapperTrainingOptions(Steps: 8, Batch: 2, Seed: 1, ColourLambda: colourLambda));
             using var _ = no_grad();
             using var moved = ImageTensors.FaceColour(g.Synthesize(mapper.Edit(w)));
             return (moved - source).abs().mean([0]).max().item<float>();                // levels, the largest channel's

@@ -139,10 +139,10 @@ public sealed class TediGanTests : IDisposable
     {
         using var engine = FaceEngine.FromPack(Repository.DefaultPack());
         using var editor = PackEditor.Open(engine, Repository.DefaultPack());
-        var guided = editor.EditOptimisation("a smiling face", 10, frames: 1);
+        var guided = editor.EditOptimisation("a smiling face", 3, frames: 1);
         Assert.Equal((PackEditor.EditDomain, true), (guided.DomainLambda, guided.SharedOffset));
         Assert.Same(editor.Encoder, guided.Encoder);
-        var plain = editor.EditOptimisation("a smiling face", 10, frames: 1, domain: 0);   // the paper's
+        var plain = editor.EditOptimisation("a smiling face", 3, frames: 1, domain: 0);   // the paper's
         Assert.Equal((0.0, false, true), (plain.DomainLambda, plain.SharedOffset, plain.Encoder is null));
 
         using var start = editor.SeedStart(3, 0.7);
@@ -160,7 +160,7 @@ public sealed class TediGanTests : IDisposable
         region[.., .., TensorIndex.Slice(0, 24)] = 1;                                      // the top (hair) band
         double Outside(Tensor? mask)
         {
-            using var r = EditResult.Last(editor.Optimise(start, editor.EditOptimisation("a face with red hair", 30, frames: 1, region: mask), Ct));
+            using var r = EditResult.Last(editor.Optimise(start, editor.EditOptimisation("a face with red hair", 15, frames: 1, region: mask), Ct));
             return MeanChangeOutside(editor.Generator, start, r.Image, region);
         }
         double free = Outside(null), kept = Outside(region);
