@@ -13,7 +13,7 @@ public sealed class Sketch2FaceCommand : Command<Sketch2FaceCommand.Settings>
     public sealed class Settings : EditSettings
     {
         [CommandOption("--sketch <PNG>"), Description("dark strokes on a white (or transparent) background")] public string Sketch { get; init; } = "";
-        [CommandOption("--method <M>"), Description("encoder (the pack's sketch encoder, one pass; the default when the pack has one), refine (the encoder, then --steps of refinement) or optimise (--steps from --seed's face, no encoder)")]
+        [CommandOption("--method <M>"), Description("encoder (the pack's sketch encoder, one pass; the default when the pack has one and no --text is given), refine (the encoder, then --steps of refinement; the default with --text) or optimise (--steps from --seed's face, no encoder)")]
         public string? Method { get; init; }
         [CommandOption("--text <TEXT>"), Description("a caption for the fine rows during refinement (the pack's text–image space, or --clip and --vocab)")] public string? Text { get; init; }
         [CommandOption("--steps <N>"), Description("refinement steps for refine and optimise"), DefaultValue(100)] public int Steps { get; init; } = 100;
@@ -22,6 +22,7 @@ public sealed class Sketch2FaceCommand : Command<Sketch2FaceCommand.Settings>
         public override Spectre.Console.ValidationResult Validate() =>
             Sketch == "" ? Spectre.Console.ValidationResult.Error("--sketch is required")
             : Method is not (null or "encoder" or "refine" or "optimise") ? Spectre.Console.ValidationResult.Error("--method must be encoder, refine or optimise")
+            : Method == "encoder" && Text is not null ? Spectre.Console.ValidationResult.Error("--text acts during refinement: the encoder's one pass reads only the sketch (use --method refine)")
             : base.Validate();
     }
 
@@ -30,7 +31,7 @@ public sealed class Sketch2FaceCommand : Command<Sketch2FaceCommand.Settings>
         if (!File.Exists(s.Sketch)) throw new ArgumentException($"--sketch {s.Sketch}: file not found");
         using var engine = s.OpenEngine();
         using var editor = s.OpenEditor(engine);
-        string method = s.Method ?? (editor.SketchEncoder is null ? "optimise" : "encoder");
+        string method = s.Method ?? (editor.SketchEncoder is null ? "optimise" : s.Text is null ? "encoder" : "refine");   // a caption needs refinement steps
         if (method != "optimise" && editor.SketchEncoder is null) throw new ArgumentException($"--method {method} needs a pack with a sketch encoder (faceweb train sketch-encoder)");
         if (s.Text is not null) EditSettings.RequireSpace(editor);
         using var sketch = ImageTensors.LoadGrey(File.ReadAllBytes(s.Sketch));

@@ -271,9 +271,13 @@ public sealed class CliTests : IDisposable
         Assert.True(byEncoder.Code == 0, byEncoder.Err);
         Assert.Contains("sketch encoder, one pass: lines", byEncoder.Out);
         Assert.Equal(["encoder.png", "grid.png", "sketch_in.png", "sketch_out.png"], Directory.GetFiles(Path.Combine(tmp, "se")).Select(Path.GetFileName).Order());
-        var refined = Faceweb("sketch2face", "--pack", pack, "--sketch", sketch, "--method", "refine", "--steps", "2", "--out", Path.Combine(tmp, "sr"));
+        var refined = Faceweb(["sketch2face", "--pack", pack, .. ClipArgs, "--sketch", sketch, "--text", "a face", "--steps", "2", "--out", Path.Combine(tmp, "sr")]);
         Assert.True(refined.Code == 0, refined.Err);
         Assert.Contains("step 2/2", refined.Out);
+        Assert.Contains("\"method\":\"refine\"", refined.Out);                               // a caption acts during refinement: refine is its default
+        var captionInOnePass = Faceweb("sketch2face", "--pack", pack, "--sketch", sketch, "--method", "encoder", "--text", "a face", "--out", Path.Combine(tmp, "sx"));
+        Assert.Equal(2, captionInOnePass.Code);
+        Assert.Contains("--text acts during refinement", captionInOnePass.Err + captionInOnePass.Out);
         var sketches = Faceweb("sketch", "--pack", pack, "--seeds", "0-1", "--training", "2", "--out", Path.Combine(tmp, "sketches.png"));
         Assert.True(sketches.Code == 0, sketches.Err);
         using (var img = SixLabors.ImageSharp.Image.Load(Path.Combine(tmp, "sketches.png"))) Assert.True(img.Width > img.Height, "two rows of four");
