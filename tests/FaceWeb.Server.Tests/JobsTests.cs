@@ -70,19 +70,8 @@ public sealed class JobsTests : IAsyncLifetime
         var before = await edits.GetCapabilitiesAsync(T);
         Assert.Equal((false, true), (before.GlobalDirections, before.CanPrecompute));
 
-        using (var cts = CancellationTokenSource.CreateLinkedTokenSource(T))
-        {
-            var seen = new List<JobProgress>();
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
-            {
-                await foreach (var p in edits.PrecomputeGlobalAsync(cts.Token))
-                {
-                    seen.Add(p);
-                    if (p.Message.StartsWith("fs3", StringComparison.Ordinal)) cts.Cancel();
-                }
-            });
-            Assert.Contains(seen, p => p.Message.StartsWith("fs3", StringComparison.Ordinal));
-        }
+        var seen = await PrecomputeUntil(edits, p => p.Message.StartsWith("fs3", StringComparison.Ordinal));
+        Assert.Contains(seen, p => p.Message.StartsWith("fs3", StringComparison.Ordinal));
         Assert.True(File.Exists(Path.Combine(Overlay, "fs3.progress.safetensors")), "the cancelled run left its progress");
         Assert.Contains("stylespace-stats", ModelPack.Load(Overlay).Manifest.Files.Select(f => f.Role));
 
@@ -107,42 +96,37 @@ public sealed class JobsTests : IAsyncLifetime
     public async Task A_progress_file_from_other_image_weights_is_started_over_not_resumed()
     {
         var edits = Edits();
-        using (var cts = CancellationTokenSource.CreateLinkedTokenSource(T))
-        {
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
-            {
-                await foreach (var p in edits.PrecomputeGlobalAsync(cts.Token))
-                    if (p.Message.StartsWith("fs3", StringComparison.Ordinal)) cts.Cancel();
-            });
-        }
+        await PrecomputeUntil(edits, p => p.Message.StartsWith("fs3", StringComparison.Ordinal));
         string progress = Path.Combine(Overlay, "fs3.progress.safetensors");
-        string Recorded()
-        {
-            var t = SafeTensors.Load(progress, out var meta);
-            foreach (var x in t.Values) x.Dispose();
-            return meta[Fs3Job.ImageWeightsKey];
-        }
-        string tower = Recorded();
+        var tensors = SafeTensors.Load(progress, out var meta);
+        string tower = meta[Fs3Job.ImageWeightsKey];
         Assert.False(string.IsNullOrEmpty(tower));                                              // the pack's tower, recorded
-        var tensors = SafeTensors.Load(progress, out var other);
-        other[Fs3Job.ImageWeightsKey] = new string('a', 64);
-        SafeTensors.Save(progress, tensors, other);
+        meta[Fs3Job.ImageWeightsKey] = new string('a', 64);
+        SafeTensors.Save(progress, tensors, meta);
         foreach (var x in tensors.Values) x.Dispose();
 
-        var again = new List<JobProgress>();
-        using (var cts = CancellationTokenSource.CreateLinkedTokenSource(T))
-        {
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
-            {
-                await foreach (var p in edits.PrecomputeGlobalAsync(cts.Token))
-                {
-                    again.Add(p);
-                    if (p.Fraction > 0.05 && p.Message.EndsWith("of the channels", StringComparison.Ordinal)) cts.Cancel();   // the new run saved progress
-                }
-            });
-        }
+        var again = await PrecomputeUntil(edits, p => p.Fraction > 0.05 && p.Message.EndsWith("of the channels", StringComparison.Ordinal));   // the new run saved progress
         Assert.StartsWith("fs3: starting over (the progress file cannot be resumed: it was computed through other image weights", again[0].Message);
-        Assert.Equal(tower, Recorded());                                                        // the new run's own progress, this tower's
+        var reloaded = SafeTensors.Load(progress, out var now);
+        foreach (var x in reloaded.Values) x.Dispose();
+        Assert.Equal(tower, now[Fs3Job.ImageWeightsKey]);                                       // the new run's own progress, this tower's
+    }
+
+    /// <summary>Runs the app's precompute until <paramref name="stop"/> holds for a progress report, then cancels it
+    /// (the cancellation must surface); returns the reports seen.</summary>
+    static async Task<List<JobProgress>> PrecomputeUntil(IEditService edits, Func<JobProgress, bool> stop)
+    {
+        var seen = new List<JobProgress>();
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(T);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var p in edits.PrecomputeGlobalAsync(cts.Token))
+            {
+                seen.Add(p);
+                if (stop(p)) cts.Cancel();
+            }
+        });
+        return seen;
     }
 
     [Fact]
