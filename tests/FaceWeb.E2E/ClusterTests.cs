@@ -1,3 +1,4 @@
+using static System.FormattableString;
 using System.Text.RegularExpressions;
 using FaceWeb.Server.Tests;
 using Microsoft.Playwright;
@@ -159,12 +160,7 @@ public sealed partial class ClusterTests(ClusterFixture cluster) : IClassFixture
         await cluster.Engines[serving].KillAsync();
         string other = serving == "engine1" ? "engine2" : "engine1";
         var slider = gen.Locator("[data-testid=truncation] input[type=range]");
-        await slider.FocusAsync();
-        for (int i = 1; i <= 5; i++)
-        {
-            await slider.PressAsync("ArrowRight");
-            await Expect(gen.GetByText($"Truncation ψ = {0.7 + 0.01 * i:0.00}")).ToBeVisibleAsync();
-        }
+        await BrowserFixture.PressEachAsync(slider, "ArrowRight", 5, i => gen.GetByText(Invariant($"Truncation ψ = {0.7 + 0.01 * i:0.00}")));
         await Expect(caption).ToContainTextAsync("engine " + other);                    // the frame of the last input, from the other silo
         await Expect(gen.GetByTestId("error")).ToHaveCountAsync(0);                     // a lost frame was replaced by the next one
         string before = (await gen.GetByTestId("face").GetAttributeAsync("src"))!;
@@ -185,8 +181,7 @@ public sealed partial class ClusterTests(ClusterFixture cluster) : IClassFixture
         await Expect(edit.GetByTestId("edit-detail")).ToContainTextAsync("engine " + other);
         await edit.Locator(".mud-tab", new() { HasText = "Sliders" }).ClickAsync();
         var age = edit.Locator("[data-testid=slider-age] input[type=range]");
-        await age.FocusAsync();
-        for (int i = 0; i < 10; i++) await age.PressAsync("ArrowRight");
+        await BrowserFixture.PressEachAsync(age, "ArrowRight", 10, i => edit.GetByTestId("slider-age").GetByText(Invariant($"age = {0.1 * i:+0.0}")));
         await Expect(edit.GetByTestId("edit-detail")).ToContainTextAsync("age +1.0");
         await Expect(edit.GetByTestId("edit-detail")).ToContainTextAsync("engine " + other);
 

@@ -1,3 +1,4 @@
+using static System.FormattableString;
 using SixLabors.ImageSharp.Processing;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -46,8 +47,7 @@ public sealed class CreateTests(EditFixture app)
         await Expect(page.GetByTestId("edit-start-latent")).ToContainTextAsync("a smiling woman with blond hair");
         await page.Locator(".mud-tab", new() { HasText = "Sliders" }).ClickAsync();
         var slider = page.Locator("[data-testid=slider-tilt] input[type=range]");
-        await slider.FocusAsync();
-        for (int i = 0; i < 10; i++) await slider.PressAsync("ArrowRight");
+        await BrowserFixture.PressEachAsync(slider, "ArrowRight", 10, i => page.GetByTestId("slider-tilt").GetByText(Invariant($"tilt = {0.1 * i:+0.0}")));
         await Expect(page.GetByTestId("edit-detail")).ToContainTextAsync("tilt +1.0");
         await page.CloseAsync();
     }

@@ -1,3 +1,4 @@
+using static System.FormattableString;
 using static Microsoft.Playwright.Assertions;
 
 namespace FaceWeb.E2E;
@@ -19,9 +20,7 @@ public sealed class EditPageTests(EditFixture app)
         string applied = (await preview.GetAttributeAsync("src"))!;
 
         var alpha = page.Locator("[data-testid=alpha] input[type=range]");
-        await alpha.FocusAsync();
-        for (int i = 0; i < 8; i++) await alpha.PressAsync("ArrowRight");
-        await Expect(page.GetByText("α = 1.7")).ToBeVisibleAsync();
+        await BrowserFixture.PressEachAsync(alpha, "ArrowRight", 8, i => page.GetByText(Invariant($"α = {0.9 + 0.1 * i:0.0}")));
         await Expect(preview).Not.ToHaveAttributeAsync("src", applied);
         await Expect(page.GetByTestId("edit-detail")).ToContainTextAsync("α 1.7");
 
@@ -44,8 +43,7 @@ public sealed class EditPageTests(EditFixture app)
         await page.GotoAsync(app.BaseUrl + "/edit");
         await page.Locator(".mud-tab", new() { HasText = "Discover directions" }).ClickAsync();
         var alpha = page.Locator("[data-testid=direction-alpha] input[type=range]");
-        await alpha.FocusAsync();
-        for (int i = 0; i < 5; i++) await alpha.PressAsync("ArrowRight");
+        await BrowserFixture.PressEachAsync(alpha, "ArrowRight", 5, i => page.GetByText(Invariant($"α = {0.1 * i:+0.0} σ")));
         await Expect(page.GetByTestId("edit-detail")).ToContainTextAsync("GANSpace · direction 0");
         await Expect(page.GetByTestId("edit-detail")).ToContainTextAsync("α +0.5σ");
         await page.GetByTestId("direction-keep").ClickAsync();

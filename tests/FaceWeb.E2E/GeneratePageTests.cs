@@ -1,3 +1,4 @@
+using static System.FormattableString;
 using static Microsoft.Playwright.Assertions;
 
 namespace FaceWeb.E2E;
@@ -17,9 +18,7 @@ public sealed class GeneratePageTests(BrowserFixture app) : IClassFixture<Browse
 
         // Keyboard: each arrow press is an input event on the range; the page asks for a new frame each time.
         var slider = page.Locator("[data-testid=truncation] input[type=range]");
-        await slider.FocusAsync();
-        for (int i = 0; i < 10; i++) await slider.PressAsync("ArrowRight");
-        await Expect(page.GetByText("Truncation ψ = 0.80")).ToBeVisibleAsync();
+        await BrowserFixture.PressEachAsync(slider, "ArrowRight", 10, i => page.GetByText(Invariant($"Truncation ψ = {0.7 + 0.01 * i:0.00}")));
         await Expect(face).Not.ToHaveAttributeAsync("src", first);
         string afterKeys = (await face.GetAttributeAsync("src"))!;
 

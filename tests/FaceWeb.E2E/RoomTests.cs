@@ -1,3 +1,4 @@
+using static System.FormattableString;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -100,8 +101,7 @@ public sealed class RoomTests(BrowserFixture app) : IClassFixture<BrowserFixture
         await Expect(editor.GetByTestId("edit-start-latent")).ToContainTextAsync("room node");
         await editor.Locator(".mud-tab", new() { HasText = "Sliders" }).ClickAsync();
         var age = editor.Locator("[data-testid=slider-age] input[type=range]");
-        await age.FocusAsync();
-        for (int i = 0; i < 10; i++) await age.PressAsync("ArrowRight");
+        await BrowserFixture.PressEachAsync(age, "ArrowRight", 10, i => editor.GetByTestId("slider-age").GetByText(Invariant($"age = {0.1 * i:+0.0}")));
         await Expect(editor.GetByTestId("edit-detail")).ToContainTextAsync("age +1.0");
         await editor.GetByTestId("post-to-room").ClickAsync();
         await Expect(editor.GetByTestId("posted-to-room")).ToContainTextAsync("posted as #");

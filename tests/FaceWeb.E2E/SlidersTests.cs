@@ -1,3 +1,4 @@
+using static System.FormattableString;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -24,7 +25,7 @@ public sealed class SlidersTests(EditFixture app)
         var preview = page.GetByTestId("edit-preview");
         await Expect(page.GetByTestId("edit-detail")).ToContainTextAsync("tilt +0.1");
         string first = (await preview.GetAttributeAsync("src"))!;
-        for (int i = 0; i < 19; i++) await slider.PressAsync("ArrowRight");
+        await BrowserFixture.PressEachAsync(slider, "ArrowRight", 19, i => page.GetByTestId("slider-tilt").GetByText(Invariant($"tilt = {0.1 * (i + 1):+0.0}")));
         await Expect(page.GetByTestId("edit-detail")).ToContainTextAsync("tilt +2.0");
         await Expect(preview).Not.ToHaveAttributeAsync("src", first);
         await page.GetByTestId("sliders-keep").ClickAsync();
