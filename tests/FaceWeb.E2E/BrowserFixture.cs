@@ -34,7 +34,8 @@ public sealed class BrowserFixture : IAsyncLifetime
     /// <summary>Presses <paramref name="key"/> on the range input <paramref name="range"/> <paramref name="presses"/> times,
     /// each press once the page shows what the one before it made (<paramref name="shown"/>(i) visible after press i). Blazor
     /// Server writes every value it renders back into the input, so a press made while the render of the one before it is on
-    /// its way starts from the older value and the slider ends a step short (CI's cluster run: "age +0.9" after ten presses).</summary>
+    /// its way starts from the older value and the slider ends a step short (the likely cause of CI's cluster run ending at
+    /// "age +0.9" after ten presses).</summary>
     public static async Task PressEachAsync(ILocator range, string key, int presses, Func<int, ILocator> shown)
     {
         await range.FocusAsync();
