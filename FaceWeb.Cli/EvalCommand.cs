@@ -90,11 +90,12 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         {
             rows = EditCheck.Run(g, probes, judges, s.Faces, s.Truncation, progress: progress, ct: ct, found: found);
         });
-        var table = new Table().AddColumns("edit", "judge", "intended", "moved the right way", "mean change", "identity cos", "same person (d < 0.6)", "face colour shift (levels)", "right way, faces with room");
+        var table = new Table().AddColumns("edit", "judge", "intended", "moved the right way", "mean change", "identity cos", "same person (d < 0.6)", "face colour shift (levels)", "right way, faces with room", "unchanged (sources at P's end)");
         if (found is not null) table.AddColumn("face found");
         foreach (var r in rows)
             table.AddRow([r.Edit, r.Judge, r.Sign > 0 ? "up" : "down", $"{r.RightWay:P0}", $"{r.MeanChange:+0.000;-0.000}", $"{r.IdentityCosine:F3}", $"{r.SamePerson:P0}", $"{r.ColourShift:F1}",
-                double.IsNaN(r.RightWayWithRoom) ? "–" : $"{r.RightWayWithRoom:P0} of {r.FacesWithRoom}", .. found is null ? Array.Empty<string>() : [$"{r.Found:P0}"]]);
+                double.IsNaN(r.RightWayWithRoom) ? "–" : $"{r.RightWayWithRoom:P0} of {r.FacesWithRoom}",
+                $"{r.Unchanged} ({r.AtEnd})", .. found is null ? Array.Empty<string>() : [$"{r.Found:P0}"]]);
         AnsiConsole.Write(table);
         if (found is not null && rows.Count > 0) Console.WriteLine($"face found ({found.Name}) on the unedited sources: {rows[0].SourcesFound:P0}; issue 18's bar is 5 points under it");
         if (s.Report is not null) File.WriteAllText(s.Report, JsonSerializer.Serialize(rows, CliApp.ReportJson));

@@ -30,8 +30,13 @@ public sealed record EditProbe(string Name, Judge Judge, int Sign, Func<Tensor, 
 /// <param name="FacesWithRoom">how many faces had room to move (the denominator of <paramref name="RightWayWithRoom"/>).</param>
 /// <param name="Found">fraction of the edited faces a found-as-a-face judge finds (ADR 0013); NaN when none was asked.</param>
 /// <param name="SourcesFound">the same judge on the unedited sources (the pack's samples at ψ): issue 18's bar is this minus 5 points.</param>
+/// <param name="Unchanged">faces whose judged value came out exactly as before (neither way).</param>
+/// <param name="AtEnd">faces whose source already reads exactly the end the edit should move towards: P(male) or P(happy)
+/// of 1 (up) or 0 (down) in float32, as face-api.js computes it. No edit can move these the right way by this judge, so
+/// <paramref name="RightWay"/> is at most (faces − AtEnd) / faces. Always 0 for the other judges (their values are unbounded).</param>
 public sealed record EditCheckRow(string Edit, string Judge, int Sign, int Faces, double RightWay, double MeanChange, double IdentityCosine, double SamePerson,
-    double ColourShift = double.NaN, double RightWayWithRoom = double.NaN, int FacesWithRoom = 0, double Found = double.NaN, double SourcesFound = double.NaN);
+    double ColourShift = double.NaN, double RightWayWithRoom = double.NaN, int FacesWithRoom = 0, double Found = double.NaN, double SourcesFound = double.NaN,
+    int Unchanged = 0, int AtEnd = 0);
 
 public sealed class EditJudges(FaceApiAgeGenderNet ageGender, FaceApiExpressionNet expression, FaceApiIdentity identity, CelebAJudge? celeba = null) : IDisposable
 {
@@ -83,7 +88,7 @@ public static class EditCheck
     {
         if (faces < 1 || probes.Count == 0) throw new ArgumentException("the check needs at least one face and one edit");
         if (probes.FirstOrDefault(p => !judges.Can(p.Judge)) is { } unjudged) throw new ArgumentException($"no judge for '{unjudged.Name}' ({unjudged.Judge}: it needs the CelebA judge)");
-        var acc = probes.Select(_ => (Right: 0, Change: 0.0, Cos: 0.0, Same: 0, Room: 0, RightInRoom: 0)).ToArray();
+        var acc = probes.Select(_ => (Right: 0, Change: 0.0, Cos: 0.0, Same: 0, Room: 0, RightInRoom: 0, Unchanged: 0, AtEnd: 0)).ToArray();
         var colour = probes.Select(_ => new double[3]).ToArray();
         var foundFaces = new int[probes.Count];
         int sourcesFound = 0;
@@ -125,6 +130,8 @@ public static class EditCheck
                     bool right = probes[p].Sign * (a[i] - b[i]) > 0;
                     acc[p].Right += right ? 1 : 0;
                     if (HasRoom(probes[p].Judge, probes[p].Sign, b[i])) { acc[p].Room++; acc[p].RightInRoom += right ? 1 : 0; }
+                    acc[p].Unchanged += a[i] == b[i] ? 1 : 0;
+                    acc[p].AtEnd += AtEnd(probes[p].Judge, probes[p].Sign, b[i]) ? 1 : 0;
                     acc[p].Change += a[i] - b[i];
                     acc[p].Cos += cos[i];
                     acc[p].Same += dist[i] < FaceApiIdentity.SamePersonDistance ? 1 : 0;
@@ -135,7 +142,8 @@ public static class EditCheck
         return probes.Select((p, i) => new EditCheckRow(p.Name, Label(p.Judge), p.Sign, faces,
             acc[i].Right / (double)faces, acc[i].Change / faces, acc[i].Cos / faces, acc[i].Same / (double)faces, colour[i].Max() / faces,
             acc[i].Room == 0 ? double.NaN : acc[i].RightInRoom / (double)acc[i].Room, acc[i].Room,
-            found is null ? double.NaN : foundFaces[i] / (double)faces, found is null ? double.NaN : sourcesFound / (double)faces)).ToList();
+            found is null ? double.NaN : foundFaces[i] / (double)faces, found is null ? double.NaN : sourcesFound / (double)faces,
+            acc[i].Unchanged, acc[i].AtEnd)).ToList();
     }
 
     /// <summary>A probability judge within 0.1 of the end it should move to leaves no room to measure a move (P(happy) of a
@@ -148,6 +156,11 @@ public static class EditCheck
     };
 
     static readonly float Logit9 = MathF.Log(9);           // the logit of P = 0.9
+
+    /// <summary>A face-api.js probability that already reads exactly the end it should move to (P(happy) of a broad smile
+    /// is 1 in float32): the judge cannot see any edit move it further.</summary>
+    public static bool AtEnd(Judge judge, int sign, float source) =>
+        judge is Judge.Happy or Judge.Male && source == (sign > 0 ? 1f : 0f);
 
     /// <summary>The judge as the tables name it: face-api.js's by the quantity, the CelebA judge's with "(CelebA)".</summary>
     public static string Label(Judge judge) => judge switch

@@ -26,6 +26,7 @@ public sealed class EditCheckTests
         Assert.Equal(8.0, rows[2].ColourShift, 0.3);                            // +8 levels of green (less where the face clips at white)
         Assert.Equal(0.0, rows[0].RightWayWithRoom);                            // age has room everywhere: the same 0 of 6
         Assert.Equal(6, rows[0].FacesWithRoom);
+        Assert.Equal((6, 0), (rows[0].Unchanged, rows[0].AtEnd));               // a tie on every face; age has no end
         Assert.Throws<ArgumentException>(() => EditCheck.Run(g, [], judges, 1, ct: TestContext.Current.CancellationToken));
     }
 
@@ -52,6 +53,17 @@ public sealed class EditCheckTests
         Assert.Equal(old.ReadAs[3], old.Agree);
         Assert.Throws<ArgumentException>(() => AgeJudgeCalibration.Run(judges, batch, [1, 2], ct: TestContext.Current.CancellationToken));
     }
+
+    /// <summary>A broad smile's P(happy) is 1 in float32: no edit can raise it, so the check counts such sources.</summary>
+    [Theory]
+    [InlineData(Judge.Happy, 1, 1f, true)]
+    [InlineData(Judge.Happy, 1, 0.99999f, false)]
+    [InlineData(Judge.Happy, -1, 1f, false)]
+    [InlineData(Judge.Male, -1, 0f, true)]
+    [InlineData(Judge.HappyOdds, 1, 30f, false)]                                // log-odds have no end
+    [InlineData(Judge.Age, 1, 100f, false)]
+    public void A_probability_of_exactly_its_goal_is_at_the_end(Judge judge, int sign, float source, bool atEnd) =>
+        Assert.Equal(atEnd, EditCheck.AtEnd(judge, sign, source));
 
     [Theory]
     [InlineData(Judge.Happy, 1, 0.5f, true)]
