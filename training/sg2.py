@@ -426,12 +426,15 @@ def load_safetensors(path):
     return out, meta
 
 
-def export_generator(g_ema, latent_avg, path, dtype=torch.float16):
+def export_generator(g_ema, latent_avg, path, dtype=torch.float16, kimg=None):
     sd = {"g_ema." + k: v.to(dtype) for k, v in g_ema.state_dict().items()}
     sd["latent_avg"] = latent_avg.to(dtype)
     cfg = g_ema.config()
-    save_safetensors(sd, path, metadata={"size": str(cfg["size"]), "style_dim": str(cfg["style_dim"]),
-                                         "n_mlp": str(cfg["n_mlp"]), "channels": json.dumps(cfg["channels"])})
+    meta = {"size": str(cfg["size"]), "style_dim": str(cfg["style_dim"]), "n_mlp": str(cfg["n_mlp"]),
+            "channels": json.dumps(cfg["channels"])}
+    if kimg is not None:
+        meta["kimg"] = f"{kimg:.3f}"          # images seen in training, thousands: what a resume counts on from
+    save_safetensors(sd, path, metadata=meta)
 
 
 def generator_from_state(sd, size=None, n_mlp=None):

@@ -11,6 +11,9 @@ rosinality layout), sample grids and metrics.
 
 CPU smoke run:   python3 training/train.py --device cpu --batch 4 --max-steps 30 --out .out/smoke
 Resume:          python3 training/train.py ... --resume .out/smoke/checkpoint.pt
+From a pack:     python3 training/train.py ... --resume-generator models/faceweb-mini/generator.safetensors \
+                     --resume-kimg 519.872 --d-warmup 400 --baseline-generator models/faceweb-mini/generator.safetensors
+Then onwards:    python3 training/train.py ... --resume-generator OUT/generator.safetensors --resume-d OUT/resume_d_fp16.pt
 GPU:             bash training/gpu_run.sh OUTDIR MINUTES
 """
 import time
@@ -233,6 +236,16 @@ def save_full(path, g, d, g_ema, latent_avg, g_opt, d_opt, step, nimg, args):
     os.replace(tmp, path)
 
 
+def load_generator_into(path, gens):
+    """A pack's generator.safetensors (g_ema.* + latent_avg, any float type) → the given Generators, strictly.
+    Returns (kimg from its metadata, None where it has none; latent_avg)."""
+    sd, meta = sg2.load_safetensors(path)
+    g_sd = {k[len("g_ema."):]: v.float() for k, v in sd.items() if k.startswith("g_ema.")}
+    for m in gens:
+        m.load_state_dict(g_sd, strict=True)
+    return (float(meta["kimg"]) if "kimg" in meta else None), sd["latent_avg"].float()
+
+
 def load_ckpt(path):
     try:
         return torch.load(path, map_location="cpu", weights_only=False)
@@ -267,6 +280,15 @@ def main():
     ap.add_argument("--d-channels", default="4:256,8:256,16:256,32:128,64:64")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--resume", default="", help="checkpoint.pt, or resume_g_fp16.pt,resume_d_fp16.pt")
+    ap.add_argument("--resume-generator", default="",
+                    help="a pack's generator.safetensors (g_ema only): G and G_ema start from it, D and Adam fresh")
+    ap.add_argument("--resume-kimg", type=float, default=-1.0,
+                    help="images seen by --resume-generator, in thousands (default: its metadata's)")
+    ap.add_argument("--resume-d", default="", help="with --resume-generator: D from a resume_d_fp16.pt")
+    ap.add_argument("--d-warmup", type=int, default=0,
+                    help="D-only steps (G frozen) before training, for a fresh D beside a trained G")
+    ap.add_argument("--baseline-generator", default="",
+                    help="a generator.safetensors measured beside the trained one, same D, noise and faces")
     ap.add_argument("--ckpt-every", type=float, default=60.0, help="seconds between checkpoints")
     ap.add_argument("--full-ckpt", default="", help="path for the full checkpoint with optimiser state "
                                                     "(default OUT/checkpoint.pt; 'none' to skip)")
@@ -312,6 +334,8 @@ def main():
     step, nimg = 0, 0
     latent_avg = torch.zeros(args.style_dim)
     pl_mean = torch.zeros((), device=dev)
+    if args.resume_d and not args.resume_generator:
+        sys.exit("--resume-d goes with --resume-generator")
     if args.resume:
         ck = {}
         for part in args.resume.split(","):      # the fp16 lite checkpoint comes as two files: g,d
@@ -332,6 +356,18 @@ def main():
         if "latent_avg" in ck:
             latent_avg = ck["latent_avg"].float()
         log(f"resumed from {args.resume} at step {step}, {nimg / 1000:.1f} kimg")
+    elif args.resume_generator:
+        kimg, latent_avg = load_generator_into(args.resume_generator, (g, g_ema))
+        if args.resume_kimg < 0 and kimg is None:
+            # The count drives the EMA's ramp-up: from 0, G_ema would follow G's first (fresh-Adam) steps.
+            sys.exit(f"{args.resume_generator} does not record the images it has seen: pass --resume-kimg "
+                     "(the model card's 'images seen')")
+        nimg = round(1000 * (args.resume_kimg if args.resume_kimg >= 0 else kimg))
+        if args.resume_d:
+            d.load_state_dict({k: (v.float() if v.is_floating_point() else v)
+                               for k, v in load_ckpt(args.resume_d)["d"].items()})
+        log(f"G and G_ema from {args.resume_generator} ({nimg / 1000:.1f} kimg seen), "
+            + (f"D from {args.resume_d}" if args.resume_d else "D fresh") + ", Adam fresh")
     log(f"G params {sum(p.numel() for p in g.parameters()) / 1e6:.2f}M, D params "
         f"{sum(p.numel() for p in d.parameters()) / 1e6:.2f}M, config {g.config()}")
 
@@ -345,10 +381,47 @@ def main():
     stop_reason = "budget"
     agg = {"d": 0.0, "g": 0.0, "r1": 0.0, "pl": 0.0, "n": 0}
 
+    def d_step(real, r1_now):
+        """One discriminator step (and its lazy R1) on a batch of reals against fakes of the current G."""
+        with torch.no_grad():
+            fake = gen(g, *make_z(B, args.style_dim, dev, args.mixing))
+        loss_d = F.softplus(d(augment(fake, policy))).mean() + F.softplus(-d(augment(real, policy))).mean()
+        d_opt.zero_grad(set_to_none=True)
+        loss_d.backward()
+        d_opt.step()
+        pen = None
+        if r1_now:
+            real_r = real.detach().requires_grad_(True)
+            pred = d(augment(real_r, policy))
+            grad, = torch.autograd.grad(pred.sum(), real_r, create_graph=True)
+            pen = grad.pow(2).flatten(1).sum(1).mean()
+            loss_r1 = args.r1 / 2 * pen * args.r1_every + 0 * pred[0, 0]
+            d_opt.zero_grad(set_to_none=True)
+            loss_r1.backward()
+            d_opt.step()
+            pen = pen.detach()
+        return loss_d.detach(), pen
+
+    def real_batch():
+        real = to_float(data[torch.randint(0, N, (B,), device=dev)])
+        if args.xflip:
+            flip = torch.rand(B, 1, 1, 1, device=dev) < 0.5
+            real = torch.where(flip, real.flip(3), real)
+        return real
+
+    if args.d_warmup > 0:
+        # A fresh D beside a trained G: let D learn the current fakes before G takes its gradients.
+        requires_grad(g, False)
+        requires_grad(d, True)
+        for i in range(args.d_warmup):
+            loss_d, _ = d_step(real_batch(), i % args.r1_every == 0)
+        log(f"D warm-up: {args.d_warmup} steps, last loss_d {float(loss_d):.3f}")
+
     def write_outputs(final=False):
         nonlocal latent_avg
         latent_avg = g_ema.mean_latent(10000 if final else 2000)
-        sg2.export_generator(g_ema, latent_avg, os.path.join(args.out, "generator.safetensors"), torch.float16)
+        sg2.export_generator(g_ema, latent_avg, os.path.join(args.out, "generator.safetensors"), torch.float16,
+                             kimg=nimg / 1000)
         if full_ckpt != "none":
             save_full(full_ckpt, g, d, g_ema, latent_avg, g_opt, d_opt, step, nimg, args)
         if args.lite_ckpt:
@@ -370,29 +443,10 @@ def main():
             # -------- D step
             requires_grad(g, False)
             requires_grad(d, True)
-            idx = torch.randint(0, N, (B,), device=dev)
-            real = to_float(data[idx])
-            if args.xflip:
-                flip = torch.rand(B, 1, 1, 1, device=dev) < 0.5
-                real = torch.where(flip, real.flip(3), real)
-            with torch.no_grad():
-                fake = gen(g, *make_z(B, args.style_dim, dev, args.mixing))
-            loss_d = F.softplus(d(augment(fake, policy))).mean() + F.softplus(-d(augment(real, policy))).mean()
-            d_opt.zero_grad(set_to_none=True)
-            loss_d.backward()
-            d_opt.step()
-            agg["d"] += loss_d.detach()
-            # -------- lazy R1
-            if step % args.r1_every == 0:
-                real_r = real.detach().requires_grad_(True)
-                pred = d(augment(real_r, policy))
-                grad, = torch.autograd.grad(pred.sum(), real_r, create_graph=True)
-                pen = grad.pow(2).flatten(1).sum(1).mean()
-                loss_r1 = args.r1 / 2 * pen * args.r1_every + 0 * pred[0, 0]
-                d_opt.zero_grad(set_to_none=True)
-                loss_r1.backward()
-                d_opt.step()
-                agg["r1"] = pen.detach()
+            loss_d, pen = d_step(real_batch(), step % args.r1_every == 0)       # with lazy R1
+            agg["d"] += loss_d
+            if pen is not None:
+                agg["r1"] = pen
             # -------- G step
             requires_grad(g, True)
             requires_grad(d, False)
@@ -474,6 +528,14 @@ def main():
             hold_u8 = load_split(args.data, "hold", args.threads, args.metrics_n)
             metrics = compute_metrics(g_ema, d, hold_u8, train_u8, dev, args.metrics_n)
             log("metrics", metrics)
+            if args.baseline_generator:
+                base = sg2.Generator(64, args.style_dim, args.n_mlp, parse(args.channels)).to(dev)
+                load_generator_into(args.baseline_generator, (base,))
+                base.eval()
+                base.set_fused(False)
+                b = compute_metrics(base, d, hold_u8, train_u8, dev, args.metrics_n)
+                metrics["baseline"] = {"path": args.baseline_generator, **b}
+                log("baseline metrics (same D, noise seeds and faces)", metrics["baseline"])
         except Exception:  # noqa: BLE001
             log("metrics failed:\n" + traceback.format_exc())
     dev_name = torch.cuda.get_device_name(0) if dev.type == "cuda" else "cpu"
