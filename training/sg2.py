@@ -437,6 +437,14 @@ def export_generator(g_ema, latent_avg, path, dtype=torch.float16, kimg=None):
     save_safetensors(sd, path, metadata=meta)
 
 
+def load_generator(path):
+    """A generator.safetensors as export_generator writes it → (g_ema state dict without the prefix, in float32;
+    latent_avg; metadata)."""
+    sd, meta = load_safetensors(path)
+    g_sd = {k[len("g_ema."):]: v.float() for k, v in sd.items() if k.startswith("g_ema.")}
+    return g_sd, sd["latent_avg"].float(), meta
+
+
 def generator_from_state(sd, size=None, n_mlp=None):
     """Builds a Generator from a g_ema state dict (keys without the 'g_ema.' prefix), inferring widths."""
     style_dim = sd["style.1.weight"].shape[0]

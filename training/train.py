@@ -196,15 +196,14 @@ def features(net_fn, imgs_fn, n, bs):
 
 
 @torch.no_grad()
-def compute_metrics(g_ema, d, hold_u8, train_u8, dev, n, bs=200):
+def compute_metrics(gens, d, hold_u8, train_u8, dev, n, bs=200):
+    """Fréchet distances of each generator in gens to the held-out faces, one dict per generator; the real faces'
+    features (held-out and training) are computed once and shared."""
     n = min(n, hold_u8.shape[0], train_u8.shape[0])
     rnet = RandomFeatureNet().to(dev).eval()
     d.eval()
     gseed = torch.Generator().manual_seed(777)
-    zs = torch.randn(n, g_ema.style_dim, generator=gseed)
-
-    def fake(i, b):
-        return g_ema(zs[i:i + b].to(dev), noise="random").clamp(-1, 1)
+    zs = torch.randn(n, gens[0].style_dim, generator=gseed)
 
     def real(i, b):
         return to_float(hold_u8[i:i + b].to(dev))
@@ -212,20 +211,33 @@ def compute_metrics(g_ema, d, hold_u8, train_u8, dev, n, bs=200):
     def trainreal(i, b):
         return to_float(train_u8[i:i + b].to(dev))
 
-    res = {"n": n}
-    for name, net in (("fd_randnet", rnet), ("fd_disc", d.features)):
-        ff = features(net, fake, n, bs)
-        fr = features(net, real, n, bs)
-        ft = features(net, trainreal, n, bs)
-        res[name] = frechet(ff, fr)
-        res[name + "_real_floor"] = frechet(ft, fr)
+    nets = (("fd_randnet", rnet), ("fd_disc", d.features))
+    reals = {}
+    out = []
+    for g_ema in gens:
+        def fake(i, b):
+            return g_ema(zs[i:i + b].to(dev), noise="random").clamp(-1, 1)
+        res = {"n": n}
+        for name, net in nets:
+            ff = features(net, fake, n, bs)
+            if name not in reals:
+                reals[name] = features(net, real, n, bs), features(net, trainreal, n, bs)
+            fr, ft = reals[name]
+            res[name] = frechet(ff, fr)
+            res[name + "_real_floor"] = frechet(ft, fr)
+        out.append(res)
     d.train()
-    return res
+    return out
 
 
 # ------------------------------------------------------------------------------------------------ checkpoint
 def state_fp16(m):
     return {k: (v.half() if v.is_floating_point() else v).cpu() for k, v in m.state_dict().items()}
+
+
+def state_float(sd):
+    """A state dict (e.g. an fp16 lite checkpoint's) with its floating tensors in float32."""
+    return {k: (v.float() if v.is_floating_point() else v) for k, v in sd.items()}
 
 
 def save_full(path, g, d, g_ema, latent_avg, g_opt, d_opt, step, nimg, args):
@@ -234,16 +246,6 @@ def save_full(path, g, d, g_ema, latent_avg, g_opt, d_opt, step, nimg, args):
                 "g_optim": g_opt.state_dict(), "d_optim": d_opt.state_dict(), "step": step, "nimg": nimg,
                 "args": vars(args), "config": g.config(), "d_channels": d.channels}, tmp)
     os.replace(tmp, path)
-
-
-def load_generator_into(path, gens):
-    """A pack's generator.safetensors (g_ema.* + latent_avg, any float type) → the given Generators, strictly.
-    Returns (kimg from its metadata, None where it has none; latent_avg)."""
-    sd, meta = sg2.load_safetensors(path)
-    g_sd = {k[len("g_ema."):]: v.float() for k, v in sd.items() if k.startswith("g_ema.")}
-    for m in gens:
-        m.load_state_dict(g_sd, strict=True)
-    return (float(meta["kimg"]) if "kimg" in meta else None), sd["latent_avg"].float()
 
 
 def load_ckpt(path):
@@ -297,6 +299,10 @@ def main():
     ap.add_argument("--log-every", type=int, default=100)
     ap.add_argument("--tf32", type=int, default=1)
     args = ap.parse_args()
+    if args.resume and args.resume_generator:
+        ap.error("--resume and --resume-generator are two ways to start: give one")
+    if args.resume_d and not args.resume_generator:
+        ap.error("--resume-d goes with --resume-generator")
 
     torch.set_num_threads(max(1, args.threads))
     os.makedirs(args.out, exist_ok=True)
@@ -334,16 +340,13 @@ def main():
     step, nimg = 0, 0
     latent_avg = torch.zeros(args.style_dim)
     pl_mean = torch.zeros((), device=dev)
-    if args.resume_d and not args.resume_generator:
-        sys.exit("--resume-d goes with --resume-generator")
     if args.resume:
         ck = {}
         for part in args.resume.split(","):      # the fp16 lite checkpoint comes as two files: g,d
             ck.update(load_ckpt(part))
-        fl = lambda sd: {k: (v.float() if v.is_floating_point() else v) for k, v in sd.items()}  # noqa: E731
-        g.load_state_dict(fl(ck["g"]))
-        d.load_state_dict(fl(ck["d"]))
-        g_ema.load_state_dict(fl(ck["g_ema"]) if "g_ema" in ck else fl(ck["g"]))
+        g.load_state_dict(state_float(ck["g"]))
+        d.load_state_dict(state_float(ck["d"]))
+        g_ema.load_state_dict(state_float(ck["g_ema"] if "g_ema" in ck else ck["g"]))
         if "g_optim" in ck:
             g_opt.load_state_dict(ck["g_optim"])
             d_opt.load_state_dict(ck["d_optim"])
@@ -357,15 +360,17 @@ def main():
             latent_avg = ck["latent_avg"].float()
         log(f"resumed from {args.resume} at step {step}, {nimg / 1000:.1f} kimg")
     elif args.resume_generator:
-        kimg, latent_avg = load_generator_into(args.resume_generator, (g, g_ema))
+        g_sd, latent_avg, meta = sg2.load_generator(args.resume_generator)
+        for m in (g, g_ema):
+            m.load_state_dict(g_sd, strict=True)
+        kimg = float(meta["kimg"]) if "kimg" in meta else None
         if args.resume_kimg < 0 and kimg is None:
             # The count drives the EMA's ramp-up: from 0, G_ema would follow G's first (fresh-Adam) steps.
             sys.exit(f"{args.resume_generator} does not record the images it has seen: pass --resume-kimg "
                      "(the model card's 'images seen')")
         nimg = round(1000 * (args.resume_kimg if args.resume_kimg >= 0 else kimg))
         if args.resume_d:
-            d.load_state_dict({k: (v.float() if v.is_floating_point() else v)
-                               for k, v in load_ckpt(args.resume_d)["d"].items()})
+            d.load_state_dict(state_float(load_ckpt(args.resume_d)["d"]))
         log(f"G and G_ema from {args.resume_generator} ({nimg / 1000:.1f} kimg seen), "
             + (f"D from {args.resume_d}" if args.resume_d else "D fresh") + ", Adam fresh")
     log(f"G params {sum(p.numel() for p in g.parameters()) / 1e6:.2f}M, D params "
@@ -526,16 +531,17 @@ def main():
     if args.metrics_n > 0:
         try:
             hold_u8 = load_split(args.data, "hold", args.threads, args.metrics_n)
-            metrics = compute_metrics(g_ema, d, hold_u8, train_u8, dev, args.metrics_n)
-            log("metrics", metrics)
+            gens = [g_ema]
             if args.baseline_generator:
-                base = sg2.Generator(64, args.style_dim, args.n_mlp, parse(args.channels)).to(dev)
-                load_generator_into(args.baseline_generator, (base,))
-                base.eval()
+                with torch.random.fork_rng(devices=[]):      # building it draws random inits: keep g_ema's noise as it was
+                    base = sg2.generator_from_state(sg2.load_generator(args.baseline_generator)[0]).to(dev).eval()
                 base.set_fused(False)
-                b = compute_metrics(base, d, hold_u8, train_u8, dev, args.metrics_n)
-                metrics["baseline"] = {"path": args.baseline_generator, **b}
-                log("baseline metrics (same D, noise seeds and faces)", metrics["baseline"])
+                gens.append(base)
+            metrics, *baseline = compute_metrics(gens, d, hold_u8, train_u8, dev, args.metrics_n)
+            log("metrics", metrics)
+            if baseline:
+                metrics["baseline"] = {"path": args.baseline_generator, **baseline[0]}
+                log("baseline metrics (same D, latents and faces)", metrics["baseline"])
         except Exception:  # noqa: BLE001
             log("metrics failed:\n" + traceback.format_exc())
     dev_name = torch.cuda.get_device_name(0) if dev.type == "cuda" else "cpu"
